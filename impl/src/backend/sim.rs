@@ -1,0 +1,174 @@
+//! A deterministic simulated kernel: sources are plain values changed by
+//! explicit environment steps. It compiles everywhere and is what the tests,
+//! loom and shuttle drive.
+
+use crate::backend::Backend;
+use crate::error::Error;
+use crate::event::{SourceId, SourceKind};
+
+#[derive(Clone, Debug)]
+struct SimSource {
+    kind: SourceKind,
+    /// `Level`/`Sticky`: the condition; `Counter`: `count > 0`.
+    level: bool,
+    count: u64,
+    closed: bool,
+}
+
+/// The simulated backend. Source ids are allocated densely from 0.
+#[derive(Clone, Debug, Default)]
+pub struct SimBackend {
+    sources: Vec<SimSource>,
+}
+
+impl SimBackend {
+    /// An empty simulated kernel.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Creates a source of `kind` (condition lowered, count zero).
+    pub fn add(&mut self, kind: SourceKind) -> SourceId {
+        let id = SourceId(u32::try_from(self.sources.len()).expect("more than u32::MAX sources"));
+        self.sources.push(SimSource {
+            kind,
+            level: false,
+            count: 0,
+            closed: false,
+        });
+        id
+    }
+
+    fn get(&self, s: SourceId) -> Result<&SimSource, Error> {
+        self.sources
+            .get(s.0 as usize)
+            .ok_or(Error::UnknownSource(s))
+    }
+
+    fn get_mut(&mut self, s: SourceId) -> Result<&mut SimSource, Error> {
+        self.sources
+            .get_mut(s.0 as usize)
+            .ok_or(Error::UnknownSource(s))
+    }
+
+    /// Raises a `Level` or `Sticky` condition (a raise of a true condition is
+    /// still a wake-up).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`], [`Error::Closed`], [`Error::InvalidStep`].
+    pub fn raise(&mut self, s: SourceId) -> Result<(), Error> {
+        let src = self.get_mut(s)?;
+        if src.closed {
+            return Err(Error::Closed(s));
+        }
+        match src.kind {
+            SourceKind::Level | SourceKind::Sticky => {
+                src.level = true;
+                Ok(())
+            }
+            _ => Err(Error::InvalidStep(s)),
+        }
+    }
+
+    /// Lowers a `Level` condition.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`], [`Error::InvalidStep`] for anything but `Level`.
+    pub fn lower(&mut self, s: SourceId) -> Result<(), Error> {
+        let src = self.get_mut(s)?;
+        match src.kind {
+            SourceKind::Level => {
+                src.level = false;
+                Ok(())
+            }
+            _ => Err(Error::InvalidStep(s)),
+        }
+    }
+
+    /// Adds `n` to a `Counter`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`], [`Error::Closed`], [`Error::InvalidStep`].
+    pub fn increment(&mut self, s: SourceId, n: u64) -> Result<(), Error> {
+        let src = self.get_mut(s)?;
+        if src.closed {
+            return Err(Error::Closed(s));
+        }
+        match src.kind {
+            SourceKind::Counter => {
+                src.count = src.count.saturating_add(n);
+                src.level = src.count > 0;
+                Ok(())
+            }
+            _ => Err(Error::InvalidStep(s)),
+        }
+    }
+
+    /// The counter's value (0 for other kinds).
+    pub fn count(&self, s: SourceId) -> u64 {
+        self.get(s).map_or(0, |src| src.count)
+    }
+
+    /// Closes a source: it reports nothing more and cannot be registered.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`].
+    pub fn close(&mut self, s: SourceId) -> Result<(), Error> {
+        let src = self.get_mut(s)?;
+        src.closed = true;
+        src.level = false;
+        Ok(())
+    }
+
+    /// Checks that `s` is an operation or futex source (for `complete`,
+    /// `stream_item`, `futex_wake`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`], [`Error::InvalidStep`].
+    pub fn expect_kind(&self, s: SourceId, kind: SourceKind) -> Result<(), Error> {
+        if self.get(s)?.kind == kind {
+            Ok(())
+        } else {
+            Err(Error::InvalidStep(s))
+        }
+    }
+}
+
+impl Backend for SimBackend {
+    fn kind(&self, source: SourceId) -> Result<SourceKind, Error> {
+        let src = self.get(source)?;
+        if src.closed {
+            Err(Error::Closed(source))
+        } else {
+            Ok(src.kind)
+        }
+    }
+
+    fn is_ready(&self, source: SourceId) -> bool {
+        self.get(source).is_ok_and(|s| !s.closed && s.level)
+    }
+
+    fn consume(&mut self, source: SourceId) -> Result<(), Error> {
+        let src = self.get_mut(source)?;
+        match src.kind {
+            SourceKind::Level => src.level = false,
+            SourceKind::Counter => {
+                src.count = 0;
+                src.level = false;
+            }
+            SourceKind::Sticky => {}
+            SourceKind::Futex | SourceKind::Operation => return Err(Error::InvalidStep(source)),
+        }
+        Ok(())
+    }
+
+    /// The simulated cancel always wins at once.
+    fn cancel_op(&mut self, _source: SourceId) -> bool {
+        true
+    }
+}

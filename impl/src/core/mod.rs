@@ -1,0 +1,633 @@
+//! The port's core: the registration table, the ready queue (each
+//! registration queued at most once), holding, cancellation and termination.
+//! Everything here runs with the port's lock held; parking lives in
+//! [`crate::port`].
+//!
+//! The ready queue is lazily purged: an entry is live only while its slot's
+//! `queued` equals the entry's sequence number and the generations match, so
+//! purging is `queued = None` and re-queueing never duplicates a live entry.
+
+mod state;
+
+use std::collections::{BTreeMap, VecDeque};
+
+pub use self::state::StateName;
+use self::state::{Slot, State};
+use crate::backend::{Backend, Signal};
+use crate::error::Error;
+use crate::event::{CancelMode, CancelOutcome, Event, EventKind, Key, Mode, SourceId, SourceKind};
+use crate::history::History;
+use crate::mutant::Mutant;
+use crate::sync::ThreadToken;
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    key: Key,
+    seq: u64,
+}
+
+pub(crate) struct Core<B> {
+    pub(crate) backend: B,
+    slots: Vec<Slot>,
+    /// Free slot indices, reused oldest-first to delay reuse.
+    free: VecDeque<u32>,
+    /// Live slots per source, in registration order.
+    by_source: BTreeMap<SourceId, Vec<u32>>,
+    ready: VecDeque<Entry>,
+    next_seq: u64,
+    /// Keys each thread holds, released at its next `wait`.
+    holds: Vec<(ThreadToken, Vec<Key>)>,
+    /// Threads blocked in `wait`.
+    pub(crate) parked: usize,
+    /// Something was enqueued since the port last looked.
+    pub(crate) enqueued: bool,
+    mutant: Option<Mutant>,
+    pub(crate) history: Option<History>,
+}
+
+impl<B: Backend> Core<B> {
+    pub(crate) fn new(backend: B, mutant: Option<Mutant>, history: bool) -> Self {
+        Self {
+            backend,
+            slots: Vec::new(),
+            free: VecDeque::new(),
+            by_source: BTreeMap::new(),
+            ready: VecDeque::new(),
+            next_seq: 0,
+            holds: Vec::new(),
+            parked: 0,
+            enqueued: false,
+            mutant,
+            history: history.then(History::default),
+        }
+    }
+
+    fn mutant(&self, m: Mutant) -> bool {
+        self.mutant == Some(m)
+    }
+
+    // ----- table ---------------------------------------------------------
+
+    /// The slot of a live key.
+    fn lookup(&self, key: Key) -> Result<usize, Error> {
+        let idx = key.index as usize;
+        let slot = self.slots.get(idx).ok_or(Error::UnknownKey(key))?;
+        if slot.generation == key.generation && slot.state != State::Free {
+            Ok(idx)
+        } else if (slot.generation.wrapping_sub(key.generation) as i32) > 0 {
+            Err(Error::StaleKey(key))
+        } else {
+            Err(Error::UnknownKey(key))
+        }
+    }
+
+    fn alloc(&mut self, source: SourceId, kind: SourceKind, mode: Mode, state: State) -> Key {
+        let idx = match self.free.pop_front() {
+            Some(i) => i,
+            None => {
+                let i = u32::try_from(self.slots.len()).expect("more than u32::MAX registrations");
+                self.slots.push(Slot::free(i));
+                i
+            }
+        };
+        let slot = &mut self.slots[idx as usize];
+        assert!(
+            slot.state == State::Free && slot.queued.is_none(),
+            "allocating slot {idx} in state {:?}",
+            slot.state
+        );
+        slot.source = source;
+        slot.kind = kind;
+        slot.mode = mode;
+        slot.holder = None;
+        slot.edge = false;
+        slot.cancel_told = false;
+        slot.second_final = false;
+        self.set_state(idx as usize, state);
+        self.by_source.entry(source).or_default().push(idx);
+        self.slots[idx as usize].key(idx)
+    }
+
+    /// Ends a registration: the key goes stale, the slot may be reused.
+    fn release_slot(&mut self, idx: usize) {
+        self.set_state(idx, State::Free);
+        let slot = &mut self.slots[idx];
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.queued = None;
+        slot.holder = None;
+        let source = slot.source;
+        if let Some(v) = self.by_source.get_mut(&source) {
+            v.retain(|&i| i as usize != idx);
+            if v.is_empty() {
+                self.by_source.remove(&source);
+            }
+        }
+        self.free.push_back(idx as u32);
+    }
+
+    fn set_state(&mut self, idx: usize, next: State) {
+        let slot = &mut self.slots[idx];
+        debug_assert!(
+            slot.state.may_become(&next),
+            "unexpected transition for slot {idx}: {:?} -> {:?}",
+            slot.state,
+            next
+        );
+        slot.state = next;
+    }
+
+    // ----- ready queue ---------------------------------------------------
+
+    fn enqueue(&mut self, idx: usize) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let slot = &mut self.slots[idx];
+        debug_assert!(slot.queued.is_none(), "slot {idx} queued twice");
+        slot.queued = Some(seq);
+        self.ready.push_back(Entry {
+            key: slot.key(idx as u32),
+            seq,
+        });
+        self.enqueued = true;
+    }
+
+    /// Queues the registration if it has something to report and nobody
+    /// holds it (one thread at a time).
+    fn maybe_queue(&mut self, idx: usize) {
+        let dispatch_leak = self.mutant(Mutant::DispatchRequeuesWhileHeld);
+        let slot = &self.slots[idx];
+        if slot.queued.is_some() {
+            return; // coalesced
+        }
+        if slot.holder.is_some()
+            && !(dispatch_leak && slot.mode == Mode::Dispatch && slot.state == State::Armed)
+        {
+            return;
+        }
+        let want = match &slot.state {
+            State::Armed => {
+                if slot.mode == Mode::Edge {
+                    slot.edge
+                } else {
+                    self.backend.is_ready(slot.source)
+                }
+            }
+            State::CancelPending | State::Finishing { .. } => true,
+            State::InFlight { items } => !items.is_empty(),
+            State::Free | State::Disarmed | State::Closed => false,
+        };
+        if want {
+            self.enqueue(idx);
+        }
+    }
+
+    /// Whether a live entry may be waiting (cheap over-approximation).
+    pub(crate) fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    // ----- holding -------------------------------------------------------
+
+    fn hold(&mut self, me: ThreadToken, key: Key) {
+        match self.holds.iter_mut().find(|(t, _)| *t == me) {
+            Some((_, v)) => v.push(key),
+            None => self.holds.push((me, vec![key])),
+        }
+    }
+
+    fn unhold(&mut self, me: ThreadToken, key: Key) {
+        if let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) {
+            let v = &mut self.holds[pos].1;
+            v.retain(|k| *k != key);
+            if v.is_empty() {
+                self.holds.swap_remove(pos);
+            }
+        }
+    }
+
+    /// Ends `me`'s hold on slot `idx` without re-queueing; true if it held it.
+    fn drop_hold(&mut self, me: ThreadToken, idx: usize) -> bool {
+        if self.slots[idx].holder == Some(me) {
+            self.slots[idx].holder = None;
+            let key = self.slots[idx].key(idx as u32);
+            self.unhold(me, key);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The holder releases `key`: `Dispatch` re-arms, everything re-checks.
+    fn release(&mut self, me: ThreadToken, key: Key) {
+        let Ok(idx) = self.lookup(key) else { return };
+        if self.slots[idx].holder != Some(me) {
+            return;
+        }
+        self.slots[idx].holder = None;
+        if self.slots[idx].state == State::Disarmed && self.slots[idx].mode == Mode::Dispatch {
+            self.set_state(idx, State::Armed);
+        }
+        self.maybe_queue(idx);
+    }
+
+    /// `wait` releases everything the caller holds.
+    pub(crate) fn release_all(&mut self, me: ThreadToken) {
+        let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) else {
+            return;
+        };
+        let (_, keys) = self.holds.swap_remove(pos);
+        for key in keys {
+            self.release(me, key);
+        }
+    }
+
+    // ----- thread operations ---------------------------------------------
+
+    pub(crate) fn register(&mut self, source: SourceId, mode: Mode) -> Result<Key, Error> {
+        let kind = self.backend.kind(source)?;
+        if !kind.is_readiness() || !mode.is_readiness() {
+            return Err(Error::ModeMismatch { kind, mode });
+        }
+        let key = self.alloc(source, kind, mode, State::Armed);
+        let idx = key.index as usize;
+        if mode == Mode::Edge {
+            self.slots[idx].edge = self.backend.is_ready(source);
+        }
+        self.maybe_queue(idx);
+        Ok(key)
+    }
+
+    pub(crate) fn submit(&mut self, source: SourceId, mode: Mode) -> Result<Key, Error> {
+        let kind = self.backend.kind(source)?;
+        match (kind, mode) {
+            (SourceKind::Operation, Mode::Single | Mode::Multishot)
+            | (SourceKind::Futex, Mode::Single) => {}
+            _ => return Err(Error::ModeMismatch { kind, mode }),
+        }
+        if kind == SourceKind::Operation && self.by_source.contains_key(&source) {
+            return Err(Error::AlreadySubmitted(source));
+        }
+        let state = State::InFlight {
+            items: VecDeque::new(),
+        };
+        Ok(self.alloc(source, kind, mode, state))
+    }
+
+    fn readiness_slot(&self, key: Key, mode: Option<Mode>) -> Result<usize, Error> {
+        let idx = self.lookup(key)?;
+        let slot = &self.slots[idx];
+        let mode = mode.unwrap_or(slot.mode);
+        if !slot.kind.is_readiness() || !mode.is_readiness() {
+            return Err(Error::ModeMismatch {
+                kind: slot.kind,
+                mode,
+            });
+        }
+        Ok(idx)
+    }
+
+    pub(crate) fn modify(&mut self, key: Key, mode: Mode) -> Result<(), Error> {
+        let idx = self.readiness_slot(key, Some(mode))?;
+        match self.slots[idx].state {
+            State::Armed | State::Disarmed => {
+                let slot = &mut self.slots[idx];
+                slot.mode = mode;
+                slot.edge = mode == Mode::Edge && self.backend.is_ready(slot.source);
+                self.set_state(idx, State::Armed);
+                self.maybe_queue(idx);
+                Ok(())
+            }
+            State::Closed => Err(Error::Closed(self.slots[idx].source)),
+            // The final cancelled event is already promised.
+            State::CancelPending => Ok(()),
+            ref s => unreachable!("readiness slot {idx} in state {s:?}"),
+        }
+    }
+
+    pub(crate) fn rearm(&mut self, me: ThreadToken, key: Key) -> Result<(), Error> {
+        let idx = self.readiness_slot(key, None)?;
+        self.drop_hold(me, idx);
+        match self.slots[idx].state {
+            State::Armed | State::Disarmed => {
+                self.set_state(idx, State::Armed);
+                let slot = &mut self.slots[idx];
+                if slot.mode == Mode::Edge {
+                    slot.edge |= self.backend.is_ready(slot.source);
+                }
+                if !self.mutant(Mutant::RearmNoRecheck) {
+                    self.maybe_queue(idx);
+                }
+            }
+            // The release may owe the final cancelled event.
+            State::CancelPending => self.maybe_queue(idx),
+            State::Closed => {}
+            ref s => unreachable!("readiness slot {idx} in state {s:?}"),
+        }
+        Ok(())
+    }
+
+    pub(crate) fn consume(&mut self, source: SourceId) -> Result<(), Error> {
+        self.backend.consume(source)
+    }
+
+    pub(crate) fn cancel(
+        &mut self,
+        me: ThreadToken,
+        key: Key,
+        mode: CancelMode,
+    ) -> Result<CancelOutcome, Error> {
+        let idx = match self.lookup(key) {
+            Ok(idx) => idx,
+            Err(Error::StaleKey(_)) => return Ok(CancelOutcome::NotFound),
+            Err(e) => return Err(e),
+        };
+        let readiness = self.slots[idx].kind.is_readiness();
+        if readiness != (mode == CancelMode::Sync) {
+            return Err(Error::CancelModeMismatch { key, mode });
+        }
+        self.drop_hold(me, idx);
+        if readiness {
+            Ok(self.cancel_sync(idx))
+        } else {
+            Ok(self.cancel_op(idx, mode))
+        }
+    }
+
+    fn cancel_sync(&mut self, idx: usize) -> CancelOutcome {
+        if self.slots[idx].state == State::CancelPending {
+            // A second cancel: the same single final event.
+            return CancelOutcome::Pending;
+        }
+        if !self.mutant(Mutant::CancelNoPurge) {
+            self.slots[idx].queued = None;
+        }
+        if self.slots[idx].holder.is_some() && !self.mutant(Mutant::RemovedWhileHeld) {
+            self.set_state(idx, State::CancelPending);
+            self.slots[idx].cancel_told = true;
+            CancelOutcome::Pending
+        } else {
+            self.release_slot(idx);
+            CancelOutcome::Removed { completion: None }
+        }
+    }
+
+    fn cancel_op(&mut self, idx: usize, mode: CancelMode) -> CancelOutcome {
+        let other_holds = self.slots[idx].holder.is_some();
+        if self.slots[idx].cancel_told {
+            // A second cancel: the same single final event.
+            return CancelOutcome::Pending;
+        }
+        match self.slots[idx].state {
+            State::InFlight { .. } => {
+                if self.backend.cancel_op(self.slots[idx].source) {
+                    let items = match &mut self.slots[idx].state {
+                        State::InFlight { items } => std::mem::take(items),
+                        _ => unreachable!(),
+                    };
+                    self.set_state(
+                        idx,
+                        State::Finishing {
+                            items,
+                            result: None,
+                            cancelled: true,
+                        },
+                    );
+                }
+            }
+            State::Finishing {
+                ref items, result, ..
+            } => {
+                let queued_final = items.is_empty() && !other_holds;
+                if queued_final && self.mutant(Mutant::CancelledAfterQueued) {
+                    // Lies, and leaves the completion queued.
+                    return CancelOutcome::Removed { completion: None };
+                }
+                if queued_final && mode == CancelMode::Reap {
+                    self.release_slot(idx);
+                    return CancelOutcome::Removed { completion: result };
+                }
+            }
+            ref s => unreachable!("operation slot {idx} in state {s:?}"),
+        }
+        self.slots[idx].cancel_told = true;
+        self.maybe_queue(idx);
+        CancelOutcome::Pending
+    }
+
+    /// Fills `out` with at most `max` events, oldest first, never a key twice.
+    pub(crate) fn collect(&mut self, me: ThreadToken, max: usize, out: &mut Vec<Event>) {
+        while out.len() < max {
+            let Some(entry) = self.ready.pop_front() else {
+                break;
+            };
+            let idx = entry.key.index as usize;
+            if self.slots[idx].generation != entry.key.generation {
+                if self.mutant(Mutant::CancelNoPurge) {
+                    out.push(Event {
+                        key: entry.key,
+                        kind: EventKind::Ready,
+                    });
+                }
+                continue;
+            }
+            if self.slots[idx].queued != Some(entry.seq) {
+                continue; // purged
+            }
+            if out.iter().any(|e| e.key == entry.key) {
+                // Only a mutant re-queues a key delivered in this batch; it
+                // goes to a later batch.
+                debug_assert!(self.mutant.is_some(), "key {} twice in a batch", entry.key);
+                self.ready.push_front(entry);
+                break;
+            }
+            self.slots[idx].queued = None;
+            if let Some(ev) = self.deliver(me, idx) {
+                out.push(ev);
+            }
+        }
+    }
+
+    /// Hands the queued registration `idx` to `me`.
+    fn deliver(&mut self, me: ThreadToken, idx: usize) -> Option<Event> {
+        enum After {
+            Hold,
+            Free,
+            Requeue,
+        }
+        let key = self.slots[idx].key(idx as u32);
+        let dispatch_leak = self.mutant(Mutant::DispatchRequeuesWhileHeld);
+        let second_final = self.mutant(Mutant::SecondFinal);
+        if self.slots[idx].state == State::Armed
+            && self.slots[idx].mode != Mode::Edge
+            && !self.backend.is_ready(self.slots[idx].source)
+        {
+            // The condition was lowered (or consumed) while queued: a level
+            // registration reports the condition only while it holds.
+            return None;
+        }
+        let slot = &mut self.slots[idx];
+        let (kind, after) = match &mut slot.state {
+            State::Armed => {
+                match slot.mode {
+                    Mode::Edge => slot.edge = false,
+                    Mode::Oneshot => slot.state = State::Disarmed,
+                    Mode::Dispatch if !dispatch_leak => slot.state = State::Disarmed,
+                    _ => {}
+                }
+                (EventKind::Ready, After::Hold)
+            }
+            State::CancelPending => (
+                EventKind::Final {
+                    result: None,
+                    cancelled: true,
+                },
+                After::Free,
+            ),
+            State::InFlight { items } | State::Finishing { items, .. } if !items.is_empty() => {
+                let value = items.pop_front().expect("non-empty");
+                (EventKind::Item { value }, After::Hold)
+            }
+            State::Finishing {
+                result, cancelled, ..
+            } => {
+                let kind = EventKind::Final {
+                    result: *result,
+                    cancelled: *cancelled,
+                };
+                if second_final && !slot.second_final {
+                    slot.second_final = true;
+                    (kind, After::Requeue)
+                } else {
+                    (kind, After::Free)
+                }
+            }
+            s => {
+                debug_assert!(false, "queued slot {idx} in state {s:?}");
+                return None;
+            }
+        };
+        match after {
+            After::Hold => {
+                self.slots[idx].holder = Some(me);
+                self.hold(me, key);
+            }
+            After::Free => self.release_slot(idx),
+            After::Requeue => self.enqueue(idx),
+        }
+        Some(Event { key, kind })
+    }
+
+    // ----- environment ---------------------------------------------------
+
+    fn slots_of(&self, source: SourceId) -> Vec<usize> {
+        self.by_source
+            .get(&source)
+            .map(|v| v.iter().map(|&i| i as usize).collect())
+            .unwrap_or_default()
+    }
+
+    /// The live submission of operation `source`.
+    fn op_slot(&self, source: SourceId) -> Result<usize, Error> {
+        self.slots_of(source)
+            .into_iter()
+            .find(|&i| !self.slots[i].kind.is_readiness())
+            .ok_or(Error::NotInFlight(source))
+    }
+
+    /// Applies an environment step; returns how many registrations it
+    /// affected (queued, or released for `FutexWake`).
+    pub(crate) fn signal(&mut self, signal: Signal) -> Result<u32, Error> {
+        let mut n = 0;
+        match signal {
+            Signal::Wake(source) => {
+                for idx in self.slots_of(source) {
+                    if self.slots[idx].state != State::Armed {
+                        continue;
+                    }
+                    if self.slots[idx].mode == Mode::Edge {
+                        self.slots[idx].edge = true;
+                    }
+                    let was = self.slots[idx].queued.is_some();
+                    self.maybe_queue(idx);
+                    n += u32::from(!was && self.slots[idx].queued.is_some());
+                }
+            }
+            Signal::Item(source, value) => {
+                let idx = self.op_slot(source)?;
+                if self.slots[idx].mode != Mode::Multishot {
+                    return Err(Error::InvalidStep(source));
+                }
+                match &mut self.slots[idx].state {
+                    State::InFlight { items } => items.push_back(value),
+                    _ => return Err(Error::NotInFlight(source)),
+                }
+                self.maybe_queue(idx);
+                n = 1;
+            }
+            Signal::Complete {
+                source,
+                result,
+                cancelled,
+            } => {
+                let idx = self.op_slot(source)?;
+                let items = match &mut self.slots[idx].state {
+                    State::InFlight { items } => std::mem::take(items),
+                    _ => return Err(Error::NotInFlight(source)),
+                };
+                self.set_state(
+                    idx,
+                    State::Finishing {
+                        items,
+                        result,
+                        cancelled,
+                    },
+                );
+                self.maybe_queue(idx);
+                n = 1;
+            }
+            Signal::Close(source) => {
+                for idx in self.slots_of(source) {
+                    if matches!(self.slots[idx].state, State::Armed | State::Disarmed) {
+                        self.slots[idx].queued = None;
+                        self.slots[idx].edge = false;
+                        self.set_state(idx, State::Closed);
+                        n += 1;
+                    }
+                }
+            }
+            Signal::FutexWake(source, max) => {
+                for idx in self.slots_of(source) {
+                    if n == max {
+                        break;
+                    }
+                    if let State::InFlight { .. } = self.slots[idx].state {
+                        self.set_state(
+                            idx,
+                            State::Finishing {
+                                items: VecDeque::new(),
+                                result: Some(0),
+                                cancelled: false,
+                            },
+                        );
+                        self.maybe_queue(idx);
+                        n += 1;
+                    }
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    // ----- introspection -------------------------------------------------
+
+    pub(crate) fn state_of(&self, key: Key) -> Result<StateName, Error> {
+        let idx = self.lookup(key)?;
+        Ok(self.slots[idx].state.name().expect("live slot"))
+    }
+
+    /// Whether any thread holds `key`.
+    pub(crate) fn is_held(&self, key: Key) -> Result<bool, Error> {
+        let idx = self.lookup(key)?;
+        Ok(self.slots[idx].holder.is_some())
+    }
+}

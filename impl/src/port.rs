@@ -1,0 +1,530 @@
+//! [`Port`]: the thread-safe unified event queue. One lock guards the core;
+//! threads with nothing deliverable park on one condition variable.
+
+use std::fmt;
+use std::time::Instant;
+
+use crate::backend::sim::SimBackend;
+use crate::backend::{Backend, Signal};
+use crate::core::{Core, StateName};
+use crate::error::Error;
+use crate::event::{CancelMode, CancelOutcome, Events, Key, Mode, SourceId, SourceKind, Timeout};
+use crate::history::{Op, Record, Ret, WaitTimeout};
+use crate::mutant::Mutant;
+use crate::sync::{self, AtomicU64, Condvar, Mutex, MutexGuard, Ordering, ThreadToken};
+
+/// How a port is built.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    /// Record every call (see [`crate::history`]).
+    pub history: bool,
+    /// Switch on a known bug (tests only).
+    pub mutant: Option<Mutant>,
+}
+
+/// A unified event queue implementing the `unified` profile (DESIGN §3.4).
+///
+/// Threads call [`wait`](Port::wait) and receive batches. A thread *holds*
+/// each event `wait` returned to it until its next `wait`, or its `rearm` or
+/// `cancel` of that key; a registration is handed to one thread at a time.
+/// Share a port between threads with an `Arc`.
+///
+/// # Examples
+///
+/// ```
+/// use onering::{Events, Mode, Port, SourceKind, Timeout, EventKind};
+///
+/// let port = Port::new();
+/// let fd = port.add_source(SourceKind::Level);
+/// let key = port.register(fd, Mode::Dispatch).unwrap();
+/// port.raise(fd).unwrap();
+/// let mut events = Events::new();
+/// assert_eq!(port.wait(&mut events, 8, Timeout::Poll).unwrap(), 1);
+/// assert_eq!(events.as_slice()[0].key, key);
+/// assert_eq!(events.as_slice()[0].kind, EventKind::Ready);
+/// ```
+pub struct Port<B: Backend = SimBackend> {
+    core: Mutex<Core<B>>,
+    cond: Condvar,
+    clock: AtomicU64,
+    recording: bool,
+    mutant: Option<Mutant>,
+}
+
+impl<B: Backend> fmt::Debug for Port<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Port")
+            .field("recording", &self.recording)
+            .field("mutant", &self.mutant)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Port<SimBackend> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Port<SimBackend> {
+    /// A port over an empty simulated backend.
+    pub fn new() -> Self {
+        Self::with_config(SimBackend::new(), Config::default())
+    }
+
+    /// A simulated port that records its history.
+    pub fn with_history() -> Self {
+        Self::with_config(
+            SimBackend::new(),
+            Config {
+                history: true,
+                mutant: None,
+            },
+        )
+    }
+
+    /// A simulated port with a known bug switched on (tests only).
+    pub fn with_mutant(mutant: Mutant) -> Self {
+        Self::with_config(
+            SimBackend::new(),
+            Config {
+                history: false,
+                mutant: Some(mutant),
+            },
+        )
+    }
+
+    /// Creates a simulated source.
+    pub fn add_source(&self, kind: SourceKind) -> SourceId {
+        self.call(
+            || Op::AddSource { kind },
+            |c, _| Ok(c.backend.add(kind)),
+            |s| Ret::Source(*s),
+        )
+        .expect("add_source cannot fail")
+    }
+
+    /// Environment: raises a `Level` or `Sticky` condition (a wake-up even if
+    /// it already held).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`], [`Error::Closed`], [`Error::InvalidStep`].
+    pub fn raise(&self, source: SourceId) -> Result<(), Error> {
+        self.call(
+            || Op::Raise { source },
+            |c, _| {
+                c.backend.raise(source)?;
+                c.signal(Signal::Wake(source)).map(drop)
+            },
+            |_| Ret::Unit,
+        )
+    }
+
+    /// Environment: lowers a `Level` condition. A level-triggered
+    /// registration queued meanwhile is dropped at delivery (its condition is
+    /// re-checked then); an `Edge` stays reported.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`], [`Error::InvalidStep`].
+    pub fn lower(&self, source: SourceId) -> Result<(), Error> {
+        self.call(
+            || Op::Lower { source },
+            |c, _| c.backend.lower(source),
+            |_| Ret::Unit,
+        )
+    }
+
+    /// Environment: increments a `Counter` by `n`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`], [`Error::Closed`], [`Error::InvalidStep`].
+    pub fn increment(&self, source: SourceId, n: u64) -> Result<(), Error> {
+        self.call(
+            || Op::Increment { source, n },
+            |c, _| {
+                c.backend.increment(source, n)?;
+                c.signal(Signal::Wake(source)).map(drop)
+            },
+            |_| Ret::Unit,
+        )
+    }
+
+    /// Environment: the operation `source` completes with `result`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidStep`] if not an operation, [`Error::NotInFlight`] if it
+    /// has no live submission or already finished (e.g. its cancel won).
+    pub fn complete(&self, source: SourceId, result: i64) -> Result<(), Error> {
+        let (result, cancelled) = (Some(result), false);
+        self.call(
+            || Op::Complete {
+                source,
+                result,
+                cancelled,
+            },
+            |c, _| {
+                c.backend.expect_kind(source, SourceKind::Operation)?;
+                c.signal(Signal::Complete {
+                    source,
+                    result,
+                    cancelled,
+                })
+                .map(drop)
+            },
+            |_| Ret::Unit,
+        )
+    }
+
+    /// Environment: the `Multishot` operation `source` streams an item.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidStep`] (not an operation, or a `Single` submission),
+    /// [`Error::NotInFlight`].
+    pub fn stream_item(&self, source: SourceId, value: i64) -> Result<(), Error> {
+        self.call(
+            || Op::StreamItem { source, value },
+            |c, _| {
+                c.backend.expect_kind(source, SourceKind::Operation)?;
+                c.signal(Signal::Item(source, value)).map(drop)
+            },
+            |_| Ret::Unit,
+        )
+    }
+
+    /// Environment: closes `source`. Its queued readiness events are purged
+    /// and none follow; a later `cancel` still gives the terminal outcome.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`].
+    pub fn close(&self, source: SourceId) -> Result<(), Error> {
+        self.call(
+            || Op::Close { source },
+            |c, _| {
+                c.backend.close(source)?;
+                c.signal(Signal::Close(source)).map(drop)
+            },
+            |_| Ret::Unit,
+        )
+    }
+
+    /// Environment: `wake(word, n)` on futex source `source`; releases
+    /// `min(n, waiting)` waiters, oldest first, and returns how many.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`], [`Error::InvalidStep`] if not a futex.
+    pub fn futex_wake(&self, source: SourceId, n: u32) -> Result<u32, Error> {
+        self.call(
+            || Op::FutexWake { source, n },
+            |c, _| {
+                c.backend.expect_kind(source, SourceKind::Futex)?;
+                c.signal(Signal::FutexWake(source, n))
+            },
+            |n| Ret::Count(*n),
+        )
+    }
+
+    /// The value of a simulated counter.
+    pub fn count(&self, source: SourceId) -> u64 {
+        sync::lock(&self.core).backend.count(source)
+    }
+}
+
+impl<B: Backend> Port<B> {
+    /// A port over `backend`.
+    pub fn with_config(backend: B, config: Config) -> Self {
+        Self {
+            core: Mutex::new(Core::new(backend, config.mutant, config.history)),
+            cond: Condvar::new(),
+            clock: AtomicU64::new(0),
+            recording: config.history,
+            mutant: config.mutant,
+        }
+    }
+
+    /// The logical clock, read only when recording.
+    fn stamp(&self) -> u64 {
+        if self.recording {
+            self.clock.fetch_add(1, Ordering::SeqCst)
+        } else {
+            0
+        }
+    }
+
+    /// Wakes one parked waiter if something was queued.
+    fn wake(&self, core: &mut Core<B>) {
+        if std::mem::take(&mut core.enqueued)
+            && core.parked > 0
+            && self.mutant != Some(Mutant::MissingWakeup)
+        {
+            self.cond.notify_one();
+        }
+    }
+
+    fn record(
+        &self,
+        core: &mut Core<B>,
+        me: ThreadToken,
+        call: u64,
+        op: impl FnOnce() -> Op,
+        ret: impl FnOnce() -> Ret,
+    ) {
+        if core.history.is_some() {
+            let ts = self.stamp();
+            let (op, ret) = (op(), ret());
+            if let Some(h) = core.history.as_mut() {
+                h.push(me, call, ts, op, ret);
+            }
+        }
+    }
+
+    fn call<R>(
+        &self,
+        op: impl FnOnce() -> Op,
+        f: impl FnOnce(&mut Core<B>, ThreadToken) -> Result<R, Error>,
+        ret: impl FnOnce(&R) -> Ret,
+    ) -> Result<R, Error> {
+        let me = sync::current_thread();
+        let call = self.stamp();
+        let mut core = sync::lock(&self.core);
+        let r = f(&mut core, me);
+        self.wake(&mut core);
+        self.record(&mut core, me, call, op, || match &r {
+            Ok(v) => ret(v),
+            Err(e) => Ret::Err(*e),
+        });
+        r
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Core<B>> {
+        sync::lock(&self.core)
+    }
+
+    /// Registers readiness source `source` in `mode` (`Level`, `Edge`,
+    /// `Oneshot` or `Dispatch`). If the condition already holds, an event is
+    /// queued.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`], [`Error::Closed`], [`Error::ModeMismatch`].
+    pub fn register(&self, source: SourceId, mode: Mode) -> Result<Key, Error> {
+        self.call(
+            || Op::Register { source, mode },
+            |c, _| c.register(source, mode),
+            |k| Ret::Key(*k),
+        )
+    }
+
+    /// Submits operation `source` (`Single` or `Multishot`), or a wait on
+    /// futex source `source` (`Single`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`], [`Error::Closed`], [`Error::ModeMismatch`],
+    /// [`Error::AlreadySubmitted`].
+    pub fn submit(&self, source: SourceId, mode: Mode) -> Result<Key, Error> {
+        self.call(
+            || Op::Submit { source, mode },
+            |c, _| c.submit(source, mode),
+            |k| Ret::Key(*k),
+        )
+    }
+
+    /// Changes a readiness registration's mode, arms it and re-checks the
+    /// level. Does not end the caller's hold.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownKey`], [`Error::StaleKey`], [`Error::ModeMismatch`],
+    /// [`Error::Closed`].
+    pub fn modify(&self, key: Key, mode: Mode) -> Result<(), Error> {
+        self.call(
+            || Op::Modify { key, mode },
+            |c, _| c.modify(key, mode),
+            |_| Ret::Unit,
+        )
+    }
+
+    /// Ends the caller's hold of `key` and re-arms a disarmed registration,
+    /// re-checking the level.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownKey`], [`Error::StaleKey`], [`Error::ModeMismatch`]
+    /// for an operation.
+    pub fn rearm(&self, key: Key) -> Result<(), Error> {
+        self.call(
+            || Op::Rearm { key },
+            |c, me| c.rearm(me, key),
+            |_| Ret::Unit,
+        )
+    }
+
+    /// Cancels `key` (DESIGN §3.2). Ends the caller's hold of it.
+    ///
+    /// * `Sync` (readiness): purges the queued event; `Removed` if no other
+    ///   thread holds the key, else `Pending` and one final cancelled event
+    ///   when the holder releases.
+    /// * `Async` (operations): `Pending`; one final completion follows.
+    /// * `Reap` (operations): `Removed { completion }` if the final completion
+    ///   was queued and not delivered, else as `Async`.
+    /// * `NotFound` once the terminal outcome was delivered.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownKey`], [`Error::CancelModeMismatch`].
+    pub fn cancel(&self, key: Key, mode: CancelMode) -> Result<CancelOutcome, Error> {
+        self.call(
+            || Op::Cancel { key, mode },
+            |c, me| c.cancel(me, key, mode),
+            |o| Ret::Cancel(*o),
+        )
+    }
+
+    /// A thread drains `source`'s condition (`Level`: lowers; `Counter`:
+    /// clears).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`], [`Error::InvalidStep`].
+    pub fn consume(&self, source: SourceId) -> Result<(), Error> {
+        self.call(
+            || Op::Consume { source },
+            |c, _| c.consume(source),
+            |_| Ret::Unit,
+        )
+    }
+
+    /// Feeds an environment step from a backend.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidStep`], [`Error::NotInFlight`].
+    pub fn signal(&self, signal: Signal) -> Result<u32, Error> {
+        let op = move || match signal {
+            Signal::Wake(source) => Op::Wake { source },
+            Signal::Item(source, value) => Op::StreamItem { source, value },
+            Signal::Complete {
+                source,
+                result,
+                cancelled,
+            } => Op::Complete {
+                source,
+                result,
+                cancelled,
+            },
+            Signal::Close(source) => Op::Close { source },
+            Signal::FutexWake(source, n) => Op::FutexWake { source, n },
+        };
+        self.call(op, |c, _| c.signal(signal), |n| Ret::Count(*n))
+    }
+
+    /// Releases everything the caller holds, then fills `events` with at most
+    /// `max` events (oldest first, never one key twice), blocking as
+    /// `timeout` allows while nothing is deliverable. Returns how many.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ZeroMax`].
+    pub fn wait(&self, events: &mut Events, max: usize, timeout: Timeout) -> Result<usize, Error> {
+        events.clear();
+        let me = sync::current_thread();
+        let call = self.stamp();
+        let mut core = self.lock();
+        let r = if max == 0 {
+            Err(Error::ZeroMax)
+        } else {
+            core.release_all(me);
+            loop {
+                core.collect(me, max, &mut events.buf);
+                if !events.is_empty() {
+                    break;
+                }
+                match timeout {
+                    Timeout::Poll => break,
+                    Timeout::Block => {
+                        core.parked += 1;
+                        core = sync::wait(&self.cond, core);
+                        core.parked -= 1;
+                    }
+                    Timeout::Deadline(d) => {
+                        let now = Instant::now();
+                        if now >= d {
+                            break;
+                        }
+                        core.parked += 1;
+                        core = sync::wait_timeout(&self.cond, core, d - now);
+                        core.parked -= 1;
+                    }
+                }
+            }
+            Ok(events.len())
+        };
+        // What this call queued (releases) or left (a full batch) may be for
+        // a parked thread.
+        core.enqueued = false;
+        if core.has_ready() && core.parked > 0 && self.mutant != Some(Mutant::MissingWakeup) {
+            self.cond.notify_one();
+        }
+        let timeout = match timeout {
+            Timeout::Poll => WaitTimeout::Poll,
+            Timeout::Block => WaitTimeout::Block,
+            Timeout::Deadline(_) => WaitTimeout::Deadline,
+        };
+        self.record(
+            &mut core,
+            me,
+            call,
+            || Op::Wait { max, timeout },
+            || match &r {
+                Ok(_) => Ret::Events(events.buf.clone()),
+                Err(e) => Ret::Err(*e),
+            },
+        );
+        r
+    }
+
+    /// Drains the recorded history (empty unless built with
+    /// [`Config::history`]).
+    pub fn take_history(&self) -> Vec<Record> {
+        self.lock()
+            .history
+            .as_mut()
+            .map(|h| h.take())
+            .unwrap_or_default()
+    }
+
+    /// Threads currently blocked in `wait`.
+    pub fn waiting(&self) -> usize {
+        self.lock().parked
+    }
+
+    /// The model state of a live key (for tests and harnesses).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownKey`], [`Error::StaleKey`].
+    pub fn state(&self, key: Key) -> Result<StateName, Error> {
+        self.lock().state_of(key)
+    }
+
+    /// Whether some thread holds an event of `key`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownKey`], [`Error::StaleKey`].
+    pub fn is_held(&self, key: Key) -> Result<bool, Error> {
+        self.lock().is_held(key)
+    }
+
+    /// The mutant this port was built with.
+    pub fn mutant(&self) -> Option<Mutant> {
+        self.mutant
+    }
+}

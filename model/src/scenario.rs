@@ -1,0 +1,205 @@
+//! What is being explored: the kind of event source behind every key, the
+//! registration mode, and the bound on threads, keys and steps.
+
+use std::fmt;
+
+/// How an event source behaves (DESIGN §3.1). Every real kind of event falls
+/// into one of these: an fd's readable/writable condition is a `Level`; a
+/// timerfd, eventfd, signalfd or inotify record count is a `Counter`; process
+/// exit and hang-up are `Sticky`; a futex word waiter is a `Futex`; an aio,
+/// io_uring or IOCP request is an `Operation`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum SourceKind {
+    /// A condition the environment raises and lowers (`raise`, `lower`); a
+    /// thread's `consume` drains it. A `raise` on an already-true condition is
+    /// still a wake-up (new data on a pipe: os-semantics §2.2, epoll66).
+    Level,
+    /// Increments coalesce into one non-zero count; `consume` clears it.
+    /// There is no environment `lower`.
+    Counter,
+    /// Raised once, never lowered (process exit, hang-up).
+    Sticky,
+    /// A waiter on one shared futex word; released by `futex_wake(n)`.
+    Futex,
+    /// A submitted request; completes once (`Single`) or streams items and
+    /// then completes once (`Multishot`).
+    Operation,
+}
+
+impl SourceKind {
+    /// Readiness sources have a condition; the others complete.
+    pub fn is_readiness(self) -> bool {
+        matches!(self, Self::Level | Self::Counter | Self::Sticky)
+    }
+
+    /// Stable lower-case name used in reports and docs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Level => "level",
+            Self::Counter => "counter",
+            Self::Sticky => "sticky",
+            Self::Futex => "futex",
+            Self::Operation => "operation",
+        }
+    }
+}
+
+/// A registration's mode (DESIGN §3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Mode {
+    /// Reports the condition while it holds.
+    Level,
+    /// Reports wake-ups (edges) of the source.
+    Edge,
+    /// Disarmed after one delivery; an explicit `rearm` (or `modify`) arms it.
+    Oneshot,
+    /// Disarmed after one delivery; re-armed implicitly when the holding
+    /// thread calls `wait` again. The unified default.
+    Dispatch,
+    /// An operation or futex wait that reports exactly one final event.
+    Single,
+    /// An operation that streams items, then one final event.
+    Multishot,
+}
+
+impl Mode {
+    /// Stable lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Level => "level",
+            Self::Edge => "edge",
+            Self::Oneshot => "oneshot",
+            Self::Dispatch => "dispatch",
+            Self::Single => "single",
+            Self::Multishot => "multishot",
+        }
+    }
+
+    /// Modes a readiness registration can be modified between.
+    pub const READINESS: [Mode; 4] = [Mode::Level, Mode::Edge, Mode::Oneshot, Mode::Dispatch];
+
+    pub(crate) fn code(self) -> u8 {
+        self as u8
+    }
+
+    pub(crate) fn from_code(c: u8) -> Mode {
+        [
+            Mode::Level,
+            Mode::Edge,
+            Mode::Oneshot,
+            Mode::Dispatch,
+            Mode::Single,
+            Mode::Multishot,
+        ][c as usize]
+    }
+}
+
+/// One explored configuration: every key is bound to a source of `source`
+/// kind, registered (or submitted) in `mode` at the start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Scenario {
+    /// The source kind behind every key.
+    pub source: SourceKind,
+    /// The initial registration mode.
+    pub mode: Mode,
+}
+
+impl Scenario {
+    /// `source/mode`, e.g. `level/dispatch`.
+    pub const fn new(source: SourceKind, mode: Mode) -> Self {
+        Self { source, mode }
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.source.name(), self.mode.name())
+    }
+}
+
+/// Largest number of threads a state can represent.
+pub const MAX_THREADS: u8 = 4;
+/// Largest number of keys a state can represent.
+pub const MAX_KEYS: u8 = 4;
+/// Largest number of thread operations per thread.
+pub const MAX_OPS: u8 = 8;
+/// Largest number of environment steps per key.
+pub const MAX_ENV: u8 = 6;
+/// Largest batch (`max` of `wait`).
+pub const MAX_BATCH: u8 = 4;
+
+/// The bound of one exploration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Bound {
+    /// Threads calling into the port.
+    pub threads: u8,
+    /// Keys (registrations), each with its own source.
+    pub keys: u8,
+    /// Thread operations each thread may perform (`wait`, `cancel`, ...).
+    pub ops: u8,
+    /// Environment steps (`raise`, `complete`, ...) each key may take;
+    /// `futex_wake` and `timeout_expires` draw from the first key's budget
+    /// and the waiting thread's wait respectively (see [`crate::Action`]).
+    pub env: u8,
+    /// `max` of every `wait`.
+    pub batch: u8,
+}
+
+impl Default for Bound {
+    fn default() -> Self {
+        Self {
+            threads: 2,
+            keys: 2,
+            ops: 3,
+            env: 2,
+            batch: 2,
+        }
+    }
+}
+
+/// A bound the model cannot represent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoundError(pub String);
+
+impl fmt::Display for BoundError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BoundError {}
+
+impl Bound {
+    /// Checks that every field is within what a [`crate::State`] can hold.
+    pub fn validate(&self) -> Result<(), BoundError> {
+        let check = |name: &str, v: u8, lo: u8, hi: u8| {
+            if v < lo || v > hi {
+                Err(BoundError(format!(
+                    "--{name} {v} is outside the representable range {lo}..={hi}"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        check("threads", self.threads, 1, MAX_THREADS)?;
+        check("keys", self.keys, 1, MAX_KEYS)?;
+        check("ops", self.ops, 0, MAX_OPS)?;
+        check("env", self.env, 0, MAX_ENV)?;
+        check("batch", self.batch, 1, MAX_BATCH)?;
+        Ok(())
+    }
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "threads={} keys={} ops={} env={} batch={}",
+            self.threads, self.keys, self.ops, self.env, self.batch
+        )
+    }
+}

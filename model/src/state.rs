@@ -1,0 +1,274 @@
+//! The state of a bounded instance: threads, keys (a registration bound to
+//! its own source), and the ready queue. `Copy`, fixed-size and byte-packed,
+//! so an explorer can clone, hash and compare states cheaply.
+//!
+//! Fields under "ghost" exist only to judge properties; no rule reads them to
+//! decide what happens.
+
+use crate::scenario::{Mode, MAX_KEYS, MAX_THREADS};
+
+/// Longest ready queue a state can hold (see [`crate::Bound::validate`]).
+pub const MAX_QUEUE: usize = 24;
+
+/// The life of one registration (or submission) under a key. Variant names
+/// are the model's vocabulary; the reference `Port` uses the same names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[repr(u8)]
+pub enum Reg {
+    /// Nothing registered under the key: never registered, removed, or its
+    /// terminal outcome delivered. `register`/`submit` may reuse the key.
+    #[default]
+    Free,
+    /// A readiness registration that queues an event on its source's next
+    /// wake-up (or at once, when (re-)armed while the condition holds).
+    Armed,
+    /// A `Oneshot`/`Dispatch` registration after its delivery; ignores
+    /// wake-ups until re-armed.
+    Disarmed,
+    /// Unified only: a `Sync` cancel answered `Pending` because another thread
+    /// holds the event; one final event flagged cancelled is queued when that
+    /// thread releases it.
+    CancelPending,
+    /// Unified only: the source was closed; no readiness event will come, and
+    /// the next cancel delivers the terminal outcome.
+    Closed,
+    /// An operation, a futex wait, or a poll request (readiness in a profile
+    /// whose readiness is itself an operation) that has not posted its final
+    /// event.
+    InFlight,
+    /// The final event is queued and not yet delivered.
+    Finishing,
+}
+
+/// A cancel request recorded on an in-flight operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[repr(u8)]
+pub enum CancelReq {
+    /// No cancel asked for.
+    #[default]
+    None,
+    /// The cancel won: the kernel will post the final event flagged cancelled
+    /// (io_uring `0`, aio `-EINPROGRESS`); a normal completion can no longer
+    /// happen.
+    Won,
+    /// The cancel was asked for but may lose: the final event is either the
+    /// operation's own result or flagged cancelled (unified `Async`/`Reap`
+    /// `Pending`, io_uring `-EALREADY`, IOCP `CancelIoEx` TRUE).
+    Racing,
+}
+
+/// What a final event says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// The operation's own result (or, for a poll request, readiness).
+    Done,
+    /// Flagged cancelled.
+    Cancelled,
+}
+
+/// The kind of a queued event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// A readiness event (the registration's condition or wake-up).
+    Ready,
+    /// A multishot item (an io_uring CQE with `F_MORE`, a stream item).
+    Item,
+    /// The registration's or submission's final event: its terminal outcome.
+    Final(Outcome),
+}
+
+/// One entry of the ready queue, packed in a byte: key (2 bits), generation
+/// (2 bits), kind (2 bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Entry(u8);
+
+impl Entry {
+    /// Packs an entry.
+    pub fn new(key: u8, gen: u8, kind: EventKind) -> Entry {
+        debug_assert!(key < MAX_KEYS && gen < 4);
+        let k = match kind {
+            EventKind::Ready => 0,
+            EventKind::Item => 1,
+            EventKind::Final(Outcome::Done) => 2,
+            EventKind::Final(Outcome::Cancelled) => 3,
+        };
+        Entry(key | (gen << 2) | (k << 4))
+    }
+    /// The key the event is for.
+    pub fn key(self) -> u8 {
+        self.0 & 3
+    }
+    /// The registration generation the event was queued for.
+    pub fn gen(self) -> u8 {
+        (self.0 >> 2) & 3
+    }
+    /// What the event is.
+    pub fn kind(self) -> EventKind {
+        match self.0 >> 4 {
+            0 => EventKind::Ready,
+            1 => EventKind::Item,
+            2 => EventKind::Final(Outcome::Done),
+            _ => EventKind::Final(Outcome::Cancelled),
+        }
+    }
+    pub(crate) fn with_key(self, key: u8) -> Entry {
+        Entry((self.0 & !3) | key)
+    }
+}
+
+/// Where a thread is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Phase {
+    /// Between calls; may start a thread operation if it has any left.
+    #[default]
+    Idle,
+    /// Blocked in `wait(max)`, not woken. Carries `max`.
+    Blocked(u8),
+    /// Blocked in `wait(max)` and chosen by a wake-up; will harvest.
+    Woken(u8),
+    /// An asynchronous cancel (io_uring) was decided; its answer has not yet
+    /// reached the thread. Carries the key and the answer code.
+    Cancelling(u8, crate::action::Answer),
+}
+
+/// One thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct ThreadState {
+    /// Thread operations it may still start.
+    pub ops_left: u8,
+    /// Where it is.
+    pub phase: Phase,
+    /// Ghost: keys whose readiness cancel had returned when this thread's
+    /// current (or last) wait started.
+    pub snapshot: u8,
+}
+
+/// One key: a registration bound to its own source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct KeyState {
+    /// The registration's life.
+    pub reg: Reg,
+    /// Its mode (a [`Mode`] code).
+    pub mode: u8,
+    /// Registration generation, incremented (mod 4) on reuse.
+    pub gen: u8,
+    /// Threads holding an event for this key (bit per thread). In the
+    /// unified profile a rule; elsewhere only a ghost.
+    pub holders: u8,
+    /// Unified `Edge`: a wake-up arrived while the event was held.
+    pub pending_edge: bool,
+    /// The source's condition (level raised, counter non-zero, sticky raised).
+    pub cond: bool,
+    /// The source was closed.
+    pub closed: bool,
+    /// Environment steps left for this key.
+    pub env_left: u8,
+    /// Cancel request on an in-flight operation.
+    pub cancel: CancelReq,
+    /// Ghost: generation whose readiness cancel returned (4 = none).
+    pub cancelled_gen: u8,
+    /// Ghost: terminal outcomes delivered for the current generation (0..=2).
+    pub terminals: u8,
+    /// Ghost: a cancel answer promised a final event that has not reached a
+    /// thread yet.
+    pub owed: bool,
+    /// Ghost: keys delivered since this key's deliverable event was queued.
+    pub overtakers: u8,
+}
+
+impl KeyState {
+    /// The mode as an enum.
+    pub fn mode(&self) -> Mode {
+        Mode::from_code(self.mode)
+    }
+}
+
+/// A whole state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct State {
+    /// Threads `0..bound.threads` are live; the rest stay default.
+    pub threads: [ThreadState; MAX_THREADS as usize],
+    /// Keys `0..bound.keys` are live; the rest stay default.
+    pub keys: [KeyState; MAX_KEYS as usize],
+    /// The ready queue, front first.
+    pub queue: [Entry; MAX_QUEUE],
+    /// Entries in use.
+    pub qlen: u8,
+}
+
+impl State {
+    /// The queued entries, front first.
+    pub fn queue(&self) -> &[Entry] {
+        &self.queue[..self.qlen as usize]
+    }
+
+    pub(crate) fn push(&mut self, e: Entry) {
+        assert!((self.qlen as usize) < MAX_QUEUE, "queue bound exceeded");
+        self.queue[self.qlen as usize] = e;
+        self.qlen += 1;
+    }
+
+    pub(crate) fn remove_at(&mut self, i: usize) -> Entry {
+        let e = self.queue[i];
+        let n = self.qlen as usize;
+        self.queue.copy_within(i + 1..n, i);
+        self.qlen -= 1;
+        self.queue[self.qlen as usize] = Entry(0);
+        e
+    }
+
+    /// Removes every queued entry for `key` matching `pred`; returns how many.
+    pub(crate) fn purge(&mut self, key: u8, pred: impl Fn(Entry) -> bool) -> usize {
+        let mut removed = 0;
+        let mut i = 0;
+        while i < self.qlen as usize {
+            let e = self.queue[i];
+            if e.key() == key && pred(e) {
+                self.remove_at(i);
+                removed += 1;
+            } else {
+                i += 1;
+            }
+        }
+        removed
+    }
+
+    /// Whether an entry for `key` of this kind is queued.
+    pub fn queued(&self, key: u8, pred: impl Fn(Entry) -> bool) -> bool {
+        self.queue().iter().any(|e| e.key() == key && pred(*e))
+    }
+
+    /// The state with threads renamed by `tp` (old index → new index) and
+    /// keys by `kp`; used by symmetry reduction.
+    pub fn permuted(&self, tp: &[u8], kp: &[u8]) -> State {
+        let mut s = *self;
+        let map_mask = |m: u8, p: &[u8]| -> u8 {
+            let mut out = 0;
+            for (old, new) in p.iter().enumerate() {
+                if m & (1 << old) != 0 {
+                    out |= 1 << new;
+                }
+            }
+            out
+        };
+        for (old, &new) in tp.iter().enumerate() {
+            let mut t = self.threads[old];
+            t.snapshot = map_mask(t.snapshot, kp);
+            if let Phase::Cancelling(k, a) = t.phase {
+                t.phase = Phase::Cancelling(kp[k as usize], a);
+            }
+            s.threads[new as usize] = t;
+        }
+        for (old, &new) in kp.iter().enumerate() {
+            let mut k = self.keys[old];
+            k.holders = map_mask(k.holders, tp);
+            k.overtakers = map_mask(k.overtakers, kp);
+            s.keys[new as usize] = k;
+        }
+        for i in 0..self.qlen as usize {
+            let e = self.queue[i];
+            s.queue[i] = e.with_key(kp[e.key() as usize]);
+        }
+        s
+    }
+}

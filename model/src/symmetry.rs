@@ -1,0 +1,124 @@
+//! Symmetry: threads are interchangeable, and so are keys (every key starts
+//! with the same source kind, mode and budget). The canonical representative
+//! of a state is the least state over all renamings of threads and keys; two
+//! states with the same representative satisfy the same properties, because
+//! every rule and every property is stated for "a thread" and "a key", never
+//! for a particular one.
+
+use crate::state::State;
+
+/// All permutations of `0..n` as old → new maps, for `n` in `1..=4`.
+fn permutations(n: u8) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut p: Vec<u8> = (0..n).collect();
+    heap(&mut p, n as usize, &mut out);
+    out.sort();
+    out
+}
+
+fn heap(p: &mut Vec<u8>, k: usize, out: &mut Vec<Vec<u8>>) {
+    if k <= 1 {
+        out.push(p.clone());
+        return;
+    }
+    heap(p, k - 1, out);
+    for i in 0..k - 1 {
+        if k % 2 == 0 {
+            p.swap(i, k - 1);
+        } else {
+            p.swap(0, k - 1);
+        }
+        heap(p, k - 1, out);
+    }
+}
+
+/// Renamings for one bound, precomputed.
+#[derive(Clone, Debug)]
+pub struct Symmetry {
+    thread_perms: Vec<Vec<u8>>,
+    key_perms: Vec<Vec<u8>>,
+}
+
+impl Symmetry {
+    /// Renamings of `threads` threads and `keys` keys. With `enabled` false,
+    /// only the identity (no reduction).
+    pub fn new(threads: u8, keys: u8, enabled: bool) -> Symmetry {
+        if enabled {
+            Symmetry {
+                thread_perms: permutations(threads),
+                key_perms: permutations(keys),
+            }
+        } else {
+            Symmetry {
+                thread_perms: vec![(0..threads).collect()],
+                key_perms: vec![(0..keys).collect()],
+            }
+        }
+    }
+
+    /// The canonical representative of `s`, with the renaming that produced
+    /// it (thread map, key map; old → new).
+    pub fn canonical(&self, s: &State) -> (State, usize, usize) {
+        let mut best = *s;
+        let mut best_ix = (0, 0);
+        let mut first = true;
+        for (ti, tp) in self.thread_perms.iter().enumerate() {
+            for (ki, kp) in self.key_perms.iter().enumerate() {
+                let c = s.permuted(tp, kp);
+                if first || c < best {
+                    best = c;
+                    best_ix = (ti, ki);
+                    first = false;
+                }
+            }
+        }
+        (best, best_ix.0, best_ix.1)
+    }
+
+    /// The thread map with index `i` (from [`Symmetry::canonical`]).
+    pub fn thread_perm(&self, i: usize) -> &[u8] {
+        &self.thread_perms[i]
+    }
+
+    /// The key map with index `i`.
+    pub fn key_perm(&self, i: usize) -> &[u8] {
+        &self.key_perms[i]
+    }
+}
+
+/// Inverse of an old → new map.
+pub fn invert(p: &[u8]) -> Vec<u8> {
+    let mut inv = vec![0; p.len()];
+    for (old, &new) in p.iter().enumerate() {
+        inv[new as usize] = old as u8;
+    }
+    inv
+}
+
+/// Composition: first `a`, then `b`.
+pub fn compose(a: &[u8], b: &[u8]) -> Vec<u8> {
+    a.iter().map(|&x| b[x as usize]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permutations_are_all_distinct() {
+        for n in 1..=4u8 {
+            let ps = permutations(n);
+            let fact: usize = (1..=n as usize).product();
+            assert_eq!(ps.len(), fact);
+            let mut d = ps.clone();
+            d.dedup();
+            assert_eq!(d.len(), fact);
+        }
+    }
+
+    #[test]
+    fn invert_undoes_a_renaming() {
+        let p = vec![2, 0, 3, 1];
+        assert_eq!(compose(&p, &invert(&p)), vec![0, 1, 2, 3]);
+    }
+}

@@ -1,0 +1,468 @@
+//! `onering check`: explore every scenario of one or more profiles at a
+//! bound and judge every property: `holds` (for the bound) or `violated`,
+//! with the shortest trace found; whether its witness was seen; whether the
+//! profile promises it.
+
+use crate::explore::{explore, replay, Exploration, Options, Trace};
+use crate::timeline;
+use onering_model::{
+    profile, Bound, Mode, Model, Property, Rules, Scenario, SourceKind, MUTANTS, MUTANT_CATCHES,
+};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// A property's verdict in one profile.
+#[derive(Clone, Debug)]
+pub struct PropertyResult {
+    /// Which property.
+    pub property: Property,
+    /// Whether the profile promises it.
+    pub promised: bool,
+    /// The shortest violation over all scenarios, with its scenario.
+    pub violation: Option<(Scenario, Trace)>,
+    /// Whether its witness was exhibited in some scenario.
+    pub witnessed: bool,
+}
+
+impl PropertyResult {
+    /// `"holds"` or `"violated"`.
+    pub fn verdict(&self) -> &'static str {
+        if self.violation.is_some() {
+            "violated"
+        } else {
+            "holds"
+        }
+    }
+}
+
+/// One scenario's exploration.
+#[derive(Clone, Debug)]
+pub struct ScenarioRun {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Its exploration.
+    pub exploration: Exploration,
+}
+
+/// One profile's results.
+#[derive(Clone, Debug)]
+pub struct ProfileReport {
+    /// The rules checked.
+    pub rules: Rules,
+    /// Per scenario.
+    pub runs: Vec<ScenarioRun>,
+    /// Per property, in [`Property::ALL`] order.
+    pub properties: Vec<PropertyResult>,
+}
+
+impl ProfileReport {
+    /// Distinct states over all scenarios.
+    pub fn states(&self) -> u64 {
+        self.runs.iter().map(|r| r.exploration.states).sum()
+    }
+    /// Transitions over all scenarios.
+    pub fn transitions(&self) -> u64 {
+        self.runs.iter().map(|r| r.exploration.transitions).sum()
+    }
+    /// Whether no budget cut a run short.
+    pub fn complete(&self) -> bool {
+        self.runs.iter().all(|r| r.exploration.complete)
+    }
+    /// Promised properties that were violated.
+    pub fn broken_promises(&self) -> Vec<Property> {
+        self.properties
+            .iter()
+            .filter(|p| p.promised && p.violation.is_some())
+            .map(|p| p.property)
+            .collect()
+    }
+    /// The result for `p`.
+    pub fn property(&self, p: Property) -> &PropertyResult {
+        &self.properties[p as usize]
+    }
+}
+
+/// Explores every scenario of every profile in `profiles`, `jobs` at a
+/// time; `tick(done, total, states)` after each exploration.
+pub fn check_profiles(
+    profiles: &[Rules],
+    bound: Bound,
+    opts: &Options,
+    tick: impl Fn(usize, usize, u64) + Sync,
+) -> Result<Vec<ProfileReport>, String> {
+    let mut tasks: Vec<(usize, Scenario)> = Vec::new();
+    for (i, r) in profiles.iter().enumerate() {
+        for s in r.scenarios {
+            Model::new(*r, *s, bound).map_err(|e| e.to_string())?;
+            tasks.push((i, *s));
+        }
+    }
+    let total = tasks.len();
+    let jobs = opts.jobs.max(1);
+    // Many small explorations: one per worker. Few: parallelise inside.
+    let inner = if total >= jobs {
+        Options {
+            jobs: 1,
+            ..opts.clone()
+        }
+    } else {
+        opts.clone()
+    };
+    let results: Mutex<Vec<Option<Exploration>>> = Mutex::new(vec![None; total]);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let states = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(total.max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let (p, s) = tasks[i];
+                let model = Model::new(profiles[p], s, bound).expect("validated above");
+                let e = explore(&model, &inner, |_, _| {});
+                let n = states.fetch_add(e.states, Ordering::Relaxed) + e.states;
+                results.lock().expect("no worker panics while holding it")[i] = Some(e);
+                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                tick(d, total, n);
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("workers finished");
+    let mut reports = Vec::new();
+    let mut ti = 0;
+    for r in profiles {
+        let mut runs = Vec::new();
+        for s in r.scenarios {
+            runs.push(ScenarioRun {
+                scenario: *s,
+                exploration: results[ti].take().expect("every task ran"),
+            });
+            ti += 1;
+        }
+        reports.push(judge(*r, runs));
+    }
+    Ok(reports)
+}
+
+fn judge(rules: Rules, runs: Vec<ScenarioRun>) -> ProfileReport {
+    let properties = Property::ALL
+        .iter()
+        .map(|&p| {
+            let mut violation: Option<(Scenario, Trace)> = None;
+            let mut witnessed = false;
+            for run in &runs {
+                witnessed |= run.exploration.witnessed & (1 << p as u16) != 0;
+                if let Some(t) = run.exploration.violation(p) {
+                    let shorter = violation.as_ref().is_none_or(|(_, v)| {
+                        (t.steps.len(), t.switches()) < (v.steps.len(), v.switches())
+                    });
+                    if shorter {
+                        violation = Some((run.scenario, t.clone()));
+                    }
+                }
+            }
+            PropertyResult {
+                property: p,
+                promised: rules.promises(p),
+                violation,
+                witnessed,
+            }
+        })
+        .collect();
+    ProfileReport {
+        rules,
+        runs,
+        properties,
+    }
+}
+
+/// A replay token: enough to print a trace again.
+pub fn token(
+    rules: &Rules,
+    scenario: Scenario,
+    bound: Bound,
+    symmetry: bool,
+    trace: &Trace,
+) -> String {
+    let path: Vec<String> = trace.path.iter().map(|v| v.to_string()).collect();
+    format!(
+        "{}:{}:{}.{}.{}.{}.{}:{}:{}",
+        rules.name,
+        scenario,
+        bound.threads,
+        bound.keys,
+        bound.ops,
+        bound.env,
+        bound.batch,
+        if symmetry { "s" } else { "n" },
+        path.join(".")
+    )
+}
+
+/// Parses and replays a token; returns the rules, scenario, bound and trace.
+pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), String> {
+    let parts: Vec<&str> = tok.trim().split(':').collect();
+    if parts.len() != 5 {
+        return Err(format!(
+            "replay token has {} fields separated by ':', expected 5 (profile:source/mode:bound:s|n:path)",
+            parts.len()
+        ));
+    }
+    let rules = profile(parts[0])
+        .ok_or_else(|| format!("unknown profile `{}` in replay token", parts[0]))?;
+    let (src, mode) = parts[1]
+        .split_once('/')
+        .ok_or_else(|| format!("scenario `{}` is not source/mode", parts[1]))?;
+    let source = [
+        SourceKind::Level,
+        SourceKind::Counter,
+        SourceKind::Sticky,
+        SourceKind::Futex,
+        SourceKind::Operation,
+    ]
+    .into_iter()
+    .find(|s| s.name() == src)
+    .ok_or_else(|| format!("unknown source kind `{src}`"))?;
+    let mode = [
+        Mode::Level,
+        Mode::Edge,
+        Mode::Oneshot,
+        Mode::Dispatch,
+        Mode::Single,
+        Mode::Multishot,
+    ]
+    .into_iter()
+    .find(|m| m.name() == mode)
+    .ok_or_else(|| format!("unknown mode `{mode}`"))?;
+    let nums: Vec<u8> = parts[2]
+        .split('.')
+        .map(|n| {
+            n.parse::<u8>()
+                .map_err(|_| format!("bound field `{n}` is not a number 0..=255"))
+        })
+        .collect::<Result<_, _>>()?;
+    if nums.len() != 5 {
+        return Err("bound must be threads.keys.ops.env.batch".into());
+    }
+    let bound = Bound {
+        threads: nums[0],
+        keys: nums[1],
+        ops: nums[2],
+        env: nums[3],
+        batch: nums[4],
+    };
+    let symmetry = match parts[3] {
+        "s" => true,
+        "n" => false,
+        other => return Err(format!("symmetry flag `{other}` is neither s nor n")),
+    };
+    let path: Vec<u8> = if parts[4].is_empty() {
+        Vec::new()
+    } else {
+        parts[4]
+            .split('.')
+            .map(|n| {
+                n.parse::<u8>()
+                    .map_err(|_| format!("path step `{n}` is not a number 0..=255"))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let scenario = Scenario::new(source, mode);
+    let model = Model::new(rules, scenario, bound).map_err(|e| e.to_string())?;
+    let trace = replay(&model, symmetry, &path)?;
+    Ok((rules, scenario, bound, trace))
+}
+
+/// The spec mutants with the property that must catch each.
+pub fn mutants() -> impl Iterator<Item = (Rules, Property)> {
+    MUTANTS.into_iter().zip(MUTANT_CATCHES)
+}
+
+/// Text report of one profile. `only` restricts to one property.
+pub fn render_profile(
+    r: &ProfileReport,
+    bound: Bound,
+    symmetry: bool,
+    only: Option<Property>,
+    traces: bool,
+) -> String {
+    let mut out = String::new();
+    let secs: f64 = r.runs.iter().map(|x| x.exploration.seconds).sum();
+    let depth = r
+        .runs
+        .iter()
+        .map(|x| x.exploration.depth)
+        .max()
+        .unwrap_or(0);
+    out.push_str(&format!(
+        "profile {} — {}\n  scenarios: {}\n  {} states, {} transitions, depth {}, {:.2}s ({:.0} states/s){}\n",
+        r.rules.name,
+        r.rules.summary,
+        r.runs
+            .iter()
+            .map(|x| x.scenario.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        r.states(),
+        r.transitions(),
+        depth,
+        secs,
+        r.states() as f64 / secs.max(1e-9),
+        if r.complete() { "" } else { " — INCOMPLETE: a budget stopped the run" }
+    ));
+    for pr in &r.properties {
+        if only.is_some_and(|p| p != pr.property) {
+            continue;
+        }
+        out.push_str(&format!(
+            "  {:<24} {:<9} {}{}\n",
+            pr.property.id(),
+            pr.verdict(),
+            if pr.promised {
+                "promised"
+            } else {
+                "not promised"
+            },
+            if pr.witnessed {
+                ""
+            } else {
+                " (witness never seen: holds vacuously at this bound)"
+            }
+        ));
+    }
+    if traces {
+        for pr in &r.properties {
+            if only.is_some_and(|p| p != pr.property) {
+                continue;
+            }
+            let show = only.is_some() || pr.promised;
+            if let (true, Some((sc, t))) = (show, &pr.violation) {
+                out.push_str(&format!(
+                    "\n  {} violated in scenario {} ({} steps, {} thread switches):\n",
+                    pr.property.id(),
+                    sc,
+                    t.steps.len(),
+                    t.switches()
+                ));
+                for line in timeline::render(&r.rules, t, bound.threads, Some(pr.property)).lines()
+                {
+                    out.push_str(&format!("    {line}\n"));
+                }
+                out.push_str(&format!(
+                    "    replay: onering check --replay {}\n",
+                    token(&r.rules, *sc, bound, symmetry, t)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The property × profile matrix.
+pub fn render_matrix(reports: &[ProfileReport]) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("{:<24}", "property"));
+    for r in reports {
+        out.push_str(&format!(" {:>11}", r.rules.name));
+    }
+    out.push('\n');
+    for p in Property::ALL {
+        out.push_str(&format!("{:<24}", p.id()));
+        for r in reports {
+            let pr = r.property(p);
+            let cell = match (pr.violation.is_some(), pr.promised) {
+                (false, true) => "holds",
+                (false, false) => "holds*",
+                (true, false) => "violated",
+                (true, true) => "BROKEN",
+            };
+            let cell = if pr.witnessed || pr.violation.is_some() {
+                cell.to_string()
+            } else {
+                format!("{cell}(v)")
+            };
+            out.push_str(&format!(" {cell:>11}"));
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "holds = promised and proved for the bound; holds* = not promised but no violation at this bound;\n\
+         violated = not promised, trace found; BROKEN = promised but violated; (v) = witness never seen\n",
+    );
+    out
+}
+
+fn trace_json(rules: &Rules, t: &Trace) -> Value {
+    Value::Array(
+        t.steps
+            .iter()
+            .map(|s| {
+                json!({
+                    "actor": s.action.thread().map_or("env".to_string(), |t| format!("T{t}")),
+                    "step": timeline::describe(rules, s),
+                    "violates": s.obs.violations().map(|p| p.id()).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The JSON form of a check (names are stable: other tools read them).
+pub fn to_json(
+    reports: &[ProfileReport],
+    bound: Bound,
+    symmetry: bool,
+    por: bool,
+    only: Option<Property>,
+) -> Value {
+    let states: u64 = reports.iter().map(|r| r.states()).sum();
+    let transitions: u64 = reports.iter().map(|r| r.transitions()).sum();
+    let seconds: f64 = reports
+        .iter()
+        .flat_map(|r| r.runs.iter().map(|x| x.exploration.seconds))
+        .sum();
+    json!({
+        "bound": {
+            "threads": bound.threads, "keys": bound.keys, "ops": bound.ops,
+            "env": bound.env, "batch": bound.batch,
+            "symmetry": symmetry, "partial_order": por,
+        },
+        "states": states,
+        "transitions": transitions,
+        "seconds": seconds,
+        "complete": reports.iter().all(|r| r.complete()),
+        "profiles": reports.iter().map(|r| json!({
+            "name": r.rules.name,
+            "summary": r.rules.summary,
+            "states": r.states(),
+            "transitions": r.transitions(),
+            "complete": r.complete(),
+            "scenarios": r.runs.iter().map(|x| json!({
+                "scenario": x.scenario.to_string(),
+                "states": x.exploration.states,
+                "transitions": x.exploration.transitions,
+                "depth": x.exploration.depth,
+                "seconds": x.exploration.seconds,
+                "bytes": x.exploration.bytes,
+                "complete": x.exploration.complete,
+            })).collect::<Vec<_>>(),
+            "properties": r.properties.iter().filter(|p| only.is_none_or(|o| o == p.property)).map(|p| {
+                let mut v = json!({
+                    "id": p.property.id(),
+                    "promised": p.promised,
+                    "verdict": p.verdict(),
+                    "witnessed": p.witnessed,
+                    "trace": p.violation.as_ref().map_or(Value::Array(vec![]), |(_, t)| trace_json(&r.rules, t)),
+                });
+                if let Some((sc, t)) = &p.violation {
+                    v["scenario"] = json!(sc.to_string());
+                    v["replay"] = json!(token(&r.rules, *sc, bound, symmetry, t));
+                }
+                v
+            }).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,501 @@
+//! Exhaustive breadth-first exploration of one bounded instance of the
+//! specification ([`onering_model::Model`]).
+//!
+//! * Level-synchronous BFS: every state of depth d is expanded before any of
+//!   depth d+1, so the first violation found of each property has a shortest
+//!   trace. Among shortest traces the explorer prefers the one with the
+//!   fewest thread switches (a state reached at the same depth by several
+//!   parents keeps the parent whose path switches threads least).
+//! * States are stored as 64-bit fingerprints of their canonical
+//!   representative under thread and key renaming ([`onering_model::symmetry`]).
+//! * Partial-order reduction (see [`crate::por`]) expands a single step where
+//!   that step commutes with everything else enabled.
+//! * Expansion runs on `jobs` worker threads; the merge into the visited set
+//!   is sequential and in frontier order, so results do not depend on `jobs`.
+//! * Budgets on states and seconds stop a run early; the result says so and
+//!   reports what was covered.
+
+use crate::fptable::{fingerprint, FpTable};
+use crate::por;
+use onering_model::symmetry::{compose, invert, Symmetry};
+use onering_model::{Action, Model, Obs, Property, Shown, State, Step};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// How to explore.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Symmetry reduction over threads and keys.
+    pub symmetry: bool,
+    /// Partial-order reduction.
+    pub por: bool,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Stop after this many distinct states.
+    pub max_states: Option<u64>,
+    /// Stop after this many seconds.
+    pub max_seconds: Option<f64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            symmetry: true,
+            por: true,
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_states: None,
+            max_seconds: None,
+        }
+    }
+}
+
+/// Where a violation was seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Found {
+    depth: u32,
+    switches: u32,
+    /// Id of the violating state, or of the parent of the violating step.
+    id: u32,
+    /// For a violating step: its index among the parent's successors.
+    via: Option<u8>,
+}
+
+/// One step of a counterexample, in the names of the initial state.
+#[derive(Clone, Debug)]
+pub struct TraceStep {
+    /// The step.
+    pub action: Action,
+    /// What it showed.
+    pub shown: Shown,
+    /// What the step itself violated or witnessed.
+    pub obs: Obs,
+    /// The state after it.
+    pub state: State,
+}
+
+/// A counterexample: steps from the initial state.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// The steps.
+    pub steps: Vec<TraceStep>,
+    /// Successor indices from the initial state: with the profile, scenario,
+    /// bound and reduction flags, enough to replay the trace.
+    pub path: Vec<u8>,
+    /// What the final state itself violates.
+    pub final_obs: Obs,
+}
+
+impl Trace {
+    /// Number of switches between threads (environment steps do not count).
+    pub fn switches(&self) -> usize {
+        let mut last = None;
+        let mut n = 0;
+        for s in &self.steps {
+            if let Some(t) = s.action.thread() {
+                if last.is_some_and(|l| l != t) {
+                    n += 1;
+                }
+                last = Some(t);
+            }
+        }
+        n
+    }
+}
+
+/// The result of exploring one instance.
+#[derive(Clone, Debug)]
+pub struct Exploration {
+    /// Distinct (canonical) states visited.
+    pub states: u64,
+    /// Transitions taken.
+    pub transitions: u64,
+    /// Deepest BFS level reached.
+    pub depth: u32,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// False if a budget stopped the run.
+    pub complete: bool,
+    /// Bytes of the visited set and its parent links.
+    pub bytes: usize,
+    /// Witnesses exhibited somewhere (bit per property).
+    pub witnessed: u16,
+    /// The shortest violation of each property, if any (indexed by
+    /// `Property as usize`).
+    pub violations: Vec<Option<Trace>>,
+}
+
+impl Exploration {
+    /// The trace violating `p`, if any.
+    pub fn violation(&self, p: Property) -> Option<&Trace> {
+        self.violations[p as usize].as_ref()
+    }
+}
+
+/// A fast, well-mixed 64-bit hash for fingerprints (FxHash-style absorption,
+/// splitmix64 finalisation).
+#[derive(Default)]
+pub struct FpHasher(u64);
+
+impl Hasher for FpHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn write_isize(&mut self, i: isize) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        let mut z = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// The fingerprint of a (canonical) state.
+pub fn fp_of(s: &State) -> u64 {
+    let mut h = FpHasher::default();
+    s.hash(&mut h);
+    fingerprint(h.finish())
+}
+
+struct Frontier {
+    id: u32,
+    state: State,
+    switches: u32,
+    /// Last thread to act, in this state's (canonical) names; 255 = none.
+    last: u8,
+}
+
+struct Cand {
+    fp: u64,
+    parent: u32,
+    via: u8,
+    state: State,
+    switches: u32,
+    last: u8,
+    obs: Obs,
+}
+
+#[derive(Default)]
+struct ChunkOut {
+    cands: Vec<Cand>,
+    transitions: u64,
+    witnessed: u16,
+    found: Vec<(Property, Found)>,
+}
+
+/// Explores `model` exhaustively (or until a budget runs out), calling
+/// `progress(states, depth)` after every level.
+pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)) -> Exploration {
+    let start = Instant::now();
+    let sym = Symmetry::new(model.bound.threads, model.bound.keys, opts.symmetry);
+    let mut table = FpTable::with_capacity(1 << 12);
+    let mut best: Vec<Option<Found>> = vec![None; Property::ALL.len()];
+    let mut witnessed = 0u16;
+    let mut transitions = 0u64;
+
+    let (init, _, _) = sym.canonical(&model.init());
+    let init_obs = model.state_obs(&init);
+    witnessed |= init_obs.witnessed;
+    let root = table
+        .insert(fp_of(&init), u32::MAX, 0)
+        .expect("empty table");
+    record_state(&mut best, init_obs, 0, 0, root);
+    let mut frontier = vec![Frontier {
+        id: root,
+        state: init,
+        switches: 0,
+        last: 255,
+    }];
+    let mut depth = 0u32;
+    let mut complete = true;
+
+    while !frontier.is_empty() {
+        if opts.max_states.is_some_and(|m| table.len() as u64 >= m)
+            || opts
+                .max_seconds
+                .is_some_and(|m| start.elapsed().as_secs_f64() >= m)
+        {
+            complete = false;
+            break;
+        }
+        let outs = expand_level(model, &sym, opts, &table, &frontier);
+        let level_start = table.len() as u32;
+        let mut next: Vec<Frontier> = Vec::new();
+        let mut index: HashMap<u64, usize> = HashMap::new();
+        for out in outs {
+            transitions += out.transitions;
+            witnessed |= out.witnessed;
+            for (p, f) in out.found {
+                consider(
+                    &mut best,
+                    p,
+                    Found {
+                        depth: depth + 1,
+                        ..f
+                    },
+                );
+            }
+            for c in out.cands {
+                match table.insert(c.fp, c.parent, c.via) {
+                    Some(id) => {
+                        witnessed |= c.obs.witnessed;
+                        record_state(&mut best, c.obs, depth + 1, c.switches, id);
+                        index.insert(c.fp, next.len());
+                        next.push(Frontier {
+                            id,
+                            state: c.state,
+                            switches: c.switches,
+                            last: c.last,
+                        });
+                    }
+                    None => {
+                        // Reached again at the same depth: keep the parent
+                        // whose path switches threads least.
+                        if let Some(&ix) = index.get(&c.fp) {
+                            let f = &mut next[ix];
+                            if c.switches < f.switches {
+                                debug_assert!(f.id >= level_start);
+                                table.parents[f.id as usize] = c.parent;
+                                table.via[f.id as usize] = c.via;
+                                f.switches = c.switches;
+                                f.last = c.last;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if !next.is_empty() {
+            depth += 1;
+        }
+        frontier = next;
+        progress(table.len() as u64, depth);
+    }
+
+    let violations = best
+        .iter()
+        .map(|f| f.map(|f| reconstruct(model, &sym, &table, f)))
+        .collect();
+    Exploration {
+        states: table.len() as u64,
+        transitions,
+        depth,
+        seconds: start.elapsed().as_secs_f64(),
+        complete,
+        bytes: table.bytes(),
+        witnessed,
+        violations,
+    }
+}
+
+fn consider(best: &mut [Option<Found>], p: Property, f: Found) {
+    let slot = &mut best[p as usize];
+    if slot.is_none_or(|b| f < b) {
+        *slot = Some(f);
+    }
+}
+
+fn record_state(best: &mut [Option<Found>], obs: Obs, depth: u32, switches: u32, id: u32) {
+    for p in obs.violations() {
+        consider(
+            best,
+            p,
+            Found {
+                depth,
+                switches,
+                id,
+                via: None,
+            },
+        );
+    }
+}
+
+fn expand_level(
+    model: &Model,
+    sym: &Symmetry,
+    opts: &Options,
+    table: &FpTable,
+    frontier: &[Frontier],
+) -> Vec<ChunkOut> {
+    let jobs = opts.jobs.max(1);
+    let chunk = (frontier.len() / (jobs * 8)).clamp(64, 4096);
+    let chunks = frontier.len().div_ceil(chunk);
+    if jobs == 1 || chunks == 1 {
+        return (0..chunks)
+            .map(|c| {
+                expand_chunk(
+                    model,
+                    sym,
+                    opts,
+                    table,
+                    &frontier[c * chunk..((c + 1) * chunk).min(frontier.len())],
+                )
+            })
+            .collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, ChunkOut)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..jobs.min(chunks))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let c = next.fetch_add(1, Ordering::Relaxed);
+                        if c >= chunks {
+                            break;
+                        }
+                        let part = &frontier[c * chunk..((c + 1) * chunk).min(frontier.len())];
+                        mine.push((c, expand_chunk(model, sym, opts, table, part)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("explorer worker panicked"))
+            .collect()
+    });
+    results.sort_by_key(|(c, _)| *c);
+    results.into_iter().map(|(_, o)| o).collect()
+}
+
+fn expand_chunk(
+    model: &Model,
+    sym: &Symmetry,
+    opts: &Options,
+    table: &FpTable,
+    part: &[Frontier],
+) -> ChunkOut {
+    let mut out = ChunkOut::default();
+    let mut steps: Vec<Step> = Vec::with_capacity(64);
+    for f in part {
+        steps.clear();
+        model.successors(&f.state, &mut steps);
+        assert!(steps.len() <= 256, "more than 256 successors of one state");
+        let chosen = if opts.por {
+            por::ample(model, &f.state, &steps)
+        } else {
+            None
+        };
+        for (i, st) in steps.iter().enumerate() {
+            if chosen.is_some_and(|c| c != i) {
+                continue;
+            }
+            out.transitions += 1;
+            out.witnessed |= st.obs.witnessed;
+            let (canon, tpi, _) = sym.canonical(&st.next);
+            let tp = sym.thread_perm(tpi);
+            let actor = st.action.thread();
+            let switches =
+                f.switches + u32::from(actor.is_some_and(|a| f.last != 255 && a != f.last));
+            let last = match actor {
+                Some(a) => tp[a as usize],
+                None if f.last != 255 => tp[f.last as usize],
+                None => 255,
+            };
+            for p in st.obs.violations() {
+                out.found.push((
+                    p,
+                    Found {
+                        depth: 0,
+                        switches,
+                        id: f.id,
+                        via: Some(i as u8),
+                    },
+                ));
+            }
+            let fp = fp_of(&canon);
+            if table.contains(fp) {
+                continue;
+            }
+            out.cands.push(Cand {
+                fp,
+                parent: f.id,
+                via: i as u8,
+                obs: model.state_obs(&canon),
+                state: canon,
+                switches,
+                last,
+            });
+        }
+    }
+    // Depth of step violations: the parent's depth + 1; filled in by the
+    // caller's ordering (all steps of one level share it).
+    out
+}
+
+/// Replays a path of successor indices from the initial state, in the
+/// initial state's names. `symmetry` must match the run that produced the
+/// path.
+pub fn replay(model: &Model, symmetry: bool, path: &[u8]) -> Result<Trace, String> {
+    let sym = Symmetry::new(model.bound.threads, model.bound.keys, symmetry);
+    replay_with(model, &sym, path)
+}
+
+fn reconstruct(model: &Model, sym: &Symmetry, table: &FpTable, f: Found) -> Trace {
+    let ids = table.path_to(f.id);
+    let mut path: Vec<u8> = ids[1..].iter().map(|&id| table.via[id as usize]).collect();
+    if let Some(v) = f.via {
+        path.push(v);
+    }
+    replay_with(model, sym, &path).expect("a path found by the explorer replays")
+}
+
+fn replay_with(model: &Model, sym: &Symmetry, path: &[u8]) -> Result<Trace, String> {
+    let (mut cur, tpi, kpi) = sym.canonical(&model.init());
+    // Maps from the current canonical names back to the initial names.
+    let mut to_t = invert(sym.thread_perm(tpi));
+    let mut to_k = invert(sym.key_perm(kpi));
+    let mut steps = Vec::new();
+    let mut succ = Vec::new();
+    for (n, &via) in path.iter().enumerate() {
+        succ.clear();
+        model.successors(&cur, &mut succ);
+        let st = succ.get(via as usize).ok_or_else(|| {
+            format!(
+                "step {} of the path: the state has {} successors, not {}",
+                n + 1,
+                succ.len(),
+                via as usize + 1
+            )
+        })?;
+        steps.push(TraceStep {
+            action: st.action.permuted(&to_t, &to_k),
+            shown: st.shown.permuted(&to_t, &to_k),
+            obs: st.obs,
+            state: st.next.permuted(&to_t, &to_k),
+        });
+        let (canon, tpi, kpi) = sym.canonical(&st.next);
+        to_t = compose(&invert(sym.thread_perm(tpi)), &to_t);
+        to_k = compose(&invert(sym.key_perm(kpi)), &to_k);
+        cur = canon;
+    }
+    Ok(Trace {
+        final_obs: model.state_obs(&cur),
+        steps,
+        path: path.to_vec(),
+    })
+}

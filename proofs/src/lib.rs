@@ -1,0 +1,12 @@
+//! # onering-proofs
+//!
+//! Checks over the specification in [`onering_model`]: the exhaustive
+//! explorer ([`explore`]), per-profile checks and their reports ([`check`]),
+//! and counterexample timelines ([`timeline`]). The semantics themselves are
+//! stated once, in `onering_model`'s documentation.
+
+pub mod check;
+pub mod explore;
+pub mod fptable;
+pub mod por;
+pub mod timeline;

@@ -1,0 +1,256 @@
+//! The `onering` command line: parses arguments and calls into
+//! `onering-proofs`. The semantics live in `onering-model`'s documentation.
+#![forbid(unsafe_code)]
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use onering_model::{profile, profile_names, Bound, Property, Rules, MUTANTS, PROFILES, UNIFIED};
+use onering_proofs::check::{self, ProfileReport};
+use onering_proofs::explore::Options;
+use onering_proofs::timeline;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "onering",
+    version,
+    about = "A formally checked model of a unified event queue",
+    long_about = "Exit status: 0 every promised property holds / the history conforms; \
+                  1 a violation (printed); 2 bad input or usage."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Explore the specification exhaustively for a bound and judge every property.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Profile to check (unified, epoll, linux-aio, io_uring, kqueue, event-ports, iocp, or a spec mutant such as unified~no-purge).
+    #[arg(long, conflicts_with = "all")]
+    profile: Option<String>,
+    /// Check every profile and every spec mutant; print the property x profile matrix.
+    #[arg(long)]
+    all: bool,
+    /// Judge only this property (exit 1 if it is violated, promised or not).
+    #[arg(long)]
+    property: Option<String>,
+    /// Threads (1..=4).
+    #[arg(long, default_value_t = Bound::default().threads)]
+    threads: u8,
+    /// Keys, each a registration with its own source (1..=4).
+    #[arg(long, default_value_t = Bound::default().keys)]
+    keys: u8,
+    /// Thread operations per thread (0..=8).
+    #[arg(long, default_value_t = Bound::default().ops)]
+    ops: u8,
+    /// Environment steps per key (0..=6).
+    #[arg(long, default_value_t = Bound::default().env)]
+    env: u8,
+    /// Largest `max` of a wait (1..=4); waits use 1 or this.
+    #[arg(long, default_value_t = Bound::default().batch)]
+    batch: u8,
+    /// Worker threads (default: available cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Print machine-readable JSON on standard output.
+    #[arg(long)]
+    json: bool,
+    /// Turn off symmetry reduction.
+    #[arg(long)]
+    no_symmetry: bool,
+    /// Turn off partial-order reduction.
+    #[arg(long)]
+    no_por: bool,
+    /// Stop each exploration after this many distinct states (reports coverage).
+    #[arg(long)]
+    max_states: Option<u64>,
+    /// Stop each exploration after this many seconds (reports coverage).
+    #[arg(long)]
+    max_seconds: Option<f64>,
+    /// Print the trace of a replay token (from an earlier report) and exit.
+    #[arg(long, conflicts_with_all = ["profile", "all"])]
+    replay: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => match run_check(args) {
+            Ok(code) => code,
+            Err(msg) => {
+                eprintln!("onering check: {msg}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
+    if let Some(tok) = &a.replay {
+        let (rules, scenario, bound, trace) = check::replay_token(tok)?;
+        println!("profile {} scenario {scenario} bound {bound}", rules.name);
+        print!("{}", timeline::render(&rules, &trace, bound.threads, None));
+        let violated =
+            trace.steps.iter().any(|s| s.obs.violated != 0) || trace.final_obs.violated != 0;
+        return Ok(if violated {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let bound = Bound {
+        threads: a.threads,
+        keys: a.keys,
+        ops: a.ops,
+        env: a.env,
+        batch: a.batch,
+    };
+    bound.validate().map_err(|e| e.to_string())?;
+    let only = match &a.property {
+        Some(id) => Some(Property::from_id(id).ok_or_else(|| {
+            format!(
+                "unknown property `{id}`; known: {}",
+                Property::ALL.map(|p| p.id()).join(", ")
+            )
+        })?),
+        None => None,
+    };
+    if a.jobs == Some(0) {
+        return Err("--jobs must be at least 1".into());
+    }
+    if a.max_seconds.is_some_and(|s| !(s > 0.0 && s.is_finite())) {
+        return Err("--max-seconds must be a positive number".into());
+    }
+    let opts = Options {
+        symmetry: !a.no_symmetry,
+        por: !a.no_por,
+        jobs: a.jobs.unwrap_or_else(|| Options::default().jobs),
+        max_states: a.max_states,
+        max_seconds: a.max_seconds,
+    };
+    let profiles: Vec<Rules> = if a.all {
+        PROFILES.iter().chain(MUTANTS.iter()).copied().collect()
+    } else {
+        let name = a.profile.as_deref().unwrap_or(UNIFIED.name);
+        vec![profile(name).ok_or_else(|| {
+            format!(
+                "unknown profile `{name}`; known: {} (and spec mutants: {})",
+                profile_names().join(", "),
+                MUTANTS.map(|m| m.name).join(", ")
+            )
+        })?]
+    };
+
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed}] {bar:30} {pos}/{len} explorations, {msg}",
+        )
+        .expect("valid template"),
+    );
+    let reports = check::check_profiles(&profiles, bound, &opts, |done, total, states| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(format!("{states} states"));
+    })?;
+    bar.finish_and_clear();
+
+    let (real, mutants): (Vec<ProfileReport>, Vec<ProfileReport>) = reports
+        .into_iter()
+        .partition(|r| !r.rules.name.contains('~'));
+    let broken: Vec<String> = real
+        .iter()
+        .flat_map(|r| {
+            r.broken_promises()
+                .into_iter()
+                .map(move |p| format!("{}: {}", r.rules.name, p.id()))
+        })
+        .collect();
+    let uncaught: Vec<&str> = mutants
+        .iter()
+        .filter(|m| {
+            check::mutants()
+                .find(|(r, _)| r.name == m.rules.name)
+                .is_some_and(|(_, p)| m.property(p).violation.is_none())
+        })
+        .map(|m| m.rules.name)
+        .collect();
+    let only_violated = only.is_some_and(|p| {
+        real.iter()
+            .chain(mutants.iter())
+            .any(|r| r.property(p).violation.is_some())
+    });
+    let single_mutant = !a.all && !mutants.is_empty();
+    let failed = if let Some(_p) = only {
+        only_violated
+    } else if single_mutant {
+        mutants.iter().any(|m| !m.broken_promises().is_empty())
+    } else {
+        !broken.is_empty() || !uncaught.is_empty()
+    };
+
+    if a.json {
+        let all: Vec<ProfileReport> = real.iter().chain(mutants.iter()).cloned().collect();
+        let mut v = check::to_json(&all, bound, opts.symmetry, opts.por, only);
+        v["broken_promises"] = serde_json::json!(broken);
+        v["uncaught_mutants"] = serde_json::json!(uncaught);
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    } else if a.all {
+        println!("onering check --all, bound {bound}\n");
+        for r in &real {
+            print!(
+                "{}",
+                check::render_profile(r, bound, opts.symmetry, only, true)
+            );
+        }
+        println!();
+        print!("{}", check::render_matrix(&real));
+        println!("\nspec mutants (unified with one rule broken):");
+        for (m, p) in check::mutants() {
+            let rep = mutants
+                .iter()
+                .find(|r| r.rules.name == m.name)
+                .expect("checked");
+            let caught = rep.property(p).violation.as_ref();
+            println!(
+                "  {:<28} {:<62} {} by {} ({} steps)",
+                m.name,
+                m.summary,
+                if caught.is_some() {
+                    "caught"
+                } else {
+                    "NOT CAUGHT"
+                },
+                p.id(),
+                caught.map_or(0, |(_, t)| t.steps.len())
+            );
+        }
+        let total_states: u64 = real.iter().chain(mutants.iter()).map(|r| r.states()).sum();
+        println!("\n{total_states} states in all");
+        if !broken.is_empty() {
+            println!("broken promises: {}", broken.join("; "));
+        }
+        if !uncaught.is_empty() {
+            println!("mutants not caught: {}", uncaught.join(", "));
+        }
+    } else {
+        println!("onering check, bound {bound}\n");
+        for r in real.iter().chain(mutants.iter()) {
+            print!(
+                "{}",
+                check::render_profile(r, bound, opts.symmetry, only, true)
+            );
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
