@@ -232,7 +232,7 @@ impl Port<SimBackend> {
 
     /// The value of a simulated counter.
     pub fn count(&self, source: SourceId) -> u64 {
-        sync::lock(&self.core).backend.count(source)
+        self.core.lock().backend.count(source)
     }
 }
 
@@ -292,7 +292,7 @@ impl<B: Backend> Port<B> {
     ) -> Result<R, Error> {
         let me = sync::current_thread();
         let call = self.stamp();
-        let mut core = sync::lock(&self.core);
+        let mut core = self.core.lock();
         let r = f(&mut core, me);
         self.wake(&mut core);
         self.record(&mut core, me, call, op, || match &r {
@@ -303,7 +303,7 @@ impl<B: Backend> Port<B> {
     }
 
     fn lock(&self) -> MutexGuard<'_, Core<B>> {
-        sync::lock(&self.core)
+        self.core.lock()
     }
 
     /// Registers readiness source `source` in `mode` (`Level`, `Edge`,
@@ -450,7 +450,7 @@ impl<B: Backend> Port<B> {
                     Timeout::Poll => break,
                     Timeout::Block => {
                         core.parked += 1;
-                        core = sync::wait(&self.cond, core);
+                        core = self.cond.wait(core);
                         core.parked -= 1;
                     }
                     Timeout::Deadline(d) => {
@@ -459,7 +459,7 @@ impl<B: Backend> Port<B> {
                             break;
                         }
                         core.parked += 1;
-                        core = sync::wait_timeout(&self.cond, core, d - now);
+                        core = self.cond.wait_timeout(core, d - now);
                         core.parked -= 1;
                     }
                 }

@@ -9,6 +9,8 @@
 //!
 //! `cfg(loom)` wins over the `shuttle` feature when both are set.
 
+#![allow(clippy::disallowed_types)] // The one place that names them.
+
 #[cfg(loom)]
 mod imp {
     pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
@@ -42,31 +44,69 @@ mod imp {
     }
 }
 
-pub(crate) use imp::{current_thread, AtomicU64, Condvar, Mutex, MutexGuard, Ordering, ThreadId};
+pub(crate) use imp::{current_thread, MutexGuard, Ordering, ThreadId};
 
 /// Identifies the calling thread for holding (DESIGN §3.1): the facade's
 /// thread id, so loom and shuttle threads are told apart too.
 pub(crate) type ThreadToken = ThreadId;
 
-/// Locks `m`, ignoring poisoning.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+/// A mutex without poisoning.
+#[derive(Debug)]
+pub(crate) struct Mutex<T>(imp::Mutex<T>);
+
+impl<T> Mutex<T> {
+    pub(crate) fn new(t: T) -> Self {
+        Self(imp::Mutex::new(t))
+    }
+
+    /// Locks, ignoring poisoning.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
-/// Blocks on `cv` until notified (spurious wake-ups possible).
-pub(crate) fn wait<'a, T>(cv: &Condvar, g: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-    cv.wait(g).unwrap_or_else(|e| e.into_inner())
+/// A condition variable without poisoning.
+#[derive(Debug)]
+pub(crate) struct Condvar(imp::Condvar);
+
+impl Condvar {
+    pub(crate) fn new() -> Self {
+        Self(imp::Condvar::new())
+    }
+
+    /// Blocks until notified (spurious wake-ups possible).
+    pub(crate) fn wait<'a, T>(&self, g: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        self.0.wait(g).unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Blocks for at most `dur`. Under loom this never times out (loom does
+    /// not model time); harnesses use `Poll` or `Block` only.
+    pub(crate) fn wait_timeout<'a, T>(
+        &self,
+        g: MutexGuard<'a, T>,
+        dur: std::time::Duration,
+    ) -> MutexGuard<'a, T> {
+        match self.0.wait_timeout(g, dur) {
+            Ok((g, _)) => g,
+            Err(e) => e.into_inner().0,
+        }
+    }
+
+    pub(crate) fn notify_one(&self) {
+        self.0.notify_one();
+    }
 }
 
-/// Blocks on `cv` for at most `dur`. Under loom this never times out (loom
-/// does not model time); harnesses use `Poll` or `Block` only.
-pub(crate) fn wait_timeout<'a, T>(
-    cv: &Condvar,
-    g: MutexGuard<'a, T>,
-    dur: std::time::Duration,
-) -> MutexGuard<'a, T> {
-    match cv.wait_timeout(g, dur) {
-        Ok((g, _)) => g,
-        Err(e) => e.into_inner().0,
+/// A 64-bit atomic counter.
+#[derive(Debug)]
+pub(crate) struct AtomicU64(imp::AtomicU64);
+
+impl AtomicU64 {
+    pub(crate) fn new(v: u64) -> Self {
+        Self(imp::AtomicU64::new(v))
+    }
+
+    pub(crate) fn fetch_add(&self, v: u64, order: Ordering) -> u64 {
+        self.0.fetch_add(v, order)
     }
 }

@@ -2,7 +2,10 @@
 //! unified profile's delivery, cancel, close, futex and key rules. Each test
 //! is named after the rule it pins.
 
-#![cfg(not(loom))]
+#![cfg(not(any(loom, feature = "shuttle")))]
+// Tests drive the port from plain std threads; `crate::sync` is the
+// library's facade, not theirs.
+#![allow(clippy::disallowed_types)]
 
 mod common;
 
@@ -617,4 +620,47 @@ fn level_condition_lowered_while_queued_is_not_reported() {
     assert_eq!(poll(&port, 4), vec![ready(ke)]);
     port.raise(s).unwrap();
     assert_eq!(poll(&port, 4), vec![ready(kl), ready(ke)]);
+}
+
+#[test]
+fn holder_cancel_after_pending_queues_the_one_final() {
+    let port = Arc::new(Port::new());
+    let s = port.add_source(SourceKind::Level);
+    let k = port.register(s, Mode::Dispatch).unwrap();
+    port.raise(s).unwrap();
+    let holder = Worker::new();
+    assert_eq!(holder.poll(&port, 4), vec![ready(k)]);
+    assert_eq!(port.cancel(k, CancelMode::Sync), Ok(CancelOutcome::Pending));
+    // The holder cancels too: its hold ends, so the promised final is queued.
+    let p = Arc::clone(&port);
+    assert_eq!(
+        holder.run(move || p.cancel(k, CancelMode::Sync)),
+        Ok(CancelOutcome::Pending)
+    );
+    assert_eq!(poll(&port, 4), vec![final_ev(k, None, true)]);
+    assert_eq!(
+        port.cancel(k, CancelMode::Sync),
+        Ok(CancelOutcome::NotFound)
+    );
+}
+
+#[test]
+fn item_holder_cancel_after_pending_queues_the_one_final() {
+    let port = Arc::new(Port::new());
+    let op = port.add_source(SourceKind::Operation);
+    let k = port.submit(op, Mode::Multishot).unwrap();
+    port.stream_item(op, 1).unwrap();
+    let holder = Worker::new();
+    assert_eq!(holder.poll(&port, 4).len(), 1);
+    assert_eq!(
+        port.cancel(k, CancelMode::Async),
+        Ok(CancelOutcome::Pending)
+    );
+    assert_eq!(poll(&port, 4), vec![]);
+    let p = Arc::clone(&port);
+    assert_eq!(
+        holder.run(move || p.cancel(k, CancelMode::Async)),
+        Ok(CancelOutcome::Pending)
+    );
+    assert_eq!(poll(&port, 4), vec![final_ev(k, None, true)]);
 }

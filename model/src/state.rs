@@ -138,9 +138,9 @@ pub struct ThreadState {
     pub ops_left: u8,
     /// Where it is.
     pub phase: Phase,
-    /// Ghost: keys whose readiness cancel had returned when this thread's
-    /// current (or last) wait started.
-    pub snapshot: u8,
+    /// Ghost: registrations (bit `4 * key + generation`) whose readiness
+    /// cancel had returned when this thread's current (or last) wait started.
+    pub snapshot: u16,
 }
 
 /// One key: a registration bound to its own source.
@@ -165,8 +165,9 @@ pub struct KeyState {
     pub env_left: u8,
     /// Cancel request on an in-flight operation.
     pub cancel: CancelReq,
-    /// Ghost: generation whose readiness cancel returned (4 = none).
-    pub cancelled_gen: u8,
+    /// Ghost: generations (bit per generation) whose readiness cancel
+    /// returned.
+    pub cancelled_gens: u8,
     /// Ghost: terminal outcomes delivered for the current generation (0..=2).
     pub terminals: u8,
     /// Ghost: a cancel answer promised a final event that has not reached a
@@ -253,7 +254,11 @@ impl State {
         };
         for (old, &new) in tp.iter().enumerate() {
             let mut t = self.threads[old];
-            t.snapshot = map_mask(t.snapshot, kp);
+            let mut snap = 0u16;
+            for (k_old, &k_new) in kp.iter().enumerate() {
+                snap |= ((t.snapshot >> (4 * k_old)) & 0xF) << (4 * k_new as usize);
+            }
+            t.snapshot = snap;
             if let Phase::Cancelling(k, a) = t.phase {
                 t.phase = Phase::Cancelling(kp[k as usize], a);
             }

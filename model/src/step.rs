@@ -104,7 +104,6 @@ impl Model {
             let ks = &mut s.keys[k as usize];
             ks.mode = self.scenario.mode.code();
             ks.env_left = self.bound.env;
-            ks.cancelled_gen = 4;
             ks.reg = if self.is_request() {
                 Reg::InFlight
             } else {
@@ -151,7 +150,7 @@ impl Model {
             let gone = ks.closed && r.close != CloseRule::Survives;
             match sc.source {
                 SourceKind::Level | SourceKind::Counter | SourceKind::Sticky => {
-                    let can_raise = !gone && !(sc.source == SourceKind::Sticky && ks.cond);
+                    let can_raise = !(gone || sc.source == SourceKind::Sticky && ks.cond);
                     if can_raise {
                         self.run(s, Action::Raise { key: k }, out, |c| c.raise(k));
                     }
@@ -571,11 +570,9 @@ impl<'m> Ctx<'m> {
         for k in self.m.keys() {
             self.release(t, k, true);
         }
-        let mut snapshot = 0;
+        let mut snapshot = 0u16;
         for k in self.m.keys() {
-            if self.s.keys[k as usize].cancelled_gen != 4 {
-                snapshot |= 1 << k;
-            }
+            snapshot |= u16::from(self.s.keys[k as usize].cancelled_gens) << (4 * k);
         }
         self.s.threads[t as usize].snapshot = snapshot;
         self.obs.witness_if(P::NoEventAfterCancel, snapshot != 0);
@@ -752,23 +749,25 @@ impl<'m> Ctx<'m> {
             self.obs
                 .witness_if(P::NoDuplicateDelivery, others != 0 || someone_waits);
         }
-        if th.snapshot & (1 << k) != 0
-            && ks.cancelled_gen == e.gen()
+        if th.snapshot & (1 << (4 * k + e.gen())) != 0
             && kind != EventKind::Final(Outcome::Cancelled)
         {
             self.obs.check(P::NoEventAfterCancel, false);
         }
 
+        if e.gen() != ks.gen {
+            // An event of an earlier registration (only reachable when a
+            // rule fails to purge): it says nothing to the current one.
+            return;
+        }
         match kind {
             EventKind::Ready => {
                 let dispatch_requeue = self.r.mutant_dispatch_requeue;
                 let ks = &mut self.s.keys[k as usize];
                 ks.holders |= 1 << t;
                 match ks.mode() {
-                    Mode::Level => {
-                        if self.r.level_requeue == LevelRequeue::AfterDelivery {
-                            requeue.push(k);
-                        }
+                    Mode::Level if self.r.level_requeue == LevelRequeue::AfterDelivery => {
+                        requeue.push(k);
                     }
                     Mode::Oneshot => ks.reg = Reg::Disarmed,
                     Mode::Dispatch => {
@@ -861,11 +860,12 @@ impl<'m> Ctx<'m> {
         let mode = self.m.scenario.mode.code();
         let ks = &mut self.s.keys[k as usize];
         ks.gen = (ks.gen + 1) & 3;
+        // The generation number is reused: forget its old cancel.
+        ks.cancelled_gens &= !(1 << ks.gen);
         ks.terminals = 0;
         ks.owed = false;
         ks.cancel = CancelReq::None;
         ks.pending_edge = false;
-        ks.cancelled_gen = 4;
         ks.mode = mode;
         ks.reg = if request { Reg::InFlight } else { Reg::Armed };
         if self.m.scenario.source.is_readiness() {
@@ -970,7 +970,7 @@ impl<'m> Ctx<'m> {
             Answer::Removed | Answer::Pending | Answer::Cancelled | Answer::InProgress
         ) {
             let gen = self.s.keys[k as usize].gen;
-            self.key(k).cancelled_gen = gen;
+            self.key(k).cancelled_gens |= 1 << gen;
         }
     }
 

@@ -23,7 +23,7 @@ fn heap(p: &mut Vec<u8>, k: usize, out: &mut Vec<Vec<u8>>) {
     }
     heap(p, k - 1, out);
     for i in 0..k - 1 {
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             p.swap(i, k - 1);
         } else {
             p.swap(0, k - 1);

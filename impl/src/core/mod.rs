@@ -346,11 +346,17 @@ impl<B: Backend> Core<B> {
             return Err(Error::CancelModeMismatch { key, mode });
         }
         self.drop_hold(me, idx);
-        if readiness {
-            Ok(self.cancel_sync(idx))
+        let outcome = if readiness {
+            self.cancel_sync(idx)
         } else {
-            Ok(self.cancel_op(idx, mode))
+            self.cancel_op(idx, mode)
+        };
+        if self.lookup(key).is_ok() {
+            // Ending the caller's hold may owe the final event (e.g. the
+            // holder cancels after another thread's cancel answered Pending).
+            self.maybe_queue(idx);
         }
+        Ok(outcome)
     }
 
     fn cancel_sync(&mut self, idx: usize) -> CancelOutcome {
@@ -410,7 +416,6 @@ impl<B: Backend> Core<B> {
             ref s => unreachable!("operation slot {idx} in state {s:?}"),
         }
         self.slots[idx].cancel_told = true;
-        self.maybe_queue(idx);
         CancelOutcome::Pending
     }
 

@@ -1,0 +1,42 @@
+//! loom harnesses: cancellation races (DESIGN §5.3). The scenarios live in
+//! `loom_common/scenarios.rs` and assert the unified properties directly.
+//!
+//! Run: `RUSTFLAGS="--cfg loom" cargo test -p onering --release --test 'loom_*'`
+#![cfg(loom)]
+// The observer's std atomics are deliberate (see `loom_common`).
+#![allow(clippy::disallowed_types)]
+
+mod loom_common;
+
+use loom_common::{model, scenarios};
+use onering::CancelMode;
+
+#[test]
+fn cancel_vs_wait() {
+    model(|| scenarios::cancel_vs_wait(None));
+}
+
+#[test]
+fn cancel_vs_raise() {
+    model(|| scenarios::cancel_vs_raise(None));
+}
+
+#[test]
+fn pending_cancel_vs_holders_next_wait() {
+    model(|| scenarios::pending_cancel_vs_holders_next_wait(None));
+}
+
+#[test]
+fn cancel_async_vs_complete() {
+    model(|| scenarios::cancel_vs_complete(CancelMode::Async, None));
+}
+
+#[test]
+fn cancel_reap_vs_complete() {
+    model(|| scenarios::cancel_vs_complete(CancelMode::Reap, None));
+}
+
+#[test]
+fn futex_wake_vs_cancel() {
+    model(|| scenarios::futex_wake_vs_cancel(None));
+}

@@ -1,0 +1,104 @@
+//! The command-line contract: exit 0 when every promised property holds, 1
+//! on a violation (printed), 2 on bad input with a clear message.
+
+use std::process::{Command, Output};
+
+fn onering(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_onering"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const SMALL: [&str; 6] = ["--threads", "2", "--keys", "1", "--ops", "2"];
+
+#[test]
+fn unified_holds_and_exits_zero() {
+    let mut args = vec!["check", "--profile", "unified"];
+    args.extend(SMALL);
+    let o = onering(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("no-duplicate-delivery    holds"));
+}
+
+#[test]
+fn epoll_duplicate_delivery_exits_one_with_a_two_thread_trace() {
+    let o = onering(&["check", "--profile", "epoll", "--property", "no-duplicate-delivery"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("violated in scenario level/level"), "{out}");
+    assert!(out.contains("T0") && out.contains("T1"));
+    assert_eq!(out.matches("-> [k0:ready]").count(), 2, "{out}");
+    assert!(out.contains("<-- violates no-duplicate-delivery"));
+}
+
+#[test]
+fn replay_token_prints_the_same_trace() {
+    let o = onering(&["check", "--profile", "epoll", "--property", "teardown-safe"]);
+    let out = text(&o);
+    let tok = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("replay: onering check --replay "))
+        .expect("a replay token")
+        .to_string();
+    let r = onering(&["check", "--replay", &tok]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(text(&r).contains("cancel(k0, sync) -> 0 (Removed)"), "{}", text(&r));
+}
+
+#[test]
+fn json_has_the_stable_names() {
+    let mut args = vec!["check", "--profile", "io_uring", "--json"];
+    args.extend(SMALL);
+    let o = onering(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(v["bound"]["threads"].as_u64() == Some(2));
+    assert!(v["states"].as_u64().unwrap() > 0);
+    assert!(v["transitions"].as_u64().unwrap() > 0);
+    assert!(v["seconds"].as_f64().is_some());
+    let p = &v["profiles"][0];
+    assert_eq!(p["name"], "io_uring");
+    let props = p["properties"].as_array().unwrap();
+    assert_eq!(props.len(), 12);
+    let coalesced = props.iter().find(|x| x["id"] == "coalesced").unwrap();
+    assert_eq!(coalesced["promised"], false);
+    assert_eq!(coalesced["verdict"], "violated");
+    assert!(!coalesced["trace"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn bad_input_exits_two_with_a_message() {
+    for (args, needle) in [
+        (vec!["check", "--profile", "epol"], "unknown profile `epol`"),
+        (vec!["check", "--property", "fast"], "unknown property `fast`"),
+        (vec!["check", "--threads", "9"], "--threads 9 is outside"),
+        (vec!["check", "--threads", "300"], "300"),
+        (vec!["check", "--keys", "0"], "--keys 0 is outside"),
+        (vec!["check", "--keys", "4", "--env", "6"], "queue slots"),
+        (vec!["check", "--jobs", "0"], "--jobs"),
+        (vec!["check", "--replay", "unified:level/x:2.2.3.2.2:s:1"], "unknown mode"),
+        (vec!["check", "--replay", "nonsense"], "expected 5"),
+        (vec!["check", "--replay", "unified:level/level:2.2.3.2.2:s:250"], "successors"),
+        (vec!["frobnicate"], "unrecognized subcommand"),
+    ] {
+        let o = onering(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains(needle), "{args:?}: {}", text(&o));
+    }
+}
+
+#[test]
+fn a_budget_reports_an_incomplete_run() {
+    let o = onering(&["check", "--profile", "unified", "--max-states", "100", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["complete"], false);
+}
