@@ -31,7 +31,13 @@ fn unified_holds_and_exits_zero() {
 
 #[test]
 fn epoll_duplicate_delivery_exits_one_with_a_two_thread_trace() {
-    let o = onering(&["check", "--profile", "epoll", "--property", "no-duplicate-delivery"]);
+    let o = onering(&[
+        "check",
+        "--profile",
+        "epoll",
+        "--property",
+        "no-duplicate-delivery",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let out = text(&o);
     assert!(out.contains("violated in scenario level/level"), "{out}");
@@ -51,7 +57,11 @@ fn replay_token_prints_the_same_trace() {
         .to_string();
     let r = onering(&["check", "--replay", &tok]);
     assert_eq!(r.status.code(), Some(1));
-    assert!(text(&r).contains("cancel(k0, sync) -> 0 (Removed)"), "{}", text(&r));
+    assert!(
+        text(&r).contains("cancel(k0, sync) -> 0 (Removed)"),
+        "{}",
+        text(&r)
+    );
 }
 
 #[test]
@@ -79,15 +89,24 @@ fn json_has_the_stable_names() {
 fn bad_input_exits_two_with_a_message() {
     for (args, needle) in [
         (vec!["check", "--profile", "epol"], "unknown profile `epol`"),
-        (vec!["check", "--property", "fast"], "unknown property `fast`"),
+        (
+            vec!["check", "--property", "fast"],
+            "unknown property `fast`",
+        ),
         (vec!["check", "--threads", "9"], "--threads 9 is outside"),
         (vec!["check", "--threads", "300"], "300"),
         (vec!["check", "--keys", "0"], "--keys 0 is outside"),
         (vec!["check", "--keys", "4", "--env", "6"], "queue slots"),
         (vec!["check", "--jobs", "0"], "--jobs"),
-        (vec!["check", "--replay", "unified:level/x:2.2.3.2.2:s:1"], "unknown mode"),
+        (
+            vec!["check", "--replay", "unified:level/x:2.2.3.2.2:s:1"],
+            "unknown mode",
+        ),
         (vec!["check", "--replay", "nonsense"], "expected 5"),
-        (vec!["check", "--replay", "unified:level/level:2.2.3.2.2:s:250"], "successors"),
+        (
+            vec!["check", "--replay", "unified:level/level:2.2.3.2.2:s:250"],
+            "successors",
+        ),
         (vec!["frobnicate"], "unrecognized subcommand"),
     ] {
         let o = onering(&args);
@@ -98,7 +117,14 @@ fn bad_input_exits_two_with_a_message() {
 
 #[test]
 fn a_budget_reports_an_incomplete_run() {
-    let o = onering(&["check", "--profile", "unified", "--max-states", "100", "--json"]);
+    let o = onering(&[
+        "check",
+        "--profile",
+        "unified",
+        "--max-states",
+        "100",
+        "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["complete"], false);
 }

@@ -172,6 +172,40 @@ impl Port<SimBackend> {
                     source,
                     result,
                     cancelled,
+                })?;
+                // The completion won any deferred cancel.
+                c.backend.take_cancel_request(source);
+                Ok(())
+            },
+            |_| Ret::Unit,
+        )
+    }
+
+    /// Environment: a deferred cancel of operation `source` takes effect
+    /// (backend built [`SimBackend::with_deferred_cancel`]); its final event
+    /// is `Final { result: None, cancelled: true }`. Recorded as `complete`
+    /// with `cancelled: true`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotInFlight`] if no cancel of `source` is pending (never
+    /// requested, or the operation's completion won).
+    pub fn cancel_lands(&self, source: SourceId) -> Result<(), Error> {
+        let (result, cancelled) = (None, true);
+        self.call(
+            || Op::Complete {
+                source,
+                result,
+                cancelled,
+            },
+            |c, _| {
+                if !c.backend.take_cancel_request(source) {
+                    return Err(Error::NotInFlight(source));
+                }
+                c.signal(Signal::Complete {
+                    source,
+                    result,
+                    cancelled,
                 })
                 .map(drop)
             },

@@ -40,3 +40,23 @@ fn cancel_reap_vs_complete() {
 fn futex_wake_vs_cancel() {
     model(|| scenarios::futex_wake_vs_cancel(None));
 }
+
+#[test]
+fn cancel_vs_holders_cancel() {
+    model(|| scenarios::cancel_vs_holders_cancel(None));
+}
+
+#[test]
+fn cancel_vs_two_waiters() {
+    model(|| scenarios::cancel_vs_two_waiters(None));
+}
+
+#[test]
+fn close_vs_wait() {
+    model(|| scenarios::close_vs_wait(None));
+}
+
+#[test]
+fn deferred_cancel_vs_complete() {
+    model(|| scenarios::deferred_cancel_vs_complete(None));
+}

@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use common::{poll, Worker};
 use onering::{
-    CancelMode, CancelOutcome, Error, Event, EventKind, Key, Mode, Port, SourceKind, StateName,
+    CancelMode, CancelOutcome, Config, Error, Event, EventKind, Key, Mode, Port, SimBackend,
+    SourceKind, StateName,
 };
 
 fn ready(key: Key) -> Event {
@@ -662,5 +663,32 @@ fn item_holder_cancel_after_pending_queues_the_one_final() {
         holder.run(move || p.cancel(k, CancelMode::Async)),
         Ok(CancelOutcome::Pending)
     );
+    assert_eq!(poll(&port, 4), vec![final_ev(k, None, true)]);
+}
+
+#[test]
+fn deferred_cancel_completion_wins_race_with_real_result() {
+    let port = Port::with_config(SimBackend::with_deferred_cancel(), Config::default());
+    let op = port.add_source(SourceKind::Operation);
+    let k = port.submit(op, Mode::Single).unwrap();
+    assert_eq!(
+        port.cancel(k, CancelMode::Async),
+        Ok(CancelOutcome::Pending)
+    );
+    assert_eq!(port.state(k), Ok(StateName::InFlight));
+    assert_eq!(poll(&port, 4), vec![]);
+    port.complete(op, 3).unwrap();
+    assert_eq!(port.cancel_lands(op), Err(Error::NotInFlight(op)));
+    assert_eq!(poll(&port, 4), vec![final_ev(k, Some(3), false)]);
+}
+
+#[test]
+fn deferred_cancel_landing_posts_cancelled_final() {
+    let port = Port::with_config(SimBackend::with_deferred_cancel(), Config::default());
+    let op = port.add_source(SourceKind::Operation);
+    let k = port.submit(op, Mode::Single).unwrap();
+    assert_eq!(port.cancel(k, CancelMode::Reap), Ok(CancelOutcome::Pending));
+    port.cancel_lands(op).unwrap();
+    assert_eq!(port.complete(op, 3), Err(Error::NotInFlight(op)));
     assert_eq!(poll(&port, 4), vec![final_ev(k, None, true)]);
 }

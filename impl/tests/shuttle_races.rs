@@ -3,6 +3,8 @@
 //!
 //! Run: `cargo test -p onering --features shuttle --test shuttle_races`
 #![cfg(all(feature = "shuttle", not(loom)))]
+// shuttle re-exports std's `Arc`; the facade is the library's, not ours.
+#![allow(clippy::disallowed_types)]
 
 use shuttle::sync::Arc;
 use shuttle::thread;

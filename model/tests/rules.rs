@@ -198,7 +198,14 @@ fn kqueue_dispatch_disarms_and_enable_rechecks() {
     // No implicit re-arm at the next wait (that is unified's rule).
     let s2 = go(&m, &s, poll(T0, 1)).next;
     assert_eq!(s2.keys[0].reg, Reg::Disarmed);
-    let st = go(&m, &s, Action::Rearm { thread: T0, key: K0 });
+    let st = go(
+        &m,
+        &s,
+        Action::Rearm {
+            thread: T0,
+            key: K0,
+        },
+    );
     assert_eq!(st.next.queue().len(), 1);
 }
 
@@ -225,8 +232,19 @@ fn unified_edge_keeps_one_pending_edge_while_held() {
     assert!(s.queue().is_empty());
     let st = go(&m, &s, poll(T1, 1));
     assert!(batch(&st).is_empty());
-    let st = go(&m, &st.next, Action::Rearm { thread: T0, key: K0 });
-    assert_eq!(st.next.queue().len(), 1, "the pending edge is queued at release");
+    let st = go(
+        &m,
+        &st.next,
+        Action::Rearm {
+            thread: T0,
+            key: K0,
+        },
+    );
+    assert_eq!(
+        st.next.queue().len(),
+        1,
+        "the pending edge is queued at release"
+    );
 }
 
 #[test]
@@ -247,7 +265,14 @@ fn unified_oneshot_waits_for_an_explicit_rearm() {
     let s = go(&m, &s, poll(T0, 1)).next;
     let s = go(&m, &s, poll(T0, 1)).next;
     assert_eq!(s.keys[0].reg, Reg::Disarmed);
-    let st = go(&m, &s, Action::Rearm { thread: T0, key: K0 });
+    let st = go(
+        &m,
+        &s,
+        Action::Rearm {
+            thread: T0,
+            key: K0,
+        },
+    );
     assert_eq!(st.next.queue().len(), 1);
 }
 
@@ -375,8 +400,23 @@ fn unified_wakeup_of_an_already_queued_registration_coalesces() {
 fn unified_key_reuse_starts_a_new_generation() {
     let m = model(UNIFIED, SourceKind::Level, Mode::Dispatch);
     let s = go(&m, &m.init(), cancel(T0, K0, CancelMode::Sync)).next;
-    assert!(enabled(&m, &s, Action::Register { thread: T1, key: K0 }));
-    let s = go(&m, &s, Action::Register { thread: T1, key: K0 }).next;
+    assert!(enabled(
+        &m,
+        &s,
+        Action::Register {
+            thread: T1,
+            key: K0
+        }
+    ));
+    let s = go(
+        &m,
+        &s,
+        Action::Register {
+            thread: T1,
+            key: K0,
+        },
+    )
+    .next;
     assert_eq!(s.keys[0].gen, 1);
     assert_eq!(s.keys[0].reg, Reg::Armed);
 }
@@ -401,7 +441,10 @@ fn io_uring_cancel_answers_zero_or_ealready_and_the_target_posts_its_final_cqe_i
     assert_eq!(IO_URING.answer_name(Answer::Cancelled), "0");
     assert_eq!(IO_URING.answer_name(Answer::InProgress), "-EALREADY");
     let s = outs[0].next;
-    assert!(matches!(s.threads[0].phase, Phase::Cancelling(0, Answer::Cancelled)));
+    assert!(matches!(
+        s.threads[0].phase,
+        Phase::Cancelling(0, Answer::Cancelled)
+    ));
     // Final CQE before the cancel CQE ...
     let a = go(&m, &s, Action::PostFinal { key: K0 }).next;
     assert!(enabled(&m, &a, Action::CancelReturn { thread: T0 }));
@@ -430,7 +473,10 @@ fn linux_aio_cancel_is_einprogress_or_einval_even_when_not_too_late() {
     assert_eq!(answers, vec![Answer::InProgress, Answer::TooLate]);
     assert_eq!(LINUX_AIO.answer_name(Answer::TooLate), "-EINVAL");
     assert!(!outs[0].obs.violates(Property::HonestCancel));
-    assert!(outs[1].obs.violates(Property::HonestCancel), "-EINVAL for an in-flight, uncancellable read");
+    assert!(
+        outs[1].obs.violates(Property::HonestCancel),
+        "-EINVAL for an in-flight, uncancellable read"
+    );
     // -EINPROGRESS: the kernel posts the completion.
     let f = go(&m, &outs[0].next, Action::PostFinal { key: K0 });
     assert_eq!(f.next.queue().len(), 1);
@@ -476,7 +522,14 @@ fn event_ports_reassociate_repolls() {
     let s = go(&m, &m.init(), RAISE0).next;
     let s = go(&m, &s, poll(T0, 1)).next;
     assert_eq!(s.keys[0].reg, Reg::Free, "retrieval dissociates");
-    let st = go(&m, &s, Action::Register { thread: T0, key: K0 });
+    let st = go(
+        &m,
+        &s,
+        Action::Register {
+            thread: T0,
+            key: K0,
+        },
+    );
     assert_eq!(st.next.queue().len(), 1);
 }
 
@@ -499,7 +552,10 @@ fn io_uring_futex_wait_cancel_wins_before_the_wake() {
     let st = go(&m, &m.init(), cancel(T0, K0, CancelMode::Async));
     assert_eq!(st.shown.answer, Some(Answer::Cancelled));
     let outs = all(&m, &st.next, Action::FutexWake { n: 1 });
-    assert!(outs.iter().all(|o| o.shown.released == 0b10), "a cancelled waiter is not woken");
+    assert!(
+        outs.iter().all(|o| o.shown.released == 0b10),
+        "a cancelled waiter is not woken"
+    );
 }
 
 #[test]
@@ -510,21 +566,48 @@ fn spec_mutant_without_purge_hands_an_old_event_to_the_reused_key() {
     let st = go(&m, &s, cancel(T0, K0, CancelMode::Sync));
     assert_eq!(st.shown.answer, Some(Answer::Removed));
     assert_eq!(st.next.queue().len(), 1, "not purged");
-    let s = go(&m, &st.next, Action::Register { thread: T0, key: K0 }).next;
+    let s = go(
+        &m,
+        &st.next,
+        Action::Register {
+            thread: T0,
+            key: K0,
+        },
+    )
+    .next;
     let w = go(&m, &s, poll(T0, 1));
     assert_eq!(batch(&w), vec![READY0]);
-    assert_eq!(w.shown.batch[0].unwrap().gen(), 0, "the old generation's event");
+    assert_eq!(
+        w.shown.batch[0].unwrap().gen(),
+        0,
+        "the old generation's event"
+    );
     assert!(w.obs.violates(Property::NoEventAfterCancel));
 }
 
 #[test]
 fn bounds_outside_the_representable_range_are_rejected() {
     for b in [
-        Bound { threads: 0, ..Bound::default() },
-        Bound { threads: 5, ..Bound::default() },
-        Bound { keys: 9, ..Bound::default() },
-        Bound { ops: 9, ..Bound::default() },
-        Bound { batch: 0, ..Bound::default() },
+        Bound {
+            threads: 0,
+            ..Bound::default()
+        },
+        Bound {
+            threads: 5,
+            ..Bound::default()
+        },
+        Bound {
+            keys: 9,
+            ..Bound::default()
+        },
+        Bound {
+            ops: 9,
+            ..Bound::default()
+        },
+        Bound {
+            batch: 0,
+            ..Bound::default()
+        },
     ] {
         assert!(b.validate().is_err(), "{b}");
     }
@@ -533,7 +616,12 @@ fn bounds_outside_the_representable_range_are_rejected() {
         env: 6,
         ..Bound::default()
     };
-    assert!(Model::new(UNIFIED, Scenario::new(SourceKind::Level, Mode::Level), too_big).is_err());
+    assert!(Model::new(
+        UNIFIED,
+        Scenario::new(SourceKind::Level, Mode::Level),
+        too_big
+    )
+    .is_err());
 }
 
 #[test]

@@ -31,7 +31,11 @@ fn unified_holds_every_property_with_every_witness_seen() {
     for p in &u.properties {
         assert!(p.promised, "{} not promised by unified", p.property);
         assert!(p.violation.is_none(), "unified violates {}", p.property);
-        assert!(p.witnessed, "unified never exhibits the witness of {}", p.property);
+        assert!(
+            p.witnessed,
+            "unified never exhibits the witness of {}",
+            p.property
+        );
     }
 }
 
@@ -39,7 +43,12 @@ fn unified_holds_every_property_with_every_witness_seen() {
 fn every_real_profile_keeps_its_promises() {
     for r in PROFILES {
         let rep = report(r.name);
-        assert!(rep.broken_promises().is_empty(), "{} breaks {:?}", r.name, rep.broken_promises());
+        assert!(
+            rep.broken_promises().is_empty(),
+            "{} breaks {:?}",
+            r.name,
+            rep.broken_promises()
+        );
     }
 }
 

@@ -19,12 +19,40 @@ struct SimSource {
 #[derive(Clone, Debug, Default)]
 pub struct SimBackend {
     sources: Vec<SimSource>,
+    /// Cancels are deferred: `cancel_op` only records the request and the
+    /// cancelled completion is posted by [`Port::cancel_lands`].
+    ///
+    /// [`Port::cancel_lands`]: crate::Port::cancel_lands
+    deferred_cancel: bool,
+    /// Operations whose deferred cancel has not landed yet.
+    cancel_requested: Vec<SourceId>,
 }
 
 impl SimBackend {
-    /// An empty simulated kernel.
+    /// An empty simulated kernel whose cancels win at once.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty simulated kernel whose cancels are asynchronous, like
+    /// io_uring's: after `cancel` answers `Pending` the operation's own
+    /// completion ([`Port::complete`]) and the cancel's
+    /// ([`Port::cancel_lands`]) race, and the first one is the final event.
+    ///
+    /// [`Port::complete`]: crate::Port::complete
+    /// [`Port::cancel_lands`]: crate::Port::cancel_lands
+    pub fn with_deferred_cancel() -> Self {
+        Self {
+            deferred_cancel: true,
+            ..Self::default()
+        }
+    }
+
+    /// Takes the pending deferred cancel of `s`; true if there was one.
+    pub fn take_cancel_request(&mut self, s: SourceId) -> bool {
+        let before = self.cancel_requested.len();
+        self.cancel_requested.retain(|&r| r != s);
+        before != self.cancel_requested.len()
     }
 
     /// Creates a source of `kind` (condition lowered, count zero).
@@ -167,8 +195,15 @@ impl Backend for SimBackend {
         Ok(())
     }
 
-    /// The simulated cancel always wins at once.
-    fn cancel_op(&mut self, _source: SourceId) -> bool {
-        true
+    /// Wins at once, unless built [`with_deferred_cancel`](Self::with_deferred_cancel).
+    fn cancel_op(&mut self, source: SourceId) -> bool {
+        if self.deferred_cancel {
+            if !self.cancel_requested.contains(&source) {
+                self.cancel_requested.push(source);
+            }
+            false
+        } else {
+            true
+        }
     }
 }

@@ -86,7 +86,7 @@ impl<B: Backend> Core<B> {
             Some(i) => i,
             None => {
                 let i = u32::try_from(self.slots.len()).expect("more than u32::MAX registrations");
-                self.slots.push(Slot::free(i));
+                self.slots.push(Slot::new());
                 i
             }
         };

@@ -31,20 +31,22 @@ pub(crate) enum State {
     },
 }
 
-/// Public, data-free view of [`State`] for tests and harnesses.
+/// The model state of a live registration (a data-free view of the core's
+/// per-registration state), for tests and harnesses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StateName {
-    /// See the model's `Armed`.
+    /// A readiness registration that reports its condition or edges.
     Armed,
-    /// See the model's `Disarmed`.
+    /// A `Oneshot` or `Dispatch` registration after a delivery.
     Disarmed,
-    /// See the model's `CancelPending`.
+    /// `Sync`-cancelled while another thread held it; its one final
+    /// cancelled event follows that thread's release.
     CancelPending,
-    /// See the model's `Closed`.
+    /// Its source was closed; only a cancel ends it.
     Closed,
-    /// See the model's `InFlight`.
+    /// A submitted operation or futex wait that has not finished.
     InFlight,
-    /// See the model's `Finishing`.
+    /// An operation whose final completion is known and not yet delivered.
     Finishing,
 }
 
@@ -98,8 +100,7 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
-    pub(crate) fn free(index: u32) -> Self {
-        let _ = index;
+    pub(crate) fn new() -> Self {
         Self {
             generation: 0,
             state: State::Free,

@@ -51,6 +51,8 @@ pub struct Obs {
     removed: AtomicBool,
     /// A cancel answered `Pending`.
     pub pending: AtomicBool,
+    /// The key's source was closed.
+    closed: AtomicBool,
     /// Every cancel outcome, in order.
     pub outcomes: StdMutex<Vec<CancelOutcome>>,
     /// Every final event's (result, cancelled).
@@ -81,6 +83,7 @@ impl Obs {
         self.unhold(held);
         let removed_before = self.removed.load(SeqCst);
         let pending_before = self.pending.load(SeqCst);
+        let closed_before = self.closed.load(SeqCst);
         let mut evs = Events::new();
         port.wait(&mut evs, max, timeout).unwrap();
         let mut mine = 0;
@@ -92,6 +95,7 @@ impl Obs {
             );
             match e.kind {
                 EventKind::Ready | EventKind::Item { .. } => {
+                    assert!(!closed_before, "close-removes: {e:?} after close");
                     assert!(
                         !pending_before || matches!(e.kind, EventKind::Item { .. }),
                         "no-event-after-cancel: Ready after Sync cancel answered Pending"
@@ -140,6 +144,12 @@ impl Obs {
         }
         self.outcomes.lock().unwrap().push(o);
         o
+    }
+
+    /// Closes the key's source `source` (environment step).
+    pub fn close(&self, port: &Port, source: onering::SourceId) {
+        port.close(source).unwrap();
+        self.closed.store(true, SeqCst);
     }
 
     /// `rearm` on this thread if it holds the key (ends the hold).

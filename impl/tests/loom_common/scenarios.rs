@@ -104,6 +104,81 @@ pub fn pending_cancel_vs_holders_next_wait(m: Option<Mutant>) {
     obs.assert_one_terminal();
 }
 
+/// Two threads cancel the same key while one of them holds it: one answers
+/// `Pending` or both do, and exactly one terminal outcome follows.
+pub fn cancel_vs_holders_cancel(m: Option<Mutant>) {
+    let port = port(m, false);
+    let s = port.add_source(SourceKind::Level);
+    let k = port.register(s, Mode::Dispatch).unwrap();
+    port.raise(s).unwrap();
+    let obs = StdArc::new(Obs::new(k));
+    let mut held = false;
+    assert_eq!(obs.wait(&port, &mut held, 2, Timeout::Poll), 1);
+    let other = {
+        let (port, obs) = (port.clone(), obs.clone());
+        thread::spawn(move || {
+            obs.cancel(&port, &mut false, CancelMode::Sync);
+        })
+    };
+    obs.cancel(&port, &mut held, CancelMode::Sync);
+    other.join().unwrap();
+    obs.drain(&port);
+    obs.assert_one_terminal();
+}
+
+/// Two waiters take and release a `Level` event while a third thread
+/// cancels it. Pins no-duplicate-delivery, teardown-safe,
+/// no-event-after-cancel, exactly-one-terminal.
+pub fn cancel_vs_two_waiters(m: Option<Mutant>) {
+    let port = port(m, false);
+    let s = port.add_source(SourceKind::Level);
+    let k = port.register(s, Mode::Level).unwrap();
+    port.raise(s).unwrap();
+    let obs = StdArc::new(Obs::new(k));
+    let waiters: Vec<_> = (0..2)
+        .map(|_| {
+            let (port, obs) = (port.clone(), obs.clone());
+            thread::spawn(move || {
+                let mut held = false;
+                obs.wait(&port, &mut held, 2, Timeout::Poll);
+                obs.wait(&port, &mut held, 2, Timeout::Poll);
+                obs.release(&port, &mut held);
+            })
+        })
+        .collect();
+    obs.cancel(&port, &mut false, CancelMode::Sync);
+    for w in waiters {
+        w.join().unwrap();
+    }
+    obs.drain(&port);
+    obs.assert_one_terminal();
+}
+
+/// `close` racing a waiter that takes and releases a `Level` event, then a
+/// cancel. Pins close-removes and exactly-one-terminal.
+pub fn close_vs_wait(m: Option<Mutant>) {
+    let port = port(m, false);
+    let s = port.add_source(SourceKind::Level);
+    let k = port.register(s, Mode::Level).unwrap();
+    port.raise(s).unwrap();
+    let obs = StdArc::new(Obs::new(k));
+    let t = {
+        let (port, obs) = (port.clone(), obs.clone());
+        thread::spawn(move || {
+            let mut held = false;
+            obs.wait(&port, &mut held, 2, Timeout::Poll);
+            obs.wait(&port, &mut held, 2, Timeout::Poll);
+            obs.release(&port, &mut held);
+        })
+    };
+    obs.close(&port, s);
+    let o = obs.cancel(&port, &mut false, CancelMode::Sync);
+    assert_ne!(o, CancelOutcome::NotFound);
+    t.join().unwrap();
+    obs.drain(&port);
+    obs.assert_one_terminal();
+}
+
 /// `Async`/`Reap` cancel racing the operation's completion and a waiter.
 /// Pins honest-cancel, exactly-one-terminal.
 pub fn cancel_vs_complete(mode: CancelMode, m: Option<Mutant>) {
@@ -315,5 +390,51 @@ pub fn history_under_race(m: Option<Mutant>) {
         for w in mine.windows(2) {
             assert!(w[0].ret < w[1].call);
         }
+    }
+}
+
+/// An asynchronous (deferred) cancel racing the operation's completion: the
+/// first to land is the one final event, and it says which won
+/// (honest-cancel, exactly-one-terminal).
+pub fn deferred_cancel_vs_complete(m: Option<Mutant>) {
+    let port = Arc::new(Port::with_config(
+        SimBackend::with_deferred_cancel(),
+        Config {
+            history: false,
+            mutant: m,
+        },
+    ));
+    let op = port.add_source(SourceKind::Operation);
+    let k = port.submit(op, Mode::Single).unwrap();
+    let obs = StdArc::new(Obs::new(k));
+    let completer = {
+        let port = port.clone();
+        thread::spawn(move || port.complete(op, 5).is_ok())
+    };
+    let lander = {
+        let port = port.clone();
+        thread::spawn(move || port.cancel_lands(op).is_ok())
+    };
+    let o = obs.cancel(&port, &mut false, CancelMode::Async);
+    let completed = completer.join().unwrap();
+    let landed = lander.join().unwrap();
+    obs.drain(&port);
+    assert!(completed != landed || !landed, "honest-cancel: both won");
+    match o {
+        CancelOutcome::Pending => {
+            if !completed && !landed {
+                // The lander ran before the cancel was requested: land now.
+                port.cancel_lands(op).unwrap();
+                obs.drain(&port);
+            }
+            obs.assert_one_terminal();
+            let expect = if completed {
+                (Some(5), false)
+            } else {
+                (None, true)
+            };
+            assert_eq!(*obs.finals.lock().unwrap(), vec![expect], "honest-cancel");
+        }
+        other => panic!("Async cancel of an undelivered operation answered {other:?}"),
     }
 }
