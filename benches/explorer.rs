@@ -118,10 +118,10 @@ fn main() {
             let before = rss_bytes();
             let start = Instant::now();
             let builder = Sr(model).checker().threads(threads);
-            let checker = if sym {
-                builder.symmetry_fn(representative).spawn_dfs().join()
+            let checker: Box<dyn Checker<Sr>> = if sym {
+                Box::new(builder.symmetry_fn(representative).spawn_dfs().join())
             } else {
-                builder.spawn_bfs().join()
+                Box::new(builder.spawn_bfs().join())
             };
             let seconds = start.elapsed().as_secs_f64();
             checker.assert_properties();

@@ -131,15 +131,24 @@ impl CancelMode {
     }
 }
 
+/// A final completion, as `Reap` returns it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Completion {
+    /// The operation's result (`None` when cancelled).
+    pub result: Option<i64>,
+    /// The cancel won the race.
+    pub cancelled: bool,
+}
+
 /// What a `cancel` answered (DESIGN §3.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CancelOutcome {
     /// Terminal now: nothing is queued or held anywhere, no further event will
     /// report the key, and the caller may free its state. `completion` is the
-    /// reaped final result (`Reap` only).
+    /// reaped final completion (`Reap` only).
     Removed {
-        /// The result of a reaped final completion.
-        completion: Option<i64>,
+        /// The reaped final completion.
+        completion: Option<Completion>,
     },
     /// Exactly one final event (flagged `cancelled` unless the operation's own
     /// completion won the race) will follow; free after it.

@@ -325,7 +325,14 @@ impl Record {
             Ret::Cancel(c) => match c {
                 CancelOutcome::Removed { completion } => {
                     o.push_str("\"cancel\":\"removed\",\"completion\":");
-                    opt_json(&mut o, *completion);
+                    match completion {
+                        Some(c) => {
+                            o.push_str("{\"result\":");
+                            opt_json(&mut o, c.result);
+                            let _ = write!(o, ",\"cancelled\":{}}}", c.cancelled);
+                        }
+                        None => o.push_str("null"),
+                    }
                 }
                 CancelOutcome::Pending => o.push_str("\"cancel\":\"pending\""),
                 CancelOutcome::NotFound => o.push_str("\"cancel\":\"not-found\""),

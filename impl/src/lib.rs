@@ -34,7 +34,8 @@ pub use crate::backend::{Backend, Signal};
 pub use crate::core::StateName;
 pub use crate::error::Error;
 pub use crate::event::{
-    CancelMode, CancelOutcome, Event, EventKind, Events, Key, Mode, SourceId, SourceKind, Timeout,
+    CancelMode, CancelOutcome, Completion, Event, EventKind, Events, Key, Mode, SourceId,
+    SourceKind, Timeout,
 };
 pub use crate::history::Record;
 pub use crate::mutant::Mutant;

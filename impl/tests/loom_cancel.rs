@@ -60,3 +60,8 @@ fn close_vs_wait() {
 fn deferred_cancel_vs_complete() {
     model(|| scenarios::deferred_cancel_vs_complete(None));
 }
+
+#[test]
+fn multishot_final_vs_item_holder() {
+    model(|| scenarios::multishot_final_vs_item_holder(None));
+}

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use common::{poll, Worker};
 use onering::{
-    CancelMode, CancelOutcome, Config, Error, Event, EventKind, Key, Mode, Port, SimBackend,
-    SourceKind, StateName,
+    CancelMode, CancelOutcome, Completion, Config, Error, Event, EventKind, Key, Mode, Port,
+    SimBackend, SourceKind, StateName,
 };
 
 fn ready(key: Key) -> Event {
@@ -383,7 +383,10 @@ fn cancel_reap_removes_queued_completion_and_returns_it() {
     assert_eq!(
         port.cancel(k, CancelMode::Reap),
         Ok(CancelOutcome::Removed {
-            completion: Some(42)
+            completion: Some(Completion {
+                result: Some(42),
+                cancelled: false
+            })
         })
     );
     assert_eq!(poll(&port, 4), vec![]);
@@ -399,9 +402,39 @@ fn cancel_reap_in_flight_is_like_async() {
     let op = port.add_source(SourceKind::Operation);
     let k = port.submit(op, Mode::Single).unwrap();
     assert_eq!(port.cancel(k, CancelMode::Reap), Ok(CancelOutcome::Pending));
-    // Already told Pending: a second Reap must not take the promised final.
-    assert_eq!(port.cancel(k, CancelMode::Reap), Ok(CancelOutcome::Pending));
     assert_eq!(poll(&port, 4), vec![final_ev(k, None, true)]);
+}
+
+#[test]
+fn cancel_reap_after_pending_reaps_the_queued_cancelled_final() {
+    // As in the model: once only the final event is queued and nobody holds
+    // an item, Reap takes it as the terminal outcome, whatever an earlier
+    // cancel answered.
+    let port = Port::new();
+    let op = port.add_source(SourceKind::Operation);
+    let k = port.submit(op, Mode::Single).unwrap();
+    assert_eq!(
+        port.cancel(k, CancelMode::Async),
+        Ok(CancelOutcome::Pending)
+    );
+    assert_eq!(
+        port.cancel(k, CancelMode::Async),
+        Ok(CancelOutcome::Pending)
+    );
+    assert_eq!(
+        port.cancel(k, CancelMode::Reap),
+        Ok(CancelOutcome::Removed {
+            completion: Some(Completion {
+                result: None,
+                cancelled: true
+            })
+        })
+    );
+    assert_eq!(poll(&port, 4), vec![]);
+    assert_eq!(
+        port.cancel(k, CancelMode::Reap),
+        Ok(CancelOutcome::NotFound)
+    );
 }
 
 #[test]
@@ -691,4 +724,74 @@ fn deferred_cancel_landing_posts_cancelled_final() {
     port.cancel_lands(op).unwrap();
     assert_eq!(port.complete(op, 3), Err(Error::NotInFlight(op)));
     assert_eq!(poll(&port, 4), vec![final_ev(k, None, true)]);
+}
+
+#[test]
+fn operation_entries_keep_their_queue_position_while_held() {
+    let port = Arc::new(Port::new());
+    let op = port.add_source(SourceKind::Operation);
+    let a = port.submit(op, Mode::Multishot).unwrap();
+    let s = port.add_source(SourceKind::Level);
+    let b = port.register(s, Mode::Dispatch).unwrap();
+    port.stream_item(op, 1).unwrap();
+    let holder = Worker::new();
+    assert_eq!(holder.poll(&port, 1).len(), 1); // holds item 1 of `a`
+    port.stream_item(op, 2).unwrap(); // queued before `b`'s event
+    port.raise(s).unwrap();
+    // Another thread skips `a` (held) and takes `b`.
+    let other = Worker::new();
+    assert_eq!(other.poll(&port, 4), vec![ready(b)]);
+    port.stream_item(op, 3).unwrap();
+    // The holder's release: item 2 is still first in line, then item 3 is
+    // the same key (not twice in a batch).
+    assert_eq!(
+        holder.poll(&port, 4),
+        vec![Event {
+            key: a,
+            kind: EventKind::Item { value: 2 }
+        }]
+    );
+}
+
+#[test]
+fn rearm_of_armed_edge_does_not_invent_an_edge() {
+    let port = Port::new();
+    let s = port.add_source(SourceKind::Level);
+    let k = port.register(s, Mode::Edge).unwrap();
+    port.raise(s).unwrap();
+    assert_eq!(poll(&port, 4), vec![ready(k)]);
+    assert_eq!(poll(&port, 4), vec![]);
+    // Armed, not held, condition true, no new edge: nothing to report.
+    port.rearm(k).unwrap();
+    assert_eq!(poll(&port, 4), vec![]);
+}
+
+#[test]
+fn backend_signals_drive_the_port_generically() {
+    use onering::Signal;
+    let port = Port::new();
+    let s = port.add_source(SourceKind::Level);
+    let kl = port.register(s, Mode::Level).unwrap();
+    let ke = port.register(s, Mode::Edge).unwrap();
+    // A wake-up whose condition the backend no longer reports: an edge, but
+    // no level.
+    assert_eq!(port.signal(Signal::Wake(s)), Ok(1));
+    assert_eq!(poll(&port, 4), vec![ready(ke)]);
+    let op = port.add_source(SourceKind::Operation);
+    let ko = port.submit(op, Mode::Single).unwrap();
+    assert_eq!(
+        port.signal(Signal::Complete {
+            source: op,
+            result: Some(-4),
+            cancelled: false
+        }),
+        Ok(1)
+    );
+    assert_eq!(poll(&port, 4), vec![final_ev(ko, Some(-4), false)]);
+    assert_eq!(port.signal(Signal::Close(s)), Ok(2));
+    assert_eq!(port.state(kl), Ok(StateName::Closed));
+    assert_eq!(
+        port.signal(Signal::Item(op, 1)),
+        Err(Error::NotInFlight(op))
+    );
 }

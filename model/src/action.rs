@@ -76,6 +76,20 @@ impl Answer {
         )
     }
 
+    /// A small code, distinct per answer (for state encodings).
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Removed => 1,
+            Self::RemovedWith(Outcome::Done) => 2,
+            Self::RemovedWith(Outcome::Cancelled) => 3,
+            Self::Pending => 4,
+            Self::NotFound => 5,
+            Self::Cancelled => 6,
+            Self::InProgress => 7,
+            Self::TooLate => 8,
+        }
+    }
+
     /// Model name.
     pub fn name(self) -> &'static str {
         match self {

@@ -35,8 +35,9 @@
 //! harvest, and an asynchronous cancel's answer arriving.
 //!
 //! Environment steps (each uses one of the key's `env` budget): `raise`,
-//! `lower`, `complete`, `stream_item`, `close`, `futex_wake(n)` (from key 0's
-//! budget); `timeout_expires` ends a blocked wait and needs no budget.
+//! `lower`, `complete`, `stream_item`, `close`; `futex_wake(n)` has a budget
+//! of its own (the word is shared by every key); `timeout_expires` ends a
+//! blocked wait and needs no budget.
 //!
 //! ## Delivery
 //!
@@ -123,5 +124,6 @@ pub use scenario::{
 };
 pub use state::{
     CancelReq, Entry, EventKind, KeyState, Outcome, Phase, Reg, State, ThreadState, MAX_QUEUE,
+    PACKED_WORDS,
 };
 pub use step::{Model, Step};

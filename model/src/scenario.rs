@@ -142,8 +142,9 @@ pub struct Bound {
     /// Thread operations each thread may perform (`wait`, `cancel`, ...).
     pub ops: u8,
     /// Environment steps (`raise`, `complete`, ...) each key may take;
-    /// `futex_wake` and `timeout_expires` draw from the first key's budget
-    /// and the waiting thread's wait respectively (see [`crate::Action`]).
+    /// `futex_wake` has a budget of its own of the same size (the word is
+    /// shared by every key); `timeout_expires` ends one blocked wait and
+    /// needs no budget.
     pub env: u8,
     /// `max` of every `wait`.
     pub batch: u8,

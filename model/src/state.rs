@@ -10,6 +10,9 @@ use crate::scenario::{Mode, MAX_KEYS, MAX_THREADS};
 /// Longest ready queue a state can hold (see [`crate::Bound::validate`]).
 pub const MAX_QUEUE: usize = 24;
 
+/// Words in [`State::pack`].
+pub const PACKED_WORDS: usize = 12;
+
 /// The life of one registration (or submission) under a key. Variant names
 /// are the model's vocabulary; the reference `Port` uses the same names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -79,7 +82,7 @@ pub enum EventKind {
 
 /// One entry of the ready queue, packed in a byte: key (2 bits), generation
 /// (2 bits), kind (2 bits).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Entry(u8);
 
 impl Entry {
@@ -195,6 +198,9 @@ pub struct State {
     pub queue: [Entry; MAX_QUEUE],
     /// Entries in use.
     pub qlen: u8,
+    /// Environment steps left for `futex_wake` (the futex word is shared by
+    /// every key, so its budget belongs to no key).
+    pub futex_env: u8,
 }
 
 impl State {
@@ -237,6 +243,104 @@ impl State {
     /// Whether an entry for `key` of this kind is queued.
     pub fn queued(&self, key: u8, pred: impl Fn(Entry) -> bool) -> bool {
         self.queue().iter().any(|e| e.key() == key && pred(*e))
+    }
+
+    /// The canonical byte encoding of the state, as 12 little-endian words:
+    /// what fingerprints hash and what symmetry reduction compares.
+    pub fn pack(&self) -> [u64; PACKED_WORDS] {
+        let mut b = [0u8; PACKED_WORDS * 8];
+        let mut i = 0;
+        let mut put = |x: u8| {
+            b[i] = x;
+            i += 1;
+        };
+        for t in &self.threads {
+            put(t.ops_left);
+            let (code, a, c) = match t.phase {
+                Phase::Idle => (0, 0, 0),
+                Phase::Blocked(max) => (1, max, 0),
+                Phase::Woken(max) => (2, max, 0),
+                Phase::Cancelling(k, ans) => (3, k, ans.code()),
+            };
+            put(code);
+            put(a);
+            put(c);
+            put(t.snapshot as u8);
+            put((t.snapshot >> 8) as u8);
+        }
+        for k in &self.keys {
+            put(k.reg as u8);
+            put(k.mode);
+            put(k.gen);
+            put(k.holders);
+            put(u8::from(k.pending_edge)
+                | u8::from(k.cond) << 1
+                | u8::from(k.closed) << 2
+                | u8::from(k.owed) << 3);
+            put(k.env_left);
+            put(k.cancel as u8);
+            put(k.cancelled_gens);
+            put(k.terminals);
+            put(k.overtakers);
+        }
+        for e in &self.queue {
+            put(e.0);
+        }
+        put(self.qlen);
+        put(self.futex_env);
+        let mut w = [0u64; PACKED_WORDS];
+        for (j, word) in w.iter_mut().enumerate() {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(&b[j * 8..j * 8 + 8]);
+            *word = u64::from_le_bytes(x);
+        }
+        w
+    }
+
+    /// A renaming-invariant summary of thread `t` (what symmetry reduction
+    /// sorts threads by).
+    pub fn thread_signature(&self, t: usize) -> u32 {
+        let th = self.threads[t];
+        let (code, a) = match th.phase {
+            Phase::Idle => (0, 0),
+            Phase::Blocked(max) => (1, max),
+            Phase::Woken(max) => (2, max),
+            Phase::Cancelling(_, ans) => (3, ans.code()),
+        };
+        let held = self
+            .keys
+            .iter()
+            .filter(|k| k.holders & (1 << t) != 0)
+            .count() as u32;
+        (th.ops_left as u32) << 24
+            | code << 16
+            | (a as u32) << 8
+            | (th.snapshot.count_ones() << 3)
+            | held
+    }
+
+    /// A renaming-invariant summary of key `k`.
+    pub fn key_signature(&self, k: usize) -> u64 {
+        let ks = self.keys[k];
+        let queued = self
+            .queue()
+            .iter()
+            .filter(|e| e.key() as usize == k)
+            .count() as u64;
+        (ks.reg as u64) << 56
+            | (ks.mode as u64) << 52
+            | (ks.gen as u64) << 48
+            | (ks.holders.count_ones() as u64) << 44
+            | u64::from(ks.pending_edge) << 43
+            | u64::from(ks.cond) << 42
+            | u64::from(ks.closed) << 41
+            | u64::from(ks.owed) << 40
+            | (ks.env_left as u64) << 32
+            | (ks.cancel as u64) << 28
+            | (ks.cancelled_gens as u64) << 24
+            | (ks.terminals as u64) << 20
+            | (ks.overtakers.count_ones() as u64) << 16
+            | queued
     }
 
     /// The state with threads renamed by `tp` (old index → new index) and

@@ -95,7 +95,11 @@ impl Model {
             keys: Default::default(),
             queue: [Entry::new(0, 0, EventKind::Ready); MAX_QUEUE],
             qlen: 0,
+            futex_env: 0,
         };
+        if self.scenario.source == SourceKind::Futex {
+            s.futex_env = self.bound.env;
+        }
         s.queue = [Entry::new(0, 0, EventKind::Ready); MAX_QUEUE];
         for t in self.threads() {
             s.threads[t as usize].ops_left = self.bound.ops;
@@ -181,13 +185,10 @@ impl Model {
                 SourceKind::Futex => {}
             }
         }
-        if sc.source == SourceKind::Futex && s.keys[0].env_left > 0 {
-            let mut ns = vec![1];
+        if s.futex_env > 0 {
+            self.futex_wake(s, 1, out);
             if self.bound.keys > 1 {
-                ns.push(self.bound.keys);
-            }
-            for n in ns {
-                self.futex_wake(s, n, out);
+                self.futex_wake(s, self.bound.keys, out);
             }
         }
     }
@@ -195,11 +196,9 @@ impl Model {
     fn thread_ops(&self, s: &State, t: u8, out: &mut Vec<Step>) {
         let sc = self.scenario;
         let r = &self.rules;
-        let mut maxes = vec![1];
-        if self.bound.batch > 1 {
-            maxes.push(self.bound.batch);
-        }
-        for &max in &maxes {
+        let maxes = [1, self.bound.batch];
+        let distinct = if self.bound.batch > 1 { 2 } else { 1 };
+        for &max in &maxes[..distinct] {
             for block in [false, true] {
                 self.run(
                     s,
@@ -299,39 +298,50 @@ impl Model {
     }
 
     fn futex_wake(&self, s: &State, n: u8, out: &mut Vec<Step>) {
-        let waiting: Vec<u8> = self
-            .keys()
-            .filter(|&k| {
-                let ks = s.keys[k as usize];
-                ks.reg == Reg::InFlight && ks.cancel != CancelReq::Won
-            })
-            .collect();
-        let w = waiting.len() as u8;
+        let mut waiting = [0u8; crate::scenario::MAX_KEYS as usize];
+        let mut w = 0u8;
+        for k in self.keys() {
+            let ks = s.keys[k as usize];
+            if ks.reg == Reg::InFlight && ks.cancel != CancelReq::Won {
+                waiting[w as usize] = k;
+                w += 1;
+            }
+        }
+        let waiting = &waiting[..w as usize];
         let release = if self.rules.futex_wake_exact {
             n.min(w)
         } else {
             w
         };
-        // Every subset of `waiting` of size `release`: futex(2) promises no
-        // order (os §4.7).
+        // Every subset of `waiting` of size `release`, released in every
+        // order: futex(2) promises no order (os §4.7), and the order decides
+        // the order of the final events in the queue.
         for mask in 0u32..(1 << waiting.len()) {
             if mask.count_ones() as u8 != release {
                 continue;
             }
-            self.run(s, Action::FutexWake { n }, out, |c| {
-                c.use_env(0);
-                let mut released = 0u8;
-                for (i, &k) in waiting.iter().enumerate() {
-                    if mask & (1 << i) != 0 {
+            let mut chosen = [0u8; crate::scenario::MAX_KEYS as usize];
+            let mut c = 0;
+            for (i, &k) in waiting.iter().enumerate() {
+                if mask & (1 << i) != 0 {
+                    chosen[c] = k;
+                    c += 1;
+                }
+            }
+            for order in orders(&chosen[..c]) {
+                self.run(s, Action::FutexWake { n }, out, |c| {
+                    c.s.futex_env -= 1;
+                    let mut released = 0u8;
+                    for &k in &order {
                         c.post(k, EventKind::Final(Outcome::Done));
                         released |= 1 << k;
                     }
-                }
-                c.shown.released = released;
-                let r = released.count_ones() as u8;
-                c.obs.check(P::FutexWakeCount, r <= n && r >= n.min(w));
-                c.obs.witness_if(P::FutexWakeCount, w > 0);
-            });
+                    c.shown.released = released;
+                    let r = released.count_ones() as u8;
+                    c.obs.check(P::FutexWakeCount, r <= n && r >= n.min(w));
+                    c.obs.witness_if(P::FutexWakeCount, w > 0);
+                });
+            }
         }
     }
 
@@ -395,6 +405,47 @@ impl Model {
                 && !self.rules.mutant_lost_final)
         });
         threads_still && kernel_still
+    }
+}
+
+/// Every ordering of `items` (at most 4, so at most 24 orderings).
+fn orders(items: &[u8]) -> Vec<Vec<u8>> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut out = Vec::new();
+    for i in 0..items.len() {
+        let mut rest = items.to_vec();
+        let first = rest.remove(i);
+        for mut tail in orders(&rest) {
+            tail.insert(0, first);
+            out.push(tail);
+        }
+    }
+    out
+}
+
+/// A fixed-capacity list (a batch, or keys to re-queue): no allocation on
+/// the explorer's hot path. Capacity 4 = `MAX_BATCH` = `MAX_KEYS`.
+#[derive(Default)]
+struct Small<T: Copy + Default> {
+    items: [T; 4],
+    len: usize,
+}
+
+impl<T: Copy + Default> Small<T> {
+    fn push(&mut self, x: T) {
+        self.items[self.len] = x;
+        self.len += 1;
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items[..self.len].iter()
     }
 }
 
@@ -601,8 +652,8 @@ impl<'m> Ctx<'m> {
     /// Takes up to `max` deliverable events for thread `t`. A woken waiter
     /// that finds nothing parks again (`park_if_empty`).
     fn harvest(&mut self, t: u8, max: u8, park_if_empty: bool) {
-        let mut batch: Vec<Entry> = Vec::new();
-        let mut requeue: Vec<u8> = Vec::new();
+        let mut batch: Small<Entry> = Small::default();
+        let mut requeue: Small<u8> = Small::default();
         let mut i: usize = match self.r.order {
             Order::Fifo => 0,
             Order::Lifo => self.s.qlen as usize,
@@ -654,14 +705,14 @@ impl<'m> Ctx<'m> {
                 Deliver::Yes => break,
             }
         }
-        for k in requeue {
+        for &k in requeue.iter() {
             if self.cond(k) {
                 self.enqueue_ready(k);
             }
         }
         let mut seen = 0u8;
         let mut twice = false;
-        for e in &batch {
+        for e in batch.iter() {
             twice |= seen & (1 << e.key()) != 0;
             seen |= 1 << e.key();
         }
@@ -724,7 +775,7 @@ impl<'m> Ctx<'m> {
     }
 
     /// Hands `e` to thread `t`.
-    fn deliver(&mut self, t: u8, e: Entry, requeue: &mut Vec<u8>) {
+    fn deliver(&mut self, t: u8, e: Entry, requeue: &mut Small<u8>) {
         let k = e.key();
         let ks = self.s.keys[k as usize];
         let th = self.s.threads[t as usize];
@@ -1100,11 +1151,6 @@ impl<'m> Ctx<'m> {
                 self.s.keys[k as usize].overtakers = 0;
             }
         }
-        let blocked: Vec<u8> = self
-            .m
-            .threads()
-            .filter(|&t| matches!(self.s.threads[t as usize].phase, Phase::Blocked(_)))
-            .collect();
         let someone_woken = self
             .m
             .threads()
@@ -1115,12 +1161,17 @@ impl<'m> Ctx<'m> {
                 .any(|e| c.deliverable(t, *e) == Deliver::Yes)
         };
         let wake = self.wake && self.r.wake_on_queue && !someone_woken;
-        let candidates: Vec<u8> = blocked
-            .iter()
-            .copied()
-            .filter(|&t| wake && deliverable(&self, t))
-            .collect();
-        if candidates.is_empty() {
+        let mut candidates = 0u8;
+        if wake {
+            for t in self.m.threads() {
+                if matches!(self.s.threads[t as usize].phase, Phase::Blocked(_))
+                    && deliverable(&self, t)
+                {
+                    candidates |= 1 << t;
+                }
+            }
+        }
+        if candidates == 0 {
             out.push(Step {
                 action,
                 shown: self.shown,
@@ -1129,7 +1180,7 @@ impl<'m> Ctx<'m> {
             });
             return;
         }
-        for t in candidates {
+        for t in self.m.threads().filter(|t| candidates & (1 << t) != 0) {
             let mut s = self.s;
             if let Phase::Blocked(max) = s.threads[t as usize].phase {
                 s.threads[t as usize].phase = Phase::Woken(max);

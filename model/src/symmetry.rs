@@ -5,7 +5,7 @@
 //! every rule and every property is stated for "a thread" and "a key", never
 //! for a particular one.
 
-use crate::state::State;
+use crate::state::{State, PACKED_WORDS};
 
 /// All permutations of `0..n` as old → new maps, for `n` in `1..=4`.
 fn permutations(n: u8) -> Vec<Vec<u8>> {
@@ -37,6 +37,7 @@ fn heap(p: &mut Vec<u8>, k: usize, out: &mut Vec<Vec<u8>>) {
 pub struct Symmetry {
     thread_perms: Vec<Vec<u8>>,
     key_perms: Vec<Vec<u8>>,
+    enabled: bool,
 }
 
 impl Symmetry {
@@ -47,32 +48,63 @@ impl Symmetry {
             Symmetry {
                 thread_perms: permutations(threads),
                 key_perms: permutations(keys),
+                enabled: true,
             }
         } else {
             Symmetry {
                 thread_perms: vec![(0..threads).collect()],
                 key_perms: vec![(0..keys).collect()],
+                enabled: false,
             }
         }
     }
 
-    /// The canonical representative of `s`, with the renaming that produced
-    /// it (thread map, key map; old → new).
-    pub fn canonical(&self, s: &State) -> (State, usize, usize) {
-        let mut best = *s;
-        let mut best_ix = (0, 0);
-        let mut first = true;
+    /// The canonical representative of `s` with its encoding, and the
+    /// renaming that produced it (indices of the thread map and key map,
+    /// old → new).
+    ///
+    /// Only renamings that sort threads and keys by their renaming-invariant
+    /// signatures are tried (usually one); the least encoding among them is
+    /// the representative. Because the signatures do not depend on names,
+    /// that set of renamings, and so the result, is the same for every
+    /// member of the orbit.
+    pub fn canonical_packed(&self, s: &State) -> (State, [u64; PACKED_WORDS], usize, usize) {
+        if !self.enabled {
+            return (*s, s.pack(), 0, 0);
+        }
+        let nt = self.thread_perms[0].len();
+        let nk = self.key_perms[0].len();
+        let mut tsig = [0u32; 4];
+        for (t, sig) in tsig.iter_mut().enumerate().take(nt) {
+            *sig = s.thread_signature(t);
+        }
+        let mut ksig = [0u64; 4];
+        for (k, sig) in ksig.iter_mut().enumerate().take(nk) {
+            *sig = s.key_signature(k);
+        }
+        let mut best: Option<(State, [u64; PACKED_WORDS], usize, usize)> = None;
         for (ti, tp) in self.thread_perms.iter().enumerate() {
+            if !sorts(tp, &tsig[..nt]) {
+                continue;
+            }
             for (ki, kp) in self.key_perms.iter().enumerate() {
+                if !sorts(kp, &ksig[..nk]) {
+                    continue;
+                }
                 let c = s.permuted(tp, kp);
-                if first || c < best {
-                    best = c;
-                    best_ix = (ti, ki);
-                    first = false;
+                let p = c.pack();
+                if best.as_ref().is_none_or(|b| p < b.1) {
+                    best = Some((c, p, ti, ki));
                 }
             }
         }
-        (best, best_ix.0, best_ix.1)
+        best.expect("the sorting renaming exists")
+    }
+
+    /// [`Symmetry::canonical_packed`] without the encoding.
+    pub fn canonical(&self, s: &State) -> (State, usize, usize) {
+        let (c, _, ti, ki) = self.canonical_packed(s);
+        (c, ti, ki)
     }
 
     /// The thread map with index `i` (from [`Symmetry::canonical`]).
@@ -84,6 +116,15 @@ impl Symmetry {
     pub fn key_perm(&self, i: usize) -> &[u8] {
         &self.key_perms[i]
     }
+}
+
+/// Whether renaming by `p` (old → new) puts `sig` in non-decreasing order.
+fn sorts<T: Ord + Copy>(p: &[u8], sig: &[T]) -> bool {
+    let mut at = [None; 4];
+    for (old, &new) in p.iter().enumerate() {
+        at[new as usize] = Some(sig[old]);
+    }
+    at[..p.len()].windows(2).all(|w| w[0] <= w[1])
 }
 
 /// Inverse of an old → new map.

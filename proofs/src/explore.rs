@@ -18,9 +18,9 @@
 use crate::fptable::{fingerprint, FpTable};
 use crate::por;
 use onering_model::symmetry::{compose, invert, Symmetry};
-use onering_model::{Action, Model, Obs, Property, Shown, State, Step};
+use onering_model::{Action, Model, Obs, Property, Shown, State, Step, PACKED_WORDS};
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -172,11 +172,18 @@ impl Hasher for FpHasher {
     }
 }
 
+/// The fingerprint of a (canonical) state's encoding.
+pub fn fp_of_packed(p: &[u64; PACKED_WORDS]) -> u64 {
+    let mut h = FpHasher::default();
+    for &w in p {
+        h.write_u64(w);
+    }
+    fingerprint(h.finish())
+}
+
 /// The fingerprint of a (canonical) state.
 pub fn fp_of(s: &State) -> u64 {
-    let mut h = FpHasher::default();
-    s.hash(&mut h);
-    fingerprint(h.finish())
+    fp_of_packed(&s.pack())
 }
 
 struct Frontier {
@@ -406,7 +413,7 @@ fn expand_chunk(
             }
             out.transitions += 1;
             out.witnessed |= st.obs.witnessed;
-            let (canon, tpi, _) = sym.canonical(&st.next);
+            let (canon, packed, tpi, _) = sym.canonical_packed(&st.next);
             let tp = sym.thread_perm(tpi);
             let actor = st.action.thread();
             let switches =
@@ -427,7 +434,7 @@ fn expand_chunk(
                     },
                 ));
             }
-            let fp = fp_of(&canon);
+            let fp = fp_of_packed(&packed);
             if table.contains(fp) {
                 continue;
             }

@@ -1,11 +1,19 @@
-//! The port's core: the registration table, the ready queue (each
-//! registration queued at most once), holding, cancellation and termination.
-//! Everything here runs with the port's lock held; parking lives in
-//! [`crate::port`].
+//! The port's core: the registration table, the ready queue, holding,
+//! cancellation and termination. Everything here runs with the port's lock
+//! held; parking lives in [`crate::port`].
 //!
-//! The ready queue is lazily purged: an entry is live only while its slot's
-//! `queued` equals the entry's sequence number and the generations match, so
-//! purging is `queued = None` and re-queueing never duplicates a live entry.
+//! The ready queue holds two kinds of entries, as the model's does:
+//!
+//! * a readiness registration (or its cancelled final event) is queued at
+//!   most once: its entry is live only while the slot's `queued` equals the
+//!   entry's sequence number, so purging is `queued = None` (lazy) and
+//!   re-queueing never duplicates a live entry;
+//! * an operation posts one entry per item and one for its final event, in
+//!   order; they keep their queue position while another thread holds an
+//!   item of the same operation (a wait skips them), and the slot's `items`
+//!   and `Finishing` state say what the next entry delivers.
+//!
+//! Entries whose generation is stale are dropped when met.
 
 mod state;
 
@@ -15,7 +23,9 @@ pub use self::state::StateName;
 use self::state::{Slot, State};
 use crate::backend::{Backend, Signal};
 use crate::error::Error;
-use crate::event::{CancelMode, CancelOutcome, Event, EventKind, Key, Mode, SourceId, SourceKind};
+use crate::event::{
+    CancelMode, CancelOutcome, Completion, Event, EventKind, Key, Mode, SourceId, SourceKind,
+};
 use crate::history::History;
 use crate::mutant::Mutant;
 use crate::sync::ThreadToken;
@@ -101,7 +111,6 @@ impl<B: Backend> Core<B> {
         slot.mode = mode;
         slot.holder = None;
         slot.edge = false;
-        slot.cancel_told = false;
         slot.second_final = false;
         self.set_state(idx as usize, state);
         self.by_source.entry(source).or_default().push(idx);
@@ -151,8 +160,28 @@ impl<B: Backend> Core<B> {
         self.enqueued = true;
     }
 
-    /// Queues the registration if it has something to report and nobody
-    /// holds it (one thread at a time).
+    /// Posts the next item or final event of operation slot `idx`.
+    fn post_op(&mut self, idx: usize) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.ready.push_back(Entry {
+            key: self.slots[idx].key(idx as u32),
+            seq,
+        });
+        self.enqueued = true;
+    }
+
+    /// Whether operation slot `idx` has posted entries not yet delivered.
+    fn op_has_entries(&self, idx: usize) -> bool {
+        match &self.slots[idx].state {
+            State::InFlight { items } => !items.is_empty(),
+            State::Finishing { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Queues readiness registration `idx` if it has something to report and
+    /// nobody holds it (one thread at a time).
     fn maybe_queue(&mut self, idx: usize) {
         let dispatch_leak = self.mutant(Mutant::DispatchRequeuesWhileHeld);
         let slot = &self.slots[idx];
@@ -172,9 +201,13 @@ impl<B: Backend> Core<B> {
                     self.backend.is_ready(slot.source)
                 }
             }
-            State::CancelPending | State::Finishing { .. } => true,
-            State::InFlight { items } => !items.is_empty(),
-            State::Free | State::Disarmed | State::Closed => false,
+            State::CancelPending => true,
+            // Operations post their own entries (`post_op`).
+            State::Free
+            | State::Disarmed
+            | State::Closed
+            | State::InFlight { .. }
+            | State::Finishing { .. } => false,
         };
         if want {
             self.enqueue(idx);
@@ -211,6 +244,10 @@ impl<B: Backend> Core<B> {
             self.slots[idx].holder = None;
             let key = self.slots[idx].key(idx as u32);
             self.unhold(me, key);
+            if self.op_has_entries(idx) {
+                // Items or the final event held back behind this hold.
+                self.enqueued = true;
+            }
             true
         } else {
             false
@@ -224,6 +261,9 @@ impl<B: Backend> Core<B> {
             return;
         }
         self.slots[idx].holder = None;
+        if self.op_has_entries(idx) {
+            self.enqueued = true;
+        }
         if self.slots[idx].state == State::Disarmed && self.slots[idx].mode == Mode::Dispatch {
             self.set_state(idx, State::Armed);
         }
@@ -306,22 +346,16 @@ impl<B: Backend> Core<B> {
 
     pub(crate) fn rearm(&mut self, me: ThreadToken, key: Key) -> Result<(), Error> {
         let idx = self.readiness_slot(key, None)?;
-        self.drop_hold(me, idx);
-        match self.slots[idx].state {
-            State::Armed | State::Disarmed => {
-                self.set_state(idx, State::Armed);
-                let slot = &mut self.slots[idx];
-                if slot.mode == Mode::Edge {
-                    slot.edge |= self.backend.is_ready(slot.source);
-                }
-                if !self.mutant(Mutant::RearmNoRecheck) {
-                    self.maybe_queue(idx);
-                }
+        let held = self.drop_hold(me, idx);
+        if self.slots[idx].state == State::Disarmed {
+            self.set_state(idx, State::Armed);
+            if !self.mutant(Mutant::RearmNoRecheck) {
+                self.maybe_queue(idx);
             }
-            // The release may owe the final cancelled event.
-            State::CancelPending => self.maybe_queue(idx),
-            State::Closed => {}
-            ref s => unreachable!("readiness slot {idx} in state {s:?}"),
+        } else if held {
+            // The release: a still-true level, a pending edge, or the final
+            // event a `Pending` cancel promised.
+            self.maybe_queue(idx);
         }
         Ok(())
     }
@@ -369,7 +403,6 @@ impl<B: Backend> Core<B> {
         }
         if self.slots[idx].holder.is_some() && !self.mutant(Mutant::RemovedWhileHeld) {
             self.set_state(idx, State::CancelPending);
-            self.slots[idx].cancel_told = true;
             CancelOutcome::Pending
         } else {
             self.release_slot(idx);
@@ -379,13 +412,10 @@ impl<B: Backend> Core<B> {
 
     fn cancel_op(&mut self, idx: usize, mode: CancelMode) -> CancelOutcome {
         let other_holds = self.slots[idx].holder.is_some();
-        if self.slots[idx].cancel_told {
-            // A second cancel: the same single final event.
-            return CancelOutcome::Pending;
-        }
         match self.slots[idx].state {
             State::InFlight { .. } => {
                 if self.backend.cancel_op(self.slots[idx].source) {
+                    // The cancel won at once: post the cancelled final.
                     let items = match &mut self.slots[idx].state {
                         State::InFlight { items } => std::mem::take(items),
                         _ => unreachable!(),
@@ -398,35 +428,45 @@ impl<B: Backend> Core<B> {
                             cancelled: true,
                         },
                     );
+                    self.post_op(idx);
                 }
+                CancelOutcome::Pending
             }
             State::Finishing {
-                ref items, result, ..
+                ref items,
+                result,
+                cancelled,
             } => {
-                let queued_final = items.is_empty() && !other_holds;
-                if queued_final && self.mutant(Mutant::CancelledAfterQueued) {
+                // Only the final event is queued and nobody holds an item:
+                // nothing else of this submission can follow it.
+                let only_final = items.is_empty() && !other_holds;
+                if self.mutant(Mutant::CancelledAfterQueued) {
                     // Lies, and leaves the completion queued.
                     return CancelOutcome::Removed { completion: None };
                 }
-                if queued_final && mode == CancelMode::Reap {
+                if only_final && mode == CancelMode::Reap {
                     self.release_slot(idx);
-                    return CancelOutcome::Removed { completion: result };
+                    return CancelOutcome::Removed {
+                        completion: Some(Completion { result, cancelled }),
+                    };
                 }
+                CancelOutcome::Pending
             }
             ref s => unreachable!("operation slot {idx} in state {s:?}"),
         }
-        self.slots[idx].cancel_told = true;
-        CancelOutcome::Pending
     }
 
-    /// Fills `out` with at most `max` events, oldest first, never a key twice.
+    /// Fills `out` with at most `max` events, oldest deliverable first, never
+    /// a key twice. Entries of an operation another thread holds (or that
+    /// is already in this batch) keep their place.
     pub(crate) fn collect(&mut self, me: ThreadToken, max: usize, out: &mut Vec<Event>) {
-        while out.len() < max {
-            let Some(entry) = self.ready.pop_front() else {
-                break;
-            };
+        let mut i = 0;
+        while out.len() < max && i < self.ready.len() {
+            let entry = self.ready[i];
             let idx = entry.key.index as usize;
-            if self.slots[idx].generation != entry.key.generation {
+            let slot = &self.slots[idx];
+            if slot.generation != entry.key.generation {
+                self.ready.remove(i);
                 if self.mutant(Mutant::CancelNoPurge) {
                     out.push(Event {
                         key: entry.key,
@@ -435,17 +475,27 @@ impl<B: Backend> Core<B> {
                 }
                 continue;
             }
-            if self.slots[idx].queued != Some(entry.seq) {
-                continue; // purged
+            let in_batch = out.iter().any(|e| e.key == entry.key);
+            if slot.kind.is_readiness() {
+                if slot.queued != Some(entry.seq) {
+                    self.ready.remove(i); // purged
+                    continue;
+                }
+                if in_batch {
+                    // Only a mutant re-queues a key delivered in this batch.
+                    debug_assert!(self.mutant.is_some(), "key {} twice in a batch", entry.key);
+                    i += 1;
+                    continue;
+                }
+                self.ready.remove(i);
+                self.slots[idx].queued = None;
+            } else {
+                if in_batch || slot.holder.is_some() {
+                    i += 1;
+                    continue;
+                }
+                self.ready.remove(i);
             }
-            if out.iter().any(|e| e.key == entry.key) {
-                // Only a mutant re-queues a key delivered in this batch; it
-                // goes to a later batch.
-                debug_assert!(self.mutant.is_some(), "key {} twice in a batch", entry.key);
-                self.ready.push_front(entry);
-                break;
-            }
-            self.slots[idx].queued = None;
             if let Some(ev) = self.deliver(me, idx) {
                 out.push(ev);
             }
@@ -517,7 +567,7 @@ impl<B: Backend> Core<B> {
                 self.hold(me, key);
             }
             After::Free => self.release_slot(idx),
-            After::Requeue => self.enqueue(idx),
+            After::Requeue => self.post_op(idx),
         }
         Some(Event { key, kind })
     }
@@ -566,7 +616,7 @@ impl<B: Backend> Core<B> {
                     State::InFlight { items } => items.push_back(value),
                     _ => return Err(Error::NotInFlight(source)),
                 }
-                self.maybe_queue(idx);
+                self.post_op(idx);
                 n = 1;
             }
             Signal::Complete {
@@ -587,7 +637,7 @@ impl<B: Backend> Core<B> {
                         cancelled,
                     },
                 );
-                self.maybe_queue(idx);
+                self.post_op(idx);
                 n = 1;
             }
             Signal::Close(source) => {
@@ -614,7 +664,7 @@ impl<B: Backend> Core<B> {
                                 cancelled: false,
                             },
                         );
-                        self.maybe_queue(idx);
+                        self.post_op(idx);
                         n += 1;
                     }
                 }

@@ -93,8 +93,6 @@ pub(crate) struct Slot {
     pub(crate) holder: Option<ThreadToken>,
     /// `Edge`: a wake-up not yet reported.
     pub(crate) edge: bool,
-    /// A cancel already answered `Pending`.
-    pub(crate) cancel_told: bool,
     /// `SecondFinal` mutant: the duplicate was posted.
     pub(crate) second_final: bool,
 }
@@ -110,7 +108,6 @@ impl Slot {
             queued: None,
             holder: None,
             edge: false,
-            cancel_told: false,
             second_final: false,
         }
     }
@@ -120,5 +117,33 @@ impl Slot {
             index,
             generation: self.generation,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transitions_follow_the_model() {
+        let inflight = State::InFlight {
+            items: VecDeque::new(),
+        };
+        let finishing = State::Finishing {
+            items: VecDeque::new(),
+            result: None,
+            cancelled: true,
+        };
+        assert!(State::Free.may_become(&State::Armed));
+        assert!(State::Armed.may_become(&State::CancelPending));
+        assert!(State::CancelPending.may_become(&State::Free));
+        assert!(inflight.may_become(&finishing));
+        assert!(finishing.may_become(&State::Free));
+        // An operation always posts its final event before it ends.
+        assert!(!inflight.may_become(&State::Free));
+        // A promised final event is never taken back.
+        assert!(!State::CancelPending.may_become(&State::Armed));
+        assert!(!State::Closed.may_become(&State::Armed));
+        assert!(!State::Free.may_become(&finishing));
     }
 }

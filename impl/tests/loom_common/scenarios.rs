@@ -205,7 +205,8 @@ pub fn cancel_vs_complete(mode: CancelMode, m: Option<Mutant>) {
     match o {
         CancelOutcome::Removed { completion } => {
             assert_eq!(mode, CancelMode::Reap, "honest-cancel: Async never removes");
-            assert_eq!(completion, Some(5), "honest-cancel");
+            let reaped = completion.map(|c| (c.result, c.cancelled));
+            assert_eq!(reaped, Some((Some(5), false)), "honest-cancel");
             assert!(completed, "honest-cancel");
         }
         CancelOutcome::Pending => {
@@ -437,4 +438,43 @@ pub fn deferred_cancel_vs_complete(m: Option<Mutant>) {
         }
         other => panic!("Async cancel of an undelivered operation answered {other:?}"),
     }
+}
+
+/// A `Multishot` operation whose item one thread holds while a second
+/// waiter races its completion: the final event never reaches anyone while
+/// the item is held (teardown-safe), items are never held twice
+/// (no-duplicate-delivery), and there is exactly one final.
+pub fn multishot_final_vs_item_holder(m: Option<Mutant>) {
+    let port = port(m, false);
+    let op = port.add_source(SourceKind::Operation);
+    let k = port.submit(op, Mode::Multishot).unwrap();
+    port.stream_item(op, 1).unwrap();
+    let obs = StdArc::new(Obs::new(k));
+    let mut held = false;
+    assert_eq!(obs.wait(&port, &mut held, 2, Timeout::Poll), 1);
+    let env = {
+        let port = port.clone();
+        thread::spawn(move || {
+            port.stream_item(op, 2).unwrap();
+            port.complete(op, 0).unwrap();
+        })
+    };
+    let waiter = {
+        let (port, obs) = (port.clone(), obs.clone());
+        thread::spawn(move || {
+            let mut held = false;
+            obs.wait(&port, &mut held, 2, Timeout::Poll);
+            // Leave holding nothing (at most item 2, then the final).
+            while held {
+                obs.wait(&port, &mut held, 2, Timeout::Poll);
+            }
+        })
+    };
+    obs.wait(&port, &mut held, 2, Timeout::Poll);
+    env.join().unwrap();
+    waiter.join().unwrap();
+    for _ in 0..3 {
+        obs.wait(&port, &mut held, 2, Timeout::Poll);
+    }
+    obs.assert_one_terminal();
 }
