@@ -27,6 +27,20 @@ struct Cli {
 enum Command {
     /// Explore the specification exhaustively for a bound and judge every property.
     Check(CheckArgs),
+    /// Check that a recorded history (JSON Lines, docs/history-format.md) is allowed by a profile.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// Profile the history must conform to.
+    #[arg(long, default_value = "unified")]
+    profile: String,
+    /// The history file, or `-` for standard input.
+    history: String,
+    /// Print machine-readable JSON on standard output.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -88,7 +102,72 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Verify(args) => match run_verify(args) {
+            Ok(code) => code,
+            Err(msg) => {
+                eprintln!("onering verify: {msg}");
+                ExitCode::from(2)
+            }
+        },
     }
+}
+
+fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
+    use onering_proofs::history;
+    use std::io::Read;
+    let rules = profile(&a.profile).ok_or_else(|| {
+        format!(
+            "unknown profile `{}`; known: {}",
+            a.profile,
+            profile_names().join(", ")
+        )
+    })?;
+    let text = if a.history == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("reading standard input: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(&a.history).map_err(|e| format!("{}: {e}", a.history))?
+    };
+    let calls = history::parse_jsonl(&text, &rules).map_err(|e| format!("{}: {e}", a.history))?;
+    let verdict = history::verify(&calls, &rules).map_err(|e| format!("{}: {e}", a.history))?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&history::to_json(&calls, &verdict)).expect("json")
+        );
+    } else {
+        println!(
+            "{}: {} calls, {} sources, profile {}: {} ({} configurations, {:.3}s)",
+            a.history,
+            verdict.calls,
+            verdict.parts,
+            rules.name,
+            if verdict.linearizable {
+                "linearizable"
+            } else {
+                "NOT linearizable"
+            },
+            verdict.explored,
+            verdict.seconds
+        );
+        if let Some(f) = &verdict.failure {
+            println!(
+                "source {} ({}): the call on line {} cannot be linearized; smallest failing window:",
+                f.source,
+                f.kind.name(),
+                calls[f.stuck].line
+            );
+            print!("{}", history::render_failure(&calls, f));
+        }
+    }
+    Ok(if verdict.linearizable {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn run_check(a: CheckArgs) -> Result<ExitCode, String> {

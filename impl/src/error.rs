@@ -41,6 +41,9 @@ pub enum Error {
     NotInFlight(SourceId),
     /// `wait` with `max == 0`.
     ZeroMax,
+    /// The registration is being cancelled (a cancel answered `Pending`):
+    /// only its final event remains, it can no longer be modified.
+    Cancelling(Key),
 }
 
 impl fmt::Display for Error {
@@ -63,6 +66,10 @@ impl fmt::Display for Error {
             Self::AlreadySubmitted(s) => write!(f, "operation {s} was already submitted"),
             Self::NotInFlight(s) => write!(f, "operation {s} is not in flight"),
             Self::ZeroMax => f.write_str("wait with max == 0"),
+            Self::Cancelling(k) => write!(
+                f,
+                "key {k} is being cancelled; only its final event remains"
+            ),
         }
     }
 }
@@ -87,6 +94,7 @@ impl Error {
             Self::AlreadySubmitted(_) => "already-submitted",
             Self::NotInFlight(_) => "not-in-flight",
             Self::ZeroMax => "zero-max",
+            Self::Cancelling(_) => "cancelling",
         }
     }
 }

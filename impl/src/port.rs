@@ -104,8 +104,8 @@ impl Port<SimBackend> {
         .expect("add_source cannot fail")
     }
 
-    /// Environment: raises a `Level` or `Sticky` condition (a wake-up even if
-    /// it already held).
+    /// Environment: raises a `Level` condition (a wake-up even if it already
+    /// held) or, once, a `Sticky` one.
     ///
     /// # Errors
     ///

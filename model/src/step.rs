@@ -25,6 +25,10 @@ pub struct Step {
     pub next: State,
     /// What the transition shows about the properties.
     pub obs: Obs,
+    /// The step needed more queue slots than a state holds; `next` is not
+    /// a faithful successor. Never set within a validated bound; the history
+    /// checker reports it as an error.
+    pub overflow: bool,
 }
 
 /// A bounded instance of the specification under one profile and scenario.
@@ -36,6 +40,10 @@ pub struct Model {
     pub scenario: Scenario,
     /// The bound.
     pub bound: Bound,
+    /// Whether thread operations and environment steps use up the bound's
+    /// budgets. Off for checking recorded histories, whose length is
+    /// whatever was recorded.
+    pub budgets: bool,
 }
 
 /// Whether a queued entry can be delivered now.
@@ -68,7 +76,72 @@ impl Model {
             rules,
             scenario,
             bound,
+            budgets: true,
         })
+    }
+
+    /// A model for checking recorded histories: `threads` thread slots,
+    /// `keys` registrations, no budgets, every key starting `Free` (see
+    /// [`Model::init_free`]).
+    pub fn for_histories(
+        rules: Rules,
+        scenario: Scenario,
+        threads: u8,
+        keys: u8,
+    ) -> Result<Model, BoundError> {
+        let bound = Bound {
+            threads,
+            keys,
+            ops: 1,
+            env: 1,
+            batch: crate::scenario::MAX_BATCH,
+        };
+        bound.validate()?;
+        Ok(Model {
+            rules,
+            scenario,
+            bound,
+            budgets: false,
+        })
+    }
+
+    /// The initial state with nothing registered or submitted: what a
+    /// recorded history starts from.
+    pub fn init_free(&self) -> State {
+        let mut s = self.init();
+        for k in self.keys() {
+            s.keys[k as usize].reg = Reg::Free;
+        }
+        s
+    }
+
+    /// The first half of `wait`: thread `t` releases every event it holds
+    /// (and, in the unified profile, what that release re-queues or
+    /// re-arms). A recorded wait linearizes its release and its harvest at
+    /// two points of its interval.
+    ///
+    /// Releasing several registrations re-queues them in an unspecified
+    /// order: one state per order of the held keys.
+    pub fn release_holds(&self, s: &State, t: u8) -> Vec<State> {
+        self.release_orders(s, t)
+            .into_iter()
+            .map(|order| {
+                let mut c = Ctx::new(self, s);
+                for k in order {
+                    c.release(t, k, true);
+                }
+                c.s
+            })
+            .collect()
+    }
+
+    /// Every order in which thread `t` may release the keys it holds.
+    fn release_orders(&self, s: &State, t: u8) -> Vec<Vec<u8>> {
+        let held: Vec<u8> = self
+            .keys()
+            .filter(|&k| s.keys[k as usize].holders & (1 << t) != 0)
+            .collect();
+        orders(&held)
     }
 
     fn threads(&self) -> std::ops::Range<u8> {
@@ -117,150 +190,239 @@ impl Model {
         s
     }
 
-    /// Every enabled step of `s`, appended to `out`.
+    /// Every enabled step of `s`, appended to `out`: every candidate action
+    /// the profile offers, passed through [`Model::apply`].
     pub fn successors(&self, s: &State, out: &mut Vec<Step>) {
+        let r = &self.rules;
+        let maxes = [1, self.bound.batch];
+        let distinct = if self.bound.batch > 1 { 2 } else { 1 };
+        for t in self.threads() {
+            let thread = t;
+            self.apply(s, Action::Harvest { thread }, out);
+            self.apply(s, Action::CancelReturn { thread }, out);
+            for &max in &maxes[..distinct] {
+                for block in [false, true] {
+                    self.apply(s, Action::Wait { thread, max, block }, out);
+                }
+            }
+            for key in self.keys() {
+                self.apply(s, Action::Register { thread, key }, out);
+                let current = s.keys[key as usize].mode();
+                if r.modify_modes.contains(&current) {
+                    for &mode in r.modify_modes.iter().filter(|m| **m != current) {
+                        self.apply(s, Action::Modify { thread, key, mode }, out);
+                    }
+                }
+                self.apply(s, Action::Rearm { thread, key }, out);
+                self.apply(s, Action::Consume { thread, key }, out);
+                for &mode in self.cancel_modes() {
+                    self.apply(s, Action::Cancel { thread, key, mode }, out);
+                }
+            }
+            self.apply(s, Action::Timeout { thread }, out);
+        }
+        for key in self.keys() {
+            self.apply(s, Action::PostFinal { key }, out);
+            self.apply(s, Action::Raise { key }, out);
+            self.apply(s, Action::Lower { key }, out);
+            self.apply(s, Action::Close { key }, out);
+            self.apply(s, Action::Complete { key }, out);
+            self.apply(s, Action::StreamItem { key }, out);
+        }
+        self.apply(s, Action::FutexWake { n: 1 }, out);
+        if self.bound.keys > 1 {
+            self.apply(s, Action::FutexWake { n: self.bound.keys }, out);
+        }
+    }
+
+    /// The cancel modes this profile offers for the scenario's registrations.
+    pub fn cancel_modes(&self) -> &'static [CancelMode] {
         let sc = self.scenario;
         let r = &self.rules;
-        for t in self.threads() {
-            let th = s.threads[t as usize];
-            match th.phase {
-                Phase::Woken(max) => {
-                    self.run(s, Action::Harvest { thread: t }, out, |c| {
-                        c.harvest(t, max, true)
-                    });
+        if !self.is_request()
+            || (sc.source.is_readiness() && r.readiness_cancel == ReadinessCancel::Dissociate)
+        {
+            &[CancelMode::Sync]
+        } else if sc.source.is_readiness() {
+            &[CancelMode::Async]
+        } else {
+            r.op_cancel_modes
+        }
+    }
+
+    /// The steps `a` takes from `s`, appended to `out` (none if `a` is not
+    /// enabled; several where the outcome is nondeterministic). This is the
+    /// transition relation; [`Model::successors`] only enumerates candidate
+    /// actions. Unlike `successors`, it takes any readiness mode for
+    /// `modify` (the same mode again re-arms and re-checks, as
+    /// `EPOLL_CTL_MOD` with an unchanged mask does), any count for
+    /// `futex_wake` and any batch size for `wait`.
+    pub fn apply(&self, s: &State, a: Action, out: &mut Vec<Step>) {
+        let sc = self.scenario;
+        let r = &self.rules;
+        let request = self.is_request();
+        let live_thread = |t: u8| t < self.bound.threads;
+        let live_key = |k: u8| k < self.bound.keys;
+        // A thread that may start a thread operation.
+        let idle = |t: u8| {
+            live_thread(t)
+                && s.threads[t as usize].phase == Phase::Idle
+                && (!self.budgets || s.threads[t as usize].ops_left > 0)
+        };
+        let env = |k: u8| live_key(k) && (!self.budgets || s.keys[k as usize].env_left > 0);
+        match a {
+            Action::Harvest { thread: t } => {
+                if let Some(Phase::Woken(max)) = live_thread(t).then(|| s.threads[t as usize].phase)
+                {
+                    self.run(s, a, out, |c| c.harvest(t, max, true));
                 }
-                Phase::Cancelling(k, answer) => {
-                    self.run(s, Action::CancelReturn { thread: t }, out, |c| {
+            }
+            Action::CancelReturn { thread: t } => {
+                if let Some(Phase::Cancelling(k, answer)) =
+                    live_thread(t).then(|| s.threads[t as usize].phase)
+                {
+                    self.run(s, a, out, |c| {
                         c.s.threads[t as usize].phase = Phase::Idle;
                         c.cancel_returned(k, answer);
                     });
                 }
-                Phase::Blocked(_) => {}
-                Phase::Idle if th.ops_left > 0 => self.thread_ops(s, t, out),
-                Phase::Idle => {}
             }
-            if let Phase::Blocked(max) | Phase::Woken(max) = th.phase {
-                self.run(s, Action::Timeout { thread: t }, out, |c| c.timeout(t, max));
+            Action::Timeout { thread: t } => {
+                if let Some(Phase::Blocked(max) | Phase::Woken(max)) =
+                    live_thread(t).then(|| s.threads[t as usize].phase)
+                {
+                    self.run(s, a, out, |c| c.timeout(t, max));
+                }
             }
-        }
-        for k in self.keys() {
-            let ks = s.keys[k as usize];
-            if ks.reg == Reg::InFlight && ks.cancel != CancelReq::None && !r.mutant_lost_final {
-                self.run(s, Action::PostFinal { key: k }, out, |c| c.post_final(k));
-            }
-            if ks.env_left == 0 {
-                continue;
-            }
-            let gone = ks.closed && r.close != CloseRule::Survives;
-            match sc.source {
-                SourceKind::Level | SourceKind::Counter | SourceKind::Sticky => {
-                    let can_raise = !(gone || sc.source == SourceKind::Sticky && ks.cond);
-                    if can_raise {
-                        self.run(s, Action::Raise { key: k }, out, |c| c.raise(k));
+            Action::Wait {
+                thread: t,
+                max,
+                block,
+            } => {
+                if idle(t) && (1..=crate::scenario::MAX_BATCH).contains(&max) {
+                    for order in self.release_orders(s, t) {
+                        self.run(s, a, out, |c| c.wait(t, &order, max, block));
                     }
-                    if sc.source == SourceKind::Level && ks.cond && !gone {
-                        self.run(s, Action::Lower { key: k }, out, |c| {
+                }
+            }
+            Action::Register { thread: t, key: k } => {
+                let ks = s.keys.get(k as usize).copied().unwrap_or_default();
+                if idle(t)
+                    && live_key(k)
+                    && ks.reg == Reg::Free
+                    && !(sc.source.is_readiness() && ks.closed)
+                {
+                    self.run(s, a, out, |c| c.register(t, k));
+                }
+            }
+            Action::Modify {
+                thread: t,
+                key: k,
+                mode,
+            } => {
+                let ks = s.keys.get(k as usize).copied().unwrap_or_default();
+                if idle(t)
+                    && live_key(k)
+                    && !request
+                    && Mode::READINESS.contains(&mode)
+                    && matches!(ks.reg, Reg::Armed | Reg::Disarmed)
+                {
+                    self.run(s, a, out, |c| c.modify(k, mode));
+                }
+            }
+            Action::Rearm { thread: t, key: k } => {
+                let ks = s.keys.get(k as usize).copied().unwrap_or_default();
+                let holds = ks.holders & (1 << t) != 0;
+                if idle(t)
+                    && live_key(k)
+                    && !request
+                    && r.has_rearm
+                    && (ks.reg == Reg::Disarmed || (holds && r.exclusive_hold))
+                {
+                    self.run(s, a, out, |c| c.rearm(t, k));
+                }
+            }
+            Action::Consume { thread: t, key: k } => {
+                let ks = s.keys.get(k as usize).copied().unwrap_or_default();
+                if idle(t)
+                    && live_key(k)
+                    && matches!(sc.source, SourceKind::Level | SourceKind::Counter)
+                    && ks.cond
+                    && !ks.closed
+                {
+                    self.run(s, a, out, |c| c.key(k).cond = false);
+                }
+            }
+            Action::Cancel {
+                thread: t,
+                key: k,
+                mode,
+            } => {
+                if idle(t) && live_key(k) && self.cancel_modes().contains(&mode) {
+                    let choices = Ctx::new(self, s).cancel_choices(k, mode);
+                    for choice in 0..choices {
+                        self.run(s, a, out, |c| c.cancel(t, k, mode, choice));
+                    }
+                }
+            }
+            Action::PostFinal { key: k } => {
+                let ks = s.keys.get(k as usize).copied().unwrap_or_default();
+                if live_key(k)
+                    && ks.reg == Reg::InFlight
+                    && ks.cancel != CancelReq::None
+                    && !r.mutant_lost_final
+                {
+                    self.run(s, a, out, |c| c.post_final(k));
+                }
+            }
+            Action::Raise { key: k } | Action::Lower { key: k } | Action::Close { key: k } => {
+                if !env(k) || !sc.source.is_readiness() {
+                    return;
+                }
+                let ks = s.keys[k as usize];
+                let gone = ks.closed && r.close != CloseRule::Survives;
+                match a {
+                    Action::Raise { .. }
+                        if !(gone || sc.source == SourceKind::Sticky && ks.cond) =>
+                    {
+                        self.run(s, a, out, |c| c.raise(k));
+                    }
+                    Action::Lower { .. } if sc.source == SourceKind::Level && ks.cond && !gone => {
+                        self.run(s, a, out, |c| {
                             c.use_env(k);
                             c.key(k).cond = false;
                         });
                     }
-                    if !ks.closed {
-                        self.run(s, Action::Close { key: k }, out, |c| c.close(k));
+                    Action::Close { .. } if !ks.closed => {
+                        self.run(s, a, out, |c| c.close(k));
                     }
-                }
-                SourceKind::Operation => {
-                    if ks.reg == Reg::InFlight && ks.cancel != CancelReq::Won {
-                        self.run(s, Action::Complete { key: k }, out, |c| {
-                            c.use_env(k);
-                            c.post(k, EventKind::Final(Outcome::Done));
-                        });
-                        if sc.mode == Mode::Multishot {
-                            self.run(s, Action::StreamItem { key: k }, out, |c| {
-                                c.use_env(k);
-                                c.post(k, EventKind::Item);
-                            });
-                        }
-                    }
-                }
-                SourceKind::Futex => {}
-            }
-        }
-        if s.futex_env > 0 {
-            self.futex_wake(s, 1, out);
-            if self.bound.keys > 1 {
-                self.futex_wake(s, self.bound.keys, out);
-            }
-        }
-    }
-
-    fn thread_ops(&self, s: &State, t: u8, out: &mut Vec<Step>) {
-        let sc = self.scenario;
-        let r = &self.rules;
-        let maxes = [1, self.bound.batch];
-        let distinct = if self.bound.batch > 1 { 2 } else { 1 };
-        for &max in &maxes[..distinct] {
-            for block in [false, true] {
-                self.run(
-                    s,
-                    Action::Wait {
-                        thread: t,
-                        max,
-                        block,
-                    },
-                    out,
-                    |c| c.wait(t, max, block),
-                );
-            }
-        }
-        let request = self.is_request();
-        for k in self.keys() {
-            let ks = s.keys[k as usize];
-            let holds = ks.holders & (1 << t) != 0;
-            if ks.reg == Reg::Free && !(sc.source.is_readiness() && ks.closed) {
-                self.run(s, Action::Register { thread: t, key: k }, out, |c| {
-                    c.register(t, k)
-                });
-            }
-            if !request {
-                if matches!(ks.reg, Reg::Armed | Reg::Disarmed) {
-                    for &m in r.modify_modes {
-                        if m != ks.mode() && r.modify_modes.contains(&ks.mode()) {
-                            self.run(
-                                s,
-                                Action::Modify {
-                                    thread: t,
-                                    key: k,
-                                    mode: m,
-                                },
-                                out,
-                                |c| c.modify(k, m),
-                            );
-                        }
-                    }
-                }
-                if r.has_rearm && (ks.reg == Reg::Disarmed || (holds && r.exclusive_hold)) {
-                    self.run(s, Action::Rearm { thread: t, key: k }, out, |c| {
-                        c.rearm(t, k)
-                    });
+                    _ => {}
                 }
             }
-            if matches!(sc.source, SourceKind::Level | SourceKind::Counter) && ks.cond && !ks.closed
-            {
-                self.run(s, Action::Consume { thread: t, key: k }, out, |c| {
-                    c.key(k).cond = false;
-                });
+            Action::Complete { key: k } | Action::StreamItem { key: k } => {
+                if !env(k) || sc.source != SourceKind::Operation {
+                    return;
+                }
+                let ks = s.keys[k as usize];
+                if ks.reg != Reg::InFlight || ks.cancel == CancelReq::Won {
+                    return;
+                }
+                match a {
+                    Action::Complete { .. } => self.run(s, a, out, |c| {
+                        c.use_env(k);
+                        c.post(k, EventKind::Final(Outcome::Done));
+                    }),
+                    _ if sc.mode == Mode::Multishot => self.run(s, a, out, |c| {
+                        c.use_env(k);
+                        c.post(k, EventKind::Item);
+                    }),
+                    _ => {}
+                }
             }
-            let modes: &[CancelMode] = if !request
-                || (sc.source.is_readiness() && r.readiness_cancel == ReadinessCancel::Dissociate)
-            {
-                &[CancelMode::Sync]
-            } else if sc.source.is_readiness() {
-                &[CancelMode::Async]
-            } else {
-                r.op_cancel_modes
-            };
-            for &mode in modes {
-                self.cancel(s, t, k, mode, out);
+            Action::FutexWake { n } => {
+                if sc.source == SourceKind::Futex && (!self.budgets || s.futex_env > 0) && n >= 1 {
+                    self.futex_wake(s, n, out);
+                }
             }
         }
     }
@@ -277,24 +439,13 @@ impl Model {
                     | Action::Rearm { .. }
                     | Action::Cancel { .. }
                     | Action::Consume { .. }
-            ) {
+            ) && self.budgets
+            {
                 c.s.threads[t as usize].ops_left -= 1;
             }
         }
         body(&mut c);
         c.finish(action, out);
-    }
-
-    fn cancel(&self, s: &State, t: u8, k: u8, mode: CancelMode, out: &mut Vec<Step>) {
-        let action = Action::Cancel {
-            thread: t,
-            key: k,
-            mode,
-        };
-        let choices = Ctx::new(self, s).cancel_choices(k, mode);
-        for choice in 0..choices {
-            self.run(s, action, out, |c| c.cancel(t, k, mode, choice));
-        }
     }
 
     fn futex_wake(&self, s: &State, n: u8, out: &mut Vec<Step>) {
@@ -330,7 +481,9 @@ impl Model {
             }
             for order in orders(&chosen[..c]) {
                 self.run(s, Action::FutexWake { n }, out, |c| {
-                    c.s.futex_env -= 1;
+                    if c.m.budgets {
+                        c.s.futex_env -= 1;
+                    }
                     let mut released = 0u8;
                     for &k in &order {
                         c.post(k, EventKind::Final(Outcome::Done));
@@ -458,6 +611,8 @@ struct Ctx<'m> {
     shown: Shown,
     /// Something became deliverable: wake a blocked waiter at the end.
     wake: bool,
+    /// A push found the queue full.
+    overflow: bool,
 }
 
 impl<'m> Ctx<'m> {
@@ -469,6 +624,15 @@ impl<'m> Ctx<'m> {
             obs: Obs::default(),
             shown: Shown::default(),
             wake: false,
+            overflow: false,
+        }
+    }
+
+    fn push_entry(&mut self, e: Entry) {
+        if (self.s.qlen as usize) < MAX_QUEUE {
+            self.s.push(e);
+        } else {
+            self.overflow = true;
         }
     }
 
@@ -477,6 +641,9 @@ impl<'m> Ctx<'m> {
     }
 
     fn use_env(&mut self, k: u8) {
+        if !self.m.budgets {
+            return;
+        }
         let ks = self.key(k);
         assert!(ks.env_left > 0, "environment step without budget");
         ks.env_left -= 1;
@@ -526,7 +693,7 @@ impl<'m> Ctx<'m> {
             return;
         }
         let gen = self.s.keys[k as usize].gen;
-        self.s.push(Entry::new(k, gen, EventKind::Ready));
+        self.push_entry(Entry::new(k, gen, EventKind::Ready));
         self.wake = true;
     }
 
@@ -541,7 +708,7 @@ impl<'m> Ctx<'m> {
                 return;
             }
         }
-        self.s.push(Entry::new(k, gen, kind));
+        self.push_entry(Entry::new(k, gen, kind));
         if let EventKind::Final(_) = kind {
             let ks = self.key(k);
             ks.reg = Reg::Finishing;
@@ -560,7 +727,16 @@ impl<'m> Ctx<'m> {
         }
         if self.r.rearm_rechecks {
             match ks.reg {
-                Reg::Armed if !(self.r.exclusive_hold && ks.holders != 0) => self.enqueue_ready(k),
+                // Held by another thread (unified): the re-check is reported
+                // when the holder releases; an `Edge` registration keeps it
+                // as its pending edge.
+                Reg::Armed
+                    if self.r.exclusive_hold && ks.holders != 0 && ks.mode() == Mode::Edge =>
+                {
+                    self.key(k).pending_edge = true;
+                }
+                Reg::Armed if self.r.exclusive_hold && ks.holders != 0 => {}
+                Reg::Armed => self.enqueue_ready(k),
                 Reg::InFlight if ks.mode() == Mode::Multishot => self.post(k, EventKind::Item),
                 Reg::InFlight => self.post(k, EventKind::Final(Outcome::Done)),
                 _ => {}
@@ -617,8 +793,9 @@ impl<'m> Ctx<'m> {
         }
     }
 
-    fn wait(&mut self, t: u8, max: u8, block: bool) {
-        for k in self.m.keys() {
+    /// `wait`: release the held keys in `order`, then harvest or park.
+    fn wait(&mut self, t: u8, order: &[u8], max: u8, block: bool) {
+        for &k in order {
             self.release(t, k, true);
         }
         let mut snapshot = 0u16;
@@ -927,6 +1104,8 @@ impl<'m> Ctx<'m> {
     fn modify(&mut self, k: u8, m: Mode) {
         let ks = self.key(k);
         ks.mode = m.code();
+        // The re-check below decides afresh whether an edge is pending.
+        ks.pending_edge = false;
         ks.reg = Reg::Armed;
         self.rearmed(k);
     }
@@ -1177,6 +1356,7 @@ impl<'m> Ctx<'m> {
                 shown: self.shown,
                 next: self.s,
                 obs: self.obs,
+                overflow: self.overflow,
             });
             return;
         }
@@ -1194,6 +1374,7 @@ impl<'m> Ctx<'m> {
                 shown,
                 next: s,
                 obs,
+                overflow: self.overflow,
             });
         }
     }

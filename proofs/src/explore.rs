@@ -411,6 +411,7 @@ fn expand_chunk(
             if chosen.is_some_and(|c| c != i) {
                 continue;
             }
+            assert!(!st.overflow, "queue overflow within a validated bound");
             out.transitions += 1;
             out.witnessed |= st.obs.witnessed;
             let (canon, packed, tpi, _) = sym.canonical_packed(&st.next);

@@ -79,8 +79,8 @@ impl SimBackend {
             .ok_or(Error::UnknownSource(s))
     }
 
-    /// Raises a `Level` or `Sticky` condition (a raise of a true condition is
-    /// still a wake-up).
+    /// Raises a `Level` condition (a raise of a true condition is still a
+    /// wake-up) or, once, a `Sticky` one.
     ///
     /// # Errors
     ///
@@ -91,7 +91,13 @@ impl SimBackend {
             return Err(Error::Closed(s));
         }
         match src.kind {
-            SourceKind::Level | SourceKind::Sticky => {
+            SourceKind::Level => {
+                src.level = true;
+                Ok(())
+            }
+            // A sticky condition (process exit, hang-up) is raised once; the
+            // model has no second raise to report.
+            SourceKind::Sticky if !src.level => {
                 src.level = true;
                 Ok(())
             }
@@ -189,8 +195,10 @@ impl Backend for SimBackend {
                 src.count = 0;
                 src.level = false;
             }
-            SourceKind::Sticky => {}
-            SourceKind::Futex | SourceKind::Operation => return Err(Error::InvalidStep(source)),
+            // Nothing to consume: a sticky condition never lowers.
+            SourceKind::Sticky | SourceKind::Futex | SourceKind::Operation => {
+                return Err(Error::InvalidStep(source))
+            }
         }
         Ok(())
     }

@@ -338,8 +338,9 @@ impl<B: Backend> Core<B> {
                 Ok(())
             }
             State::Closed => Err(Error::Closed(self.slots[idx].source)),
-            // The final cancelled event is already promised.
-            State::CancelPending => Ok(()),
+            // The final cancelled event is promised (or queued): the
+            // registration is going away.
+            State::CancelPending | State::Finishing { .. } => Err(Error::Cancelling(key)),
             ref s => unreachable!("readiness slot {idx} in state {s:?}"),
         }
     }
@@ -394,8 +395,12 @@ impl<B: Backend> Core<B> {
     }
 
     fn cancel_sync(&mut self, idx: usize) -> CancelOutcome {
-        if self.slots[idx].state == State::CancelPending {
-            // A second cancel: the same single final event.
+        if matches!(
+            self.slots[idx].state,
+            State::CancelPending | State::Finishing { .. }
+        ) {
+            // A second cancel: the same single final event (promised, or
+            // already queued) is still to come.
             return CancelOutcome::Pending;
         }
         if !self.mutant(Mutant::CancelNoPurge) {
@@ -512,12 +517,11 @@ impl<B: Backend> Core<B> {
         let key = self.slots[idx].key(idx as u32);
         let dispatch_leak = self.mutant(Mutant::DispatchRequeuesWhileHeld);
         let second_final = self.mutant(Mutant::SecondFinal);
-        if self.slots[idx].state == State::Armed
-            && self.slots[idx].mode != Mode::Edge
-            && !self.backend.is_ready(self.slots[idx].source)
-        {
-            // The condition was lowered (or consumed) while queued: a level
-            // registration reports the condition only while it holds.
+        if self.slots[idx].state == State::Armed && !self.backend.is_ready(self.slots[idx].source) {
+            // The condition was lowered (or consumed) while queued: the
+            // event is stale and dropped at harvest, in every readiness mode
+            // (the model's `repoll_at_harvest`, as epoll re-polls).
+            self.slots[idx].edge = false;
             return None;
         }
         let slot = &mut self.slots[idx];
