@@ -128,3 +128,88 @@ fn a_budget_reports_an_incomplete_run() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["complete"], false);
 }
+
+fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("onering-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn port_history(mutant: Option<onering::Mutant>, seed: u64) -> String {
+    let records = onering_proofs::workload::record(onering_proofs::workload::Workload {
+        seed,
+        threads: 3,
+        sources: 6,
+        calls_per_thread: 200,
+        mutant,
+    });
+    onering::history::to_jsonl(&records)
+}
+
+#[test]
+fn verify_accepts_a_port_history_and_reports_json() {
+    let p = write_temp("ok.jsonl", &port_history(None, 3));
+    let o = onering(&[
+        "verify",
+        "--profile",
+        "unified",
+        p.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["linearizable"], true);
+    assert!(v["calls"].as_u64().unwrap() > 300);
+    assert!(v["seconds"].as_f64().is_some());
+}
+
+#[test]
+fn verify_reads_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onering"))
+        .args(["verify", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(port_history(None, 4).as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("linearizable"));
+}
+
+#[test]
+fn verify_rejects_a_buggy_port_with_a_timeline() {
+    let rejected = (1..=6).find_map(|seed| {
+        let p = write_temp(
+            &format!("bug{seed}.jsonl"),
+            &port_history(Some(onering::Mutant::CancelNoPurge), seed),
+        );
+        let o = onering(&["verify", p.to_str().unwrap()]);
+        (o.status.code() == Some(1)).then(|| text(&o))
+    });
+    let out = rejected.expect("CancelNoPurge caught in 6 workloads");
+    assert!(out.contains("NOT linearizable"), "{out}");
+    assert!(out.contains("<-- cannot be linearized"), "{out}");
+    assert!(out.contains("longest partial linearization"), "{out}");
+}
+
+#[test]
+fn verify_bad_input_exits_two_with_the_line() {
+    let p = write_temp("bad.jsonl", "{\"v\":1,\"thread\":0,\"call\":1,\"ret\":2,\"op\":\"add_source\",\"args\":{\"kind\":\"level\"},\"result\":{\"source\":0}}\n{oops\n");
+    let o = onering(&["verify", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("line 2: not JSON"), "{}", text(&o));
+    let o = onering(&["verify", "--profile", "nope", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = onering(&["verify", "/nonexistent/history.jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("/nonexistent/history.jsonl"));
+}
