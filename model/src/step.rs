@@ -300,8 +300,24 @@ impl Model {
                 block,
             } => {
                 if idle(t) && (1..=crate::scenario::MAX_BATCH).contains(&max) {
-                    for order in self.release_orders(s, t) {
-                        self.run(s, a, out, |c| c.wait(t, &order, max, block));
+                    let held = self
+                        .keys()
+                        .filter(|&k| s.keys[k as usize].holders & (1 << t) != 0)
+                        .count();
+                    if held <= 1 {
+                        // One order: no need to enumerate (the hot path).
+                        let order: Vec<u8> = Vec::new();
+                        let all: [u8; 4] = [0, 1, 2, 3];
+                        let keys = if held == 0 {
+                            &order[..]
+                        } else {
+                            &all[..self.bound.keys as usize]
+                        };
+                        self.run(s, a, out, |c| c.wait(t, keys, max, block));
+                    } else {
+                        for order in self.release_orders(s, t) {
+                            self.run(s, a, out, |c| c.wait(t, &order, max, block));
+                        }
                     }
                 }
             }

@@ -82,16 +82,38 @@ impl Symmetry {
         for (k, sig) in ksig.iter_mut().enumerate().take(nk) {
             *sig = s.key_signature(k);
         }
-        let mut best: Option<(State, [u64; PACKED_WORDS], usize, usize)> = None;
+        // Candidate renamings: those that sort the signatures. Usually one.
+        let mut tcand = [0usize; 24];
+        let mut nt_c = 0;
         for (ti, tp) in self.thread_perms.iter().enumerate() {
-            if !sorts(tp, &tsig[..nt]) {
-                continue;
+            if sorts(tp, &tsig[..nt]) {
+                tcand[nt_c] = ti;
+                nt_c += 1;
             }
-            for (ki, kp) in self.key_perms.iter().enumerate() {
-                if !sorts(kp, &ksig[..nk]) {
-                    continue;
-                }
-                let c = s.permuted(tp, kp);
+        }
+        let mut kcand = [0usize; 24];
+        let mut nk_c = 0;
+        for (ki, kp) in self.key_perms.iter().enumerate() {
+            if sorts(kp, &ksig[..nk]) {
+                kcand[nk_c] = ki;
+                nk_c += 1;
+            }
+        }
+        if nt_c == 1 && nk_c == 1 {
+            let (ti, ki) = (tcand[0], kcand[0]);
+            let identity = |p: &[u8]| p.iter().enumerate().all(|(i, &x)| i == x as usize);
+            let c = if identity(&self.thread_perms[ti]) && identity(&self.key_perms[ki]) {
+                *s
+            } else {
+                s.permuted(&self.thread_perms[ti], &self.key_perms[ki])
+            };
+            return (c, c.pack(), ti, ki);
+        }
+        let mut best: Option<(State, [u64; PACKED_WORDS], usize, usize)> = None;
+        for &ti in &tcand[..nt_c] {
+            let tp = &self.thread_perms[ti];
+            for &ki in &kcand[..nk_c] {
+                let c = s.permuted(tp, &self.key_perms[ki]);
                 let p = c.pack();
                 if best.as_ref().is_none_or(|b| p < b.1) {
                     best = Some((c, p, ti, ki));

@@ -284,8 +284,7 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
                             let f = &mut next[ix];
                             if c.switches < f.switches {
                                 debug_assert!(f.id >= level_start);
-                                table.parents[f.id as usize] = c.parent;
-                                table.via[f.id as usize] = c.via;
+                                table.set_parent(f.id, c.parent, c.via);
                                 f.switches = c.switches;
                                 f.last = c.last;
                             }
@@ -465,7 +464,7 @@ pub fn replay(model: &Model, symmetry: bool, path: &[u8]) -> Result<Trace, Strin
 
 fn reconstruct(model: &Model, sym: &Symmetry, table: &FpTable, f: Found) -> Trace {
     let ids = table.path_to(f.id);
-    let mut path: Vec<u8> = ids[1..].iter().map(|&id| table.via[id as usize]).collect();
+    let mut path: Vec<u8> = ids[1..].iter().map(|&id| table.via(id)).collect();
     if let Some(v) = f.via {
         path.push(v);
     }

@@ -2,12 +2,13 @@
 //! linear probing, plus, per visited state, its parent's id and the index of
 //! the step that reached it (for shortest counterexamples).
 //!
-//! Memory per visited state: 8 bytes of fingerprint slot (divided by the load
-//! factor, kept between 7/16 and 7/8), 4 bytes of parent id, 1 byte of step
-//! index. Ids are insertion order and live only in the parent links, so the
-//! table can grow without touching them; finding the id of an already
-//! visited state is never needed (the explorer keeps a per-level map for the
-//! one case that wants it).
+//! Memory per visited state: one 8-byte fingerprint slot divided by the load
+//! factor, which stays between 0.7 and 0.875 (the table grows by a quarter,
+//! not by doubling, and is indexed by multiply-shift rather than a mask so
+//! that any size works), plus a 4-byte link (24-bit parent id, 8-bit step
+//! index) kept in fixed-size chunks (no doubling slack): 13 to 15.5 bytes.
+//! States past the 16,777,215th keep a 5-byte link. Ids are insertion order
+//! and live only in the links, so the table can grow without touching them.
 
 /// A fingerprint never equal to the empty marker.
 #[inline]
@@ -19,43 +20,99 @@ pub fn fingerprint(h: u64) -> u64 {
     }
 }
 
+const CHUNK: usize = 1 << 12;
+
+/// Ids below this keep a packed 4-byte link; it doubles as the packed "no
+/// parent" marker.
+const PACKED: u32 = (1 << 24) - 1;
+
+/// Append-only storage in fixed-size chunks.
+struct Chunked<T: Copy + Default> {
+    chunks: Vec<Box<[T]>>,
+    len: usize,
+}
+
+impl<T: Copy + Default> Chunked<T> {
+    fn new() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+    fn push(&mut self, x: T) {
+        if self.len == self.chunks.len() * CHUNK {
+            self.chunks
+                .push(vec![T::default(); CHUNK].into_boxed_slice());
+        }
+        self.chunks[self.len / CHUNK][self.len % CHUNK] = x;
+        self.len += 1;
+    }
+    fn get(&self, i: usize) -> T {
+        self.chunks[i / CHUNK][i % CHUNK]
+    }
+    fn set(&mut self, i: usize, x: T) {
+        self.chunks[i / CHUNK][i % CHUNK] = x;
+    }
+    fn bytes(&self) -> usize {
+        self.chunks.len() * CHUNK * std::mem::size_of::<T>()
+    }
+}
+
 /// Visited states.
 pub struct FpTable {
     /// Slot: fingerprint (0 = empty).
     slots: Vec<u64>,
-    /// Per id: the parent's id (`u32::MAX` for initial states).
-    pub parents: Vec<u32>,
-    /// Per id: which successor of the parent it is.
-    pub via: Vec<u8>,
-    mask: usize,
+    /// Per id below [`PACKED`]: parent id << 8 | step index.
+    packed: Chunked<u32>,
+    /// Per id from [`PACKED`] on: parent id and step index.
+    wide_parent: Chunked<u32>,
+    wide_via: Chunked<u8>,
+    /// Ids below this use `packed` ([`PACKED`]; lower in tests).
+    limit: u32,
 }
 
 impl FpTable {
     /// An empty table with room for about `capacity` states before growing.
     pub fn with_capacity(capacity: usize) -> FpTable {
-        let n = (capacity * 2).next_power_of_two().max(1024);
         FpTable {
-            slots: vec![0; n],
-            parents: Vec::with_capacity(capacity),
-            via: Vec::with_capacity(capacity),
-            mask: n - 1,
+            slots: vec![0; (capacity + capacity / 4).max(1024)],
+            packed: Chunked::new(),
+            wide_parent: Chunked::new(),
+            wide_via: Chunked::new(),
+            limit: PACKED,
         }
     }
 
     /// Number of visited states.
     pub fn len(&self) -> usize {
-        self.parents.len()
+        self.packed.len + self.wide_parent.len
     }
 
     /// Whether no state was visited.
     pub fn is_empty(&self) -> bool {
-        self.parents.is_empty()
+        self.len() == 0
+    }
+
+    fn push_link(&mut self, parent: u32, via: u8) {
+        if (self.packed.len as u32) < self.limit {
+            let p = if parent == u32::MAX { PACKED } else { parent };
+            self.packed.push(p << 8 | via as u32);
+        } else {
+            self.wide_parent.push(parent);
+            self.wide_via.push(via);
+        }
+    }
+
+    #[inline]
+    fn home(&self, fp: u64) -> usize {
+        ((fp as u128 * self.slots.len() as u128) >> 64) as usize
     }
 
     /// Whether `fp` was visited.
     #[inline]
     pub fn contains(&self, fp: u64) -> bool {
-        let mut i = (fp as usize) & self.mask;
+        let n = self.slots.len();
+        let mut i = self.home(fp);
         loop {
             let s = self.slots[i];
             if s == fp {
@@ -64,7 +121,10 @@ impl FpTable {
             if s == 0 {
                 return false;
             }
-            i = (i + 1) & self.mask;
+            i += 1;
+            if i == n {
+                i = 0;
+            }
         }
     }
 
@@ -74,50 +134,89 @@ impl FpTable {
         if (self.len() + 1) * 8 > self.slots.len() * 7 {
             self.grow();
         }
-        let mut i = (fp as usize) & self.mask;
+        let n = self.slots.len();
+        let mut i = self.home(fp);
         loop {
             let s = self.slots[i];
             if s == fp {
                 return None;
             }
             if s == 0 {
-                let id = self.parents.len() as u32;
+                let id = self.len() as u32;
                 self.slots[i] = fp;
-                self.parents.push(parent);
-                self.via.push(via);
+                self.push_link(parent, via);
                 return Some(id);
             }
-            i = (i + 1) & self.mask;
+            i += 1;
+            if i == n {
+                i = 0;
+            }
         }
     }
 
     fn grow(&mut self) {
-        let n = self.slots.len() * 2;
-        let old_slots = std::mem::replace(&mut self.slots, vec![0; n]);
-        self.mask = n - 1;
-        for fp in old_slots {
+        let n = self.slots.len() + self.slots.len() / 4;
+        let old = std::mem::replace(&mut self.slots, vec![0; n]);
+        for fp in old {
             if fp == 0 {
                 continue;
             }
-            let mut i = (fp as usize) & self.mask;
+            let mut i = self.home(fp);
             while self.slots[i] != 0 {
-                i = (i + 1) & self.mask;
+                i += 1;
+                if i == n {
+                    i = 0;
+                }
             }
             self.slots[i] = fp;
         }
     }
 
-    /// Bytes held by the table and its parent links.
+    /// The parent id of `id` (`u32::MAX` for an initial state).
+    pub fn parent(&self, id: u32) -> u32 {
+        if id < self.limit {
+            match self.packed.get(id as usize) >> 8 {
+                PACKED => u32::MAX,
+                p => p,
+            }
+        } else {
+            self.wide_parent.get((id - self.limit) as usize)
+        }
+    }
+
+    /// The successor index that reached `id`.
+    pub fn via(&self, id: u32) -> u8 {
+        if id < self.limit {
+            self.packed.get(id as usize) as u8
+        } else {
+            self.wide_via.get((id - self.limit) as usize)
+        }
+    }
+
+    /// Re-points `id` at another parent (a path with fewer thread switches).
+    pub fn set_parent(&mut self, id: u32, parent: u32, via: u8) {
+        if id < self.limit {
+            self.packed.set(id as usize, parent << 8 | via as u32);
+        } else {
+            self.wide_parent.set((id - self.limit) as usize, parent);
+            self.wide_via.set((id - self.limit) as usize, via);
+        }
+    }
+
+    /// Bytes held by the table and its links.
     pub fn bytes(&self) -> usize {
-        self.slots.len() * 8 + self.parents.capacity() * 4 + self.via.capacity()
+        self.slots.len() * 8
+            + self.packed.bytes()
+            + self.wide_parent.bytes()
+            + self.wide_via.bytes()
     }
 
     /// The ids from an initial state to `id`, in order.
     pub fn path_to(&self, id: u32) -> Vec<u32> {
         let mut path = vec![id];
         let mut cur = id;
-        while self.parents[cur as usize] != u32::MAX {
-            cur = self.parents[cur as usize];
+        while self.parent(cur) != u32::MAX {
+            cur = self.parent(cur);
             path.push(cur);
         }
         path.reverse();
@@ -132,17 +231,34 @@ mod tests {
     #[test]
     fn insert_finds_duplicates_across_growth() {
         let mut t = FpTable::with_capacity(4);
-        for i in 1..5000u64 {
+        for i in 1..200_000u64 {
             let fp = fingerprint(i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             assert_eq!(t.insert(fp, u32::MAX, 0), Some(i as u32 - 1));
         }
-        for i in 1..5000u64 {
+        for i in 1..200_000u64 {
             let fp = fingerprint(i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             assert_eq!(t.insert(fp, 0, 0), None);
             assert!(t.contains(fp));
         }
         assert!(!t.contains(fingerprint(0xdead_beef)));
-        assert_eq!(t.len(), 4999);
+        assert_eq!(t.len(), 199_999);
+        // Load factor and chunked links keep memory near 15 bytes a state.
+        assert!(t.bytes() <= 199_999 * 16, "{} bytes", t.bytes());
+    }
+
+    #[test]
+    fn links_past_the_packed_range_keep_full_ids() {
+        let mut t = FpTable::with_capacity(4);
+        t.limit = 3;
+        t.insert(10, u32::MAX, 0);
+        for i in 1..10u32 {
+            assert_eq!(t.insert(10 + i as u64, i - 1, i as u8), Some(i));
+        }
+        assert_eq!(t.parent(0), u32::MAX);
+        assert_eq!(t.path_to(9), (0..=9).collect::<Vec<_>>());
+        assert_eq!(t.via(7), 7);
+        t.set_parent(8, 2, 200);
+        assert_eq!((t.parent(8), t.via(8)), (2, 200));
     }
 
     #[test]
@@ -152,5 +268,8 @@ mod tests {
         t.insert(11, 0, 3);
         t.insert(12, 1, 1);
         assert_eq!(t.path_to(2), vec![0, 1, 2]);
+        assert_eq!(t.via(1), 3);
+        t.set_parent(2, 0, 7);
+        assert_eq!(t.path_to(2), vec![0, 2]);
     }
 }
