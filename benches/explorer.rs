@@ -1,6 +1,8 @@
 //! The same model, explored by stateright and by onering's explorer, in one
 //! run, side by side: distinct states per second, bytes per visited state,
-//! and the state counts with and without symmetry reduction.
+//! and the state counts with and without symmetry and dead-variable
+//! reduction (verdicts with and without reductions are compared by
+//! `proofs/tests/matrix.rs`).
 //!
 //! `cargo bench -p onering-proofs --bench explorer [-- PROFILE]`
 //!
@@ -108,7 +110,7 @@ fn main() {
         rules.name
     );
     let mut rows = Vec::new();
-    let (mut ours_plain, mut ours_sym, mut sr_plain, mut sr_sym) = (0, 0, 0, 0);
+    let (mut ours_plain, mut ours_sym, mut ours_full, mut sr_plain, mut sr_sym) = (0, 0, 0, 0, 0);
     for scenario in rules.scenarios {
         let model = Model::new(rules, *scenario, bound).expect("valid bound");
         println!("\nscenario {scenario}");
@@ -141,28 +143,39 @@ fn main() {
             } else {
                 sr_plain += states;
             }
-            // onering
-            let before = rss_bytes();
-            let opts = Options {
-                symmetry: sym,
-                por: false,
-                jobs: threads,
-                ..Options::default()
-            };
-            let e = explore(&model, &opts, |_, _| {});
-            let rss = rss_bytes().saturating_sub(before);
-            local.push(Row {
-                name: format!("onering bfs{}", if sym { " + symmetry" } else { "" }),
-                states: e.states,
-                transitions: e.transitions,
-                seconds: e.seconds,
-                bytes: Some(e.bytes as u64),
-                rss,
-            });
-            if sym {
-                ours_sym += e.states;
+            // onering, with the same reduction as stateright (and, with
+            // symmetry, also with its dead-variable reduction).
+            let variants: &[(bool, &str)] = if sym {
+                &[
+                    (false, "onering bfs + symmetry"),
+                    (true, "onering bfs + symmetry + dead-variables"),
+                ]
             } else {
-                ours_plain += e.states;
+                &[(false, "onering bfs")]
+            };
+            for &(dead, name) in variants {
+                let before = rss_bytes();
+                let opts = Options {
+                    symmetry: sym,
+                    dead_variables: dead,
+                    jobs: threads,
+                    ..Options::default()
+                };
+                let e = explore(&model, &opts, |_, _| {});
+                let rss = rss_bytes().saturating_sub(before);
+                local.push(Row {
+                    name: name.to_string(),
+                    states: e.states,
+                    transitions: e.transitions,
+                    seconds: e.seconds,
+                    bytes: Some(e.bytes as u64),
+                    rss,
+                });
+                match (sym, dead) {
+                    (false, _) => ours_plain += e.states,
+                    (true, false) => ours_sym += e.states,
+                    (true, true) => ours_full += e.states,
+                }
             }
         }
         print(&local);
@@ -189,8 +202,9 @@ fn main() {
         our_sym_rate / sr_sym_rate
     );
     println!(
-        "  states without / with symmetry:    onering {ours_plain} / {ours_sym} ({:.2}x), stateright {sr_plain} / {sr_sym}",
-        ours_plain as f64 / ours_sym as f64
+        "  states, no reduction / symmetry / symmetry + dead-variables: onering {ours_plain} / {ours_sym} / {ours_full} ({:.2}x, {:.2}x); stateright {sr_plain} / {sr_sym}",
+        ours_plain as f64 / ours_sym as f64,
+        ours_plain as f64 / ours_full as f64
     );
     let bytes: u64 = rows
         .iter()

@@ -78,9 +78,9 @@ struct CheckArgs {
     /// Turn off symmetry reduction.
     #[arg(long)]
     no_symmetry: bool,
-    /// Turn off partial-order reduction.
+    /// Turn off dead-variable reduction.
     #[arg(long)]
-    no_por: bool,
+    no_dead_variables: bool,
     /// Stop each exploration after this many distinct states (reports coverage).
     #[arg(long)]
     max_states: Option<u64>,
@@ -208,7 +208,7 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
     }
     let opts = Options {
         symmetry: !a.no_symmetry,
-        por: !a.no_por,
+        dead_variables: !a.no_dead_variables,
         jobs: a.jobs.unwrap_or_else(|| Options::default().jobs),
         max_states: a.max_states,
         max_seconds: a.max_seconds,
@@ -276,17 +276,14 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
 
     if a.json {
         let all: Vec<ProfileReport> = real.iter().chain(mutants.iter()).cloned().collect();
-        let mut v = check::to_json(&all, bound, opts.symmetry, opts.por, only);
+        let mut v = check::to_json(&all, bound, &opts, only);
         v["broken_promises"] = serde_json::json!(broken);
         v["uncaught_mutants"] = serde_json::json!(uncaught);
         println!("{}", serde_json::to_string_pretty(&v).expect("json"));
     } else if a.all {
         println!("onering check --all, bound {bound}\n");
         for r in &real {
-            print!(
-                "{}",
-                check::render_profile(r, bound, opts.symmetry, only, true)
-            );
+            print!("{}", check::render_profile(r, bound, &opts, only, true));
         }
         println!();
         print!("{}", check::render_matrix(&real));
@@ -321,10 +318,7 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
     } else {
         println!("onering check, bound {bound}\n");
         for r in real.iter().chain(mutants.iter()) {
-            print!(
-                "{}",
-                check::render_profile(r, bound, opts.symmetry, only, true)
-            );
+            print!("{}", check::render_profile(r, bound, &opts, only, true));
         }
     }
     Ok(if failed {

@@ -380,4 +380,18 @@ impl State {
         }
         s
     }
+
+    /// Whether no thread will wait again (every thread idle with no
+    /// operations left): then the queue's order is dead.
+    pub fn all_done(&self) -> bool {
+        self.threads
+            .iter()
+            .all(|t| t.phase == Phase::Idle && t.ops_left == 0)
+    }
+
+    /// Sorts the queue (only sound where its order is dead).
+    pub fn sort_queue(&mut self) {
+        let n = self.qlen as usize;
+        self.queue[..n].sort_unstable();
+    }
 }

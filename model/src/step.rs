@@ -44,6 +44,9 @@ pub struct Model {
     /// budgets. Off for checking recorded histories, whose length is
     /// whatever was recorded.
     pub budgets: bool,
+    /// Dead-variable reduction: clear what no later step or judgement can
+    /// read (see `forget_dead`). On by default; off only to measure it.
+    pub dead_variables: bool,
 }
 
 /// Whether a queued entry can be delivered now.
@@ -77,6 +80,7 @@ impl Model {
             scenario,
             bound,
             budgets: true,
+            dead_variables: true,
         })
     }
 
@@ -102,6 +106,7 @@ impl Model {
             scenario,
             bound,
             budgets: false,
+            dead_variables: false,
         })
     }
 
@@ -1337,6 +1342,34 @@ impl<'m> Ctx<'m> {
         }
     }
 
+    /// Dead-variable reduction: clears what no later step or judgement can
+    /// read, so that states differing only there are one state.
+    ///
+    /// * A thread that is idle with no operations left never waits again:
+    ///   its wait snapshot (read only when an event is delivered to it) is
+    ///   dead.
+    /// * When no thread will ever wait again, nothing reads the queue's
+    ///   order any more (later steps and judgements only ask what is queued,
+    ///   never in which order): the queue is kept sorted, and overtaking
+    ///   counts are dead.
+    fn forget_dead(&mut self) {
+        let mut all_done = true;
+        for t in self.m.threads() {
+            let th = &mut self.s.threads[t as usize];
+            if th.phase == Phase::Idle && th.ops_left == 0 {
+                th.snapshot = 0;
+            } else {
+                all_done = false;
+            }
+        }
+        if all_done {
+            self.s.sort_queue();
+            for k in self.s.keys.iter_mut() {
+                k.overtakers = 0;
+            }
+        }
+    }
+
     /// Clears bookkeeping that no longer matters, then emits one step per
     /// choice of woken waiter.
     fn finish(mut self, action: Action, out: &mut Vec<Step>) {
@@ -1345,6 +1378,9 @@ impl<'m> Ctx<'m> {
             if !self.s.queued(k, |_| true) {
                 self.s.keys[k as usize].overtakers = 0;
             }
+        }
+        if self.m.budgets && self.m.dead_variables {
+            self.forget_dead();
         }
         let someone_woken = self
             .m

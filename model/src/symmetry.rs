@@ -38,6 +38,7 @@ pub struct Symmetry {
     thread_perms: Vec<Vec<u8>>,
     key_perms: Vec<Vec<u8>>,
     enabled: bool,
+    dead: bool,
 }
 
 impl Symmetry {
@@ -49,14 +50,24 @@ impl Symmetry {
                 thread_perms: permutations(threads),
                 key_perms: permutations(keys),
                 enabled: true,
+                dead: true,
             }
         } else {
             Symmetry {
                 thread_perms: vec![(0..threads).collect()],
                 key_perms: vec![(0..keys).collect()],
                 enabled: false,
+                dead: true,
             }
         }
+    }
+
+    /// Whether renamed states whose queue order is dead (no thread waits
+    /// again) get their queue sorted, as the model's dead-variable reduction
+    /// keeps them. On by default.
+    pub fn dead_variables(mut self, on: bool) -> Symmetry {
+        self.dead = on;
+        self
     }
 
     /// The canonical representative of `s` with its encoding, and the
@@ -105,7 +116,7 @@ impl Symmetry {
             let c = if identity(&self.thread_perms[ti]) && identity(&self.key_perms[ki]) {
                 *s
             } else {
-                s.permuted(&self.thread_perms[ti], &self.key_perms[ki])
+                self.rename(s, &self.thread_perms[ti], &self.key_perms[ki])
             };
             return (c, c.pack(), ti, ki);
         }
@@ -113,7 +124,7 @@ impl Symmetry {
         for &ti in &tcand[..nt_c] {
             let tp = &self.thread_perms[ti];
             for &ki in &kcand[..nk_c] {
-                let c = s.permuted(tp, &self.key_perms[ki]);
+                let c = self.rename(s, tp, &self.key_perms[ki]);
                 let p = c.pack();
                 if best.as_ref().is_none_or(|b| p < b.1) {
                     best = Some((c, p, ti, ki));
@@ -121,6 +132,14 @@ impl Symmetry {
             }
         }
         best.expect("the sorting renaming exists")
+    }
+
+    fn rename(&self, s: &State, tp: &[u8], kp: &[u8]) -> State {
+        let mut c = s.permuted(tp, kp);
+        if self.dead && c.all_done() {
+            c.sort_queue();
+        }
+        c
     }
 
     /// [`Symmetry::canonical_packed`] without the encoding.

@@ -179,12 +179,22 @@ fn judge(rules: Rules, runs: Vec<ScenarioRun>) -> ProfileReport {
     }
 }
 
+/// The reductions a token must replay with: `s` symmetry (or `n` none),
+/// then `x` if dead-variable reduction was off.
+pub fn reduction_flags(opts: &Options) -> String {
+    let mut f = String::from(if opts.symmetry { "s" } else { "n" });
+    if !opts.dead_variables {
+        f.push('x');
+    }
+    f
+}
+
 /// A replay token: enough to print a trace again.
 pub fn token(
     rules: &Rules,
     scenario: Scenario,
     bound: Bound,
-    symmetry: bool,
+    opts: &Options,
     trace: &Trace,
 ) -> String {
     let path: Vec<String> = trace.path.iter().map(|v| v.to_string()).collect();
@@ -197,7 +207,7 @@ pub fn token(
         bound.ops,
         bound.env,
         bound.batch,
-        if symmetry { "s" } else { "n" },
+        reduction_flags(opts),
         path.join(".")
     )
 }
@@ -254,10 +264,13 @@ pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), String
         env: nums[3],
         batch: nums[4],
     };
-    let symmetry = match parts[3] {
-        "s" => true,
-        "n" => false,
-        other => return Err(format!("symmetry flag `{other}` is neither s nor n")),
+    let opts = match parts[3] {
+        "s" | "n" | "sx" | "nx" => Options {
+            symmetry: parts[3].starts_with('s'),
+            dead_variables: !parts[3].ends_with('x'),
+            ..Options::default()
+        },
+        other => return Err(format!("reduction flags `{other}` are not s, n, sx or nx")),
     };
     let path: Vec<u8> = if parts[4].is_empty() {
         Vec::new()
@@ -272,7 +285,7 @@ pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), String
     };
     let scenario = Scenario::new(source, mode);
     let model = Model::new(rules, scenario, bound).map_err(|e| e.to_string())?;
-    let trace = replay(&model, symmetry, &path)?;
+    let trace = replay(&model, &opts, &path)?;
     Ok((rules, scenario, bound, trace))
 }
 
@@ -285,7 +298,7 @@ pub fn mutants() -> impl Iterator<Item = (Rules, Property)> {
 pub fn render_profile(
     r: &ProfileReport,
     bound: Bound,
-    symmetry: bool,
+    opts: &Options,
     only: Option<Property>,
     traces: bool,
 ) -> String {
@@ -353,7 +366,7 @@ pub fn render_profile(
                 }
                 out.push_str(&format!(
                     "    replay: onering check --replay {}\n",
-                    token(&r.rules, *sc, bound, symmetry, t)
+                    token(&r.rules, *sc, bound, opts, t)
                 ));
             }
         }
@@ -414,8 +427,7 @@ fn trace_json(rules: &Rules, t: &Trace) -> Value {
 pub fn to_json(
     reports: &[ProfileReport],
     bound: Bound,
-    symmetry: bool,
-    por: bool,
+    opts: &Options,
     only: Option<Property>,
 ) -> Value {
     let states: u64 = reports.iter().map(|r| r.states()).sum();
@@ -428,7 +440,7 @@ pub fn to_json(
         "bound": {
             "threads": bound.threads, "keys": bound.keys, "ops": bound.ops,
             "env": bound.env, "batch": bound.batch,
-            "symmetry": symmetry, "partial_order": por,
+            "symmetry": opts.symmetry, "dead_variables": opts.dead_variables,
         },
         "states": states,
         "transitions": transitions,
@@ -459,7 +471,7 @@ pub fn to_json(
                 });
                 if let Some((sc, t)) = &p.violation {
                     v["scenario"] = json!(sc.to_string());
-                    v["replay"] = json!(token(&r.rules, *sc, bound, symmetry, t));
+                    v["replay"] = json!(token(&r.rules, *sc, bound, opts, t));
                 }
                 v
             }).collect::<Vec<_>>(),

@@ -8,15 +8,14 @@
 //!   parents keeps the parent whose path switches threads least).
 //! * States are stored as 64-bit fingerprints of their canonical
 //!   representative under thread and key renaming ([`onering_model::symmetry`]).
-//! * Partial-order reduction (see [`crate::por`]) expands a single step where
-//!   that step commutes with everything else enabled.
+//! * Dead-variable reduction (the model's, switchable with
+//!   [`Options::dead_variables`]) clears what no later step can read.
 //! * Expansion runs on `jobs` worker threads; the merge into the visited set
 //!   is sequential and in frontier order, so results do not depend on `jobs`.
 //! * Budgets on states and seconds stop a run early; the result says so and
 //!   reports what was covered.
 
 use crate::fptable::{fingerprint, FpTable};
-use crate::por;
 use onering_model::symmetry::{compose, invert, Symmetry};
 use onering_model::{Action, Model, Obs, Property, Shown, State, Step, PACKED_WORDS};
 use std::collections::HashMap;
@@ -29,8 +28,8 @@ use std::time::Instant;
 pub struct Options {
     /// Symmetry reduction over threads and keys.
     pub symmetry: bool,
-    /// Partial-order reduction.
-    pub por: bool,
+    /// Dead-variable reduction ([`onering_model::Model::dead_variables`]).
+    pub dead_variables: bool,
     /// Worker threads.
     pub jobs: usize,
     /// Stop after this many distinct states.
@@ -43,7 +42,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             symmetry: true,
-            por: true,
+            dead_variables: true,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_states: None,
             max_seconds: None,
@@ -216,7 +215,11 @@ struct ChunkOut {
 /// `progress(states, depth)` after every level.
 pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)) -> Exploration {
     let start = Instant::now();
-    let sym = Symmetry::new(model.bound.threads, model.bound.keys, opts.symmetry);
+    let sym = Symmetry::new(model.bound.threads, model.bound.keys, opts.symmetry)
+        .dead_variables(opts.dead_variables);
+    let mut model = *model;
+    model.dead_variables = opts.dead_variables;
+    let model = &model;
     let mut table = FpTable::with_capacity(1 << 12);
     let mut best: Vec<Option<Found>> = vec![None; Property::ALL.len()];
     let mut witnessed = 0u16;
@@ -354,7 +357,6 @@ fn expand_level(
                 expand_chunk(
                     model,
                     sym,
-                    opts,
                     table,
                     &frontier[c * chunk..((c + 1) * chunk).min(frontier.len())],
                 )
@@ -373,7 +375,7 @@ fn expand_level(
                             break;
                         }
                         let part = &frontier[c * chunk..((c + 1) * chunk).min(frontier.len())];
-                        mine.push((c, expand_chunk(model, sym, opts, table, part)));
+                        mine.push((c, expand_chunk(model, sym, table, part)));
                     }
                     mine
                 })
@@ -388,28 +390,14 @@ fn expand_level(
     results.into_iter().map(|(_, o)| o).collect()
 }
 
-fn expand_chunk(
-    model: &Model,
-    sym: &Symmetry,
-    opts: &Options,
-    table: &FpTable,
-    part: &[Frontier],
-) -> ChunkOut {
+fn expand_chunk(model: &Model, sym: &Symmetry, table: &FpTable, part: &[Frontier]) -> ChunkOut {
     let mut out = ChunkOut::default();
     let mut steps: Vec<Step> = Vec::with_capacity(64);
     for f in part {
         steps.clear();
         model.successors(&f.state, &mut steps);
         assert!(steps.len() <= 256, "more than 256 successors of one state");
-        let chosen = if opts.por {
-            por::ample(model, &f.state, &steps)
-        } else {
-            None
-        };
         for (i, st) in steps.iter().enumerate() {
-            if chosen.is_some_and(|c| c != i) {
-                continue;
-            }
             assert!(!st.overflow, "queue overflow within a validated bound");
             out.transitions += 1;
             out.witnessed |= st.obs.witnessed;
@@ -455,11 +443,14 @@ fn expand_chunk(
 }
 
 /// Replays a path of successor indices from the initial state, in the
-/// initial state's names. `symmetry` must match the run that produced the
-/// path.
-pub fn replay(model: &Model, symmetry: bool, path: &[u8]) -> Result<Trace, String> {
-    let sym = Symmetry::new(model.bound.threads, model.bound.keys, symmetry);
-    replay_with(model, &sym, path)
+/// initial state's names. The reductions must match the run that produced
+/// the path.
+pub fn replay(model: &Model, opts: &Options, path: &[u8]) -> Result<Trace, String> {
+    let sym = Symmetry::new(model.bound.threads, model.bound.keys, opts.symmetry)
+        .dead_variables(opts.dead_variables);
+    let mut model = *model;
+    model.dead_variables = opts.dead_variables;
+    replay_with(&model, &sym, path)
 }
 
 fn reconstruct(model: &Model, sym: &Symmetry, table: &FpTable, f: Found) -> Trace {

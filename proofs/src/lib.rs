@@ -9,6 +9,5 @@ pub mod check;
 pub mod explore;
 pub mod fptable;
 pub mod history;
-pub mod por;
 pub mod timeline;
 pub mod workload;

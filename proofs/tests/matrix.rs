@@ -73,7 +73,13 @@ fn every_spec_mutant_is_caught_by_its_property_with_a_replayable_trace() {
             .violation
             .as_ref()
             .unwrap_or_else(|| panic!("{} not caught by {p}", m.name));
-        let tok = onering_proofs::check::token(&m, *scenario, Bound::default(), true, trace);
+        let tok = onering_proofs::check::token(
+            &m,
+            *scenario,
+            Bound::default(),
+            &Options::default(),
+            trace,
+        );
         let (_, _, _, again) = onering_proofs::check::replay_token(&tok).expect("token replays");
         assert_eq!(again.steps.len(), trace.steps.len());
         let last = again.steps.last().map_or(again.final_obs, |s| s.obs);
@@ -102,4 +108,44 @@ fn the_mechanisms_lack_what_the_reference_notes_say_they_lack() {
     assert!(violated("kqueue", Property::TeardownSafe));
     // §6.3: port_dissociate tells who won.
     assert!(!violated("event-ports", Property::HonestCancel));
+}
+
+#[test]
+fn reductions_do_not_change_any_verdict_or_witness() {
+    let profiles: Vec<_> = ["unified", "epoll", "io_uring", "unified~lifo"]
+        .iter()
+        .map(|n| onering_model::profile(n).unwrap())
+        .collect();
+    let judge = |symmetry: bool, dead_variables: bool| {
+        let opts = Options {
+            symmetry,
+            dead_variables,
+            ..Options::default()
+        };
+        check_profiles(&profiles, Bound::default(), &opts, |_, _, _| {})
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                let states = r.states();
+                let v: Vec<(bool, bool)> = r
+                    .properties
+                    .iter()
+                    .map(|p| (p.violation.is_some(), p.witnessed))
+                    .collect();
+                (r.rules.name, v, states)
+            })
+            .collect::<Vec<_>>()
+    };
+    let none = judge(false, false);
+    let full = judge(true, true);
+    for (a, b) in none.iter().zip(&full) {
+        assert_eq!((a.0, &a.1), (b.0, &b.1), "verdicts differ with reductions");
+        assert!(
+            b.2 * 4 < a.2,
+            "{}: {} states reduced only to {}",
+            a.0,
+            a.2,
+            b.2
+        );
+    }
 }
