@@ -84,7 +84,8 @@ impl ProfileReport {
 }
 
 /// Explores every scenario of every profile in `profiles`, `jobs` at a
-/// time; `tick(done, total, states)` after each exploration.
+/// time; `tick(done, total, states)` after every BFS level of every
+/// exploration.
 pub fn check_profiles(
     profiles: &[Rules],
     bound: Bound,
@@ -122,8 +123,15 @@ pub fn check_profiles(
                 }
                 let (p, s) = tasks[i];
                 let model = Model::new(profiles[p], s, bound).expect("validated above");
-                let e = explore(&model, &inner, |_, _| {});
-                let n = states.fetch_add(e.states, Ordering::Relaxed) + e.states;
+                // Progress after every BFS level, so a long exploration
+                // shows its states growing.
+                let mut seen = 0u64;
+                let e = explore(&model, &inner, |n, _depth| {
+                    let all = states.fetch_add(n - seen, Ordering::Relaxed) + (n - seen);
+                    seen = n;
+                    tick(done.load(Ordering::Relaxed), total, all);
+                });
+                let n = states.fetch_add(e.states - seen, Ordering::Relaxed) + (e.states - seen);
                 results.lock().expect("no worker panics while holding it")[i] = Some(e);
                 let d = done.fetch_add(1, Ordering::Relaxed) + 1;
                 tick(d, total, n);

@@ -4,6 +4,7 @@
 //! explorer ([`explore`]), per-profile checks and their reports ([`check`]),
 //! and counterexample timelines ([`timeline`]). The semantics themselves are
 //! stated once, in `onering_model`'s documentation.
+#![forbid(unsafe_code)]
 
 pub mod check;
 pub mod explore;

@@ -183,6 +183,7 @@ fn malformed_lines_are_errors_with_their_line_number() {
         (good.replace("add_source", "frob"), "unknown op `frob`"),
         (good.replace("\"level\"", "\"fast\""), "expected level, counter"),
         (line(0, 5, "wait", r#"{"max":1,"timeout":"soon"}"#, r#"{"events":[]}"#), "expected poll, block or deadline"),
+        (line(0, 5, "wait", r#"{"max":0,"timeout":"poll"}"#, r#"{"events":[]}"#), "must be refused"),
         (line(0, 5, "cancel", &format!(r#"{{"key":{K0},"mode":"sync"}}"#), r#"{"cancel":"maybe"}"#), "cancel answer `maybe`"),
         ("{\"v\":1,\"thread\":0,\"call\":5,\"ret\":3,\"op\":\"raise\",\"args\":{\"source\":0},\"result\":{\"ok\":true}}".to_string(), "must be greater than `call`"),
     ] {

@@ -377,6 +377,9 @@ fn call(line: usize, text: &str, rules: &Rules) -> R<Call> {
         (None, Some(_)) => return Err("a call without `ret` cannot have a `result`".into()),
         (Some(_), Some(r)) => Some(result(&op, r, rules).map_err(|e| format!("`result`: {e}"))?),
     };
+    if matches!(op, Op::Wait { max: 0, .. }) && !matches!(result, Some(Res::Error(_))) {
+        return Err("a wait with `max` 0 must be refused (an `error` result)".into());
+    }
     Ok(Call {
         line,
         thread,
