@@ -29,6 +29,21 @@ enum Command {
     Check(CheckArgs),
     /// Check that a recorded history (JSON Lines, docs/history-format.md) is allowed by a profile.
     Verify(VerifyArgs),
+    /// Write the semantics docs generated from the model (docs/semantics.md).
+    Docs(DocsArgs),
+}
+
+#[derive(Args)]
+struct DocsArgs {
+    /// Directory to write into.
+    #[arg(long, default_value = "docs")]
+    out: String,
+    /// Do not write: exit 1 if the file differs from what would be written.
+    #[arg(long)]
+    check: bool,
+    /// Worker threads (default: available cores).
+    #[arg(long)]
+    jobs: Option<usize>,
 }
 
 #[derive(Args)]
@@ -102,6 +117,13 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Docs(args) => match run_docs(args) {
+            Ok(code) => code,
+            Err(msg) => {
+                eprintln!("onering docs: {msg}");
+                ExitCode::from(2)
+            }
+        },
         Command::Verify(args) => match run_verify(args) {
             Ok(code) => code,
             Err(msg) => {
@@ -110,6 +132,52 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+fn run_docs(a: DocsArgs) -> Result<ExitCode, String> {
+    use onering_proofs::docs;
+    if a.jobs == Some(0) {
+        return Err("--jobs must be at least 1".into());
+    }
+    let opts = Options {
+        jobs: a.jobs.unwrap_or_else(|| Options::default().jobs),
+        ..Options::default()
+    };
+    let bound = Bound::default();
+    let profiles: Vec<Rules> = PROFILES.iter().chain(MUTANTS.iter()).copied().collect();
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed}] {bar:30} {pos}/{len} explorations, {msg}",
+        )
+        .expect("valid template"),
+    );
+    let reports = check::check_profiles(&profiles, bound, &opts, |done, total, states| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(format!("{states} states"));
+    })?;
+    bar.finish_and_clear();
+    let text = docs::render(&reports, bound, &opts);
+    let path = std::path::Path::new(&a.out).join(docs::FILE);
+    if a.check {
+        let current =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if current == text {
+            println!("{} is up to date", path.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!(
+            "{} is stale: regenerate it with `{}`",
+            path.display(),
+            docs::COMMAND
+        );
+        return Ok(ExitCode::from(1));
+    }
+    std::fs::create_dir_all(&a.out).map_err(|e| format!("{}: {e}", a.out))?;
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {

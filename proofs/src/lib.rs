@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod check;
+pub mod docs;
 pub mod explore;
 pub mod fptable;
 pub mod history;
