@@ -381,6 +381,34 @@ impl State {
         s
     }
 
+    /// Renames generation numbers so that every key's current generation
+    /// is 0. Generations are only ever compared for equality (an entry's or
+    /// a snapshot's generation against the key's), so shifting all of one
+    /// key's generations by the same amount changes nothing observable: a
+    /// data symmetry, used by symmetry reduction.
+    pub fn normalize_generations(&mut self) {
+        for k in 0..MAX_KEYS as usize {
+            let g = self.keys[k].gen;
+            if g == 0 {
+                continue;
+            }
+            let shift = |x: u8| (x + 4 - g) & 3;
+            let rot = |m: u8| ((m >> g) | (m << (4 - g))) & 0xF;
+            self.keys[k].gen = 0;
+            self.keys[k].cancelled_gens = rot(self.keys[k].cancelled_gens);
+            for i in 0..self.qlen as usize {
+                let e = self.queue[i];
+                if e.key() as usize == k {
+                    self.queue[i] = Entry::new(e.key(), shift(e.gen()), e.kind());
+                }
+            }
+            for t in self.threads.iter_mut() {
+                let nib = ((t.snapshot >> (4 * k)) & 0xF) as u8;
+                t.snapshot = (t.snapshot & !(0xF << (4 * k))) | (u16::from(rot(nib)) << (4 * k));
+            }
+        }
+    }
+
     /// Whether no thread will wait again (every thread idle with no
     /// operations left): then the queue's order is dead.
     pub fn all_done(&self) -> bool {

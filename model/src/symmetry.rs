@@ -1,5 +1,7 @@
 //! Symmetry: threads are interchangeable, and so are keys (every key starts
-//! with the same source kind, mode and budget). The canonical representative
+//! with the same source kind, mode and budget), and so are generation
+//! numbers (only compared for equality; see
+//! [`State::normalize_generations`]). The canonical representative
 //! of a state is the least state over all renamings of threads and keys; two
 //! states with the same representative satisfy the same properties, because
 //! every rule and every property is stated for "a thread" and "a key", never
@@ -83,6 +85,9 @@ impl Symmetry {
         if !self.enabled {
             return (*s, s.pack(), 0, 0);
         }
+        let mut normalized = *s;
+        normalized.normalize_generations();
+        let s = &normalized;
         let nt = self.thread_perms[0].len();
         let nk = self.key_perms[0].len();
         let mut tsig = [0u32; 4];
