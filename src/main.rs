@@ -134,6 +134,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs the checks with a progress bar on standard error (drawn only when
+/// it is a terminal).
+fn check_with_progress(
+    profiles: &[Rules],
+    bound: Bound,
+    opts: &Options,
+) -> Result<Vec<ProfileReport>, String> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed}] {bar:30} {pos}/{len} explorations, {msg}",
+        )
+        .expect("valid template"),
+    );
+    let reports = check::check_profiles(profiles, bound, opts, |done, total, states| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(format!("{states} states"));
+    })?;
+    bar.finish_and_clear();
+    Ok(reports)
+}
+
 fn run_docs(a: DocsArgs) -> Result<ExitCode, String> {
     use onering_proofs::docs;
     if a.jobs == Some(0) {
@@ -145,19 +168,7 @@ fn run_docs(a: DocsArgs) -> Result<ExitCode, String> {
     };
     let bound = Bound::default();
     let profiles: Vec<Rules> = PROFILES.iter().chain(MUTANTS.iter()).copied().collect();
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed}] {bar:30} {pos}/{len} explorations, {msg}",
-        )
-        .expect("valid template"),
-    );
-    let reports = check::check_profiles(&profiles, bound, &opts, |done, total, states| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-        bar.set_message(format!("{states} states"));
-    })?;
-    bar.finish_and_clear();
+    let reports = check_with_progress(&profiles, bound, &opts)?;
     let text = docs::render(&reports, bound, &opts);
     let path = std::path::Path::new(&a.out).join(docs::FILE);
     if a.check {
@@ -294,19 +305,7 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
         })?]
     };
 
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed}] {bar:30} {pos}/{len} explorations, {msg}",
-        )
-        .expect("valid template"),
-    );
-    let reports = check::check_profiles(&profiles, bound, &opts, |done, total, states| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-        bar.set_message(format!("{states} states"));
-    })?;
-    bar.finish_and_clear();
+    let reports = check_with_progress(&profiles, bound, &opts)?;
 
     let (real, mutants): (Vec<ProfileReport>, Vec<ProfileReport>) = reports
         .into_iter()

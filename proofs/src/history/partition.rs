@@ -8,10 +8,12 @@
 //! queued; a batch with room must have taken every deliverable one).
 //! Cross-source order (`no-starvation`) is therefore not checked here.
 //!
-//! Within a part, each implementation key index is a model key slot (at most
-//! [`onering_model::MAX_KEYS`]) and each generation of it a model generation
-//! (its rank among the slot's registrations on this source, plus one, mod 4:
-//! the model only compares generations for equality).
+//! Within a part, registrations take model key slots (at most
+//! [`onering_model::MAX_KEYS`] alive at once): in order of invocation, a
+//! registration takes over a slot whose previous registration had visibly
+//! ended (a terminal answer or final event returned) before it was invoked,
+//! else a new slot. Each registration of a slot is the slot's next
+//! generation (mod 4: the model only compares generations for equality).
 
 use super::parse::{Call, Ev, EvKind, KeyRef, Op, ParseError, Res};
 use onering_model::{Answer, CancelMode, Mode, SourceKind, MAX_KEYS};
