@@ -134,6 +134,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// Worker threads beyond this are refused (more would only cost memory).
+const MAX_JOBS: usize = 256;
+
+fn check_jobs(jobs: Option<usize>) -> Result<(), String> {
+    match jobs {
+        Some(0) => Err("--jobs must be at least 1".into()),
+        Some(n) if n > MAX_JOBS => Err(format!("--jobs {n} is more than {MAX_JOBS}")),
+        _ => Ok(()),
+    }
+}
+
 /// Runs the checks with a progress bar on standard error (drawn only when
 /// it is a terminal).
 fn check_with_progress(
@@ -159,9 +170,7 @@ fn check_with_progress(
 
 fn run_docs(a: DocsArgs) -> Result<ExitCode, String> {
     use onering_proofs::docs;
-    if a.jobs == Some(0) {
-        return Err("--jobs must be at least 1".into());
-    }
+    check_jobs(a.jobs)?;
     let opts = Options {
         jobs: a.jobs.unwrap_or_else(|| Options::default().jobs),
         ..Options::default()
@@ -279,9 +288,7 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
         })?),
         None => None,
     };
-    if a.jobs == Some(0) {
-        return Err("--jobs must be at least 1".into());
-    }
+    check_jobs(a.jobs)?;
     if a.max_seconds.is_some_and(|s| !(s > 0.0 && s.is_finite())) {
         return Err("--max-seconds must be a positive number".into());
     }

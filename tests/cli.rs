@@ -98,6 +98,7 @@ fn bad_input_exits_two_with_a_message() {
         (vec!["check", "--keys", "0"], "--keys 0 is outside"),
         (vec!["check", "--keys", "4", "--env", "6"], "queue slots"),
         (vec!["check", "--jobs", "0"], "--jobs"),
+        (vec!["check", "--jobs", "100000"], "more than 256"),
         (
             vec!["check", "--replay", "unified:level/x:2.2.3.2.2:s:1"],
             "unknown mode",

@@ -288,12 +288,16 @@ pub fn describe(c: &Call) -> String {
 /// The failure as a per-thread timeline, and the longest partial
 /// linearization.
 pub fn render_failure(calls: &[Call], f: &Failure) -> String {
-    let mut threads: Vec<u32> = f.window.iter().map(|i| calls[*i].thread).collect();
+    // The calls right before the stuck one matter most; a long window is
+    // cut to its last rows (the JSON form has them all).
+    const ROWS: usize = 40;
+    let shown = &f.window[f.window.len().saturating_sub(ROWS)..];
+    let mut threads: Vec<u32> = shown.iter().map(|i| calls[*i].thread).collect();
     threads.sort_unstable();
     threads.dedup();
     let col = |t: u32| threads.iter().position(|x| *x == t).unwrap_or(0);
     let mut rows: Vec<(String, Vec<String>, bool)> = Vec::new();
-    for &i in &f.window {
+    for &i in shown {
         let c = &calls[i];
         let mut cells = vec![String::new(); threads.len()];
         cells[col(c.thread)] = describe(c);
@@ -314,6 +318,12 @@ pub fn render_failure(calls: &[Call], f: &Failure) -> String {
         .collect();
     let lead = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     let mut out = String::new();
+    if shown.len() < f.window.len() {
+        out.push_str(&format!(
+            "({} earlier calls of the window not shown; --json lists them all)\n",
+            f.window.len() - shown.len()
+        ));
+    }
     out.push_str(&format!("{:lead$}   ", ""));
     for (j, t) in threads.iter().enumerate() {
         out.push_str(&format!("{:<w$} | ", format!("thread {t}"), w = widths[j]));

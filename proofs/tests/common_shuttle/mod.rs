@@ -165,7 +165,7 @@ where
                     let _ = std::fs::remove_file(p);
                     t
                 })
-                .map(|t| t.trim().to_string());
+                .map(|t| t.split_whitespace().collect::<String>());
             Err(Failure {
                 executions: runs.load(SeqCst),
                 message: panic_message(&*payload),

@@ -260,6 +260,9 @@ pub fn run(p: Params, m: Option<Mutant>) {
                 if evs.iter().any(|e| e.key == k_sent) {
                     break;
                 }
+                // A true Level key comes straight back: without a yield this
+                // loop would starve the other threads under PCT.
+                thread::yield_now();
             }
             board.rearm_all(&port, &mut held);
             // Whatever the last batch held besides the sentinel.
