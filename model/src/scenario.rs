@@ -33,6 +33,20 @@ impl SourceKind {
         matches!(self, Self::Level | Self::Counter | Self::Sticky)
     }
 
+    /// Every kind.
+    pub const ALL: [SourceKind; 5] = [
+        SourceKind::Level,
+        SourceKind::Counter,
+        SourceKind::Sticky,
+        SourceKind::Futex,
+        SourceKind::Operation,
+    ];
+
+    /// The kind with this [`SourceKind::name`].
+    pub fn from_name(name: &str) -> Option<SourceKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// Stable lower-case name used in reports and docs.
     pub fn name(self) -> &'static str {
         match self {
@@ -80,19 +94,27 @@ impl Mode {
     /// Modes a readiness registration can be modified between.
     pub const READINESS: [Mode; 4] = [Mode::Level, Mode::Edge, Mode::Oneshot, Mode::Dispatch];
 
+    /// Every mode, in code order.
+    pub const ALL: [Mode; 6] = [
+        Mode::Level,
+        Mode::Edge,
+        Mode::Oneshot,
+        Mode::Dispatch,
+        Mode::Single,
+        Mode::Multishot,
+    ];
+
+    /// The mode with this [`Mode::name`].
+    pub fn from_name(name: &str) -> Option<Mode> {
+        Self::ALL.into_iter().find(|m| m.name() == name)
+    }
+
     pub(crate) fn code(self) -> u8 {
         self as u8
     }
 
     pub(crate) fn from_code(c: u8) -> Mode {
-        [
-            Mode::Level,
-            Mode::Edge,
-            Mode::Oneshot,
-            Mode::Dispatch,
-            Mode::Single,
-            Mode::Multishot,
-        ][c as usize]
+        Self::ALL[c as usize]
     }
 }
 

@@ -234,27 +234,9 @@ pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), String
     let (src, mode) = parts[1]
         .split_once('/')
         .ok_or_else(|| format!("scenario `{}` is not source/mode", parts[1]))?;
-    let source = [
-        SourceKind::Level,
-        SourceKind::Counter,
-        SourceKind::Sticky,
-        SourceKind::Futex,
-        SourceKind::Operation,
-    ]
-    .into_iter()
-    .find(|s| s.name() == src)
-    .ok_or_else(|| format!("unknown source kind `{src}`"))?;
-    let mode = [
-        Mode::Level,
-        Mode::Edge,
-        Mode::Oneshot,
-        Mode::Dispatch,
-        Mode::Single,
-        Mode::Multishot,
-    ]
-    .into_iter()
-    .find(|m| m.name() == mode)
-    .ok_or_else(|| format!("unknown mode `{mode}`"))?;
+    let source =
+        SourceKind::from_name(src).ok_or_else(|| format!("unknown source kind `{src}`"))?;
+    let mode = Mode::from_name(mode).ok_or_else(|| format!("unknown mode `{mode}`"))?;
     let nums: Vec<u8> = parts[2]
         .split('.')
         .map(|n| {

@@ -14,7 +14,7 @@
 mod common_loom;
 mod common_props;
 
-use common_loom::{catches, races, PREEMPTION_BOUND};
+use common_loom::{bound, catches, races};
 use onering::{CancelMode, Mutant};
 
 type Race = fn(Option<Mutant>);
@@ -67,6 +67,15 @@ const RACES: &[(&str, Race)] = &[
     ),
 ];
 
+fn short(msg: &str) -> String {
+    let line = msg.lines().next().unwrap_or("");
+    let line = line
+        .strip_prefix("assertion `left == right` failed: ")
+        .or_else(|| line.strip_prefix("assertion `left != right` failed: "))
+        .unwrap_or(line);
+    line.chars().take(80).collect()
+}
+
 #[test]
 fn every_mutant_is_caught_by_loom() {
     let mut rows = Vec::new();
@@ -74,12 +83,13 @@ fn every_mutant_is_caught_by_loom() {
     for m in Mutant::ALL {
         if m == Mutant::MissingWakeup {
             rows.push(format!(
-                "| {:<28} | {:<35} | {:<16} | {:>10} | {}",
+                "| {:<28} | {:<35} | {:<15} | {:>10} | {:>7} | {}",
                 m.name(),
-                "(shuttle_mutants)",
+                "(shuttle_mutants.rs)",
                 "-",
                 "-",
-                "loom aborts on deadlock"
+                "-",
+                "loom aborts the process on the deadlock"
             ));
             continue;
         }
@@ -89,39 +99,30 @@ fn every_mutant_is_caught_by_loom() {
         let mut found = None;
         for &(name, race) in RACES {
             match catches(move || race(Some(m))) {
-                Some(c) => {
+                Err(c) => {
                     found = Some((name, c));
                     break;
                 }
-                None => {
-                    before += common_loom::model(name, move || race(Some(m)));
-                }
+                Ok(n) => before += n,
             }
         }
         match found {
-            Some((name, c)) => {
-                let property = c.message.lines().next().unwrap_or("").to_string();
-                rows.push(format!(
-                    "| {:<28} | {:<35} | {:<16} | {:>10} | {}",
-                    m.name(),
-                    name,
-                    format!("loom (bound {PREEMPTION_BOUND})"),
-                    c.executions,
-                    property
-                ));
-                if before > 0 {
-                    rows.push(format!(
-                        "|   (after {before} passing executions of earlier harnesses)"
-                    ));
-                }
-            }
+            Some((name, c)) => rows.push(format!(
+                "| {:<28} | {:<35} | {:<15} | {:>10} | {:>7} | {}",
+                m.name(),
+                name,
+                format!("loom (bound {})", bound()),
+                c.executions,
+                before + c.executions,
+                short(&c.message)
+            )),
             None => survivors.push(m),
         }
     }
-    println!("\nMutant table (loom)");
+    println!("\nMutant table (loom; harnesses tried in a fixed order; total = executions of every harness tried)");
     println!(
-        "| {:<28} | {:<35} | {:<16} | {:>10} | property",
-        "mutant", "caught by", "scheduler", "executions"
+        "| {:<28} | {:<35} | {:<15} | {:>10} | {:>7} | property violated",
+        "mutant", "caught by", "scheduler", "executions", "total"
     );
     for r in &rows {
         println!("{r}");

@@ -18,7 +18,7 @@ use common_shuttle::{iterations, replay, run, try_run, Sched};
 use onering::Mutant;
 
 /// Schedules per scheduler per scenario.
-const ITERATIONS: usize = 3000;
+const ITERATIONS: usize = 15_000;
 
 #[test]
 fn mixed_sources_random() {

@@ -169,33 +169,14 @@ fn key(v: &Value, name: &str) -> R<KeyRef> {
 
 fn mode(v: &Value, name: &str) -> R<Mode> {
     let s = string(v, name)?;
-    [
-        Mode::Level,
-        Mode::Edge,
-        Mode::Oneshot,
-        Mode::Dispatch,
-        Mode::Single,
-        Mode::Multishot,
-    ]
-    .into_iter()
-    .find(|m| m.name() == s)
-    .ok_or_else(|| {
+    Mode::from_name(s).ok_or_else(|| {
         format!("`{name}` is `{s}`; expected level, edge, oneshot, dispatch, single or multishot")
     })
 }
 
 fn source_kind(v: &Value, name: &str) -> R<SourceKind> {
     let s = string(v, name)?;
-    [
-        SourceKind::Level,
-        SourceKind::Counter,
-        SourceKind::Sticky,
-        SourceKind::Futex,
-        SourceKind::Operation,
-    ]
-    .into_iter()
-    .find(|k| k.name() == s)
-    .ok_or_else(|| {
+    SourceKind::from_name(s).ok_or_else(|| {
         format!("`{name}` is `{s}`; expected level, counter, sticky, futex or operation")
     })
 }

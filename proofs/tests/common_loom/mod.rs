@@ -10,7 +10,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The committed preemption bound. `LOOM_MAX_PREEMPTIONS` overrides it.
-pub const PREEMPTION_BOUND: usize = 3;
+pub const PREEMPTION_BOUND: usize = 4;
+
+/// The bound in force (`LOOM_MAX_PREEMPTIONS` or [`PREEMPTION_BOUND`]).
+pub fn bound() -> usize {
+    builder().preemption_bound.unwrap_or(PREEMPTION_BOUND)
+}
 
 fn builder() -> loom::model::Builder {
     let mut b = loom::model::Builder::new();
@@ -51,9 +56,9 @@ pub struct Caught {
     pub elapsed: Duration,
 }
 
-/// Runs `f` under loom until it panics. `Some` with the execution count if
-/// it did, `None` if every execution up to the bound passed.
-pub fn catches<F: Fn() + Sync + Send + 'static>(f: F) -> Option<Caught> {
+/// Runs `f` under loom until it panics: `Err` with the failure, or `Ok`
+/// with the number of executions if every one up to the bound passed.
+pub fn catches<F: Fn() + Sync + Send + 'static>(f: F) -> Result<usize, Caught> {
     let b = builder();
     let runs = Arc::new(AtomicUsize::new(0));
     let counter = runs.clone();
@@ -64,7 +69,7 @@ pub fn catches<F: Fn() + Sync + Send + 'static>(f: F) -> Option<Caught> {
             f();
         })
     }));
-    r.err().map(|payload| Caught {
+    r.map(|()| runs.load(SeqCst)).map_err(|payload| Caught {
         executions: runs.load(SeqCst),
         message: panic_message(&*payload),
         elapsed: start.elapsed(),

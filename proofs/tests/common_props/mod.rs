@@ -29,6 +29,9 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
+use onering_model::UNIFIED;
+use onering_proofs::history::verify_records;
+
 use onering::{
     CancelMode, CancelOutcome, Error, Event, EventKind, Events, Key, Port, Record, SourceId,
     Timeout,
@@ -385,7 +388,14 @@ pub fn check_history(records: &[Record]) {
     linearizable(records);
 }
 
-/// The history checker's verdict (`proofs/src/history`).
+/// The history checker's verdict (`proofs/src/history`) under the
+/// `unified` profile.
 fn linearizable(records: &[Record]) {
-    let _ = records;
+    let v = verify_records(records, &UNIFIED);
+    assert!(
+        v.linearizable,
+        "linearizable: the recorded history is not linearizable under unified: {:?}\n{}",
+        v.failure,
+        onering::history::to_jsonl(records)
+    );
 }
