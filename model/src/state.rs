@@ -249,45 +249,40 @@ impl State {
     /// what fingerprints hash and what symmetry reduction compares.
     pub fn pack(&self) -> [u64; PACKED_WORDS] {
         let mut b = [0u8; PACKED_WORDS * 8];
-        let mut i = 0;
-        let mut put = |x: u8| {
-            b[i] = x;
-            i += 1;
-        };
-        for t in &self.threads {
-            put(t.ops_left);
+        for (i, t) in self.threads.iter().enumerate() {
             let (code, a, c) = match t.phase {
                 Phase::Idle => (0, 0, 0),
                 Phase::Blocked(max) => (1, max, 0),
                 Phase::Woken(max) => (2, max, 0),
                 Phase::Cancelling(k, ans) => (3, k, ans.code()),
             };
-            put(code);
-            put(a);
-            put(c);
-            put(t.snapshot as u8);
-            put((t.snapshot >> 8) as u8);
+            let [lo, hi] = t.snapshot.to_le_bytes();
+            b[i * 6..i * 6 + 6].copy_from_slice(&[t.ops_left, code, a, c, lo, hi]);
         }
-        for k in &self.keys {
-            put(k.reg as u8);
-            put(k.mode);
-            put(k.gen);
-            put(k.holders);
-            put(u8::from(k.pending_edge)
+        for (i, k) in self.keys.iter().enumerate() {
+            let flags = u8::from(k.pending_edge)
                 | u8::from(k.cond) << 1
                 | u8::from(k.closed) << 2
-                | u8::from(k.owed) << 3);
-            put(k.env_left);
-            put(k.cancel as u8);
-            put(k.cancelled_gens);
-            put(k.terminals);
-            put(k.overtakers);
+                | u8::from(k.owed) << 3;
+            let o = 24 + i * 10;
+            b[o..o + 10].copy_from_slice(&[
+                k.reg as u8,
+                k.mode,
+                k.gen,
+                k.holders,
+                flags,
+                k.env_left,
+                k.cancel as u8,
+                k.cancelled_gens,
+                k.terminals,
+                k.overtakers,
+            ]);
         }
-        for e in &self.queue {
-            put(e.0);
+        for (i, e) in self.queue.iter().enumerate() {
+            b[64 + i] = e.0;
         }
-        put(self.qlen);
-        put(self.futex_env);
+        b[88] = self.qlen;
+        b[89] = self.futex_env;
         let mut w = [0u64; PACKED_WORDS];
         for (j, word) in w.iter_mut().enumerate() {
             let mut x = [0u8; 8];
