@@ -96,6 +96,9 @@ struct CheckArgs {
     /// Turn off dead-variable reduction.
     #[arg(long)]
     no_dead_variables: bool,
+    /// Turn off partial-order reduction over independent keys.
+    #[arg(long)]
+    no_por: bool,
     /// Stop each exploration after this many distinct states (reports coverage).
     #[arg(long)]
     max_states: Option<u64>,
@@ -295,6 +298,7 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
     let opts = Options {
         symmetry: !a.no_symmetry,
         dead_variables: !a.no_dead_variables,
+        por: !a.no_por,
         jobs: a.jobs.unwrap_or_else(|| Options::default().jobs),
         max_states: a.max_states,
         max_seconds: a.max_seconds,

@@ -178,6 +178,20 @@ impl Action {
         self.thread().is_none()
     }
 
+    /// The one key an environment or kernel step acts on (`None` for thread
+    /// steps and for `futex_wake`, which acts on every waiter).
+    pub fn env_key(&self) -> Option<u8> {
+        match *self {
+            Action::Raise { key }
+            | Action::Lower { key }
+            | Action::Complete { key }
+            | Action::StreamItem { key }
+            | Action::Close { key }
+            | Action::PostFinal { key } => Some(key),
+            _ => None,
+        }
+    }
+
     /// The action with threads renamed by `tp` and keys by `kp` (old → new).
     pub fn permuted(&self, tp: &[u8], kp: &[u8]) -> Action {
         let t = |x: u8| tp[x as usize];

@@ -240,6 +240,36 @@ impl Model {
         }
     }
 
+    /// Partial-order reduction over independent keys: the key whose steps
+    /// alone need exploring from `s`, given its enabled `steps`, if any.
+    ///
+    /// Once no thread will wait again (every thread idle with no operations
+    /// left), what remains are environment and kernel steps, each acting on
+    /// one key: its condition, its registration, its own queue entries. The
+    /// queue's order is dead then (the dead-variable reduction keeps it
+    /// sorted), so steps of different keys commute, neither enables nor
+    /// disables the other, and every judgement made from here on (coalescing,
+    /// terminal outcomes at quiescence) is per key. The steps of one key form
+    /// a persistent set: exploring the lowest key's steps first, then the
+    /// next key's, reaches every per-key configuration (the state graph is
+    /// acyclic, so no cycle proviso is needed). `futex_wake` acts on every
+    /// waiter at once, so futex scenarios are not reduced.
+    pub fn independent_key(&self, s: &State, steps: &[Step]) -> Option<u8> {
+        if !self.budgets
+            || !self.dead_variables
+            || self.scenario.source == SourceKind::Futex
+            || !s.all_done()
+        {
+            return None;
+        }
+        let mut first: Option<u8> = None;
+        for st in steps {
+            let k = st.action.env_key()?;
+            first = Some(first.map_or(k, |f| f.min(k)));
+        }
+        first
+    }
+
     /// The cancel modes this profile offers for the scenario's registrations.
     pub fn cancel_modes(&self) -> &'static [CancelMode] {
         let sc = self.scenario;

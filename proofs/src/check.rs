@@ -430,7 +430,7 @@ pub fn to_json(
         "bound": {
             "threads": bound.threads, "keys": bound.keys, "ops": bound.ops,
             "env": bound.env, "batch": bound.batch,
-            "symmetry": opts.symmetry, "dead_variables": opts.dead_variables,
+            "symmetry": opts.symmetry, "dead_variables": opts.dead_variables, "partial_order": opts.por,
         },
         "states": states,
         "transitions": transitions,

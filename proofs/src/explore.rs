@@ -10,6 +10,9 @@
 //!   representative under thread and key renaming ([`onering_model::symmetry`]).
 //! * Dead-variable reduction (the model's, switchable with
 //!   [`Options::dead_variables`]) clears what no later step can read.
+//! * Partial-order reduction over independent keys ([`Options::por`]):
+//!   where the model says the remaining steps of different keys commute,
+//!   only one key's steps are expanded.
 //! * Expansion runs on `jobs` worker threads; the merge into the visited set
 //!   is sequential and in frontier order, so results do not depend on `jobs`.
 //! * Budgets on states and seconds stop a run early; the result says so and
@@ -30,6 +33,9 @@ pub struct Options {
     pub symmetry: bool,
     /// Dead-variable reduction ([`onering_model::Model::dead_variables`]).
     pub dead_variables: bool,
+    /// Partial-order reduction over independent keys
+    /// ([`onering_model::Model::independent_key`]).
+    pub por: bool,
     /// Worker threads.
     pub jobs: usize,
     /// Stop after this many distinct states.
@@ -43,6 +49,7 @@ impl Default for Options {
         Options {
             symmetry: true,
             dead_variables: true,
+            por: true,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_states: None,
             max_seconds: None,
@@ -357,6 +364,7 @@ fn expand_level(
                 expand_chunk(
                     model,
                     sym,
+                    opts.por,
                     table,
                     &frontier[c * chunk..((c + 1) * chunk).min(frontier.len())],
                 )
@@ -375,7 +383,7 @@ fn expand_level(
                             break;
                         }
                         let part = &frontier[c * chunk..((c + 1) * chunk).min(frontier.len())];
-                        mine.push((c, expand_chunk(model, sym, table, part)));
+                        mine.push((c, expand_chunk(model, sym, opts.por, table, part)));
                     }
                     mine
                 })
@@ -390,14 +398,28 @@ fn expand_level(
     results.into_iter().map(|(_, o)| o).collect()
 }
 
-fn expand_chunk(model: &Model, sym: &Symmetry, table: &FpTable, part: &[Frontier]) -> ChunkOut {
+fn expand_chunk(
+    model: &Model,
+    sym: &Symmetry,
+    por: bool,
+    table: &FpTable,
+    part: &[Frontier],
+) -> ChunkOut {
     let mut out = ChunkOut::default();
     let mut steps: Vec<Step> = Vec::with_capacity(64);
     for f in part {
         steps.clear();
         model.successors(&f.state, &mut steps);
         assert!(steps.len() <= 256, "more than 256 successors of one state");
+        let only = if por {
+            model.independent_key(&f.state, &steps)
+        } else {
+            None
+        };
         for (i, st) in steps.iter().enumerate() {
+            if only.is_some_and(|k| st.action.env_key() != Some(k)) {
+                continue;
+            }
             assert!(!st.overflow, "queue overflow within a validated bound");
             out.transitions += 1;
             out.witnessed |= st.obs.witnessed;

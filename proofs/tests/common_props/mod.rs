@@ -394,7 +394,7 @@ fn linearizable(records: &[Record]) {
     let v = verify_records(records, &UNIFIED);
     assert!(
         v.linearizable,
-        "linearizable: the recorded history is not linearizable under unified: {:?}\n{}",
+        "linearizable: the history checker rejects the recorded history (unified): {:?}\n{}",
         v.failure,
         onering::history::to_jsonl(records)
     );
