@@ -7,7 +7,9 @@
 //! `$CARGO_TARGET_TMPDIR/shuttle-schedules` (shuttle's
 //! `FailurePersistence::File`); the runner reads it back and prints it as
 //! `replay token: "..."`, which [`replay`] (or `shuttle::replay`) takes.
-//! Runs are serialized by one lock so that a new file is the failing run's.
+//! Runs that are expected to fail (mutants, replay) hold a lock exclusively
+//! so that a new file is theirs; runs expected to pass share it and run in
+//! parallel (should two of them fail at once, the token says so).
 #![allow(dead_code)] // Each harness file uses a subset.
 
 pub mod workload;
@@ -16,7 +18,7 @@ use std::collections::BTreeSet;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use shuttle::scheduler::{PctScheduler, RandomScheduler, ReplayScheduler, Scheduler};
@@ -73,7 +75,7 @@ pub fn iterations(n: usize) -> usize {
         .unwrap_or(n)
 }
 
-static RUN_LOCK: Mutex<()> = Mutex::new(());
+static RUN_LOCK: RwLock<()> = RwLock::new(());
 
 fn schedule_dir() -> PathBuf {
     let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shuttle-schedules");
@@ -133,12 +135,20 @@ impl Pass {
 }
 
 /// Runs `f` under `sched` for `iterations` schedules from `seed`; `Err`
-/// with the failure (and its replay token) if a schedule fails.
+/// with the failure (and its replay token) if a schedule fails. For runs
+/// expected to fail: runs alone.
 pub fn try_run<F>(sched: Sched, seed: u64, iterations: usize, f: F) -> Result<Pass, Failure>
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let _guard = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = RUN_LOCK.write().unwrap_or_else(|e| e.into_inner());
+    run_inner(sched, seed, iterations, f)
+}
+
+fn run_inner<F>(sched: Sched, seed: u64, iterations: usize, f: F) -> Result<Pass, Failure>
+where
+    F: Fn() + Send + Sync + 'static,
+{
     init();
     let before = listing();
     let runs = Arc::new(AtomicUsize::new(0));
@@ -157,15 +167,15 @@ where
             elapsed,
         }),
         Err(payload) => {
-            let token = listing()
-                .difference(&before)
-                .next()
-                .and_then(|p| {
+            let new: Vec<PathBuf> = listing().difference(&before).cloned().collect();
+            let token = match new.as_slice() {
+                [p] => {
                     let t = std::fs::read_to_string(p).ok();
                     let _ = std::fs::remove_file(p);
-                    t
-                })
-                .map(|t| t.split_whitespace().collect::<String>());
+                    t.map(|t| t.split_whitespace().collect::<String>())
+                }
+                _ => None,
+            };
             Err(Failure {
                 executions: runs.load(SeqCst),
                 message: panic_message(&*payload),
@@ -183,7 +193,10 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let seed = seed();
-    match try_run(sched, seed, iterations, f) {
+    let shared = RUN_LOCK.read().unwrap_or_else(|e| e.into_inner());
+    let r = run_inner(sched, seed, iterations, f);
+    drop(shared);
+    match r {
         Ok(p) => {
             println!(
                 "{} {name}: {} schedules in {:.2} s = {:.0} schedules/s (seed {seed})",
@@ -203,7 +216,9 @@ where
             );
             match &fail.token {
                 Some(t) => println!("replay token: \"{t}\""),
-                None => println!("replay token: (none persisted)"),
+                None => println!(
+                    "replay token: see the schedule file named above (another run failed at the same time)"
+                ),
             }
             resume_unwind(Box::new(fail.message));
         }
@@ -216,7 +231,7 @@ pub fn replay<F>(token: &str, f: F) -> Result<(), String>
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let _guard = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = RUN_LOCK.write().unwrap_or_else(|e| e.into_inner());
     init();
     let before = listing();
     let r = catch_unwind(AssertUnwindSafe(|| {
