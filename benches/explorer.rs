@@ -54,34 +54,22 @@ fn representative(s: &State) -> State {
     SYM.get().expect("set before checking").canonical(s).0
 }
 
-fn rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse::<u64>().ok())
-        })
-        .map_or(0, |pages| pages * 4096)
-}
-
 struct Row {
     name: String,
     states: u64,
     transitions: u64,
     seconds: f64,
     bytes: Option<u64>,
-    rss: u64,
 }
 
 fn print(rows: &[Row]) {
     println!(
-        "{:<40} {:>11} {:>12} {:>8} {:>11} {:>13} {:>13}",
-        "run", "states", "transitions", "seconds", "states/s", "table B/state", "RSS B/state"
+        "{:<40} {:>11} {:>12} {:>8} {:>11} {:>13}",
+        "run", "states", "transitions", "seconds", "states/s", "table B/state"
     );
     for r in rows {
         println!(
-            "{:<40} {:>11} {:>12} {:>8.2} {:>11.0} {:>13} {:>13.1}",
+            "{:<40} {:>11} {:>12} {:>8.2} {:>11.0} {:>13}",
             r.name,
             r.states,
             r.transitions,
@@ -91,7 +79,6 @@ fn print(rows: &[Row]) {
                 "{:.1}",
                 b as f64 / r.states as f64
             )),
-            r.rss as f64 / r.states as f64,
         );
     }
 }
@@ -122,7 +109,6 @@ fn main() {
         let mut local = Vec::new();
         for sym in [false, true] {
             // stateright
-            let before = rss_bytes();
             let start = Instant::now();
             let builder = Sr(model).checker().threads(threads);
             let checker: Box<dyn Checker<Sr>> = if sym {
@@ -132,7 +118,6 @@ fn main() {
             };
             let seconds = start.elapsed().as_secs_f64();
             checker.assert_properties();
-            let rss = rss_bytes().saturating_sub(before);
             let states = checker.unique_state_count() as u64;
             local.push(Row {
                 name: format!("stateright {}", if sym { "dfs + symmetry" } else { "bfs" }),
@@ -140,7 +125,6 @@ fn main() {
                 transitions: checker.state_count() as u64,
                 seconds,
                 bytes: None,
-                rss,
             });
             drop(checker);
             if sym {
@@ -159,7 +143,6 @@ fn main() {
                 &[(false, "onering bfs")]
             };
             for &(dead, name) in variants {
-                let before = rss_bytes();
                 let opts = Options {
                     symmetry: sym,
                     dead_variables: dead,
@@ -167,14 +150,12 @@ fn main() {
                     ..Options::default()
                 };
                 let e = explore(&model, &opts, |_, _| {});
-                let rss = rss_bytes().saturating_sub(before);
                 local.push(Row {
                     name: name.to_string(),
                     states: e.states,
                     transitions: e.transitions,
                     seconds: e.seconds,
                     bytes: Some(e.bytes as u64),
-                    rss,
                 });
                 match (sym, dead) {
                     (false, _) => ours_plain += e.states,
