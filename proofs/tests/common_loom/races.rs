@@ -28,6 +28,28 @@ fn port_on(backend: SimBackend, m: Option<Mutant>) -> Arc<Port> {
     ))
 }
 
+/// `n` threads that each make one `wait(max, timeout)` and keep what they
+/// got; each returns how many events it received.
+fn one_wait_each(
+    port: &Arc<Port>,
+    board: &StdArc<Board>,
+    n: usize,
+    max: usize,
+    timeout: Timeout,
+) -> Vec<thread::JoinHandle<usize>> {
+    (0..n)
+        .map(|_| {
+            let (port, board) = (port.clone(), board.clone());
+            thread::spawn(move || board.wait(&port, &mut Held::default(), max, timeout).len())
+        })
+        .collect()
+}
+
+/// Events received by all of `waiters`.
+fn delivered(waiters: Vec<thread::JoinHandle<usize>>) -> usize {
+    waiters.into_iter().map(|w| w.join().unwrap()).sum()
+}
+
 /// The end of every race: quiescent checks and the history.
 fn finish(port: &Port, board: &Board) {
     board.check_quiescent();
@@ -413,19 +435,10 @@ pub fn two_waiters_vs_one_dispatch_event(m: Option<Mutant>) {
     port.raise(s).unwrap();
     let board = StdArc::new(Board::new());
     board.add(k, s);
-    let waiters: Vec<_> = (0..2)
-        .map(|_| {
-            let (port, board) = (port.clone(), board.clone());
-            // Each keeps holding whatever it got.
-            thread::spawn(move || {
-                board
-                    .wait(&port, &mut Held::default(), 2, Timeout::Poll)
-                    .len()
-            })
-        })
-        .collect();
+    // Each keeps holding whatever it got.
+    let waiters = one_wait_each(&port, &board, 2, 2, Timeout::Poll);
     port.raise(s).unwrap();
-    let got: usize = waiters.into_iter().map(|w| w.join().unwrap()).sum();
+    let got = delivered(waiters);
     assert_eq!(got, 1, "no-duplicate-delivery: {got} deliveries");
     finish(&port, &board);
 }
@@ -516,19 +529,10 @@ pub fn two_blocked_waiters_vs_two_raises(m: Option<Mutant>) {
     port.register(s1, Mode::Oneshot).unwrap();
     port.register(s2, Mode::Oneshot).unwrap();
     let board = StdArc::new(Board::new());
-    let waiters: Vec<_> = (0..2)
-        .map(|_| {
-            let (port, board) = (port.clone(), board.clone());
-            thread::spawn(move || {
-                board
-                    .wait(&port, &mut Held::default(), 1, Timeout::Block)
-                    .len()
-            })
-        })
-        .collect();
+    let waiters = one_wait_each(&port, &board, 2, 1, Timeout::Block);
     port.raise(s1).unwrap();
     port.raise(s2).unwrap();
-    let got: usize = waiters.into_iter().map(|w| w.join().unwrap()).sum();
+    let got = delivered(waiters);
     assert_eq!(got, 2, "no-lost-wakeup");
     finish(&port, &board);
 }
