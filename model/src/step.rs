@@ -1378,6 +1378,8 @@ impl<'m> Ctx<'m> {
     /// * A thread that is idle with no operations left never waits again:
     ///   its wait snapshot (read only when an event is delivered to it) is
     ///   dead.
+    /// * A closed source whose registration went with it takes no more
+    ///   environment steps: its budget is dead.
     /// * When no thread will ever wait again, nothing reads the queue's
     ///   order any more (later steps and judgements only ask what is queued,
     ///   never in which order): the queue is kept sorted, and overtaking
@@ -1390,6 +1392,17 @@ impl<'m> Ctx<'m> {
                 th.snapshot = 0;
             } else {
                 all_done = false;
+            }
+        }
+        // A closed source whose registration went with it takes no more
+        // environment steps (raise, lower and close are all disabled): its
+        // budget is dead.
+        if self.m.scenario.source.is_readiness() && self.r.close != CloseRule::Survives {
+            for k in self.m.keys() {
+                let ks = &mut self.s.keys[k as usize];
+                if ks.closed {
+                    ks.env_left = 0;
+                }
             }
         }
         if all_done {
