@@ -53,6 +53,9 @@ struct VerifyArgs {
     profile: String,
     /// The history file, or `-` for standard input.
     history: String,
+    /// Give up (exit 2, no verdict) after this many seconds of search.
+    #[arg(long)]
+    max_seconds: Option<f64>,
     /// Print machine-readable JSON on standard output.
     #[arg(long)]
     json: bool,
@@ -223,7 +226,21 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
         std::fs::read_to_string(&a.history).map_err(|e| format!("{}: {e}", a.history))?
     };
     let calls = history::parse_jsonl(&text, &rules).map_err(|e| format!("{}: {e}", a.history))?;
-    let verdict = history::verify(&calls, &rules).map_err(|e| format!("{}: {e}", a.history))?;
+    if a.max_seconds.is_some_and(|s| !(s > 0.0 && s.is_finite())) {
+        return Err("--max-seconds must be a positive number".into());
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} sources, {msg}")
+            .expect("valid template"),
+    );
+    let verdict = history::verify_with(&calls, &rules, a.max_seconds, |done, total, explored| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(format!("{explored} configurations"));
+    });
+    bar.finish_and_clear();
+    let verdict = verdict.map_err(|e| format!("{}: {e}", a.history))?;
     if a.json {
         println!(
             "{}",

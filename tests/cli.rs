@@ -210,6 +210,8 @@ fn verify_bad_input_exits_two_with_the_line() {
     assert!(text(&o).contains("line 2: not JSON"), "{}", text(&o));
     let o = onering(&["verify", "--profile", "nope", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
+    let o = onering(&["verify", "--max-seconds", "-1", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
     let o = onering(&["verify", "/nonexistent/history.jsonl"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("/nonexistent/history.jsonl"));

@@ -205,3 +205,25 @@ fn malformed_lines_are_errors_with_their_line_number() {
     let e = verify_jsonl(&dangling, &UNIFIED).unwrap_err();
     assert!(e.message.contains("never returned by a register"), "{e}");
 }
+
+#[test]
+fn a_search_past_its_time_budget_gives_no_verdict() {
+    let records = record(Workload {
+        seed: 5,
+        threads: 4,
+        sources: 8,
+        calls_per_thread: 1500,
+        mutant: None,
+    });
+    let text = onering::history::to_jsonl(&records);
+    let calls = onering_proofs::history::parse_jsonl(&text, &UNIFIED).unwrap();
+    let e = onering_proofs::history::verify_with(&calls, &UNIFIED, Some(1e-9), |_, _, _| {})
+        .unwrap_err();
+    assert!(
+        e.message.contains("no verdict within the time budget"),
+        "{e}"
+    );
+    let v =
+        onering_proofs::history::verify_with(&calls, &UNIFIED, Some(60.0), |_, _, _| {}).unwrap();
+    assert!(v.linearizable);
+}

@@ -422,11 +422,14 @@ fn normalise(s: &mut State) {
 }
 
 /// Checks one part; `track` records the longest partial linearization.
+/// Past `deadline` the search stops without a verdict (an [`Unsupported`]
+/// whose `call` is `usize::MAX`).
 pub fn check_part(
     part: &Part,
     ops: &[POp],
     rules: &Rules,
     track: bool,
+    deadline: Option<std::time::Instant>,
 ) -> Result<PartOutcome, Unsupported> {
     let base = Model::for_histories(
         *rules,
@@ -519,6 +522,17 @@ pub fn check_part(
             }
             let outs = cx.apply(&ops[i], &cfg)?;
             explored += 1;
+            if explored.is_multiple_of(256)
+                && deadline.is_some_and(|d| std::time::Instant::now() >= d)
+            {
+                return Err(Unsupported {
+                    call: usize::MAX,
+                    message: format!(
+                        "no verdict within the time budget ({explored} configurations of source {} explored)",
+                        part.source
+                    ),
+                });
+            }
             linearized[i / 64] |= 1 << (i % 64);
             let mut alts = outs.into_iter();
             let mut chosen = None;

@@ -129,14 +129,28 @@ fn prefix(ops: &[POp], cut: u64) -> Vec<POp> {
 
 /// Checks parsed calls against `rules`.
 pub fn verify(calls: &[Call], rules: &Rules) -> Result<Verdict, VerifyError> {
+    verify_with(calls, rules, None, |_, _, _| {})
+}
+
+/// [`verify`] with a time budget (past it: an error, no verdict) and
+/// `progress(parts done, parts, configurations explored)` after each part.
+pub fn verify_with(
+    calls: &[Call],
+    rules: &Rules,
+    max_seconds: Option<f64>,
+    mut progress: impl FnMut(usize, usize, u64),
+) -> Result<Verdict, VerifyError> {
     let start = Instant::now();
+    let deadline = max_seconds.map(|s| start + std::time::Duration::from_secs_f64(s));
     let parts = partition::partition(calls)?;
     let mut explored = 0;
-    for part in &parts {
-        let out = check_part(part, &part.ops, rules, false).map_err(|u| unsupported(calls, u))?;
+    for (done, part) in parts.iter().enumerate() {
+        progress(done, parts.len(), explored);
+        let out = check_part(part, &part.ops, rules, false, deadline)
+            .map_err(|u| unsupported(calls, u))?;
         explored += out.explored;
         if !out.ok {
-            let failure = explain(calls, part, rules)?;
+            let failure = explain(calls, part, rules, deadline)?;
             return Ok(Verdict {
                 linearizable: false,
                 calls: calls.len(),
@@ -159,7 +173,12 @@ pub fn verify(calls: &[Call], rules: &Rules) -> Result<Verdict, VerifyError> {
 
 /// Finds the shortest failing prefix of a failing part (by binary search
 /// over return times) and the longest partial linearization of it.
-fn explain(calls: &[Call], part: &Part, rules: &Rules) -> Result<Failure, VerifyError> {
+fn explain(
+    calls: &[Call],
+    part: &Part,
+    rules: &Rules,
+    deadline: Option<Instant>,
+) -> Result<Failure, VerifyError> {
     let mut ends: Vec<u64> = part
         .ops
         .iter()
@@ -170,7 +189,7 @@ fn explain(calls: &[Call], part: &Part, rules: &Rules) -> Result<Failure, Verify
     ends.dedup();
     let fails = |cut: u64| -> Result<bool, VerifyError> {
         let ops = prefix(&part.ops, cut.saturating_add(1));
-        Ok(!check_part(part, &ops, rules, false)
+        Ok(!check_part(part, &ops, rules, false, deadline)
             .map_err(|u| unsupported(calls, u))?
             .ok)
     };
@@ -186,7 +205,7 @@ fn explain(calls: &[Call], part: &Part, rules: &Rules) -> Result<Failure, Verify
     }
     let cut = ends.get(hi).copied().unwrap_or(u64::MAX);
     let ops = prefix(&part.ops, cut.saturating_add(1));
-    let out = check_part(part, &ops, rules, true).map_err(|u| unsupported(calls, u))?;
+    let out = check_part(part, &ops, rules, true, deadline).map_err(|u| unsupported(calls, u))?;
     let stuck = ops
         .iter()
         .find(|o| o.end == cut)
