@@ -203,8 +203,26 @@ impl Model {
         let distinct = if self.bound.batch > 1 { 2 } else { 1 };
         for t in self.threads() {
             let thread = t;
-            self.apply(s, Action::Harvest { thread }, out);
-            self.apply(s, Action::CancelReturn { thread }, out);
+            let th = s.threads[t as usize];
+            // Only an idle thread with operations left starts one (apply
+            // would refuse the rest; skipping them here is only faster).
+            match th.phase {
+                Phase::Idle if th.ops_left > 0 || !self.budgets => {}
+                Phase::Idle => continue,
+                Phase::Woken(_) => {
+                    self.apply(s, Action::Harvest { thread }, out);
+                    self.apply(s, Action::Timeout { thread }, out);
+                    continue;
+                }
+                Phase::Blocked(_) => {
+                    self.apply(s, Action::Timeout { thread }, out);
+                    continue;
+                }
+                Phase::Cancelling(..) => {
+                    self.apply(s, Action::CancelReturn { thread }, out);
+                    continue;
+                }
+            }
             for &max in &maxes[..distinct] {
                 for block in [false, true] {
                     self.apply(s, Action::Wait { thread, max, block }, out);
@@ -224,7 +242,6 @@ impl Model {
                     self.apply(s, Action::Cancel { thread, key, mode }, out);
                 }
             }
-            self.apply(s, Action::Timeout { thread }, out);
         }
         for key in self.keys() {
             self.apply(s, Action::PostFinal { key }, out);
