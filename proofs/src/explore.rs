@@ -22,6 +22,7 @@ use crate::fptable::{fingerprint, FpTable};
 use onering_model::symmetry::{compose, invert, Symmetry};
 use onering_model::{Action, Model, Obs, Property, Shown, State, Step, PACKED_WORDS};
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::hash::Hasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -178,6 +179,23 @@ impl Hasher for FpHasher {
     }
 }
 
+/// Hashes a fingerprint to itself: fingerprints are already well mixed, and
+/// the per-level index of new states is on the sequential merge path.
+#[derive(Default)]
+struct FpIdentity(u64);
+
+impl Hasher for FpIdentity {
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 fingerprints are hashed")
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The fingerprint of a (canonical) state's encoding.
 pub fn fp_of_packed(p: &[u64; PACKED_WORDS]) -> u64 {
     let mut h = FpHasher::default();
@@ -260,7 +278,7 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
         let outs = expand_level(model, &sym, opts, &table, &frontier);
         let level_start = table.len() as u32;
         let mut next: Vec<Frontier> = Vec::new();
-        let mut index: HashMap<u64, usize> = HashMap::new();
+        let mut index: HashMap<u64, usize, BuildHasherDefault<FpIdentity>> = HashMap::default();
         for out in outs {
             transitions += out.transitions;
             witnessed |= out.witnessed;
