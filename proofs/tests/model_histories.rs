@@ -236,33 +236,22 @@ fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
                     answer,
                 );
             }
-            Action::Raise { key: k } => line(
-                &mut out,
-                8,
-                call,
-                ret,
-                "raise",
-                format!(r#"{{"source":{}}}"#, source(k)),
-                r#"{"ok":true}"#.into(),
-            ),
-            Action::Lower { key: k } => line(
-                &mut out,
-                8,
-                call,
-                ret,
-                "lower",
-                format!(r#"{{"source":{}}}"#, source(k)),
-                r#"{"ok":true}"#.into(),
-            ),
-            Action::Close { key: k } => line(
-                &mut out,
-                8,
-                call,
-                ret,
-                "close",
-                format!(r#"{{"source":{}}}"#, source(k)),
-                r#"{"ok":true}"#.into(),
-            ),
+            Action::Raise { key: k } | Action::Lower { key: k } | Action::Close { key: k } => {
+                let op = match st.action {
+                    Action::Raise { .. } => "raise",
+                    Action::Lower { .. } => "lower",
+                    _ => "close",
+                };
+                line(
+                    &mut out,
+                    8,
+                    call,
+                    ret,
+                    op,
+                    format!(r#"{{"source":{}}}"#, source(k)),
+                    r#"{"ok":true}"#.into(),
+                )
+            }
             Action::Complete { key: k } => line(
                 &mut out,
                 8,

@@ -8,8 +8,8 @@ use std::sync::Arc as StdArc;
 use loom::sync::Arc;
 use loom::thread;
 use onering::{
-    CancelMode, CancelOutcome, Config, Error, EventKind, Events, Mode, Mutant, Port, SimBackend,
-    SourceKind, Timeout,
+    CancelMode, CancelOutcome, Config, Error, EventKind, Events, Key, Mode, Mutant, Port,
+    SimBackend, SourceId, SourceKind, Timeout,
 };
 
 use crate::common_props::{check_history, Board, Held};
@@ -26,6 +26,17 @@ fn port_on(backend: SimBackend, m: Option<Mutant>) -> Arc<Port> {
             mutant: m,
         },
     ))
+}
+
+/// A `Level` source, already raised, registered in `mode`, on a fresh
+/// board that watches it.
+fn raised_level(port: &Port, mode: Mode) -> (SourceId, Key, StdArc<Board>) {
+    let s = port.add_source(SourceKind::Level);
+    let k = port.register(s, mode).unwrap();
+    port.raise(s).unwrap();
+    let board = StdArc::new(Board::new());
+    board.add(k, s);
+    (s, k, board)
 }
 
 /// `n` threads that each make one `wait(max, timeout)` and keep what they
@@ -61,11 +72,7 @@ fn finish(port: &Port, board: &Board) {
 /// exactly-one-terminal, honest-cancel.
 pub fn cancel_vs_wait(m: Option<Mutant>) {
     let port = port(m);
-    let s = port.add_source(SourceKind::Level);
-    let k = port.register(s, Mode::Dispatch).unwrap();
-    port.raise(s).unwrap();
-    let board = StdArc::new(Board::new());
-    board.add(k, s);
+    let (_, k, board) = raised_level(&port, Mode::Dispatch);
     let t = {
         let (port, board) = (port.clone(), board.clone());
         thread::spawn(move || {
@@ -117,11 +124,7 @@ pub fn cancel_vs_raise(m: Option<Mutant>) {
 /// next wait. Exactly one final event, delivered only once nobody holds it.
 pub fn pending_cancel_vs_holders_next_wait(m: Option<Mutant>) {
     let port = port(m);
-    let s = port.add_source(SourceKind::Level);
-    let k = port.register(s, Mode::Level).unwrap();
-    port.raise(s).unwrap();
-    let board = StdArc::new(Board::new());
-    board.add(k, s);
+    let (_, k, board) = raised_level(&port, Mode::Level);
     let mut held = Held::default();
     assert_eq!(board.wait(&port, &mut held, 2, Timeout::Poll).len(), 1);
     let canceller = {
@@ -255,11 +258,7 @@ pub fn futex_wake_vs_cancel(m: Option<Mutant>) {
 /// `Level` event, then a cancel. Pins close-removes, exactly-one-terminal.
 pub fn close_vs_wait(m: Option<Mutant>) {
     let port = port(m);
-    let s = port.add_source(SourceKind::Level);
-    let k = port.register(s, Mode::Level).unwrap();
-    port.raise(s).unwrap();
-    let board = StdArc::new(Board::new());
-    board.add(k, s);
+    let (s, k, board) = raised_level(&port, Mode::Level);
     let t = {
         let (port, board) = (port.clone(), board.clone());
         thread::spawn(move || {
@@ -344,11 +343,7 @@ pub fn key_reuse_after_removed(m: Option<Mutant>) {
 /// Two threads cancel the same key while one of them holds it.
 pub fn cancel_vs_holders_cancel(m: Option<Mutant>) {
     let port = port(m);
-    let s = port.add_source(SourceKind::Level);
-    let k = port.register(s, Mode::Dispatch).unwrap();
-    port.raise(s).unwrap();
-    let board = StdArc::new(Board::new());
-    board.add(k, s);
+    let (_, k, board) = raised_level(&port, Mode::Dispatch);
     let mut held = Held::default();
     assert_eq!(board.wait(&port, &mut held, 2, Timeout::Poll).len(), 1);
     let other = {
@@ -405,11 +400,7 @@ pub fn deferred_cancel_vs_complete(m: Option<Mutant>) {
 /// (rearm-rechecks-level).
 pub fn rearm_vs_raise(m: Option<Mutant>) {
     let port = port(m);
-    let s = port.add_source(SourceKind::Level);
-    let k = port.register(s, Mode::Oneshot).unwrap();
-    port.raise(s).unwrap();
-    let board = StdArc::new(Board::new());
-    board.add(k, s);
+    let (s, k, board) = raised_level(&port, Mode::Oneshot);
     let mut held = Held::default();
     assert_eq!(board.wait(&port, &mut held, 2, Timeout::Poll).len(), 1);
     let raiser = {
@@ -430,11 +421,7 @@ pub fn rearm_vs_raise(m: Option<Mutant>) {
 /// held (no-duplicate-delivery).
 pub fn two_waiters_vs_one_dispatch_event(m: Option<Mutant>) {
     let port = port(m);
-    let s = port.add_source(SourceKind::Level);
-    let k = port.register(s, Mode::Dispatch).unwrap();
-    port.raise(s).unwrap();
-    let board = StdArc::new(Board::new());
-    board.add(k, s);
+    let (s, _, board) = raised_level(&port, Mode::Dispatch);
     // Each keeps holding whatever it got.
     let waiters = one_wait_each(&port, &board, 2, 2, Timeout::Poll);
     port.raise(s).unwrap();
@@ -448,11 +435,7 @@ pub fn two_waiters_vs_one_dispatch_event(m: Option<Mutant>) {
 /// with its next wait; a raise races them.
 pub fn two_waiters_vs_one_level_event(m: Option<Mutant>) {
     let port = port(m);
-    let s = port.add_source(SourceKind::Level);
-    let k = port.register(s, Mode::Level).unwrap();
-    port.raise(s).unwrap();
-    let board = StdArc::new(Board::new());
-    board.add(k, s);
+    let (s, _, board) = raised_level(&port, Mode::Level);
     let waiters: Vec<_> = (0..2)
         .map(|_| {
             let (port, board) = (port.clone(), board.clone());
@@ -475,11 +458,7 @@ pub fn two_waiters_vs_one_level_event(m: Option<Mutant>) {
 /// cancels it.
 pub fn cancel_vs_two_waiters(m: Option<Mutant>) {
     let port = port(m);
-    let s = port.add_source(SourceKind::Level);
-    let k = port.register(s, Mode::Level).unwrap();
-    port.raise(s).unwrap();
-    let board = StdArc::new(Board::new());
-    board.add(k, s);
+    let (_, k, board) = raised_level(&port, Mode::Level);
     let waiters: Vec<_> = (0..2)
         .map(|_| {
             let (port, board) = (port.clone(), board.clone());
@@ -541,11 +520,7 @@ pub fn two_blocked_waiters_vs_two_raises(m: Option<Mutant>) {
 /// must wake the blocked waiter (no-lost-wakeup on release).
 pub fn release_requeue_vs_blocked_waiter(m: Option<Mutant>) {
     let port = port(m);
-    let s = port.add_source(SourceKind::Level);
-    let k = port.register(s, Mode::Level).unwrap();
-    port.raise(s).unwrap();
-    let board = StdArc::new(Board::new());
-    board.add(k, s);
+    let (_, k, board) = raised_level(&port, Mode::Level);
     let mut held = Held::default();
     assert_eq!(board.wait(&port, &mut held, 2, Timeout::Poll).len(), 1);
     let waiter = {
