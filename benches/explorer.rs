@@ -2,17 +2,17 @@
 //! run, side by side: distinct states per second, bytes per visited state,
 //! and the state counts with and without symmetry and dead-variable
 //! reduction (verdicts with and without reductions are compared by
-//! `proofs/tests/matrix.rs`).
+//! `check/tests/matrix.rs`).
 //!
-//! `cargo bench -p onering-proofs --bench explorer [-- PROFILE]`
+//! `cargo bench -p onering-check --bench explorer [-- PROFILE]`
 //!
 //! stateright's symmetry reduction exists only in its DFS checker, so the
 //! symmetric rows compare onering's BFS with stateright's DFS; the plain rows
 //! compare BFS with BFS.
 
+use onering_check::explore::{explore, Options};
 use onering_model::symmetry::Symmetry;
 use onering_model::{profile, Bound, Model, State, UNIFIED};
-use onering_proofs::explore::{explore, Options};
 use stateright::{Checker, Model as SrModel, Property};
 use std::sync::OnceLock;
 use std::time::Instant;

@@ -7,8 +7,8 @@
 //! porcupine (the Go checker the algorithm follows) cannot be built here
 //! (no Go module proxy on this machine), so no peer runs beside it.
 
+use onering_check::history::{parse_jsonl, verify};
 use onering_model::UNIFIED;
-use onering_proofs::history::{parse_jsonl, verify};
 use onering_proofs::workload::{record, Workload};
 use std::time::Instant;
 

@@ -1,13 +1,13 @@
 //! The `onering` command line: parses arguments and calls into
-//! `onering-proofs`. The semantics live in `onering-model`'s documentation.
+//! `onering-check`. The semantics live in `onering-model`'s documentation.
 #![forbid(unsafe_code)]
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use onering_check::check::{self, ProfileReport};
+use onering_check::explore::Options;
+use onering_check::timeline;
 use onering_model::{profile, profile_names, Bound, Property, Rules, MUTANTS, PROFILES, UNIFIED};
-use onering_proofs::check::{self, ProfileReport};
-use onering_proofs::explore::Options;
-use onering_proofs::timeline;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -175,7 +175,7 @@ fn check_with_progress(
 }
 
 fn run_docs(a: DocsArgs) -> Result<ExitCode, String> {
-    use onering_proofs::docs;
+    use onering_check::docs;
     check_jobs(a.jobs)?;
     let opts = Options {
         jobs: a.jobs.unwrap_or_else(|| Options::default().jobs),
@@ -207,7 +207,7 @@ fn run_docs(a: DocsArgs) -> Result<ExitCode, String> {
 }
 
 fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
-    use onering_proofs::history;
+    use onering_check::history;
     use std::io::Read;
     let rules = profile(&a.profile).ok_or_else(|| {
         format!(

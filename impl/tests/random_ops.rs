@@ -83,7 +83,7 @@ impl Checker {
 
     fn unhold(&mut self, t: usize, k: Option<Key>) {
         for i in &mut self.keys {
-            if i.holder == Some(t) && k.map_or(true, |k| k == i.key) {
+            if i.holder == Some(t) && k.is_none_or(|k| k == i.key) {
                 i.holder = None;
             }
         }
@@ -144,7 +144,7 @@ impl Checker {
         self.unhold(t, Some(k));
         let mode = if kind.is_readiness() {
             CancelMode::Sync
-        } else if idx % 2 == 0 {
+        } else if idx.is_multiple_of(2) {
             CancelMode::Async
         } else {
             CancelMode::Reap

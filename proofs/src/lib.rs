@@ -1,15 +1,24 @@
 //! # onering-proofs
 //!
-//! Checks over the specification in [`onering_model`]: the exhaustive
-//! explorer ([`explore`]), per-profile checks and their reports ([`check`]),
-//! and counterexample timelines ([`timeline`]). The semantics themselves are
-//! stated once, in `onering_model`'s documentation.
+//! Proofs of the reference Port (`onering`): random concurrent workloads
+//! ([`workload`]) whose recorded histories are checked by `onering-check`,
+//! and the loom and shuttle harnesses (`tests/loom_*`, `tests/shuttle_*`).
+//! The semantics are stated once, in `onering_model`'s documentation.
 #![forbid(unsafe_code)]
 
-pub mod check;
-pub mod docs;
-pub mod explore;
-pub mod fptable;
-pub mod history;
-pub mod timeline;
 pub mod workload;
+
+use onering_check::history::{verify_jsonl, Verdict};
+use onering_model::Rules;
+
+/// Checks a history recorded by the reference `Port`.
+///
+/// # Panics
+///
+/// If the checker cannot read what the Port recorded: that is a bug in one
+/// of the two, and a proof must stop on it.
+pub fn verify_records(records: &[onering::history::Record], rules: &Rules) -> Verdict {
+    let text = onering::history::to_jsonl(records);
+    verify_jsonl(&text, rules)
+        .unwrap_or_else(|e| panic!("the Port recorded a history the checker cannot read: {e}"))
+}

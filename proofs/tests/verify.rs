@@ -3,8 +3,9 @@
 //! switched on are not; hand-written histories pin single rules.
 
 use onering::Mutant;
+use onering_check::history::verify_jsonl;
 use onering_model::{profile, UNIFIED};
-use onering_proofs::history::{verify_jsonl, verify_records};
+use onering_proofs::verify_records;
 use onering_proofs::workload::{record, Workload};
 
 fn workload(seed: u64, mutant: Option<Mutant>) -> Workload {
@@ -216,14 +217,14 @@ fn a_search_past_its_time_budget_gives_no_verdict() {
         mutant: None,
     });
     let text = onering::history::to_jsonl(&records);
-    let calls = onering_proofs::history::parse_jsonl(&text, &UNIFIED).unwrap();
-    let e = onering_proofs::history::verify_with(&calls, &UNIFIED, Some(1e-9), |_, _, _| {})
+    let calls = onering_check::history::parse_jsonl(&text, &UNIFIED).unwrap();
+    let e = onering_check::history::verify_with(&calls, &UNIFIED, Some(1e-9), |_, _, _| {})
         .unwrap_err();
     assert!(
         e.message.contains("no verdict within the time budget"),
         "{e}"
     );
     let v =
-        onering_proofs::history::verify_with(&calls, &UNIFIED, Some(60.0), |_, _, _| {}).unwrap();
+        onering_check::history::verify_with(&calls, &UNIFIED, Some(60.0), |_, _, _| {}).unwrap();
     assert!(v.linearizable);
 }

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
 use onering_model::UNIFIED;
-use onering_proofs::history::verify_records;
+use onering_proofs::verify_records;
 
 use onering::{
     CancelMode, CancelOutcome, Error, Event, EventKind, Events, Key, Port, Record, SourceId,
@@ -388,7 +388,7 @@ pub fn check_history(records: &[Record]) {
     linearizable(records);
 }
 
-/// The history checker's verdict (`proofs/src/history`) under the
+/// The history checker's verdict (`onering_check::history`) under the
 /// `unified` profile.
 fn linearizable(records: &[Record]) {
     let v = verify_records(records, &UNIFIED);

@@ -243,13 +243,6 @@ pub fn verify_jsonl(text: &str, rules: &Rules) -> Result<Verdict, VerifyError> {
     verify(&calls, rules)
 }
 
-/// Checks a history recorded by the reference `Port`.
-pub fn verify_records(records: &[onering::history::Record], rules: &Rules) -> Verdict {
-    let text = onering::history::to_jsonl(records);
-    verify_jsonl(&text, rules)
-        .unwrap_or_else(|e| panic!("the Port recorded a history the checker cannot read: {e}"))
-}
-
 /// One call as text: `wait(max=2, poll) -> [k0.0:ready]`.
 pub fn describe(c: &Call) -> String {
     use parse::{EvKind, Op, Res};

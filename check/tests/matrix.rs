@@ -3,9 +3,9 @@
 //! promises; every property is violated by some profile or spec mutant; every
 //! spec mutant is caught by the property it is meant to break.
 
+use onering_check::check::{check_profiles, mutants, ProfileReport};
+use onering_check::explore::Options;
 use onering_model::{Bound, Property, MUTANTS, PROFILES};
-use onering_proofs::check::{check_profiles, mutants, ProfileReport};
-use onering_proofs::explore::Options;
 use std::sync::OnceLock;
 
 fn reports() -> &'static Vec<ProfileReport> {
@@ -73,14 +73,14 @@ fn every_spec_mutant_is_caught_by_its_property_with_a_replayable_trace() {
             .violation
             .as_ref()
             .unwrap_or_else(|| panic!("{} not caught by {p}", m.name));
-        let tok = onering_proofs::check::token(
+        let tok = onering_check::check::token(
             &m,
             *scenario,
             Bound::default(),
             &Options::default(),
             trace,
         );
-        let (_, _, _, again) = onering_proofs::check::replay_token(&tok).expect("token replays");
+        let (_, _, _, again) = onering_check::check::replay_token(&tok).expect("token replays");
         assert_eq!(again.steps.len(), trace.steps.len());
         let last = again.steps.last().map_or(again.final_obs, |s| s.obs);
         assert!(

@@ -4,11 +4,11 @@
 //! the step that returned it), must verify under `unified`; executions of
 //! the epoll profile that show a duplicate delivery must not.
 
+use onering_check::history::verify_jsonl;
 use onering_model::{
     Action, Answer, Bound, EventKind, Mode, Model, Outcome, Rules, Scenario, SourceKind, State,
     EPOLL, UNIFIED,
 };
-use onering_proofs::history::verify_jsonl;
 use std::fmt::Write;
 
 struct Rng(u64);
