@@ -335,7 +335,14 @@ impl<B: Backend> Port<B> {
         }
     }
 
-    fn call<R>(
+    /// Runs `f` under the backend's lock (not recorded).
+    pub(crate) fn with_backend<R>(&self, f: impl FnOnce(&mut B) -> R) -> R {
+        f(&mut self.core.lock().backend)
+    }
+
+    /// One recorded call: `f` runs under the lock, then a blocked waiter is
+    /// woken if `f` queued something.
+    pub(crate) fn call<R>(
         &self,
         op: impl FnOnce() -> Op,
         f: impl FnOnce(&mut Core<B>, ThreadToken) -> Result<R, Error>,

@@ -75,6 +75,8 @@
 //! [`Signal`] through [`Port::signal`](crate::Port::signal), under the lock,
 //! from any thread; the core then notifies a poller.
 
+#[cfg(all(target_os = "linux", not(loom)))]
+pub mod linux;
 pub mod sim;
 
 use std::time::Duration;
