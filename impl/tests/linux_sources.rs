@@ -353,3 +353,23 @@ fn reap_removes_a_final_completion_queued_and_not_delivered() {
     }
     panic!("the completion was never queued behind the trigger in 50 attempts");
 }
+
+#[test]
+fn level_registration_reports_while_the_condition_holds_without_rearm_syscalls() {
+    let port = port();
+    let (mut r, mut w) = pipe();
+    let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
+    let k = port.register(s, Mode::Level).unwrap();
+    w.write_all(b"abc").unwrap();
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    // Released by the next wait, still readable: reported again.
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    let mut b = [0; 8];
+    assert_eq!(r.read(&mut b).unwrap(), 3);
+    quiet(&port, Duration::from_millis(20));
+    // Dispatch on the same fd needs a one-shot registration: refused.
+    assert!(matches!(
+        port.register(s, Mode::Dispatch),
+        Err(onering::Error::ModeMismatch { .. })
+    ));
+}

@@ -434,7 +434,18 @@ impl<B: Backend> Core<B> {
     }
 
     pub(crate) fn consume(&mut self, source: SourceId) -> Result<(), Error> {
-        self.backend.consume(source)
+        self.backend.consume(source)?;
+        // An armed, unheld registration may have had its kernel report
+        // drained with the condition: re-arm it (contract rule 5).
+        let armed = self.by_source.get(&source).and_then(|v| {
+            v.iter()
+                .map(|&i| i as usize)
+                .find(|&i| self.slots[i].state == State::Armed && self.slots[i].holder.is_none())
+        });
+        if let Some(idx) = armed {
+            self.arm(idx)?;
+        }
+        Ok(())
     }
 
     pub(crate) fn cancel(

@@ -6,11 +6,10 @@
 //!
 //! | source | mechanism | why |
 //! |---|---|---|
-//! | pollable fd (socket, pipe, listener, tty), eventfd trigger | epoll, `EPOLLONESHOT` (Level, Oneshot, Dispatch) or `EPOLLET` (Edge) | the kernel's one-shot disarm *is* Dispatch's disarm-on-delivery, so two waiting threads never get one report; `EPOLL_CTL_MOD` at re-arm re-polls the file, which is the model's re-arm re-check, done by the kernel |
-//! | timer (one-shot, periodic) | timerfd in the epoll set | an fd like any other; expirations coalesce into its counter |
-//! | signal | signalfd in the epoll set | signals become a readable fd; the signal is blocked in the calling thread |
-//! | file-change notification | inotify fd in the epoll set | |
-//! | process exit | pidfd in the epoll set | readable once the process exits, and stays so (sticky) |
+//! | the caller's pollable fd (socket, pipe, listener, tty), `Dispatch` or `Oneshot` | epoll `EPOLLONESHOT` | the kernel's one-shot disarm *is* Dispatch's disarm-on-delivery, so two waiting threads never get one report; `EPOLL_CTL_MOD` at re-arm re-polls the file, which is the model's re-arm re-check, done by the kernel (one syscall per event, as raw `EPOLLONESHOT` servers pay) |
+//! | the caller's fd, `Level` | epoll level-triggered | no re-arm syscall: the kernel re-polls the file at every `epoll_wait`, which is the re-check. In a pool, a held level that stays true wakes the other waiters (they skip it: held), so prefer Dispatch there |
+//! | the caller's fd, `Edge` | epoll `EPOLLET` | one report per arrival, nothing to re-arm |
+//! | eventfd trigger, timer (one-shot, periodic: timerfd), signal (signalfd), file changes (inotify), process exit (pidfd) | the fd in the epoll set, `EPOLLET`, every mode | the port drains these fds itself, under its lock (`read_count`, `read_signals`, `read_changes`), so its cached condition is exact: a report harvested after the drain is a later arrival. Every mode is then served with no re-arm syscall at all |
 //! | read, write, accept, recv (`Single`; accept also `Multishot`) | io_uring | completion-based: the kernel does the I/O, no readiness round trip; multishot accept streams fds from one SQE |
 //! | futex wait | io_uring `FUTEX_WAIT` | the only way to wait for a futex word through a queue; wakes are `futex(FUTEX_WAKE)` |
 //!
@@ -130,7 +129,12 @@ pub(crate) enum What {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kernel {
     None,
+    /// `EPOLLONESHOT`: Dispatch and Oneshot on the caller's fds.
     Oneshot,
+    /// Level-triggered: Level on the caller's fds (no re-arm syscall; the
+    /// kernel re-polls at every `epoll_wait`).
+    Level,
+    /// `EPOLLET`: Edge, and every mode on fds the backend drains itself.
     Edge,
 }
 
@@ -388,14 +392,6 @@ impl LinuxBackend {
         }
     }
 
-    fn rearm_kernel(&self, fd: &OwnedFd, interest: u32, tok: u64) -> Result<(), Error> {
-        self.epoll.modify(
-            fd.as_raw_fd(),
-            EpollFlags(interest | EpollFlags::ONESHOT),
-            tok,
-        )
-    }
-
     fn finish(&mut self, cqe: Cqe, out: &mut Vec<Signal>) {
         let (source, gen) = untoken(cqe.token);
         let Ok(src) = self.src_mut(source) else {
@@ -487,6 +483,7 @@ impl Backend for LinuxBackend {
         let tok = token(source, src.gen);
         let Body::Fd {
             fd,
+            what,
             interest,
             kernel,
             ready,
@@ -498,29 +495,42 @@ impl Backend for LinuxBackend {
         let Some(fd) = fd.as_ref() else {
             return Err(Error::Closed(source));
         };
-        let want = if mode == Mode::Edge {
-            Kernel::Edge
-        } else {
-            Kernel::Oneshot
+        // Sources the backend drains itself (under the lock) are always
+        // edge-triggered: the cached condition is exact there. The
+        // caller's own fds get the trigger their mode needs.
+        let want = match (*what, mode) {
+            (What::Plain, Mode::Edge)
+            | (What::Counter | What::Signal | What::Inotify | What::Pidfd, _) => Kernel::Edge,
+            (What::Plain, Mode::Level) => Kernel::Level,
+            (What::Plain, _) => Kernel::Oneshot,
         };
-        let flags = match want {
-            Kernel::Edge => EpollFlags(*interest | EpollFlags::ET),
-            _ => EpollFlags(*interest | EpollFlags::ONESHOT),
-        };
+        let flags = EpollFlags(
+            *interest
+                | match want {
+                    Kernel::Edge => EpollFlags::ET,
+                    Kernel::Oneshot => EpollFlags::ONESHOT,
+                    Kernel::Level | Kernel::None => 0,
+                },
+        );
         match *kernel {
             Kernel::None => {
+                // The kernel polls the file at ADD: its report is the re-check.
                 epoll.add(fd.as_raw_fd(), flags, tok)?;
                 *kernel = want;
             }
             k if k != want => {
-                // One epoll registration per fd: Edge (never disarmed) and
-                // one-shot registrations cannot share it.
+                // One epoll registration per fd: its trigger serves one
+                // class of modes at a time.
                 return Err(Error::ModeMismatch {
                     kind: SourceKind::Level,
                     mode,
                 });
             }
+            // Exact cached condition: the core re-checks it now.
             Kernel::Edge => return Ok(Recheck::Now),
+            // Level-triggered: the next epoll_wait re-polls the file.
+            Kernel::Level => {}
+            // One-shot: EPOLL_CTL_MOD re-arms and re-polls.
             Kernel::Oneshot => epoll.modify(fd.as_raw_fd(), flags, tok)?,
         }
         let lowered = std::mem::take(ready);
@@ -550,19 +560,11 @@ impl Backend for LinuxBackend {
 
     fn consume(&mut self, source: SourceId) -> Result<(), Error> {
         let src = self.src(source)?;
-        let tok = token(source, src.gen);
-        let Body::Fd {
-            fd,
-            what,
-            interest,
-            kernel,
-            ..
-        } = &src.body
-        else {
+        let Body::Fd { fd, what, .. } = &src.body else {
             return Err(Error::InvalidStep(source));
         };
         let fd = fd.clone().ok_or(Error::Closed(source))?;
-        let (what, interest, kernel) = (*what, *interest, *kernel);
+        let what = *what;
         let drained = match what {
             What::Plain | What::Pidfd => Drained::Nothing,
             What::Counter => Drained::Count(sys::read_u64(fd.as_fd())?),
@@ -575,12 +577,6 @@ impl Backend for LinuxBackend {
             }
             What::Inotify => Drained::Changes(sys::read_inotify(fd.as_fd())?),
         };
-        if kernel == Kernel::Oneshot {
-            // The kernel may have disarmed on the report we just drained:
-            // re-arm so the next raise is reported (its re-poll reports a
-            // condition that still holds).
-            self.rearm_kernel(&fd, interest, tok)?;
-        }
         if let Ok(Src {
             body: Body::Fd {
                 ready, drained: d, ..
