@@ -491,7 +491,6 @@ impl<B: Backend> Port<B> {
         let me = sync::current_thread();
         let call = self.stamp();
         let mut core = self.lock();
-        let mut tokens = Vec::new();
         let r = if max == 0 {
             Err(Error::ZeroMax)
         } else {
@@ -515,6 +514,7 @@ impl<B: Backend> Port<B> {
                     break Ok(0);
                 }
                 polled = true;
+                let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 core.parked += 1;
                 drop(core);
                 let polled_ok = self.poller.poll(&mut tokens, max, remaining);
@@ -522,6 +522,7 @@ impl<B: Backend> Port<B> {
                 core.parked -= 1;
                 core.harvest(&tokens);
                 tokens.clear();
+                core.spare_tokens.push(tokens);
                 if let Err(e) = polled_ok {
                     break Err(e);
                 }

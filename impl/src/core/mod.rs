@@ -47,6 +47,13 @@ pub(crate) struct Core<B> {
     next_seq: u64,
     /// Keys each thread holds, released at its next `wait`.
     holds: Vec<(ThreadToken, Vec<Key>)>,
+    /// Emptied hold lists, reused (bounded by the most concurrent holders).
+    spare_holds: Vec<Vec<Key>>,
+    /// Token buffers for threads blocking in the poller, reused (one per
+    /// concurrent poller), so a wait allocates nothing in steady state.
+    pub(crate) spare_tokens: Vec<Vec<u64>>,
+    /// Scratch for [`Self::harvest`].
+    signal_buf: Vec<Signal>,
     /// Threads blocked in the backend's poller.
     pub(crate) parked: usize,
     /// Environment steps the kernel performed inside this lock hold (the
@@ -73,6 +80,9 @@ impl<B: Backend> Core<B> {
             ready: VecDeque::new(),
             next_seq: 0,
             holds: Vec::new(),
+            spare_holds: Vec::new(),
+            spare_tokens: Vec::new(),
+            signal_buf: Vec::new(),
             parked: 0,
             kernel_steps: Vec::new(),
             deferred_error: None,
@@ -185,11 +195,14 @@ impl<B: Backend> Core<B> {
 
     /// Applies the kernel events behind `tokens` (contract rule 4).
     pub(crate) fn harvest(&mut self, tokens: &[u64]) {
-        let mut signals = Vec::new();
+        if tokens.is_empty() {
+            return;
+        }
+        let mut signals = std::mem::take(&mut self.signal_buf);
         for &t in tokens {
             self.backend.harvest(t, &mut signals);
         }
-        for sig in signals {
+        for sig in signals.drain(..) {
             let r = self.signal(sig);
             debug_assert!(r.is_ok(), "kernel signal {sig:?} refused: {r:?}");
             if self.history.is_some() {
@@ -200,6 +213,7 @@ impl<B: Backend> Core<B> {
                 self.kernel_steps.push((Op::from_signal(sig), ret));
             }
         }
+        self.signal_buf = signals;
     }
 
     // ----- ready queue ---------------------------------------------------
@@ -281,7 +295,11 @@ impl<B: Backend> Core<B> {
     fn hold(&mut self, me: ThreadToken, key: Key) {
         match self.holds.iter_mut().find(|(t, _)| *t == me) {
             Some((_, v)) => v.push(key),
-            None => self.holds.push((me, vec![key])),
+            None => {
+                let mut v = self.spare_holds.pop().unwrap_or_default();
+                v.push(key);
+                self.holds.push((me, v));
+            }
         }
     }
 
@@ -335,10 +353,13 @@ impl<B: Backend> Core<B> {
         let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) else {
             return;
         };
-        let (_, keys) = self.holds.swap_remove(pos);
-        for key in keys {
+        let (_, mut keys) = self.holds.swap_remove(pos);
+        for &key in &keys {
             self.release(me, key);
         }
+        // Keep the allocation for the next holder (no malloc per wait).
+        keys.clear();
+        self.spare_holds.push(keys);
     }
 
     // ----- thread operations ---------------------------------------------

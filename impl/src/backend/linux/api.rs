@@ -304,11 +304,17 @@ impl Port<LinuxBackend> {
     ///
     /// As [`Port::consume`]; [`Error::Os`] from `read`.
     pub fn read_count(&self, source: SourceId) -> Result<u64, Error> {
-        self.consume(source)?;
-        Ok(match self.with_backend(|b| b.drained(source))? {
-            Drained::Count(n) => n,
-            _ => 0,
-        })
+        self.call(
+            || Op::Consume { source },
+            |c, _| {
+                c.consume(source)?;
+                Ok(match c.backend.drained(source)? {
+                    Drained::Count(n) => n,
+                    _ => 0,
+                })
+            },
+            |_| Ret::Unit,
+        )
     }
 
     /// Drains a signal source: the signal numbers that were pending.

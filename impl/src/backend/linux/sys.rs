@@ -182,7 +182,7 @@ impl Epoll {
         timeout: Option<Duration>,
     ) -> Result<(), Error> {
         const CAP: usize = 64;
-        let mut evs = [libc::epoll_event { events: 0, u64: 0 }; CAP];
+        let mut evs = [std::mem::MaybeUninit::<libc::epoll_event>::uninit(); CAP];
         let n = max.clamp(1, CAP);
         let ms = match timeout {
             None => -1,
@@ -191,7 +191,8 @@ impl Epoll {
         };
         // SAFETY: `evs` has room for `n <= CAP` entries and lives across the
         // call; the kernel writes at most `n`.
-        let r = unsafe { libc::epoll_wait(self.0.as_raw_fd(), evs.as_mut_ptr(), n as i32, ms) };
+        let r =
+            unsafe { libc::epoll_wait(self.0.as_raw_fd(), evs.as_mut_ptr().cast(), n as i32, ms) };
         if r < 0 {
             let e = errno();
             if e == libc::EINTR {
@@ -202,7 +203,11 @@ impl Epoll {
                 errno: e,
             });
         }
-        out.extend(evs[..r as usize].iter().map(|e| e.u64));
+        out.extend(evs[..r as usize].iter().map(|e| {
+            // SAFETY: epoll_wait initialised the first `r` entries.
+            let e = unsafe { e.assume_init() };
+            e.u64
+        }));
         Ok(())
     }
 }
