@@ -476,11 +476,23 @@ fn costs(repeats: usize, n: usize) {
     drop(keys);
 }
 
+/// `ONERING_BENCH_ONLY=mt:port|raw|polling` (4 threads, 1 s) or
 /// `ONERING_BENCH_ONLY=eventfd|pipe:raw|level|dispatch|mio|polling` runs
 /// one ping-pong variant for 10,000 rounds and exits: for counting its
 /// system calls (`strace -c -f`) or instructions (`valgrind --tool=callgrind`).
 fn only(spec: &str) {
     let (k, imp) = spec.split_once(':').expect("KIND:IMPL");
+    if k == "mt" {
+        // mt:port|raw|polling: 4 threads for one second.
+        let d = Duration::from_secs(1);
+        let eps = match imp {
+            "port" => port_mt(4, d),
+            "raw" => raw_oneshot_mt(4, d),
+            _ => polling_mt(4, d),
+        };
+        println!("{spec}: {:.0} events in 1 s", eps);
+        return;
+    }
     let kind = if k == "pipe" {
         Kind::Pipe
     } else {

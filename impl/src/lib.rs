@@ -34,7 +34,7 @@ pub use crate::backend::linux::{
     futex_wait, futex_wake, FutexWord, Interest, LinuxBackend, LinuxPort,
 };
 pub use crate::backend::sim::SimBackend;
-pub use crate::backend::{Backend, CancelAnswer, Poller, Recheck, Signal};
+pub use crate::backend::{Backend, CancelAnswer, NoPreArm, Poller, PreArm, Recheck, Signal};
 pub use crate::core::StateName;
 pub use crate::error::Error;
 pub use crate::event::{

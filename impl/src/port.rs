@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::backend::sim::SimBackend;
-use crate::backend::{Backend, Poller, Signal};
+use crate::backend::{Backend, Poller, PreArm, Signal};
 use crate::core::{Core, StateName};
 use crate::error::Error;
 use crate::event::{CancelMode, CancelOutcome, Events, Key, Mode, SourceId, SourceKind, Timeout};
@@ -494,9 +494,35 @@ impl<B: Backend> Port<B> {
         let r = if max == 0 {
             Err(Error::ZeroMax)
         } else {
-            core.release_all(me);
-            // Whether the kernel was asked once already in this call.
+            // Kernel re-arms of the events this thread releases run without
+            // the lock (contract rule 5), then the holds are released. The
+            // kernel is asked (without blocking) before the lock is taken
+            // again, so a busy pool takes the lock once per batch.
             let mut polled = false;
+            let mut prearms = std::mem::take(&mut core.spare_prearms);
+            core.prearms(me, &mut prearms);
+            if prearms.is_empty() {
+                core.spare_prearms = prearms;
+            } else {
+                let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+                drop(core);
+                for a in prearms.drain(..) {
+                    a.run(&self.poller);
+                }
+                let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
+                polled = true;
+                core = self.lock();
+                core.spare_prearms = prearms;
+                core.release_all(me);
+                core.harvest(&tokens);
+                tokens.clear();
+                core.spare_tokens.push(tokens);
+                if let Err(e) = polled_ok {
+                    core.deferred_error.get_or_insert(e);
+                }
+            }
+            core.release_all(me);
+            // `polled`: whether the kernel was asked once already in this call.
             loop {
                 if let Some(e) = core.deferred_error.take() {
                     break Err(e);

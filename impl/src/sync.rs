@@ -69,6 +69,20 @@ pub(crate) mod os {
         }
     }
 
+    /// A sticky flag shared with code running without the port's lock.
+    #[derive(Debug, Default)]
+    pub(crate) struct Flag(std::sync::atomic::AtomicBool);
+
+    impl Flag {
+        pub(crate) fn set(&self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+
+        pub(crate) fn get(&self) -> bool {
+            self.0.load(std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+
     impl<T> std::ops::Deref for Arc<T> {
         type Target = T;
         fn deref(&self) -> &T {

@@ -54,6 +54,17 @@
 //!    and a [`Signal::Wake`] will follow if the condition holds. No event is
 //!    lost either way: the kernel's re-poll at re-arm is the model's
 //!    `rearm` re-check, performed by the kernel.
+//!    **Re-arming outside the lock.** A kernel re-arm is a system call, and
+//!    a pool of threads releasing their events must not queue up behind it
+//!    on the port's lock. So before a thread's `wait` releases its held
+//!    Dispatch events, the core asks [`Backend::prearm`] for each; the
+//!    backend resets its cached condition (as for `Deferred`) and hands back
+//!    a [`PreArm`] which the thread runs *without* the lock. Only then does
+//!    the core release the holds, and [`Backend::arm`] answers `Now`: the
+//!    kernel has re-polled, and any report harvested since has set the
+//!    cached condition. A `PreArm` must stay harmless if the source is
+//!    closed or re-registered meanwhile (it keeps its fd open; a re-arm of
+//!    a deleted registration fails with `ENOENT`, ignored).
 //! 6. **Operations.** [`Backend::submit`] starts an operation or futex wait.
 //!    [`Backend::cancel_op`] asks it to stop and answers
 //!    [`CancelAnswer::Stopped`] (it stopped now; the core posts its cancelled
@@ -96,8 +107,17 @@ pub trait Backend: Send + 'static {
     /// [`Port::signal`](crate::Port::signal) (the simulator).
     const KERNEL_QUEUE: bool;
 
+    /// A re-arm to run without the port's lock (rule 5).
+    type PreArm: PreArm<Self::Poller>;
+
     /// The poller, created once when the port is built.
     fn poller(&mut self) -> Self::Poller;
+
+    /// A held `Dispatch` registration of `source` is about to be released
+    /// (rule 5): the re-arm to run without the lock, and whether a true
+    /// cached condition was reset (recorded as `lower`). `None`: nothing to
+    /// do outside the lock (the re-check happens in [`Backend::arm`]).
+    fn prearm(&mut self, source: SourceId, mode: Mode) -> Option<(Self::PreArm, bool)>;
 
     /// What `source` is.
     ///
@@ -162,6 +182,23 @@ pub trait Poller: Send + Sync + 'static {
 
     /// Makes one thread inside `poll` (or the next to enter) return (rule 3).
     fn notify(&self);
+}
+
+/// A kernel re-arm prepared under the port's lock and run without it, on
+/// the port's poller.
+pub trait PreArm<P>: Send {
+    /// Performs it (errors are the backend's to ignore or report later).
+    fn run(self, poller: &P);
+}
+
+/// A backend with nothing to re-arm outside the lock.
+#[derive(Debug)]
+pub enum NoPreArm {}
+
+impl<P> PreArm<P> for NoPreArm {
+    fn run(self, _poller: &P) {
+        match self {}
+    }
 }
 
 /// How the core learns the condition after arming (rule 5).

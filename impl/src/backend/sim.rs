@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::backend::{Backend, CancelAnswer, Poller, Recheck, Signal};
+use crate::backend::{Backend, CancelAnswer, NoPreArm, Poller, Recheck, Signal};
 use crate::error::Error;
 use crate::event::{Mode, SourceId, SourceKind};
 use crate::sync::{Condvar, Mutex};
@@ -221,6 +221,11 @@ impl Poller for SimPoller {
 
 impl Backend for SimBackend {
     type Poller = SimPoller;
+    type PreArm = NoPreArm;
+
+    fn prearm(&mut self, _source: SourceId, _mode: Mode) -> Option<(NoPreArm, bool)> {
+        None
+    }
 
     const KERNEL_QUEUE: bool = false;
 

@@ -36,7 +36,7 @@ struct Entry {
     seq: u64,
 }
 
-pub(crate) struct Core<B> {
+pub(crate) struct Core<B: Backend> {
     pub(crate) backend: B,
     slots: Vec<Slot>,
     /// Free slot indices, reused oldest-first to delay reuse.
@@ -54,6 +54,8 @@ pub(crate) struct Core<B> {
     pub(crate) spare_tokens: Vec<Vec<u64>>,
     /// Scratch for [`Self::harvest`].
     signal_buf: Vec<Signal>,
+    /// Re-arms prepared for a thread's release, run without the lock.
+    pub(crate) spare_prearms: Vec<B::PreArm>,
     /// Threads blocked in the backend's poller.
     pub(crate) parked: usize,
     /// Environment steps the kernel performed inside this lock hold (the
@@ -83,6 +85,7 @@ impl<B: Backend> Core<B> {
             spare_holds: Vec::new(),
             spare_tokens: Vec::new(),
             signal_buf: Vec::new(),
+            spare_prearms: Vec::new(),
             parked: 0,
             kernel_steps: Vec::new(),
             deferred_error: None,
@@ -346,6 +349,32 @@ impl<B: Backend> Core<B> {
             self.arm_or_defer(idx);
         }
         self.maybe_queue(idx);
+    }
+
+    /// The kernel re-arms `me`'s release will need, prepared now so they run
+    /// without the lock (contract rule 5). Appends to `out`.
+    pub(crate) fn prearms(&mut self, me: ThreadToken, out: &mut Vec<B::PreArm>) {
+        let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) else {
+            return;
+        };
+        for j in 0..self.holds[pos].1.len() {
+            let key = self.holds[pos].1[j];
+            let Ok(idx) = self.lookup(key) else { continue };
+            let slot = &self.slots[idx];
+            if slot.holder != Some(me)
+                || slot.state != State::Disarmed
+                || slot.mode != Mode::Dispatch
+            {
+                continue;
+            }
+            let source = slot.source;
+            if let Some((a, lowered)) = self.backend.prearm(source, Mode::Dispatch) {
+                if lowered && self.history.is_some() {
+                    self.kernel_steps.push((Op::Lower { source }, Ret::Unit));
+                }
+                out.push(a);
+            }
+        }
     }
 
     /// `wait` releases everything the caller holds.
@@ -703,7 +732,10 @@ impl<B: Backend> Core<B> {
         let mut n = 0;
         match signal {
             Signal::Wake(source) => {
-                for idx in self.slots_of(source) {
+                let live = self.by_source.get(&source).map_or(0, Vec::len);
+                for j in 0..live {
+                    // `maybe_queue` never changes the source's slot list.
+                    let idx = self.by_source[&source][j] as usize;
                     if self.slots[idx].state != State::Armed {
                         continue;
                     }

@@ -90,10 +90,10 @@ use std::time::Duration;
 pub use self::api::{futex_wait, futex_wake, FutexWord, Interest, LinuxPort};
 use self::sys::{Epoll, EpollFlags};
 use self::uring::{Cqe, Ring, Start};
-use crate::backend::{Backend, CancelAnswer, Poller, Recheck, Signal};
+use crate::backend::{Backend, CancelAnswer, Poller, PreArm, Recheck, Signal};
 use crate::error::Error;
 use crate::event::{Mode, SourceId, SourceKind};
-use crate::sync::os::{Arc, AtomicU32};
+use crate::sync::os::{Arc, AtomicU32, Flag};
 
 /// Token of the wake-up eventfd.
 const NOTIFY_TOKEN: u64 = 1 << 62;
@@ -147,6 +147,8 @@ enum Body {
         kernel: Kernel,
         /// The condition as the kernel last reported it (contract rule 5).
         ready: bool,
+        /// A [`LinuxPreArm`] was handed out and its `arm` has not come yet.
+        prearmed: bool,
         /// What the last `consume` drained (counter value, signals, names).
         drained: Drained,
     },
@@ -196,6 +198,10 @@ struct Src {
 #[derive(Debug)]
 pub struct LinuxBackend {
     epoll: Arc<Epoll>,
+    /// Set by a [`LinuxPreArm`] whose `EPOLL_CTL_MOD` failed (not `ENOENT`):
+    /// from then on every re-arm is also done under the lock, where its
+    /// error reaches a caller.
+    prearm_failed: Arc<Flag>,
     notify: Arc<OwnedFd>,
     ring: Option<Ring>,
     ring_error: Option<Error>,
@@ -213,17 +219,46 @@ pub struct LinuxBackend {
 pub struct LinuxPoller {
     epoll: Arc<Epoll>,
     notify: Arc<OwnedFd>,
+    prearm_failed: Arc<Flag>,
 }
 
 impl Poller for LinuxPoller {
     fn poll(&self, out: &mut Vec<u64>, max: usize, timeout: Option<Duration>) -> Result<(), Error> {
-        // One more slot than the batch: the wake-up or ring token may take one.
-        self.epoll.wait(out, max.saturating_add(1), timeout)
+        // At most one batch: tokens beyond it would stay queued in the core
+        // and cost a wake-up of another thread.
+        self.epoll.wait(out, max, timeout)
     }
 
     fn notify(&self) {
         // Fails only at the counter's ceiling, when a wake-up is pending anyway.
         let _ = sys::eventfd_add(self.notify.as_fd(), 1);
+    }
+}
+
+/// An `EPOLL_CTL_MOD` re-arm prepared under the port's lock, run without
+/// it (contract rule 5). It keeps the fd open, so the number cannot have
+/// been reused; a registration deleted meanwhile answers `ENOENT`, ignored.
+///
+/// It carries only the source's own fd: the epoll set and the failure flag
+/// are reached through the poller, so no reference count shared by every
+/// thread is touched per event.
+#[derive(Debug)]
+pub struct LinuxPreArm {
+    fd: Arc<OwnedFd>,
+    flags: EpollFlags,
+    token: u64,
+}
+
+impl PreArm<LinuxPoller> for LinuxPreArm {
+    fn run(self, poller: &LinuxPoller) {
+        if let Err(e) = poller
+            .epoll
+            .modify(self.fd.as_raw_fd(), self.flags, self.token)
+        {
+            if e.errno() != Some(libc::ENOENT) {
+                poller.prearm_failed.set();
+            }
+        }
     }
 }
 
@@ -256,6 +291,7 @@ impl LinuxBackend {
         };
         Ok(Self {
             epoll: Arc::new(epoll),
+            prearm_failed: Arc::new(Flag::default()),
             notify: Arc::new(notify),
             ring,
             ring_error,
@@ -291,6 +327,7 @@ impl LinuxBackend {
             interest,
             kernel: Kernel::None,
             ready: false,
+            prearmed: false,
             drained: Drained::Nothing,
         })
     }
@@ -445,6 +482,32 @@ impl LinuxBackend {
 
 impl Backend for LinuxBackend {
     type Poller = LinuxPoller;
+    type PreArm = LinuxPreArm;
+
+    fn prearm(&mut self, source: SourceId, _mode: Mode) -> Option<(LinuxPreArm, bool)> {
+        let src = self.src_mut(source).ok()?;
+        let token = token(source, src.gen);
+        match &mut src.body {
+            Body::Fd {
+                fd: Some(fd),
+                interest,
+                kernel: Kernel::Oneshot,
+                ready,
+                prearmed,
+                ..
+            } => {
+                *prearmed = true;
+                let lowered = std::mem::take(ready);
+                let a = LinuxPreArm {
+                    fd: fd.clone(),
+                    flags: EpollFlags(*interest | EpollFlags::ONESHOT),
+                    token,
+                };
+                Some((a, lowered))
+            }
+            _ => None,
+        }
+    }
 
     const KERNEL_QUEUE: bool = true;
 
@@ -452,6 +515,7 @@ impl Backend for LinuxBackend {
         LinuxPoller {
             epoll: self.epoll.clone(),
             notify: self.notify.clone(),
+            prearm_failed: self.prearm_failed.clone(),
         }
     }
 
@@ -479,6 +543,7 @@ impl Backend for LinuxBackend {
 
     fn arm(&mut self, source: SourceId, mode: Mode) -> Result<Recheck, Error> {
         let epoll = self.epoll.clone();
+        let prearm_failed = self.prearm_failed.get();
         let src = self.src_mut(source)?;
         let tok = token(source, src.gen);
         let Body::Fd {
@@ -487,6 +552,7 @@ impl Backend for LinuxBackend {
             interest,
             kernel,
             ready,
+            prearmed,
             ..
         } = &mut src.body
         else {
@@ -512,6 +578,11 @@ impl Backend for LinuxBackend {
                     Kernel::Level | Kernel::None => 0,
                 },
         );
+        if std::mem::take(prearmed) && *kernel == want && !prearm_failed {
+            // Re-armed (and re-polled) without the lock already; anything
+            // the kernel reported since has set the cached condition.
+            return Ok(Recheck::Now);
+        }
         match *kernel {
             Kernel::None => {
                 // The kernel polls the file at ADD: its report is the re-check.
@@ -545,6 +616,7 @@ impl Backend for LinuxBackend {
                     fd: Some(fd),
                     kernel,
                     ready,
+                    prearmed,
                     ..
                 },
             ..
@@ -554,6 +626,7 @@ impl Backend for LinuxBackend {
                 let _ = epoll.delete(fd.as_raw_fd());
                 *kernel = Kernel::None;
                 *ready = false;
+                *prearmed = false;
             }
         }
     }
