@@ -579,6 +579,36 @@ impl<B: Backend> Port<B> {
         r
     }
 
+    /// Moves what the kernel has reported so far into the queue without
+    /// delivering anything or releasing any hold (a non-blocking poll of at
+    /// most `max` kernel events); returns how many were harvested. For
+    /// callers that inspect [`state`](Self::state), e.g. before a `Reap`.
+    /// Not a call of the model: it only performs the kernel's steps, which
+    /// are recorded as such.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] from the poller.
+    pub fn pump(&self, max: usize) -> Result<usize, Error> {
+        let mut core = self.lock();
+        if !B::KERNEL_QUEUE {
+            return Ok(0);
+        }
+        let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        drop(core);
+        let r = self
+            .poller
+            .poll(&mut tokens, max.max(1), Some(Duration::ZERO));
+        core = self.lock();
+        core.harvest(&tokens);
+        let n = tokens.len();
+        tokens.clear();
+        core.spare_tokens.push(tokens);
+        self.wake(&mut core);
+        self.record_kernel(&mut core);
+        r.map(|()| n)
+    }
+
     /// Drains the recorded history (empty unless built with
     /// [`Config::history`]).
     pub fn take_history(&self) -> Vec<Record> {

@@ -7,7 +7,7 @@
 #![allow(clippy::disallowed_types)]
 
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
@@ -312,46 +312,33 @@ fn multishot_accept_streams_connections_then_async_cancel_ends_it() {
 #[test]
 fn reap_removes_a_final_completion_queued_and_not_delivered() {
     let port = port();
-    let t = port.add_trigger().unwrap();
-    let tk = port.register(t, Mode::Dispatch).unwrap();
-    let mut evs = Events::new();
-    // The completion must reach the queue behind another event and stay
-    // there: the trigger fires first, then the recv completes, and a wait
-    // with max 1 takes the older event. The kernel may order them
-    // otherwise; then the attempt is repeated.
-    for _attempt in 0..50 {
-        let (a, mut b) = UnixStream::pair().unwrap();
-        let rs = port.add_recv(a.as_fd(), vec![0; 8]).unwrap();
-        let rk = port.submit(rs, Mode::Single).unwrap();
-        port.trigger(t, 1).unwrap();
-        b.write_all(b"abc").unwrap();
-        std::thread::sleep(Duration::from_millis(2));
-        port.wait(&mut evs, 1, Timeout::after(Duration::from_secs(5)))
-            .unwrap();
-        let _ = port.read_count(t);
-        if evs.iter().any(|e| e.key == rk) || evs.iter().all(|e| e.key != tk) {
-            continue;
-        }
-        // Harvest whatever else is pending without taking rk.
-        if port.state(rk).unwrap() != onering::StateName::Finishing {
-            let _ = port.cancel(rk, CancelMode::Async);
-            next_for(&port, rk);
-            continue;
-        }
-        match port.cancel(rk, CancelMode::Reap).unwrap() {
-            CancelOutcome::Removed {
-                completion: Some(c),
-            } => assert_eq!(c.result, Some(3)),
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(
-            port.take_buffer(rs).unwrap().as_deref().map(|b| &b[..3]),
-            Some(&b"abc"[..])
-        );
-        let _ = a.as_raw_fd();
-        return;
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let rs = port.add_recv(a.as_fd(), vec![0; 8]).unwrap();
+    let rk = port.submit(rs, Mode::Single).unwrap();
+    b.write_all(b"abc").unwrap();
+    // Harvest the completion into the queue without taking it.
+    let end = Instant::now() + Duration::from_secs(5);
+    while port.state(rk).unwrap() != onering::StateName::Finishing {
+        assert!(Instant::now() < end, "the completion never arrived");
+        port.pump(8).unwrap();
+        std::thread::yield_now();
     }
-    panic!("the completion was never queued behind the trigger in 50 attempts");
+    match port.cancel(rk, CancelMode::Reap).unwrap() {
+        CancelOutcome::Removed {
+            completion: Some(c),
+        } => assert_eq!(c.result, Some(3)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        port.take_buffer(rs).unwrap().as_deref().map(|b| &b[..3]),
+        Some(&b"abc"[..])
+    );
+    // Nothing else follows for the reaped key.
+    quiet(&port, Duration::from_millis(20));
+    assert_eq!(
+        port.cancel(rk, CancelMode::Reap).unwrap(),
+        CancelOutcome::NotFound
+    );
 }
 
 #[test]
