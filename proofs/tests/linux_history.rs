@@ -20,7 +20,7 @@ use onering::{
     CancelMode, Config, EventKind, Events, Interest, Key, LinuxPort, Mode, Port, SourceId, Timeout,
 };
 use onering_model::UNIFIED;
-use onering_proofs::history::verify_records;
+use onering_proofs::verify_records;
 
 /// A connected socket pair standing in for a pipe (std only): the
 /// reader is non-blocking.
