@@ -62,6 +62,9 @@ pub enum Step {
     Raise { src: u8 },
     /// Environment: drain a pipe or socket (`lower`; on an eventfd, `consume`).
     Lower { src: u8 },
+    /// Sleep (not generated; for hand-written scripts that order threads
+    /// the way a library's own test does).
+    Pause { ms: u8 },
 }
 
 /// Sources and one script per thread.
@@ -71,6 +74,9 @@ pub struct Workload {
     pub sources: Vec<FdKind>,
     /// The scripts.
     pub threads: Vec<Vec<Step>>,
+    /// The thread owning each source (`None`: source `i` by thread
+    /// `i % threads`).
+    pub owners: Option<Vec<usize>>,
 }
 
 /// Size of generated workloads.
@@ -126,7 +132,11 @@ pub fn workload(shape: Shape) -> impl Strategy<Value = Workload> {
                 t,
             ),
         )
-            .prop_map(|(sources, threads)| Workload { sources, threads })
+            .prop_map(|(sources, threads)| Workload {
+                sources,
+                threads,
+                owners: None,
+            })
     })
 }
 
@@ -179,7 +189,7 @@ struct Run<'a, H: Harness> {
     stop: AtomicBool,
     blocked: AtomicUsize,
     running: AtomicUsize,
-    threads: usize,
+    owners: Vec<usize>,
 }
 
 impl<H: Harness> Run<'_, H> {
@@ -280,7 +290,7 @@ impl<H: Harness> Run<'_, H> {
 
     fn step(&self, me: usize, s: Step) {
         let owned: Vec<usize> = (0..self.sources.len())
-            .filter(|i| i % self.threads == me)
+            .filter(|i| self.owners[*i] == me)
             .collect();
         let own = |src: u8| (!owned.is_empty()).then(|| owned[src as usize % owned.len()]);
         let modes = self.h.modes();
@@ -331,6 +341,7 @@ impl<H: Harness> Run<'_, H> {
                 };
                 self.drain(src, op);
             }
+            Step::Pause { ms } => std::thread::sleep(Duration::from_millis(ms.into())),
             Step::Raise { src } => {
                 let src = any(src);
                 let source = src as u32;
@@ -370,7 +381,10 @@ pub fn run<H: Harness>(h: &H, w: &Workload, limits: RunLimits) -> io::Result<His
         stop: AtomicBool::new(false),
         blocked: AtomicUsize::new(0),
         running: AtomicUsize::new(w.threads.len()),
-        threads: w.threads.len(),
+        owners: match &w.owners {
+            Some(o) => o.clone(),
+            None => (0..w.sources.len()).map(|i| i % w.threads.len()).collect(),
+        },
     };
     let history = std::thread::scope(|scope| {
         for (me, script) in w.threads.iter().enumerate() {
@@ -563,6 +577,7 @@ pub fn prop_check<H: Harness>(
             workload: Workload {
                 sources: vec![],
                 threads: vec![],
+                owners: None,
             },
             reason: reason.to_string(),
         }),
