@@ -12,7 +12,7 @@
 //! means the same after shrinking.
 //!
 //! A run ends when every thread has finished its script, or when the
-//! threads still running have all sat in a blocking wait for a while, or
+//! threads still running have all sat in a wait for a while, or
 //! at the run's budget. The history is taken at that moment (calls still
 //! open are never-returned); only then are blocked waiters woken.
 
@@ -252,10 +252,9 @@ impl<H: Harness> Run<'_, H> {
             WaitFor::Deadline(ms) => (Timeout::Deadline, Some(Duration::from_millis(ms.into()))),
         };
         let mut tokens = Vec::new();
-        let blocking = timeout != Timeout::Poll;
-        if blocking {
-            self.blocked.fetch_add(1, Ordering::SeqCst);
-        }
+        // Any wait counts as possibly blocked: even a poll may sit behind a
+        // library's lock held by a blocked waiter (mio's `&mut Poll`).
+        self.blocked.fetch_add(1, Ordering::SeqCst);
         let p = self.rec.begin(Op::Wait {
             max: max.into(),
             timeout,
@@ -275,9 +274,7 @@ impl<H: Harness> Run<'_, H> {
             }
             Err(e) => p.end(refusal(&e)),
         }
-        if blocking {
-            self.blocked.fetch_sub(1, Ordering::SeqCst);
-        }
+        self.blocked.fetch_sub(1, Ordering::SeqCst);
     }
 
     fn drain(&self, src: usize, op: Op) {

@@ -78,6 +78,17 @@ fn profile(name: &str) -> onering_model::Rules {
     onering_model::profile(name).expect("known profile")
 }
 
+/// `ONERING_KIT_STEPS` sets the most steps per thread (default 12).
+fn shape() -> Shape {
+    let steps = std::env::var("ONERING_KIT_STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok());
+    Shape {
+        steps: steps.unwrap_or(12),
+        ..Shape::default()
+    }
+}
+
 fn seeds() -> u64 {
     std::env::var("ONERING_KIT_SEEDS")
         .ok()
@@ -88,16 +99,13 @@ fn seeds() -> u64 {
 #[test]
 fn polling_histories_verify_under_epoll() {
     let profiles = [profile("epoll"), profile("unified")];
-    let tallies = drive::campaign(
-        make,
-        Shape::default(),
-        0..seeds(),
-        &profiles,
-        RunLimits::default(),
-    )
-    .expect("runs");
+    let tallies =
+        drive::campaign(make, shape(), 0..seeds(), &profiles, RunLimits::default()).expect("runs");
     for t in &tallies {
         println!("polling {t}");
+        if let Some((seed, _, why)) = &t.first_rejected {
+            println!("  first rejected under {}: seed {seed}\n{why}", t.profile);
+        }
     }
     let epoll = &tallies[0];
     if let Some((seed, text, why)) = &epoll.first_rejected {
