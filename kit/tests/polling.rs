@@ -458,3 +458,58 @@ fn polling_concurrent_wait_returns_empty_while_ready() {
         "concurrent polling waits never returned empty while ready: has polling changed?"
     );
 }
+
+/// Finding polling-2: `PollMode::EdgeOneshot` (`EPOLLET | EPOLLONESHOT`)
+/// has no mode of its own in the format. On epoll it behaves as `Oneshot`
+/// (after one delivery the registration is disarmed whatever `EPOLLET`
+/// says; `EPOLL_CTL_MOD` re-arms and re-polls), so recorded as `oneshot`
+/// its histories verify under epoll. Not so on kqueue, where `EV_ONESHOT`
+/// deletes the knote.
+#[test]
+fn edge_oneshot_records_as_oneshot_on_epoll() {
+    struct EdgeOneshot(Polling);
+    impl Harness for EdgeOneshot {
+        fn modes(&self) -> &'static [Mode] {
+            &[Mode::Oneshot]
+        }
+        fn concurrent_waits(&self) -> bool {
+            false
+        }
+        fn register(&self, fd: BorrowedFd<'_>, t: usize, _: Mode) -> io::Result<()> {
+            // SAFETY: the driver deletes every registration before its fd closes.
+            unsafe {
+                self.0
+                     .0
+                    .add_with_mode(fd.as_raw_fd(), Event::readable(t), PollMode::EdgeOneshot)
+            }
+        }
+        fn modify(&self, fd: BorrowedFd<'_>, t: usize, _: Mode) -> io::Result<()> {
+            self.0
+                 .0
+                .modify_with_mode(fd, Event::readable(t), PollMode::EdgeOneshot)
+        }
+        fn cancel(&self, fd: BorrowedFd<'_>, t: usize) -> io::Result<()> {
+            self.0.cancel(fd, t)
+        }
+        fn wait(&self, max: usize, t: Option<Duration>, out: &mut Vec<usize>) -> io::Result<usize> {
+            self.0.wait(max, t, out)
+        }
+        fn wake(&self) -> io::Result<()> {
+            self.0.wake()
+        }
+    }
+    let tallies = drive::campaign(
+        || Ok(EdgeOneshot(make()?)),
+        shape(),
+        0..seeds() / 2,
+        &[profile("epoll")],
+        RunLimits::default(),
+    )
+    .expect("runs");
+    println!("polling EdgeOneshot as oneshot: {}", tallies[0]);
+    assert_eq!(
+        tallies[0].verified, tallies[0].runs,
+        "{:?}",
+        tallies[0].first_rejected
+    );
+}
