@@ -352,3 +352,83 @@ fn reenact_waker_multiple_wakeups_different_thread() {
     let v = check(&rec.history(), &profile("epoll")).expect("checked");
     assert!(v.linearizable, "{}", rec.history().to_jsonl());
 }
+
+/// Finding mio-2: an edge that arrives while another thread still handles
+/// the previous event of the same registration is delivered at once to the
+/// next poller (epoll, os §2.2): mio adds no hand-off. `unified` keeps one
+/// pending edge until the holder releases it, so it rejects the history.
+#[test]
+fn an_edge_while_the_event_is_held_goes_to_the_next_thread() {
+    let work = w(
+        vec![FdKind::Pipe],
+        vec![
+            vec![
+                Step::Register { src: 0, mode: 0 },
+                Step::Raise { src: 0 },
+                WAIT,
+                Step::Pause { ms: 60 },
+                POLL,
+            ],
+            vec![Step::Pause { ms: 20 }, Step::Raise { src: 0 }, WAIT],
+        ],
+        vec![0],
+    );
+    let (mut epoll_ok, mut unified_rejected) = (0, 0);
+    for _ in 0..5 {
+        let text = drive::run(&Mio::new().expect("poll"), &work, RunLimits::default())
+            .expect("run")
+            .to_jsonl();
+        epoll_ok +=
+            (drive::judge(&text, &profile("epoll"), 10.0) == drive::Judgement::Verified) as u32;
+        if let drive::Judgement::Rejected(why) = drive::judge(&text, &profile("unified"), 10.0) {
+            if unified_rejected == 0 {
+                println!("{why}");
+            }
+            unified_rejected += 1;
+        }
+    }
+    assert_eq!(epoll_ok, 5);
+    assert!(
+        unified_rejected >= 4,
+        "unified rejected only {unified_rejected} of 5"
+    );
+}
+
+/// Finding mio-1: `deregister` succeeds (`0`) while another thread still
+/// handles the fd's last event; epoll allows it (os §2.6), `unified`
+/// answers `pending`.
+#[test]
+fn deregister_while_the_event_is_held_is_epoll_not_unified() {
+    let work = w(
+        vec![FdKind::Socket],
+        vec![
+            vec![WAIT, Step::Pause { ms: 40 }, POLL],
+            vec![
+                Step::Register { src: 0, mode: 0 },
+                Step::Raise { src: 0 },
+                Step::Pause { ms: 20 },
+                Step::Cancel { src: 0 },
+            ],
+        ],
+        vec![1],
+    );
+    let mut unified_rejected = 0;
+    for _ in 0..5 {
+        let text = drive::run(&Mio::new().expect("poll"), &work, RunLimits::default())
+            .expect("run")
+            .to_jsonl();
+        assert_eq!(
+            drive::judge(&text, &profile("epoll"), 10.0),
+            drive::Judgement::Verified,
+            "{text}"
+        );
+        unified_rejected += matches!(
+            drive::judge(&text, &profile("unified"), 10.0),
+            drive::Judgement::Rejected(_)
+        ) as u32;
+    }
+    assert!(
+        unified_rejected >= 4,
+        "unified rejected only {unified_rejected} of 5"
+    );
+}
