@@ -445,11 +445,24 @@ pub enum Judgement {
 
 /// Checks one history's text against `rules` with a time budget.
 pub fn judge(text: &str, rules: &Rules, budget: f64) -> Judgement {
+    judge_stuck(text, rules, budget).0
+}
+
+/// [`judge`], and for a rejection the operation of the stuck call
+/// (`wait`, `cancel`, ...), to sort rejections by kind.
+fn judge_stuck(text: &str, rules: &Rules, budget: f64) -> (Judgement, Option<String>) {
     match check_text(text, rules, budget) {
-        Ok(v) if v.linearizable => Judgement::Verified,
-        Ok(v) => Judgement::Rejected(explain(text, rules, &v)),
+        Ok(v) if v.linearizable => (Judgement::Verified, None),
+        Ok(v) => {
+            let stuck = v.failure.as_ref().and_then(|f| {
+                let calls = onering_check::history::parse_jsonl(text, rules).ok()?;
+                let d = onering_check::history::describe(calls.get(f.stuck)?);
+                Some(d.split('(').next().unwrap_or("").to_string())
+            });
+            (Judgement::Rejected(explain(text, rules, &v)), stuck)
+        }
         Err(e @ (CheckError::Unsupported(_) | CheckError::OutOfTime(_))) => {
-            Judgement::NoVerdict(e.to_string())
+            (Judgement::NoVerdict(e.to_string()), None)
         }
     }
 }
@@ -473,6 +486,9 @@ pub struct Tally {
     pub first_rejected: Option<(u64, String, String)>,
     /// The first run without verdict: seed and message.
     pub first_no_verdict: Option<(u64, String)>,
+    /// Rejections by the operation of the stuck call: how many, and the
+    /// first one's seed and explanation.
+    pub rejected_at: std::collections::BTreeMap<String, (usize, u64, String)>,
 }
 
 impl std::fmt::Display for Tally {
@@ -481,7 +497,16 @@ impl std::fmt::Display for Tally {
             f,
             "{:<12} {:>5} histories ({:>6} calls): {:>5} verified, {:>5} rejected, {:>3} no verdict",
             self.profile, self.runs, self.calls, self.verified, self.rejected, self.no_verdict
-        )
+        )?;
+        if !self.rejected_at.is_empty() {
+            let at: Vec<String> = self
+                .rejected_at
+                .iter()
+                .map(|(op, (n, _, _))| format!("{n} at {op}"))
+                .collect();
+            write!(f, " ({})", at.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -508,10 +533,15 @@ pub fn campaign<H: Harness>(
         for (t, rules) in tallies.iter_mut().zip(profiles) {
             t.runs += 1;
             t.calls += text.lines().count();
-            match judge(&text, rules, 10.0) {
+            let (j, stuck) = judge_stuck(&text, rules, 10.0);
+            match j {
                 Judgement::Verified => t.verified += 1,
                 Judgement::Rejected(why) => {
                     t.rejected += 1;
+                    t.rejected_at
+                        .entry(stuck.unwrap_or_default())
+                        .or_insert((0, seed, why.clone()))
+                        .0 += 1;
                     t.first_rejected.get_or_insert((seed, text.clone(), why));
                 }
                 Judgement::NoVerdict(why) => {

@@ -121,8 +121,11 @@ fn mio_histories_verify_under_epoll() {
     .expect("runs");
     for t in &tallies {
         println!("mio {t}");
-        if let Some((seed, _, why)) = &t.first_rejected {
-            println!("  first rejected under {}: seed {seed}\n{why}", t.profile);
+        for (op, (_, seed, why)) in &t.rejected_at {
+            println!(
+                "  first rejected under {} at {op}: seed {seed}\n{why}",
+                t.profile
+            );
         }
     }
     let epoll = &tallies[0];

@@ -103,8 +103,11 @@ fn polling_histories_verify_under_epoll() {
         drive::campaign(make, shape(), 0..seeds(), &profiles, RunLimits::default()).expect("runs");
     for t in &tallies {
         println!("polling {t}");
-        if let Some((seed, _, why)) = &t.first_rejected {
-            println!("  first rejected under {}: seed {seed}\n{why}", t.profile);
+        for (op, (_, seed, why)) in &t.rejected_at {
+            println!(
+                "  first rejected under {} at {op}: seed {seed}\n{why}",
+                t.profile
+            );
         }
     }
     let epoll = &tallies[0];
