@@ -60,7 +60,7 @@ pub enum Step {
     Consume { src: u8 },
     /// Environment: make the source ready (`raise`, or `increment` on an eventfd).
     Raise { src: u8 },
-    /// Environment: drain a pipe or socket (`lower`; on an eventfd, `consume`).
+    /// Environment: drain a pipe or socket (`lower`; otherwise `consume`).
     Lower { src: u8 },
     /// Sleep (not generated; for hand-written scripts that order threads
     /// the way a library's own test does).
@@ -333,8 +333,9 @@ impl<H: Harness> Run<'_, H> {
             Step::Lower { src } => {
                 let src = any(src);
                 let op = match self.sources[src].kind() {
-                    FdKind::EventFd => Op::Consume { source: src as u32 },
-                    _ => Op::Lower { source: src as u32 },
+                    FdKind::Pipe | FdKind::Socket => Op::Lower { source: src as u32 },
+                    // No environment lower for counters or hang-ups.
+                    FdKind::EventFd | FdKind::HangUp => Op::Consume { source: src as u32 },
                 };
                 self.drain(src, op);
             }

@@ -10,6 +10,7 @@ use rustix::io::Errno;
 use rustix::pipe::{pipe_with, PipeFlags};
 use std::io;
 use std::os::unix::net::UnixStream;
+use std::sync::Mutex;
 
 /// Which kind of descriptor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -21,17 +22,26 @@ pub enum FdKind {
     /// `eventfd(0, EFD_NONBLOCK)`: readable while the count is non-zero;
     /// increments coalesce, a read clears it (a `counter` source).
     EventFd,
+    /// A pipe's read end whose write end is closed by `raise`: readable
+    /// (end of file, `EPOLLHUP`) for good after that (a `sticky` source).
+    HangUp,
 }
 
 impl FdKind {
     /// Every kind.
-    pub const ALL: [FdKind; 3] = [FdKind::Pipe, FdKind::Socket, FdKind::EventFd];
+    pub const ALL: [FdKind; 4] = [
+        FdKind::Pipe,
+        FdKind::Socket,
+        FdKind::EventFd,
+        FdKind::HangUp,
+    ];
 
     /// The model's kind of source.
     pub fn source_kind(self) -> onering_model::SourceKind {
         match self {
             FdKind::Pipe | FdKind::Socket => onering_model::SourceKind::Level,
             FdKind::EventFd => onering_model::SourceKind::Counter,
+            FdKind::HangUp => onering_model::SourceKind::Sticky,
         }
     }
 }
@@ -41,8 +51,9 @@ impl FdKind {
 pub struct FdSource {
     kind: FdKind,
     watched: OwnedFd,
-    /// The write side (the eventfd itself for `EventFd`).
-    feed: Option<OwnedFd>,
+    /// The write side (none for `EventFd`, which is written itself; taken
+    /// and closed by the one `raise` of `HangUp`).
+    feed: Mutex<Option<OwnedFd>>,
 }
 
 fn errno(e: Errno) -> io::Error {
@@ -54,7 +65,7 @@ impl FdSource {
     pub fn new(kind: FdKind) -> io::Result<FdSource> {
         let flags = PipeFlags::NONBLOCK | PipeFlags::CLOEXEC;
         let (watched, feed) = match kind {
-            FdKind::Pipe => {
+            FdKind::Pipe | FdKind::HangUp => {
                 let (r, w) = pipe_with(flags).map_err(errno)?;
                 (r, Some(w))
             }
@@ -72,7 +83,7 @@ impl FdSource {
         Ok(FdSource {
             kind,
             watched,
-            feed,
+            feed: Mutex::new(feed),
         })
     }
 
@@ -86,15 +97,25 @@ impl FdSource {
         self.watched.as_fd()
     }
 
-    /// Makes it ready: one byte written (pipe, socket) or the count
-    /// increased by one (eventfd). Every raise is a wake-up in Linux
-    /// (pipe writes always wake readers; eventfd writes always do).
+    /// Makes it ready: one byte written (pipe, socket), the count
+    /// increased by one (eventfd), the write end closed (hang-up; a second
+    /// raise fails with `EPIPE`). Every raise is a wake-up in Linux (pipe
+    /// writes always wake readers; eventfd writes always do).
     pub fn raise(&self) -> io::Result<()> {
-        let (fd, buf): (BorrowedFd<'_>, &[u8]) = match &self.feed {
-            Some(w) => (w.as_fd(), &[1u8]),
-            None => (self.watched.as_fd(), &1u64.to_ne_bytes()),
-        };
-        rustix::io::write(fd, buf).map(|_| ()).map_err(errno)
+        let mut feed = self.feed.lock().unwrap_or_else(|e| e.into_inner());
+        match (self.kind, feed.as_ref()) {
+            (FdKind::EventFd, _) => rustix::io::write(self.watched.as_fd(), &1u64.to_ne_bytes())
+                .map(|_| ())
+                .map_err(errno),
+            (FdKind::HangUp, Some(_)) => {
+                drop(feed.take());
+                Ok(())
+            }
+            (_, Some(w)) => rustix::io::write(w.as_fd(), &[1u8])
+                .map(|_| ())
+                .map_err(errno),
+            (_, None) => Err(errno(Errno::PIPE)),
+        }
     }
 
     /// Makes it not ready: reads until `EAGAIN`. Returns the bytes (pipe,
