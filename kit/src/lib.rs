@@ -10,7 +10,8 @@
 //!   wake) that lets the kit's scenario generator ([`drive`]) drive a
 //!   library with concurrent workloads over real pipes, sockets and
 //!   eventfds, shrink a rejected workload with proptest, and count
-//!   verdicts over many seeds.
+//!   verdicts over many seeds; [`corpus`] runs a fixed set of named races
+//!   on any harness.
 //! * [`check`]: the checker's typed [`Verdict`] for a history under a
 //!   profile ([`onering_model::profile`]), the same as `onering verify`.
 //!
@@ -95,6 +96,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod corpus;
 pub mod drive;
 pub mod emit;
 pub mod fd;

@@ -431,3 +431,27 @@ fn deregister_while_the_event_is_held_is_epoll_not_unified() {
     // Timing decides how often the race shows; once tells the profiles apart.
     assert!(unified_rejected >= 1, "unified rejected none of 5");
 }
+
+/// The kit's corpus of named races (`onering_kit::corpus`): every one
+/// verifies under epoll; the teardown and hand-off races do not under
+/// unified.
+#[test]
+fn corpus_verifies_under_epoll() {
+    let epoll = drive_corpus(&profile("epoll"));
+    for (name, j) in &epoll {
+        println!("{name:<24} epoll: {j:?}");
+        assert_eq!(*j, drive::Judgement::Verified, "{name}");
+    }
+    let unified = drive_corpus(&profile("unified"));
+    let rejected: Vec<&str> = unified
+        .iter()
+        .filter(|(_, j)| matches!(j, drive::Judgement::Rejected(_)))
+        .map(|(n, _)| *n)
+        .collect();
+    println!("rejected under unified: {rejected:?}");
+    assert!(!rejected.is_empty());
+}
+
+fn drive_corpus(rules: &onering_model::Rules) -> Vec<(&'static str, drive::Judgement)> {
+    onering_kit::corpus::run_corpus(Mio::new, rules, 3).expect("runs")
+}

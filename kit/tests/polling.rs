@@ -528,3 +528,27 @@ fn edge_oneshot_records_as_oneshot_on_epoll() {
         tallies[0].first_rejected
     );
 }
+
+/// The kit's corpus of named races (`onering_kit::corpus`): every one
+/// verifies under epoll; the teardown and hand-off races do not under
+/// unified.
+#[test]
+fn corpus_verifies_under_epoll() {
+    let epoll = drive_corpus(&profile("epoll"));
+    for (name, j) in &epoll {
+        println!("{name:<24} epoll: {j:?}");
+        assert_eq!(*j, drive::Judgement::Verified, "{name}");
+    }
+    let unified = drive_corpus(&profile("unified"));
+    let rejected: Vec<&str> = unified
+        .iter()
+        .filter(|(_, j)| matches!(j, drive::Judgement::Rejected(_)))
+        .map(|(n, _)| *n)
+        .collect();
+    println!("rejected under unified: {rejected:?}");
+    assert!(!rejected.is_empty());
+}
+
+fn drive_corpus(rules: &onering_model::Rules) -> Vec<(&'static str, drive::Judgement)> {
+    onering_kit::corpus::run_corpus(make, rules, 3).expect("runs")
+}
