@@ -8,15 +8,24 @@
 use onering_kit::check_text;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
 fn profile(name: &str) -> onering_model::Rules {
     onering_model::profile(name).expect("known profile")
 }
 
-/// Builds and runs the program once; its stdout is the history.
-fn history() -> String {
+/// Builds the program once per test binary (tests run in parallel; a
+/// second build would replace the executable while the first runs it).
+fn executable() -> &'static PathBuf {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(build)
+}
+
+fn build() -> PathBuf {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("c/epoll_history.c");
-    let exe = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("epoll_history");
+    // One name per process: two test runs at once never share the file.
+    let exe = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("epoll_history-{}", std::process::id()));
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let out = Command::new(&cc)
         .args(["-O2", "-Wall", "-Wextra", "-Werror", "-pthread"])
@@ -30,7 +39,14 @@ fn history() -> String {
         "{cc} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let run = Command::new(&exe).output().expect("run epoll_history");
+    exe
+}
+
+/// Runs the program once; its stdout is the history.
+fn history() -> String {
+    let run = Command::new(executable())
+        .output()
+        .expect("run epoll_history");
     assert!(
         run.status.success(),
         "epoll_history failed:\n{}",
