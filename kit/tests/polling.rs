@@ -78,13 +78,13 @@ fn profile(name: &str) -> onering_model::Rules {
     onering_model::profile(name).expect("known profile")
 }
 
-/// `ONERING_KIT_STEPS` sets the most steps per thread (default 12).
+/// `ONERING_KIT_STEPS` and `ONERING_KIT_THREADS` set the most steps per
+/// thread (default 12) and threads (default 3).
 fn shape() -> Shape {
-    let steps = std::env::var("ONERING_KIT_STEPS")
-        .ok()
-        .and_then(|s| s.parse().ok());
+    let env = |name: &str| std::env::var(name).ok().and_then(|s| s.parse().ok());
     Shape {
-        steps: steps.unwrap_or(12),
+        steps: env("ONERING_KIT_STEPS").unwrap_or(12),
+        threads: env("ONERING_KIT_THREADS").unwrap_or(3),
         ..Shape::default()
     }
 }
