@@ -96,6 +96,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod campaign;
 pub mod corpus;
 pub mod drive;
 pub mod emit;
@@ -104,6 +105,7 @@ pub mod harness;
 pub mod history;
 pub mod recorder;
 pub mod verdict;
+pub mod workload;
 
 pub use harness::Harness;
 pub use history::{
