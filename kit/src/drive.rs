@@ -3,8 +3,8 @@
 //! [`crate::workload`], checking many runs in [`crate::campaign`]; both are
 //! re-exported here, so `drive` is the one module a test needs.
 //!
-//! Each source is *owned* by one
-//! thread (source `i` by thread `i % threads`), which alone registers,
+//! Each source is *owned* by one thread (source `i` by thread
+//! `i % threads`, unless [`Workload::owners`] says otherwise), which alone registers,
 //! modifies and cancels it; every thread waits, drains and raises any
 //! source. A step that does not fit the owner's state is adapted the same
 //! way every time (register when registered becomes a re-arm, modify when
@@ -106,6 +106,15 @@ impl<H: Harness> Run<'_, H> {
         }
     }
 
+    fn rearm(&self, src: usize, token: usize, mode: Mode) {
+        let key = Key::new(token as u32);
+        let p = self.rec.begin(Op::Rearm { key });
+        match self.h.rearm(self.sources[src].fd(), token, mode) {
+            Ok(()) => p.end(Outcome::Ok),
+            Err(e) => p.end(refusal(&e)),
+        }
+    }
+
     fn cancel(&self, src: usize, token: usize) {
         let key = Key::new(token as u32);
         let p = self.rec.begin(Op::Cancel {
@@ -189,6 +198,7 @@ impl<H: Harness> Run<'_, H> {
                 let Some(src) = own(src) else { return };
                 match self.reg(src) {
                     None => self.register(src, modes[0]),
+                    Some((token, cur)) if self.h.has_rearm() => self.rearm(src, token, cur),
                     Some((token, cur)) => self.modify(src, token, cur),
                 }
             }

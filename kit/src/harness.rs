@@ -34,6 +34,21 @@ pub trait Harness: Sync {
     /// re-arms it, re-checking readiness).
     fn modify(&self, fd: BorrowedFd<'_>, token: usize, mode: Mode) -> io::Result<()>;
 
+    /// Re-arms the registration of `fd` after a oneshot delivery. By
+    /// default a `modify` with the current mode, which is what
+    /// `EPOLL_CTL_MOD` is (recorded as `modify(key, mode)`: it re-checks
+    /// readiness whether or not the registration was disarmed).
+    fn rearm(&self, fd: BorrowedFd<'_>, token: usize, mode: Mode) -> io::Result<()> {
+        self.modify(fd, token, mode)
+    }
+
+    /// Whether [`Harness::rearm`] is a re-arm of the library's own
+    /// (recorded as `rearm(key)`, which changes nothing on an armed
+    /// registration) rather than a `modify`.
+    fn has_rearm(&self) -> bool {
+        false
+    }
+
     /// Removes the registration of `fd`. `Err(NotFound)` (`ENOENT`) means
     /// it was not registered.
     fn cancel(&self, fd: BorrowedFd<'_>, token: usize) -> io::Result<()>;

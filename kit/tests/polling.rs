@@ -552,3 +552,53 @@ fn corpus_verifies_under_epoll() {
 fn drive_corpus(rules: &onering_model::Rules) -> Vec<(&'static str, drive::Judgement)> {
     onering_kit::corpus::run_corpus(make, rules, 3).expect("runs")
 }
+
+/// polling's re-arm of a oneshot registration recorded as `rearm(key)`
+/// (the format's re-arm of a disarmed registration) rather than as
+/// `modify(key, oneshot)`: the same histories verify, since a oneshot
+/// registration that is armed is either queued or not ready, and
+/// `EPOLL_CTL_MOD` then changes nothing either.
+#[test]
+fn oneshot_rearm_recorded_as_rearm_verifies() {
+    struct Rearm(Polling);
+    impl Harness for Rearm {
+        fn modes(&self) -> &'static [Mode] {
+            &[Mode::Oneshot]
+        }
+        fn concurrent_waits(&self) -> bool {
+            false
+        }
+        fn has_rearm(&self) -> bool {
+            true
+        }
+        fn register(&self, fd: BorrowedFd<'_>, t: usize, m: Mode) -> io::Result<()> {
+            self.0.register(fd, t, m)
+        }
+        fn modify(&self, fd: BorrowedFd<'_>, t: usize, m: Mode) -> io::Result<()> {
+            self.0.modify(fd, t, m)
+        }
+        fn cancel(&self, fd: BorrowedFd<'_>, t: usize) -> io::Result<()> {
+            self.0.cancel(fd, t)
+        }
+        fn wait(&self, max: usize, t: Option<Duration>, out: &mut Vec<usize>) -> io::Result<usize> {
+            self.0.wait(max, t, out)
+        }
+        fn wake(&self) -> io::Result<()> {
+            self.0.wake()
+        }
+    }
+    let tallies = drive::campaign(
+        || Ok(Rearm(make()?)),
+        shape(),
+        0..seeds() / 2,
+        &[profile("epoll")],
+        RunLimits::default(),
+    )
+    .expect("runs");
+    println!("polling oneshot, re-arm recorded as rearm: {}", tallies[0]);
+    assert_eq!(
+        tallies[0].verified, tallies[0].runs,
+        "{:?}",
+        tallies[0].first_rejected
+    );
+}
