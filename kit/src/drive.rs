@@ -34,8 +34,8 @@ use std::time::{Duration, Instant};
 pub struct RunLimits {
     /// Wall-clock budget of the run.
     pub budget: Duration,
-    /// How long every running thread must have been in a blocking wait
-    /// before the run is ended.
+    /// How long every running thread must have been inside a wait before
+    /// the run is ended (those waits are then written as never-returned).
     pub settle: Duration,
 }
 
