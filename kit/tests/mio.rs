@@ -90,13 +90,17 @@ fn profile(name: &str) -> onering_model::Rules {
     onering_model::profile(name).expect("known profile")
 }
 
-/// `ONERING_KIT_STEPS` and `ONERING_KIT_THREADS` set the most steps per
-/// thread (default 12) and threads (default 3).
+/// `ONERING_KIT_STEPS`, `ONERING_KIT_THREADS` and `ONERING_KIT_MAX_BATCH`
+/// set the most steps per thread (default 12), threads (default 3) and
+/// events per wait (default 4).
 fn shape() -> Shape {
-    let env = |name: &str| std::env::var(name).ok().and_then(|s| s.parse().ok());
+    fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+        std::env::var(name).ok().and_then(|s| s.parse().ok())
+    }
     Shape {
         steps: env("ONERING_KIT_STEPS").unwrap_or(12),
         threads: env("ONERING_KIT_THREADS").unwrap_or(3),
+        max_batch: env("ONERING_KIT_MAX_BATCH").unwrap_or(4),
         ..Shape::default()
     }
 }
