@@ -1,0 +1,59 @@
+//! `check(history, profile)`: the checker's typed verdict for a recorded
+//! history. A thin wrapper over `onering_check::history` that checks the
+//! exact text the recorder emits, so what is checked is what a file holds.
+
+use crate::history::History;
+use onering_check::history::{parse_jsonl, render_failure, verify_with};
+pub use onering_check::history::{Failure, Verdict, VerifyError};
+use onering_model::Rules;
+use std::fmt;
+
+/// Why no verdict was reached.
+#[derive(Clone, Debug)]
+pub enum CheckError {
+    /// The history is malformed, or uses something the checker's model
+    /// cannot represent (the message names the line and the limit).
+    Unsupported(VerifyError),
+    /// The time budget ran out.
+    OutOfTime(VerifyError),
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckError::Unsupported(e) => write!(f, "cannot check: {e}"),
+            CheckError::OutOfTime(e) => write!(f, "no verdict: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+/// Default time budget of [`check`], in seconds.
+pub const DEFAULT_BUDGET: f64 = 20.0;
+
+/// Is `history` allowed by `profile`? Same as `onering verify --profile`.
+pub fn check(history: &History, profile: &Rules) -> Result<Verdict, CheckError> {
+    check_text(&history.to_jsonl(), profile, DEFAULT_BUDGET)
+}
+
+/// [`check`] of JSON Lines text, with a time budget in seconds.
+pub fn check_text(text: &str, profile: &Rules, budget: f64) -> Result<Verdict, CheckError> {
+    let calls = parse_jsonl(text, profile).map_err(|e| CheckError::Unsupported(e.into()))?;
+    verify_with(&calls, profile, Some(budget), |_, _, _| {}).map_err(|e| {
+        if e.line == 0 && e.message.starts_with("no verdict") {
+            CheckError::OutOfTime(e)
+        } else {
+            CheckError::Unsupported(e)
+        }
+    })
+}
+
+/// The failure as the CLI prints it (a timeline of the failing window and
+/// the longest partial linearization); empty for a linearizable verdict.
+pub fn explain(text: &str, profile: &Rules, verdict: &Verdict) -> String {
+    match (&verdict.failure, parse_jsonl(text, profile)) {
+        (Some(f), Ok(calls)) => render_failure(&calls, f),
+        _ => String::new(),
+    }
+}
