@@ -1,0 +1,285 @@
+//! Generated single-threaded cases (proptest), shrunk to a minimal
+//! divergence. Each generated case picks a family (backing, kind, mode,
+//! keys) the engine supports and a list of steps over it; it runs on a
+//! fresh engine and is checked step by step like a corpus case.
+
+use crate::case::{Backing, CancelHow, Case, EngineName, Line, Step, WaitFor};
+use crate::engine::{self, EngineError, Setup};
+use crate::findings;
+use crate::run::{self, Report, Verdict};
+use onering_model::{Mode, Rules, SourceKind};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
+use std::time::{Duration, Instant};
+
+/// A family of generated cases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Family {
+    /// Real backing.
+    pub backing: Backing,
+    /// Model kind.
+    pub kind: SourceKind,
+    /// Mode.
+    pub mode: Mode,
+    /// Keys.
+    pub keys: u8,
+}
+
+const fn fam(backing: Backing, kind: SourceKind, mode: Mode, keys: u8) -> Family {
+    Family {
+        backing,
+        kind,
+        mode,
+        keys,
+    }
+}
+
+use Backing as B;
+use Mode as M;
+use SourceKind as S;
+
+/// The families generated for an engine.
+pub fn families(engine: EngineName) -> &'static [Family] {
+    const EPOLL: &[Family] = &[
+            fam(B::Pipe, S::Level, M::Level, 2),
+            fam(B::Pipe, S::Level, M::Edge, 2),
+            fam(B::Socket, S::Level, M::Oneshot, 2),
+            fam(B::Eventfd, S::Counter, M::Edge, 2),
+            fam(B::Eventfd, S::Counter, M::Oneshot, 1),
+        ];
+    const URING: &[Family] = &[
+            fam(B::Pipe, S::Level, M::Oneshot, 2),
+            fam(B::Socket, S::Level, M::Multishot, 1),
+            fam(B::Eventfd, S::Counter, M::Oneshot, 1),
+            fam(B::Futex, S::Futex, M::Single, 3),
+            fam(B::Read, S::Operation, M::Single, 2),
+        ];
+    const UNIFIED: &[Family] = &[
+            fam(B::Pipe, S::Level, M::Level, 2),
+            fam(B::Pipe, S::Level, M::Dispatch, 2),
+            fam(B::Pipe, S::Level, M::Oneshot, 2),
+            fam(B::Eventfd, S::Counter, M::Edge, 2),
+            fam(B::Pidfd, S::Sticky, M::Dispatch, 1),
+            fam(B::Futex, S::Futex, M::Single, 3),
+            fam(B::Read, S::Operation, M::Single, 2),
+            fam(B::ReadMulti, S::Operation, M::Multishot, 1),
+        ];
+    match engine {
+        EngineName::Epoll => EPOLL,
+        EngineName::Uring => URING,
+        EngineName::Model | EngineName::Port | EngineName::PortLinux => UNIFIED,
+    }
+}
+
+fn wait() -> impl Strategy<Value = Step> {
+    (1u8..=4, prop_oneof![Just(WaitFor::Poll), Just(WaitFor::For(Duration::from_millis(1)))])
+        .prop_map(|(m, w)| Step::Wait(m, w))
+}
+
+/// Steps that make sense for `f` on `engine`.
+fn steps(f: Family, engine: EngineName) -> BoxedStrategy<Step> {
+    let k = 0..f.keys;
+    let readiness = f.kind.is_readiness();
+    let uring = engine == EngineName::Uring;
+    let mut v: Vec<BoxedStrategy<Step>> = vec![
+        k.clone().prop_map(Step::Register).boxed(),
+        wait().boxed(),
+        wait().boxed(),
+        k.clone().prop_map(|k| Step::Cancel(k, CancelHow::Default)).boxed(),
+    ];
+    if readiness {
+        v.push(k.clone().prop_map(Step::Raise).boxed());
+        v.push(k.clone().prop_map(Step::Raise).boxed());
+        if f.kind != S::Sticky {
+            v.push(k.clone().prop_map(Step::Consume).boxed());
+        }
+        if f.kind == S::Level && !uring {
+            v.push(k.clone().prop_map(Step::Lower).boxed());
+        }
+        if engine == EngineName::Epoll || engine == EngineName::Port {
+            let modes: &'static [Mode] = if engine == EngineName::Epoll {
+                &[M::Level, M::Oneshot]
+            } else {
+                &[M::Level, M::Dispatch]
+            };
+            v.push(
+                (k.clone(), proptest::sample::select(modes))
+                    .prop_map(|(k, m)| Step::Modify(k, m))
+                    .boxed(),
+            );
+            if matches!(f.mode, M::Oneshot | M::Dispatch) {
+                v.push(k.clone().prop_map(Step::Rearm).boxed());
+            }
+        }
+    }
+    if uring && f.backing.is_fd() {
+        v.push(k.clone().prop_map(|k| Step::Cancel(k, CancelHow::PollRemove)).boxed());
+    }
+    if uring {
+        v.push(k.clone().prop_map(|k| Step::Cancel(k, CancelHow::SyncRegister)).boxed());
+    }
+    if engine == EngineName::Port && !readiness {
+        v.push(k.clone().prop_map(|k| Step::Cancel(k, CancelHow::Reap)).boxed());
+    }
+    match f.kind {
+        S::Futex => v.push((1u8..=4).prop_map(Step::FutexWake).boxed()),
+        S::Operation => {
+            v.push(k.clone().prop_map(Step::Complete).boxed());
+            if f.mode == M::Multishot {
+                v.push(k.clone().prop_map(Step::StreamItem).boxed());
+            }
+        }
+        _ => {}
+    }
+    proptest::strategy::Union::new(v).boxed()
+}
+
+/// A generated case: the family and its steps.
+pub type Generated = (usize, Vec<Step>);
+
+fn strategy(engine: EngineName) -> impl Strategy<Value = Generated> {
+    let fams = families(engine);
+    (0..fams.len()).prop_flat_map(move |i| {
+        (
+            Just(i),
+            proptest::collection::vec(steps(fams[i], engine), 1..14),
+        )
+    })
+}
+
+/// The case a generated value stands for.
+pub fn to_case(engine: EngineName, g: &Generated) -> Case {
+    let f = families(engine)[g.0];
+    Case {
+        name: format!("generated-{}-{}-{}", f.backing.name(), f.kind.name(), f.mode.name()),
+        about: "generated".into(),
+        backing: f.backing,
+        kind: f.kind,
+        mode: f.mode,
+        keys: f.keys,
+        engines: vec![engine],
+        pinned: None,
+        threads: vec![g
+            .1
+            .iter()
+            .map(|s| Line {
+                step: s.clone(),
+                expect: None,
+            })
+            .collect()],
+        repeat: 1,
+        expect_profile: None,
+    }
+}
+
+/// One generated case run: its verdict with a finding that explains it.
+pub fn run_one(engine: EngineName, setup: Setup, rules: Rules, g: &Generated) -> Verdict {
+    let case = to_case(engine, g);
+    let eng = match engine::build(engine, &case, setup, rules) {
+        Ok(e) => e,
+        Err(EngineError::NotApplicable(m)) => return Verdict::NotApplicable(m),
+        Err(e) => return Verdict::Error(e.to_string()),
+    };
+    let (v, _) = run::single(&case, &*eng, rules);
+    match v {
+        Verdict::Divergence(r) => match findings::explain(engine, &case, &r) {
+            Some(id) => Verdict::Expected(id.to_string()),
+            None => Verdict::Divergence(r),
+        },
+        other => other,
+    }
+}
+
+/// What a generated run found.
+#[derive(Clone, Debug)]
+pub struct GenOutcome {
+    /// Cases run.
+    pub cases: u32,
+    /// Divergences a finding explains, by finding.
+    pub explained: Vec<(String, u32)>,
+    /// The minimal unexplained divergence, if any: the case and its report.
+    pub minimal: Option<(Case, Report)>,
+    /// Seconds spent.
+    pub seconds: f64,
+}
+
+/// Runs `cases` generated cases from `seed`; `tick` after each.
+pub fn run(
+    engine: EngineName,
+    setup: Setup,
+    cases: u32,
+    seed: u64,
+    tick: &dyn Fn(),
+) -> GenOutcome {
+    let start = Instant::now();
+    let rules = match engine.profile() {
+        Some(r) => r,
+        // The model engine runs the generated cases under `unified`.
+        None => onering_model::UNIFIED,
+    };
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 2000,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let explained = std::cell::RefCell::new(std::collections::BTreeMap::<String, u32>::new());
+    let ran = std::cell::Cell::new(0u32);
+    let result = runner.run(&strategy(engine), |g| {
+        ran.set(ran.get() + 1);
+        tick();
+        match run_one(engine, setup, rules, &g) {
+            Verdict::Divergence(r) => Err(TestCaseError::fail(r.summary)),
+            Verdict::Error(m) => Err(TestCaseError::fail(m)),
+            Verdict::Expected(id) => {
+                *explained.borrow_mut().entry(id).or_default() += 1;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    });
+    let minimal = match result {
+        Err(TestError::Fail(_, g)) => {
+            let case = to_case(engine, &g);
+            match run_one(engine, setup, rules, &g) {
+                Verdict::Divergence(r) => Some((case, r)),
+                Verdict::Error(m) => Some((
+                    case,
+                    Report {
+                        summary: m,
+                        transcript: Vec::new(),
+                        history: None,
+                    },
+                )),
+                // Flaky: the shrunk case passed on its last run.
+                _ => Some((
+                    case,
+                    Report {
+                        summary: "a generated case diverged, but its shrunk form passed when run again (timing-dependent)".into(),
+                        transcript: Vec::new(),
+                        history: None,
+                    },
+                )),
+            }
+        }
+        Err(TestError::Abort(m)) => Some((
+            to_case(engine, &(0, Vec::new())),
+            Report {
+                summary: format!("generation aborted: {m}"),
+                transcript: Vec::new(),
+                history: None,
+            },
+        )),
+        Ok(()) => None,
+    };
+    GenOutcome {
+        cases: cases.min(ran.get()),
+        explained: explained.into_inner().into_iter().collect(),
+        minimal,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
