@@ -43,7 +43,11 @@ fn main() -> ExitCode {
         }
     };
     for line in &case.threads[0] {
-        println!("{:<28} -> {}", line.step.to_string(), eng.step(0, &line.step));
+        println!(
+            "{:<28} -> {}",
+            line.step.to_string(),
+            eng.step(0, &line.step)
+        );
     }
     ExitCode::SUCCESS
 }

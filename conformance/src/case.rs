@@ -241,6 +241,23 @@ pub struct Pinned {
     pub finding: String,
     /// The engines that diverge.
     pub engines: Vec<EngineName>,
+    /// io_uring set-ups that diverge (`None`: every set-up).
+    pub setups: Option<Vec<crate::drivers::uring::Setup>>,
+    /// The divergence depends on timing (a kernel thread racing the
+    /// caller): a run that happens not to diverge passes. Otherwise a run
+    /// that does not diverge fails loudly (the mechanism changed).
+    pub sometimes: bool,
+}
+
+impl Pinned {
+    /// Whether the pin covers `engine` under `setup`.
+    pub fn covers(&self, engine: EngineName, setup: crate::drivers::uring::Setup) -> bool {
+        self.engines.contains(&engine)
+            && self
+                .setups
+                .as_ref()
+                .is_none_or(|s| engine != EngineName::Uring || s.contains(&setup))
+    }
 }
 
 /// A parsed case.
@@ -260,8 +277,8 @@ pub struct Case {
     pub keys: u8,
     /// Engines the case runs on.
     pub engines: Vec<EngineName>,
-    /// Expected divergence, if any.
-    pub pinned: Option<Pinned>,
+    /// Expected divergences.
+    pub pinned: Vec<Pinned>,
     /// One script per thread (one thread: checked step by step).
     pub threads: Vec<Vec<Line>>,
     /// Multi-threaded cases: how many times to run (interleavings vary).
@@ -269,6 +286,9 @@ pub struct Case {
     /// The profile the exact expectations are written for (`None`: every
     /// profile); under others the case checks whatever the profile allows.
     pub expect_profile: Option<String>,
+    /// Multi-threaded cases: per profile, how many waits return an event
+    /// (a direct check that holds for any number of threads).
+    pub woken: std::collections::BTreeMap<String, u32>,
 }
 
 /// A malformed case file.
@@ -293,6 +313,16 @@ impl std::error::Error for CaseError {}
 struct RawDivergence {
     finding: String,
     engines: Vec<String>,
+    setups: Option<Vec<String>>,
+    #[serde(default)]
+    sometimes: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(RawDivergence),
+    Many(Vec<RawDivergence>),
 }
 
 #[derive(Deserialize)]
@@ -311,7 +341,7 @@ struct RawCase {
     #[serde(default = "one")]
     keys: u8,
     engines: Vec<String>,
-    divergence: Option<RawDivergence>,
+    divergence: Option<OneOrMany>,
     #[serde(default)]
     steps: Vec<String>,
     #[serde(default)]
@@ -319,6 +349,8 @@ struct RawCase {
     #[serde(default = "one_u32")]
     repeat: u32,
     expect_profile: Option<String>,
+    #[serde(default)]
+    woken: std::collections::BTreeMap<String, u32>,
 }
 
 fn one() -> u8 {
@@ -371,17 +403,39 @@ pub fn parse_case(name: &str, text: &str) -> Result<Case, CaseError> {
             return Err(err(format!("expect_profile `{p}` is not a profile")));
         }
     }
-    let pinned = match raw.divergence {
-        Some(d) => Some(Pinned {
+    let divs = match raw.divergence {
+        None => Vec::new(),
+        Some(OneOrMany::One(d)) => vec![d],
+        Some(OneOrMany::Many(v)) => v,
+    };
+    let mut pinned = Vec::new();
+    for d in divs {
+        let setups = match d.setups {
+            None => None,
+            Some(v) => Some(
+                v.iter()
+                    .map(|s| {
+                        crate::drivers::uring::Setup::from_name(s)
+                            .ok_or_else(|| err(format!("unknown set-up `{s}` in a divergence")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        pinned.push(Pinned {
             finding: d.finding,
             engines: engine_list(&d.engines).map_err(err)?,
-        }),
-        None => None,
-    };
+            setups,
+            sometimes: d.sometimes,
+        });
+    }
     let scripts: Vec<Vec<String>> = match (raw.steps.is_empty(), raw.thread.is_empty()) {
         (false, true) => vec![raw.steps],
         (true, false) => raw.thread.into_iter().map(|t| t.steps).collect(),
-        _ => return Err(err("give either `steps` or `[[thread]]` lists, not both".into())),
+        _ => {
+            return Err(err(
+                "give either `steps` or `[[thread]]` lists, not both".into()
+            ))
+        }
     };
     let mut threads = Vec::new();
     for (t, script) in scripts.iter().enumerate() {
@@ -405,6 +459,7 @@ pub fn parse_case(name: &str, text: &str) -> Result<Case, CaseError> {
         threads,
         repeat: raw.repeat.max(1),
         expect_profile: raw.expect_profile,
+        woken: raw.woken,
     })
 }
 
@@ -528,7 +583,9 @@ fn parse_expect(s: &str, keys: u8) -> Result<Expect, String> {
     if ANSWERS.contains(&s) {
         return Ok(Expect::Answer(s.to_string()));
     }
-    Err(format!("expectation `{s}`; expected [events], an answer name, a count or refused"))
+    Err(format!(
+        "expectation `{s}`; expected [events], an answer name, a count or refused"
+    ))
 }
 
 impl fmt::Display for Step {

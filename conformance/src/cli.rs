@@ -249,7 +249,12 @@ pub fn render(s: &Summary) -> String {
                 }
             }
             Verdict::Vanished(m) | Verdict::Error(m) => {
-                out.push_str(&format!("\n{} {} on {}: {m}\n", verdict_name(&r.verdict), c.name, r.engine));
+                out.push_str(&format!(
+                    "\n{} {} on {}: {m}\n",
+                    verdict_name(&r.verdict),
+                    c.name,
+                    r.engine
+                ));
             }
             _ => {}
         }

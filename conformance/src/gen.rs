@@ -41,29 +41,29 @@ use SourceKind as S;
 /// The families generated for an engine.
 pub fn families(engine: EngineName) -> &'static [Family] {
     const EPOLL: &[Family] = &[
-            fam(B::Pipe, S::Level, M::Level, 2),
-            fam(B::Pipe, S::Level, M::Edge, 2),
-            fam(B::Socket, S::Level, M::Oneshot, 2),
-            fam(B::Eventfd, S::Counter, M::Edge, 2),
-            fam(B::Eventfd, S::Counter, M::Oneshot, 1),
-        ];
+        fam(B::Pipe, S::Level, M::Level, 2),
+        fam(B::Pipe, S::Level, M::Edge, 2),
+        fam(B::Socket, S::Level, M::Oneshot, 2),
+        fam(B::Eventfd, S::Counter, M::Edge, 2),
+        fam(B::Eventfd, S::Counter, M::Oneshot, 1),
+    ];
     const URING: &[Family] = &[
-            fam(B::Pipe, S::Level, M::Oneshot, 2),
-            fam(B::Socket, S::Level, M::Multishot, 1),
-            fam(B::Eventfd, S::Counter, M::Oneshot, 1),
-            fam(B::Futex, S::Futex, M::Single, 3),
-            fam(B::Read, S::Operation, M::Single, 2),
-        ];
+        fam(B::Pipe, S::Level, M::Oneshot, 2),
+        fam(B::Socket, S::Level, M::Multishot, 1),
+        fam(B::Eventfd, S::Counter, M::Oneshot, 1),
+        fam(B::Futex, S::Futex, M::Single, 3),
+        fam(B::Read, S::Operation, M::Single, 2),
+    ];
     const UNIFIED: &[Family] = &[
-            fam(B::Pipe, S::Level, M::Level, 2),
-            fam(B::Pipe, S::Level, M::Dispatch, 2),
-            fam(B::Pipe, S::Level, M::Oneshot, 2),
-            fam(B::Eventfd, S::Counter, M::Edge, 2),
-            fam(B::Pidfd, S::Sticky, M::Dispatch, 1),
-            fam(B::Futex, S::Futex, M::Single, 3),
-            fam(B::Read, S::Operation, M::Single, 2),
-            fam(B::ReadMulti, S::Operation, M::Multishot, 1),
-        ];
+        fam(B::Pipe, S::Level, M::Level, 2),
+        fam(B::Pipe, S::Level, M::Dispatch, 2),
+        fam(B::Pipe, S::Level, M::Oneshot, 2),
+        fam(B::Eventfd, S::Counter, M::Edge, 2),
+        fam(B::Pidfd, S::Sticky, M::Dispatch, 1),
+        fam(B::Futex, S::Futex, M::Single, 3),
+        fam(B::Read, S::Operation, M::Single, 2),
+        fam(B::ReadMulti, S::Operation, M::Multishot, 1),
+    ];
     match engine {
         EngineName::Epoll => EPOLL,
         EngineName::Uring => URING,
@@ -72,7 +72,13 @@ pub fn families(engine: EngineName) -> &'static [Family] {
 }
 
 fn wait() -> impl Strategy<Value = Step> {
-    (1u8..=4, prop_oneof![Just(WaitFor::Poll), Just(WaitFor::For(Duration::from_millis(1)))])
+    (
+        1u8..=4,
+        prop_oneof![
+            Just(WaitFor::Poll),
+            Just(WaitFor::For(Duration::from_millis(1)))
+        ],
+    )
         .prop_map(|(m, w)| Step::Wait(m, w))
 }
 
@@ -85,7 +91,9 @@ fn steps(f: Family, engine: EngineName) -> BoxedStrategy<Step> {
         k.clone().prop_map(Step::Register).boxed(),
         wait().boxed(),
         wait().boxed(),
-        k.clone().prop_map(|k| Step::Cancel(k, CancelHow::Default)).boxed(),
+        k.clone()
+            .prop_map(|k| Step::Cancel(k, CancelHow::Default))
+            .boxed(),
     ];
     if readiness {
         v.push(k.clone().prop_map(Step::Raise).boxed());
@@ -107,19 +115,32 @@ fn steps(f: Family, engine: EngineName) -> BoxedStrategy<Step> {
                     .prop_map(|(k, m)| Step::Modify(k, m))
                     .boxed(),
             );
-            if matches!(f.mode, M::Oneshot | M::Dispatch) {
+            // epoll's re-arm is EPOLL_CTL_MOD, generated as `modify`.
+            if matches!(f.mode, M::Oneshot | M::Dispatch) && engine == EngineName::Port {
                 v.push(k.clone().prop_map(Step::Rearm).boxed());
             }
         }
     }
     if uring && f.backing.is_fd() {
-        v.push(k.clone().prop_map(|k| Step::Cancel(k, CancelHow::PollRemove)).boxed());
+        v.push(
+            k.clone()
+                .prop_map(|k| Step::Cancel(k, CancelHow::PollRemove))
+                .boxed(),
+        );
     }
     if uring {
-        v.push(k.clone().prop_map(|k| Step::Cancel(k, CancelHow::SyncRegister)).boxed());
+        v.push(
+            k.clone()
+                .prop_map(|k| Step::Cancel(k, CancelHow::SyncRegister))
+                .boxed(),
+        );
     }
     if engine == EngineName::Port && !readiness {
-        v.push(k.clone().prop_map(|k| Step::Cancel(k, CancelHow::Reap)).boxed());
+        v.push(
+            k.clone()
+                .prop_map(|k| Step::Cancel(k, CancelHow::Reap))
+                .boxed(),
+        );
     }
     match f.kind {
         S::Futex => v.push((1u8..=4).prop_map(Step::FutexWake).boxed()),
@@ -151,14 +172,19 @@ fn strategy(engine: EngineName) -> impl Strategy<Value = Generated> {
 pub fn to_case(engine: EngineName, g: &Generated) -> Case {
     let f = families(engine)[g.0];
     Case {
-        name: format!("generated-{}-{}-{}", f.backing.name(), f.kind.name(), f.mode.name()),
+        name: format!(
+            "generated-{}-{}-{}",
+            f.backing.name(),
+            f.kind.name(),
+            f.mode.name()
+        ),
         about: "generated".into(),
         backing: f.backing,
         kind: f.kind,
         mode: f.mode,
         keys: f.keys,
         engines: vec![engine],
-        pinned: None,
+        pinned: Vec::new(),
         threads: vec![g
             .1
             .iter()
@@ -169,6 +195,7 @@ pub fn to_case(engine: EngineName, g: &Generated) -> Case {
             .collect()],
         repeat: 1,
         expect_profile: None,
+        woken: Default::default(),
     }
 }
 
@@ -182,7 +209,7 @@ pub fn run_one(engine: EngineName, setup: Setup, rules: Rules, g: &Generated) ->
     };
     let (v, _) = run::single(&case, &*eng, rules);
     match v {
-        Verdict::Divergence(r) => match findings::explain(engine, &case, &r) {
+        Verdict::Divergence(r) => match findings::explain(engine, setup, &case, &r) {
             Some(id) => Verdict::Expected(id.to_string()),
             None => Verdict::Divergence(r),
         },
@@ -204,13 +231,7 @@ pub struct GenOutcome {
 }
 
 /// Runs `cases` generated cases from `seed`; `tick` after each.
-pub fn run(
-    engine: EngineName,
-    setup: Setup,
-    cases: u32,
-    seed: u64,
-    tick: &dyn Fn(),
-) -> GenOutcome {
+pub fn run(engine: EngineName, setup: Setup, cases: u32, seed: u64, tick: &dyn Fn()) -> GenOutcome {
     let start = Instant::now();
     let rules = match engine.profile() {
         Some(r) => r,
@@ -225,8 +246,10 @@ pub fn run(
         max_shrink_iters: 2000,
         ..Config::default()
     };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let mut runner = TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
+    );
     let explained = std::cell::RefCell::new(std::collections::BTreeMap::<String, u32>::new());
     let ran = std::cell::Cell::new(0u32);
     let result = runner.run(&strategy(engine), |g| {
@@ -253,6 +276,8 @@ pub fn run(
                         summary: m,
                         transcript: Vec::new(),
                         history: None,
+                        hard: false,
+                        at: None,
                     },
                 )),
                 // Flaky: the shrunk case passed on its last run.
@@ -262,6 +287,8 @@ pub fn run(
                         summary: "a generated case diverged, but its shrunk form passed when run again (timing-dependent)".into(),
                         transcript: Vec::new(),
                         history: None,
+                        hard: false,
+                        at: None,
                     },
                 )),
             }
@@ -272,6 +299,8 @@ pub fn run(
                 summary: format!("generation aborted: {m}"),
                 transcript: Vec::new(),
                 history: None,
+                hard: false,
+                at: None,
             },
         )),
         Ok(()) => None,

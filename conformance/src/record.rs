@@ -77,7 +77,9 @@ impl Recorder {
     }
 
     fn gen(&self, k: u8) -> u64 {
-        self.gens[k as usize].load(Ordering::SeqCst).saturating_sub(1)
+        self.gens[k as usize]
+            .load(Ordering::SeqCst)
+            .saturating_sub(1)
     }
 
     /// Records one call of `thread` over `[call, ret]`.
@@ -93,7 +95,10 @@ impl Recorder {
                 if self.request { "submit" } else { "register" },
                 json!({"source": self.source(k), "mode": self.mode.name()}),
             ),
-            Step::Modify(k, m) => ("modify", json!({"key": key(k, self.gen(k)), "mode": m.name()})),
+            Step::Modify(k, m) => (
+                "modify",
+                json!({"key": key(k, self.gen(k)), "mode": m.name()}),
+            ),
             Step::Rearm(k) => ("rearm", json!({"key": key(k, self.gen(k))})),
             Step::Cancel(k, how) => {
                 let mode = if how == CancelHow::Reap {

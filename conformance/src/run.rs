@@ -51,6 +51,11 @@ pub struct Report {
     pub transcript: Vec<String>,
     /// The recorded history (multi-threaded), JSON Lines.
     pub history: Option<String>,
+    /// A direct count check failed: no pinned finding covers it.
+    pub hard: bool,
+    /// Single-threaded: the step that diverged, what it showed, and what
+    /// the profile allowed instead (empty: an exact expectation failed).
+    pub at: Option<(crate::case::Step, Observed, Vec<String>)>,
 }
 
 /// One run of one case on one engine.
@@ -133,7 +138,7 @@ pub fn run_case(case: &Case, engine: EngineName, setup: Setup) -> Vec<CaseRun> {
         .map(|rules| {
             let start = Instant::now();
             let (verdict, cancel_orders) = run_once(case, engine, setup, rules);
-            let verdict = pin(case, engine, verdict);
+            let verdict = pin(case, engine, setup, verdict);
             CaseRun {
                 case: case.name.clone(),
                 engine: label(engine, &rules, setup),
@@ -146,12 +151,14 @@ pub fn run_case(case: &Case, engine: EngineName, setup: Setup) -> Vec<CaseRun> {
 }
 
 /// Applies the case's pinned divergence.
-fn pin(case: &Case, engine: EngineName, v: Verdict) -> Verdict {
-    let Some(p) = case.pinned.as_ref().filter(|p| p.engines.contains(&engine)) else {
+fn pin(case: &Case, engine: EngineName, setup: Setup, v: Verdict) -> Verdict {
+    let Some(p) = case.pinned.iter().find(|p| p.covers(engine, setup)) else {
         return v;
     };
     match v {
+        Verdict::Divergence(r) if r.hard => Verdict::Divergence(r),
         Verdict::Divergence(_) => Verdict::Expected(p.finding.clone()),
+        Verdict::Pass if p.sometimes => Verdict::Pass,
         Verdict::Pass => Verdict::Vanished(format!(
             "{} expects the divergence of {} on {}, and it did not happen: the mechanism changed; revisit the finding",
             case.name, p.finding, engine
@@ -194,7 +201,9 @@ fn run_once(case: &Case, engine: EngineName, setup: Setup, rules: Rules) -> (Ver
 
 /// Whether the case's exact expectations apply under `rules`.
 fn exact(case: &Case, rules: &Rules) -> bool {
-    case.expect_profile.as_deref().is_none_or(|p| p == rules.name)
+    case.expect_profile
+        .as_deref()
+        .is_none_or(|p| p == rules.name)
 }
 
 /// Whether `obs` meets an exact expectation.
@@ -249,7 +258,11 @@ pub fn single_lines(
     for (i, line) in lines.iter().enumerate() {
         let obs = eng.step(0, &line.step);
         count_order(&obs, &mut orders);
-        transcript.push(format!("{:>2}. {:<24} -> {obs}", i + 1, line.step.to_string()));
+        transcript.push(format!(
+            "{:>2}. {:<24} -> {obs}",
+            i + 1,
+            line.step.to_string()
+        ));
         if let Some(exp) = line.expect.as_ref().filter(|_| exact(case, &rules)) {
             if !meets(exp, &obs) {
                 return (
@@ -261,6 +274,8 @@ pub fn single_lines(
                         ),
                         transcript,
                         history: None,
+                        hard: false,
+                        at: Some((line.step.clone(), obs.clone(), Vec::new())),
                     }),
                     orders,
                 );
@@ -278,6 +293,8 @@ pub fn single_lines(
                     ),
                     transcript,
                     history: None,
+                    hard: false,
+                    at: Some((line.step.clone(), obs.clone(), m.allowed.clone())),
                 }),
                 orders,
             );
@@ -295,6 +312,7 @@ pub fn multi(case: &Case, eng: &dyn Engine, rules: Rules) -> (Verdict, (u32, u32
         .unwrap_or(false);
     let rec = Recorder::new(case, request);
     let failures = std::sync::Mutex::new(Vec::<String>::new());
+    let woken = std::sync::atomic::AtomicU32::new(0);
     let orders = std::sync::Mutex::new((0u32, 0u32));
     let run_thread = |t: usize| {
         for (i, line) in case.threads[t].iter().enumerate() {
@@ -302,6 +320,9 @@ pub fn multi(case: &Case, eng: &dyn Engine, rules: Rules) -> (Verdict, (u32, u32
             let obs = eng.step(t, &line.step);
             let ret = rec.tick();
             rec.record(t, call, ret, &line.step, &obs);
+            if matches!(&obs, Observed::Events(e) if !e.is_empty()) {
+                woken.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
             count_order(&obs, &mut orders.lock().unwrap_or_else(|p| p.into_inner()));
             if let Some(exp) = line.expect.as_ref().filter(|_| exact(case, &rules)) {
                 if !meets(exp, &obs) {
@@ -333,9 +354,29 @@ pub fn multi(case: &Case, eng: &dyn Engine, rules: Rules) -> (Verdict, (u32, u32
                 summary: failures[0].clone(),
                 transcript: failures,
                 history: Some(history),
+                hard: false,
+                at: None,
             }),
             orders,
         );
+    }
+    if let Some(&want) = case.woken.get(rules.name) {
+        let got = woken.load(std::sync::atomic::Ordering::SeqCst);
+        if got != want {
+            return (
+                Verdict::Divergence(Report {
+                    summary: format!(
+                        "{got} waits returned an event; under {} the case expects {want}",
+                        rules.name
+                    ),
+                    transcript: Vec::new(),
+                    history: Some(history),
+                    hard: true,
+                    at: None,
+                }),
+                orders,
+            );
+        }
     }
     match checker::check(&history, &rules) {
         HistoryVerdict::Linearizable { .. } => (Verdict::Pass, orders),
@@ -344,6 +385,8 @@ pub fn multi(case: &Case, eng: &dyn Engine, rules: Rules) -> (Verdict, (u32, u32
                 summary: format!("the history is not linearizable under {}", rules.name),
                 transcript: timeline.lines().map(String::from).collect(),
                 history: Some(history),
+                hard: false,
+                at: None,
             }),
             orders,
         ),
@@ -352,6 +395,8 @@ pub fn multi(case: &Case, eng: &dyn Engine, rules: Rules) -> (Verdict, (u32, u32
                 summary: format!("the history checker cannot represent this history: {m}"),
                 transcript: Vec::new(),
                 history: Some(history),
+                hard: false,
+                at: None,
             }),
             orders,
         ),

@@ -146,7 +146,10 @@ impl Source {
                 self.settle()
             }
             Backing::Inotify => {
-                let dir = self.dir.as_ref().ok_or_else(|| io::Error::other("no dir"))?;
+                let dir = self
+                    .dir
+                    .as_ref()
+                    .ok_or_else(|| io::Error::other("no dir"))?;
                 self.files += 1;
                 std::fs::write(dir.join(format!("f{}", self.files)), b"")?;
                 self.settle()
@@ -164,7 +167,10 @@ impl Source {
 
     /// Accept sources: connects one more client.
     pub fn connect(&mut self) -> io::Result<()> {
-        let addr = self.addr.as_ref().ok_or_else(|| io::Error::other("no address"))?;
+        let addr = self
+            .addr
+            .as_ref()
+            .ok_or_else(|| io::Error::other("no address"))?;
         self.clients
             .push(std::os::unix::net::UnixStream::connect(addr)?);
         Ok(())

@@ -167,7 +167,12 @@ impl Stepper {
                 continue;
             };
             if outs.is_empty() {
-                if matches!(obs, Observed::Refused(_)) {
+                // Draining a source with nothing to drain is a read that
+                // finds nothing (EAGAIN): a no-op, which the model's
+                // vocabulary has no step for.
+                let noop =
+                    matches!(step, Step::Consume(_) | Step::Lower(_)) && *obs == Observed::Ok;
+                if noop || matches!(obs, Observed::Refused(_)) {
                     next.push(*s);
                 } else {
                     allowed.push("refused (the model has no such step here)".into());

@@ -161,7 +161,11 @@ pub fn signalfd() -> io::Result<OwnedFd> {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         libc::sigaddset(&mut set, SIGNAL);
-        own(libc::signalfd(-1, &set, libc::SFD_NONBLOCK | libc::SFD_CLOEXEC))
+        own(libc::signalfd(
+            -1,
+            &set,
+            libc::SFD_NONBLOCK | libc::SFD_CLOEXEC,
+        ))
     }
 }
 
@@ -169,14 +173,7 @@ pub fn signalfd() -> io::Result<OwnedFd> {
 /// pending on this thread, where this thread's signalfd reads it.
 pub fn signal_self() -> io::Result<()> {
     // SAFETY: plain syscalls without pointers.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_tgkill,
-            libc::getpid(),
-            libc::gettid(),
-            SIGNAL,
-        )
-    };
+    let r = unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::gettid(), SIGNAL) };
     check(r as libc::c_int).map(drop)
 }
 

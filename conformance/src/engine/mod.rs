@@ -7,8 +7,8 @@ mod model;
 mod port;
 mod uring;
 
-pub use crate::drivers::uring::Setup;
 use crate::case::{Case, EngineName, Step};
+pub use crate::drivers::uring::Setup;
 use crate::observe::Observed;
 use onering_model::Rules;
 use std::fmt;
@@ -83,9 +83,9 @@ fn describe_setup_error(setup: Setup, e: &std::io::Error) -> String {
         .and_then(|s| s.trim().parse::<u32>().ok())
         .unwrap_or(0);
     let why = match e.raw_os_error() {
-        Some(libc::EPERM) if disabled > 0 => format!(
-            "io_uring is disabled by sysctl (kernel.io_uring_disabled = {disabled})"
-        ),
+        Some(libc::EPERM) if disabled > 0 => {
+            format!("io_uring is disabled by sysctl (kernel.io_uring_disabled = {disabled})")
+        }
         Some(libc::ENOSYS) => "io_uring is not available in this kernel".into(),
         Some(libc::EPERM) => "permission denied".into(),
         Some(libc::EINVAL) => "this kernel does not know these set-up flags".into(),

@@ -84,6 +84,14 @@ impl Engine for PortEngine {
         match *step {
             Step::Register(k) => {
                 let mut slots = self.slots.lock().expect("slots");
+                // A case's key is one registration at a time (the model's
+                // `Register` needs a free key); the Port would hand out a
+                // second key on the same source.
+                if let Some(live) = slots[k as usize].key {
+                    if self.port.state(live).is_ok() {
+                        return Observed::Refused("registered".into());
+                    }
+                }
                 if self.kind == SourceKind::Operation && slots[k as usize].submitted {
                     // A Port operation source is submitted once: a new
                     // submission is a new source.
@@ -108,15 +116,17 @@ impl Engine for PortEngine {
             }
             Step::Modify(k, m) => match key(k) {
                 Some(key) => unit(self.port.modify(key, mode(m))),
-                None => Observed::Refused("unknown-key".into()),
+                None => Observed::Unsupported("no key was handed out yet"),
             },
             Step::Rearm(k) => match key(k) {
                 Some(key) => unit(self.port.rearm(key)),
-                None => Observed::Refused("unknown-key".into()),
+                None => Observed::Unsupported("no key was handed out yet"),
             },
             Step::Cancel(k, how) => {
                 let Some(key) = key(k) else {
-                    return Observed::Refused("unknown-key".into());
+                    // The Port's cancel takes a Key it handed out; there is
+                    // none to name before the first registration.
+                    return Observed::Unsupported("no key was handed out yet");
                 };
                 let cm = match how {
                     CancelHow::Reap => CancelMode::Reap,

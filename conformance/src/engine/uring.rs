@@ -26,6 +26,8 @@ struct Slot {
     gen: u32,
     /// Submitted and its final CQE not yet delivered by a wait.
     pending: bool,
+    /// A cancel of the current submission won (answered 0).
+    cancelled: bool,
 }
 
 struct Queue {
@@ -75,6 +77,7 @@ impl UringEngine {
                 source,
                 gen: 0,
                 pending: false,
+                cancelled: false,
             }));
         }
         Ok(UringEngine {
@@ -152,6 +155,24 @@ impl UringEngine {
         }
     }
 
+    /// Whether key `k`'s request is still in flight: submitted, its cancel
+    /// did not win, and its final CQE is not in the ring (reaped into the
+    /// FIFO first, which is the queue's continuation).
+    fn in_flight(&self, k: u8) -> bool {
+        let (pending, cancelled, target) = {
+            let s = self.slot(k);
+            (s.pending, s.cancelled, ud(k, s.gen.wrapping_sub(1)))
+        };
+        if !pending || cancelled {
+            return false;
+        }
+        let mut q = self.queue();
+        if let Ok(got) = q.ring.reap() {
+            Self::take(&mut q, got);
+        }
+        !q.fifo.iter().any(|c| c.user_data == target && !c.more)
+    }
+
     /// Moves completions into the FIFO, dropping the driver's own.
     fn take(q: &mut Queue, cqes: Vec<Cqe>) {
         q.fifo
@@ -221,6 +242,9 @@ impl UringEngine {
             r if r == -libc::ENOENT => Answer::TooLate,
             r => return Observed::Refused(errno_name(&std::io::Error::from_raw_os_error(-r))),
         };
+        if answer == Answer::Cancelled {
+            self.slot(k).cancelled = true;
+        }
         let raw = match res {
             0 | 1 => res.to_string(),
             r => format!("-{}", errno_name(&std::io::Error::from_raw_os_error(-r))),
@@ -262,6 +286,7 @@ impl Engine for UringEngine {
                     let mut s = self.slot(k);
                     s.gen += 1;
                     s.pending = true;
+                    s.cancelled = false;
                     ud(k, s.gen - 1)
                 };
                 match self.queue().ring.submit(req, user) {
@@ -311,6 +336,12 @@ impl Engine for UringEngine {
             Step::Raise(k) => with_source(k, &|s| s.raise()),
             Step::Lower(k) | Step::Consume(k) => with_source(k, &|s| s.consume()),
             Step::Close(k) => with_source(k, &|s| s.close()),
+            // With nothing in flight, data or a connection would only wait
+            // for the next submission, which the model's operations cannot
+            // say (an operation has no condition): not a step here.
+            Step::Complete(k) | Step::StreamItem(k) if !self.in_flight(k) => {
+                Observed::Unsupported("nothing in flight to complete")
+            }
             Step::Complete(k) => match self.backing {
                 Backing::Read => with_source(k, &|s| s.raise()),
                 Backing::Timeout => {
