@@ -67,6 +67,8 @@ pub struct Summary {
     pub runs: Vec<(Case, CaseRun)>,
     /// Generated cases.
     pub generated: gen::GenOutcome,
+    /// Their seed.
+    pub seed: u64,
 }
 
 impl Summary {
@@ -148,6 +150,7 @@ pub fn execute(a: &ConformArgs, engine: EngineName, setup: Setup, cases: Vec<Cas
         kernel: kernel_release(),
         runs,
         generated,
+        seed: a.seed,
     }
 }
 
@@ -224,8 +227,8 @@ pub fn render(s: &Summary) -> String {
     }
     let g = &s.generated;
     out.push_str(&format!(
-        "\ngenerated: {} cases in {:.2}s (seed given by --seed)",
-        g.cases, g.seconds
+        "\ngenerated: {} cases in {:.2}s (--seed {})",
+        g.cases, g.seconds, s.seed
     ));
     for (id, n) in &g.explained {
         out.push_str(&format!(", {n} explained by {id}"));
@@ -295,6 +298,11 @@ pub fn to_json(s: &Summary) -> Value {
                 "case": c.name, "engine": r.engine, "kind": c.kind.name(), "mode": c.mode.name(),
                 "source": c.backing.name(), "verdict": verdict_name(&r.verdict), "seconds": r.seconds,
             });
+            if r.cancel_orders != (0, 0) {
+                j["cancel_cqe_order"] = json!({
+                    "target_first": r.cancel_orders.0, "cancel_first": r.cancel_orders.1,
+                });
+            }
             match &r.verdict {
                 Verdict::Divergence(rep) => {
                     j["summary"] = json!(rep.summary);
@@ -308,7 +316,7 @@ pub fn to_json(s: &Summary) -> Value {
             j
         }).collect::<Vec<_>>(),
         "generated": {
-            "cases": g.cases, "seconds": g.seconds,
+            "cases": g.cases, "seconds": g.seconds, "seed": s.seed,
             "explained": g.explained.iter().map(|(id, n)| json!({"finding": id, "count": n})).collect::<Vec<_>>(),
             "minimal": g.minimal.as_ref().map(|(c, r)| json!({
                 "source": c.backing.name(), "kind": c.kind.name(), "mode": c.mode.name(),

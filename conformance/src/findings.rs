@@ -49,6 +49,13 @@ pub fn explain(engine: EngineName, setup: Setup, case: &Case, r: &Report) -> Opt
         {
             Some("F3")
         }
+        // Under SQPOLL the engine cannot tell that an operation's final is
+        // on its way (not in the ring yet), so it completes it once more.
+        (EngineName::Uring, Step::Complete(_) | Step::StreamItem(_), Observed::Ok)
+            if setup == Setup::Sqpoll && only_refused =>
+        {
+            Some("F3")
+        }
         (EngineName::Uring, _, _)
             if case.backing == Backing::Futex
                 && r.transcript.iter().any(|l| l.contains("futex_change")) =>

@@ -214,6 +214,11 @@ impl Source {
 
 impl Drop for Source {
     fn drop(&mut self) {
+        // A signal left pending on this thread would make the next
+        // signalfd readable at once.
+        if self.backing == Backing::Signalfd {
+            let _ = sys::drain(self.read_fd());
+        }
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();

@@ -70,6 +70,18 @@ pub fn build(
     }
 }
 
+/// The Port engine with one of its known bugs switched on: what shows
+/// that the corpus and the checks can fail.
+pub fn port_with_mutant(
+    case: &Case,
+    mutant: onering::Mutant,
+) -> Result<Box<dyn Engine>, EngineError> {
+    Ok(Box::new(port::PortEngine::with_port(
+        case,
+        onering::Port::with_mutant(mutant),
+    )?))
+}
+
 /// Whether the kernel accepts `setup` at all (for a clear exit 2).
 pub fn probe_setup(setup: Setup) -> Result<(), EngineError> {
     crate::drivers::uring::Ring::new(setup)

@@ -48,7 +48,10 @@ fn refused(e: onering::Error) -> Observed {
 
 impl PortEngine {
     pub fn new(case: &Case) -> Result<Self, EngineError> {
-        let port = Port::new();
+        Self::with_port(case, Port::new())
+    }
+
+    pub fn with_port(case: &Case, port: Port) -> Result<Self, EngineError> {
         let shared = (case.kind == SourceKind::Futex).then(|| port.add_source(kind(case.kind)));
         let slots = (0..case.keys)
             .map(|_| Slot {

@@ -249,10 +249,21 @@ impl UringEngine {
             0 | 1 => res.to_string(),
             r => format!("-{}", errno_name(&std::io::Error::from_raw_os_error(-r))),
         };
+        // Which CQE came first: the target's (already posted, or posted
+        // during the cancel before the cancel's own), or the cancel's when
+        // the answer promises a final still to come. A too-late cancel of a
+        // request whose final was already delivered has no pair.
+        let final_first = if before || first {
+            Some(true)
+        } else if answer.promises_final() {
+            Some(false)
+        } else {
+            None
+        };
         Observed::Answer {
             answer,
             raw,
-            final_first: if before { None } else { Some(first) },
+            final_first,
         }
     }
 }
