@@ -202,12 +202,21 @@ pub fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
 /// were woken. Shared futexes sidestep the per-process private futex hash
 /// of kernels 6.16+ (see FINDINGS.md).
 pub fn futex_wake(word: &std::sync::atomic::AtomicU32, n: u32) -> io::Result<u32> {
+    futex_wake_op(word, n, libc::FUTEX_WAKE)
+}
+
+/// `futex(FUTEX_WAKE_PRIVATE)`: the process-private hash.
+pub fn futex_wake_private(word: &std::sync::atomic::AtomicU32, n: u32) -> io::Result<u32> {
+    futex_wake_op(word, n, libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG)
+}
+
+fn futex_wake_op(word: &std::sync::atomic::AtomicU32, n: u32, op: libc::c_int) -> io::Result<u32> {
     // SAFETY: `word` is a valid, aligned u32 that outlives the call.
     let r = unsafe {
         libc::syscall(
             libc::SYS_futex,
             word.as_ptr(),
-            libc::FUTEX_WAKE,
+            op,
             n.min(i32::MAX as u32) as libc::c_int,
             std::ptr::null::<libc::timespec>(),
             std::ptr::null::<u32>(),

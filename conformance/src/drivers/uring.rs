@@ -92,12 +92,14 @@ pub enum Request {
         /// Completion count.
         count: u32,
     },
-    /// `IORING_OP_FUTEX_WAIT` on a shared 32-bit word expected to hold `expected`.
+    /// `IORING_OP_FUTEX_WAIT` on a 32-bit word expected to hold `expected`.
     FutexWait {
         /// The word (kept alive by the driver while the wait is pending).
         word: Arc<AtomicU32>,
         /// Expected value.
         expected: u32,
+        /// `FUTEX2_PRIVATE` (process-private hash) instead of a shared futex.
+        private: bool,
     },
     /// `IORING_OP_FUTEX_WAKE` of at most `n` waiters.
     FutexWake {
@@ -130,8 +132,10 @@ enum Owned {
     Word(Arc<AtomicU32>),
 }
 
-/// `FUTEX2_SIZE_U32` (futex2 flags; shared, not `FUTEX2_PRIVATE`).
+/// `FUTEX2_SIZE_U32` (futex2 flags).
 const FUTEX2_SIZE_U32: u32 = 0x02;
+/// `FUTEX2_PRIVATE`: the process-private futex hash.
+const FUTEX2_PRIVATE: u32 = 128;
 
 /// One ring and the memory of its pending requests.
 pub struct Ring {
@@ -217,12 +221,17 @@ impl Ring {
                     .build();
                 (e, Owned::Time(ts))
             }
-            Request::FutexWait { word, expected } => {
+            Request::FutexWait {
+                word,
+                expected,
+                private,
+            } => {
+                let flags = FUTEX2_SIZE_U32 | if private { FUTEX2_PRIVATE } else { 0 };
                 let e = opcode::FutexWait::new(
                     word.as_ptr().cast_const(),
                     u64::from(expected),
                     u64::from(u32::MAX),
-                    FUTEX2_SIZE_U32,
+                    flags,
                 )
                 .build();
                 (e, Owned::Word(word))

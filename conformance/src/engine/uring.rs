@@ -115,6 +115,7 @@ impl UringEngine {
                 // The value the waiter believes the word holds: 0 until a
                 // `futex_change` step changes the word behind its back.
                 expected: 0,
+                private: false,
             },
             Backing::Read => Request::Read { fd },
             Backing::ReadMulti => Request::ReadMulti {
