@@ -31,8 +31,10 @@ pub struct ConformArgs {
     /// Seed of the generated cases.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Run only corpus cases with at most this many threads.
-    #[arg(long, default_value_t = 64)]
+    /// Threads of the generated cases (1: checked step by step; 2..=4:
+    /// recorded as histories and checked by the history checker, which has
+    /// four thread slots per source). The corpus always runs whole.
+    #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Corpus directory (default: the committed conformance/corpus).
     #[arg(long)]
@@ -104,6 +106,12 @@ pub fn validate(a: &ConformArgs) -> Result<(EngineName, Setup, Vec<Case>), Usage
             a.setup
         )));
     }
+    if !(1..=4).contains(&a.threads) {
+        return Err(UsageError(format!(
+            "--threads {} is outside 1..=4 (the history checker has four thread slots per source; FINDINGS.md L3)",
+            a.threads
+        )));
+    }
     if engine == EngineName::PortLinux {
         return Err(UsageError(engine::PORT_LINUX_NOT_BUILT.into()));
     }
@@ -119,7 +127,7 @@ pub fn validate(a: &ConformArgs) -> Result<(EngineName, Setup, Vec<Case>), Usage
 pub fn execute(a: &ConformArgs, engine: EngineName, setup: Setup, cases: Vec<Case>) -> Summary {
     let chosen: Vec<Case> = cases
         .into_iter()
-        .filter(|c| c.engines.contains(&engine) && c.threads.len() <= a.threads.max(1))
+        .filter(|c| c.engines.contains(&engine))
         .collect();
     let total = chosen.len() as u64 + u64::from(a.cases);
     let bar = if a.json || total < 8 {
@@ -142,7 +150,7 @@ pub fn execute(a: &ConformArgs, engine: EngineName, setup: Setup, cases: Vec<Cas
         bar.inc(1);
     }
     bar.set_message("generated cases");
-    let generated = gen::run(engine, setup, a.cases, a.seed, &|| bar.inc(1));
+    let generated = gen::run(engine, setup, a.cases, a.seed, a.threads, &|| bar.inc(1));
     bar.finish_and_clear();
     Summary {
         engine,
@@ -270,13 +278,24 @@ pub fn render(s: &Summary) -> String {
             c.mode.name(),
             rep.summary
         ));
-        out.push_str("  steps = [\n");
-        for l in &c.threads[0] {
-            out.push_str(&format!("    \"{}\",\n", l.step));
+        for (t, lines) in c.threads.iter().enumerate() {
+            if c.threads.len() > 1 {
+                out.push_str(&format!("  [[thread]] # {t}\n"));
+            }
+            out.push_str("  steps = [\n");
+            for l in lines {
+                out.push_str(&format!("    \"{}\",\n", l.step));
+            }
+            out.push_str("  ]\n");
         }
-        out.push_str("  ]\n");
         for l in &rep.transcript {
             out.push_str(&format!("    {l}\n"));
+        }
+        if let Some(h) = &rep.history {
+            out.push_str("  history:\n");
+            for l in h.lines() {
+                out.push_str(&format!("    {l}\n"));
+            }
         }
     }
     out
@@ -320,8 +339,8 @@ pub fn to_json(s: &Summary) -> Value {
             "explained": g.explained.iter().map(|(id, n)| json!({"finding": id, "count": n})).collect::<Vec<_>>(),
             "minimal": g.minimal.as_ref().map(|(c, r)| json!({
                 "source": c.backing.name(), "kind": c.kind.name(), "mode": c.mode.name(),
-                "steps": c.threads[0].iter().map(|l| l.step.to_string()).collect::<Vec<_>>(),
-                "summary": r.summary, "transcript": r.transcript,
+                "threads": c.threads.iter().map(|t| t.iter().map(|l| l.step.to_string()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                "summary": r.summary, "transcript": r.transcript, "history": r.history,
             })),
         },
     })

@@ -16,7 +16,22 @@ pub const IDS: &[&str] = &["F1", "F2", "F3", "F5", "F6", "L2"];
 
 /// The finding that explains `r`, if one does.
 pub fn explain(engine: EngineName, setup: Setup, case: &Case, r: &Report) -> Option<&'static str> {
-    let (step, obs, allowed) = r.at.as_ref()?;
+    let Some((step, obs, allowed)) = r.at.as_ref() else {
+        // Multi-threaded, io_uring, a rejected history: wake-ups from
+        // another thread coalesce on a multishot poll in every set-up (F6);
+        // otherwise deferred completions (F3) under DEFER_TASKRUN or SQPOLL.
+        let rejected = engine == EngineName::Uring && r.summary.contains("not linearizable");
+        return if rejected
+            && case.mode == onering_model::Mode::Multishot
+            && case.kind.is_readiness()
+        {
+            Some("F6")
+        } else if rejected && matches!(setup, Setup::Defer | Setup::Sqpoll) {
+            Some("F3")
+        } else {
+            None
+        };
+    };
     let only_refused = !allowed.is_empty() && allowed.iter().all(|a| a.starts_with("refused"));
     match (engine, step, obs) {
         // F1: EPOLL_CTL_DEL of a closed fd whose dup is open is EBADF.

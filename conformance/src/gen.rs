@@ -82,6 +82,43 @@ fn wait() -> impl Strategy<Value = Step> {
         .prop_map(|(m, w)| Step::Wait(m, w))
 }
 
+/// Steps of a thread other than thread 0 in a multi-threaded generated
+/// case. Only thread 0 registers, modifies and cancels: a case names keys
+/// abstractly (`k0`), and a key named by one thread while another
+/// re-registers it would be a different registration in the engine and in
+/// the history (a real caller names the key it was handed). Other threads
+/// wait and drive the sources; on io_uring they only drive the sources (the
+/// ring has one issuer).
+fn other_steps(f: Family, engine: EngineName) -> BoxedStrategy<Step> {
+    let k = 0..f.keys;
+    let mut v: Vec<BoxedStrategy<Step>> = vec![(1u64..4)
+        .prop_map(|ms| Step::Sleep(Duration::from_millis(ms)))
+        .boxed()];
+    if engine != EngineName::Uring {
+        v.push(wait().boxed());
+        v.push(wait().boxed());
+        if f.kind.is_readiness() {
+            v.push(k.clone().prop_map(Step::Raise).boxed());
+            if f.kind != S::Sticky {
+                v.push(k.clone().prop_map(Step::Consume).boxed());
+            }
+        }
+    }
+    if engine == EngineName::Uring {
+        match f.kind {
+            S::Futex => v.push((1u8..=4).prop_map(Step::FutexWake).boxed()),
+            // Completing an operation from another thread: whether the
+            // read is still in flight is decided by task work on thread 0
+            // (F3), so a second `complete` cannot be told from data for
+            // the next read (FINDINGS.md L6). Thread 0 completes.
+            S::Operation => {}
+            // signalfd signals are per thread; the families here are fds.
+            _ => v.push(k.prop_map(Step::Raise).boxed()),
+        }
+    }
+    proptest::strategy::Union::new(v).boxed()
+}
+
 /// Steps that make sense for `f` on `engine`.
 fn steps(f: Family, engine: EngineName) -> BoxedStrategy<Step> {
     let k = 0..f.keys;
@@ -155,22 +192,30 @@ fn steps(f: Family, engine: EngineName) -> BoxedStrategy<Step> {
     proptest::strategy::Union::new(v).boxed()
 }
 
-/// A generated case: the family and its steps.
-pub type Generated = (usize, Vec<Step>);
+/// A generated case: the family and each thread's steps.
+pub type Generated = (usize, Vec<Vec<Step>>);
 
-fn strategy(engine: EngineName) -> impl Strategy<Value = Generated> {
+fn strategy(engine: EngineName, threads: usize) -> impl Strategy<Value = Generated> {
     let fams = families(engine);
     (0..fams.len()).prop_flat_map(move |i| {
-        (
-            Just(i),
-            proptest::collection::vec(steps(fams[i], engine), 1..14),
-        )
+        let f = fams[i];
+        let first = proptest::collection::vec(steps(f, engine), 1..14);
+        let others = proptest::collection::vec(
+            proptest::collection::vec(other_steps(f, engine), 1..6),
+            threads.saturating_sub(1),
+        );
+        (Just(i), first, others).prop_map(move |(i, first, others)| {
+            let mut all = vec![first];
+            all.extend(others);
+            (i, all)
+        })
     })
 }
 
 /// The case a generated value stands for.
 pub fn to_case(engine: EngineName, g: &Generated) -> Case {
     let f = families(engine)[g.0];
+    let multi = g.1.len() > 1;
     Case {
         name: format!(
             "generated-{}-{}-{}",
@@ -185,14 +230,20 @@ pub fn to_case(engine: EngineName, g: &Generated) -> Case {
         keys: f.keys,
         engines: vec![engine],
         pinned: Vec::new(),
-        threads: vec![g
+        threads: g
             .1
             .iter()
-            .map(|s| Line {
-                step: s.clone(),
-                expect: None,
+            .enumerate()
+            .map(|(t, steps)| {
+                // Multi-threaded: thread 0 registers every key first, so
+                // that the other threads have something to race on.
+                let prefix = (0..f.keys).map(Step::Register).filter(|_| multi && t == 0);
+                prefix
+                    .chain(steps.iter().cloned())
+                    .map(|step| Line { step, expect: None })
+                    .collect()
             })
-            .collect()],
+            .collect(),
         repeat: 1,
         expect_profile: None,
         woken: Default::default(),
@@ -207,7 +258,11 @@ pub fn run_one(engine: EngineName, setup: Setup, rules: Rules, g: &Generated) ->
         Err(EngineError::NotApplicable(m)) => return Verdict::NotApplicable(m),
         Err(e) => return Verdict::Error(e.to_string()),
     };
-    let (v, _) = run::single(&case, &*eng, rules);
+    let (v, _) = if case.threads.len() == 1 {
+        run::single(&case, &*eng, rules)
+    } else {
+        run::multi(&case, &*eng, rules)
+    };
     match v {
         Verdict::Divergence(r) => match findings::explain(engine, setup, &case, &r) {
             Some(id) => Verdict::Expected(id.to_string()),
@@ -230,8 +285,23 @@ pub struct GenOutcome {
     pub seconds: f64,
 }
 
-/// Runs `cases` generated cases from `seed`; `tick` after each.
-pub fn run(engine: EngineName, setup: Setup, cases: u32, seed: u64, tick: &dyn Fn()) -> GenOutcome {
+/// Runs `cases` generated cases with `threads` threads (1: checked step by
+/// step; more: recorded and checked by the history checker) from `seed`;
+/// `tick` after each.
+pub fn run(
+    engine: EngineName,
+    setup: Setup,
+    cases: u32,
+    seed: u64,
+    threads: usize,
+    tick: &dyn Fn(),
+) -> GenOutcome {
+    // The model engine runs single-threaded cases only.
+    let threads = if engine == EngineName::Model {
+        1
+    } else {
+        threads.max(1)
+    };
     let start = Instant::now();
     let rules = match engine.profile() {
         Some(r) => r,
@@ -252,11 +322,18 @@ pub fn run(engine: EngineName, setup: Setup, cases: u32, seed: u64, tick: &dyn F
     );
     let explained = std::cell::RefCell::new(std::collections::BTreeMap::<String, u32>::new());
     let ran = std::cell::Cell::new(0u32);
-    let result = runner.run(&strategy(engine), |g| {
+    // The report of the last failing run: after shrinking, the minimal
+    // case's (re-running it may not diverge again when timing decides).
+    let last = std::cell::RefCell::new(None::<(Generated, Report)>);
+    let result = runner.run(&strategy(engine, threads), |g| {
         ran.set(ran.get() + 1);
         tick();
         match run_one(engine, setup, rules, &g) {
-            Verdict::Divergence(r) => Err(TestCaseError::fail(r.summary)),
+            Verdict::Divergence(r) => {
+                let summary = r.summary.clone();
+                *last.borrow_mut() = Some((g.clone(), r));
+                Err(TestCaseError::fail(summary))
+            }
             Verdict::Error(m) => Err(TestCaseError::fail(m)),
             Verdict::Expected(id) => {
                 *explained.borrow_mut().entry(id).or_default() += 1;
@@ -268,33 +345,35 @@ pub fn run(engine: EngineName, setup: Setup, cases: u32, seed: u64, tick: &dyn F
     let minimal = match result {
         Err(TestError::Fail(_, g)) => {
             let case = to_case(engine, &g);
-            match run_one(engine, setup, rules, &g) {
-                Verdict::Divergence(r) => Some((case, r)),
-                Verdict::Error(m) => Some((
-                    case,
-                    Report {
-                        summary: m,
-                        transcript: Vec::new(),
-                        history: None,
-                        hard: false,
-                        at: None,
-                    },
-                )),
-                // Flaky: the shrunk case passed on its last run.
-                _ => Some((
-                    case,
-                    Report {
-                        summary: "a generated case diverged, but its shrunk form passed when run again (timing-dependent)".into(),
-                        transcript: Vec::new(),
-                        history: None,
-                        hard: false,
-                        at: None,
-                    },
-                )),
+            match last.into_inner() {
+                Some((lg, r)) if lg == g => Some((case, r)),
+                _ => match run_one(engine, setup, rules, &g) {
+                    Verdict::Divergence(r) => Some((case, r)),
+                    Verdict::Error(m) => Some((
+                        case,
+                        Report {
+                            summary: m,
+                            transcript: Vec::new(),
+                            history: None,
+                            hard: false,
+                            at: None,
+                        },
+                    )),
+                    _ => Some((
+                        case,
+                        Report {
+                            summary: "a generated case diverged, but its shrunk form passed when run again (timing-dependent)".into(),
+                            transcript: Vec::new(),
+                            history: None,
+                            hard: false,
+                            at: None,
+                        },
+                    )),
+                },
             }
         }
         Err(TestError::Abort(m)) => Some((
-            to_case(engine, &(0, Vec::new())),
+            to_case(engine, &(0, vec![Vec::new()])),
             Report {
                 summary: format!("generation aborted: {m}"),
                 transcript: Vec::new(),

@@ -10,6 +10,15 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+/// What a call names, read as it starts.
+#[derive(Debug, Clone)]
+pub struct Named {
+    op: &'static str,
+    args: Value,
+    /// The call names a key before its first registration.
+    unnamed: bool,
+}
+
 /// A history being recorded.
 #[derive(Debug)]
 pub struct Recorder {
@@ -82,14 +91,16 @@ impl Recorder {
             .saturating_sub(1)
     }
 
-    /// Records one call of `thread` over `[call, ret]`.
-    pub fn record(&self, thread: usize, call: u64, ret: u64, step: &Step, obs: &Observed) {
-        if matches!(obs, Observed::Unsupported(_)) {
-            return;
-        }
-        if let (Step::Register(k), Observed::Ok) = (step, obs) {
-            self.gens[*k as usize].fetch_add(1, Ordering::SeqCst);
-        }
+    /// What a call's record names, read when the call starts (the key a
+    /// thread names is the one current when it calls): `None` for steps
+    /// that are not calls (pauses, futex word changes).
+    pub fn begin(&self, step: &Step) -> Option<Named> {
+        let unnamed = match *step {
+            Step::Modify(k, _) | Step::Rearm(k) | Step::Cancel(k, _) => {
+                self.gens[k as usize].load(Ordering::SeqCst) == 0
+            }
+            _ => false,
+        };
         let (op, args) = match *step {
             Step::Register(k) => (
                 if self.request { "submit" } else { "register" },
@@ -128,15 +139,50 @@ impl Recorder {
             ),
             Step::StreamItem(k) => ("stream_item", json!({"source": self.source(k), "value": 1})),
             Step::FutexWake(n) => ("futex_wake", json!({"source": 0, "n": n})),
-            Step::FutexChange | Step::Sleep(_) => return,
+            Step::FutexChange | Step::Sleep(_) => return None,
         };
+        Some(Named { op, args, unnamed })
+    }
+
+    /// Records one call of `thread` over `[call, ret]`, named by what
+    /// [`Recorder::begin`] read.
+    pub fn record(
+        &self,
+        thread: usize,
+        call: u64,
+        ret: u64,
+        step: &Step,
+        named: Option<Named>,
+        obs: &Observed,
+    ) {
+        let Some(Named { op, args, unnamed }) = named else {
+            return;
+        };
+        if matches!(obs, Observed::Unsupported(_)) {
+            return;
+        }
+        // A key nobody was handed yet cannot be named by a real caller; a
+        // call on it that changed nothing is left out of the history.
+        let nothing = matches!(
+            obs,
+            Observed::Refused(_)
+                | Observed::Answer {
+                    answer: Answer::NotFound,
+                    ..
+                }
+        );
+        if unnamed && nothing {
+            return;
+        }
+        if let (Step::Register(k), Observed::Ok) = (step, obs) {
+            self.gens[*k as usize].fetch_add(1, Ordering::SeqCst);
+        }
         let result = match obs {
             Observed::Refused(e) => json!({"error": e, "message": e}),
             Observed::Events(evs) => json!({"events": evs.iter().map(|e| {
-                // Generations as this recorder counts registrations (the
-                // engines' own numbering differs; `current` is what they agree on).
-                let g = self.gen(e.key);
-                let k = key(e.key, if e.current { g } else { g.saturating_sub(1) });
+                // Engines number a key's registrations from 0, as this
+                // recorder does; the engine knows which one an event is for.
+                let k = key(e.key, u64::from(e.gen));
                 match e.kind {
                     EventKind::Ready => json!({"key": k, "kind": "ready"}),
                     EventKind::Item => json!({"key": k, "kind": "item", "value": 1}),

@@ -316,10 +316,11 @@ pub fn multi(case: &Case, eng: &dyn Engine, rules: Rules) -> (Verdict, (u32, u32
     let orders = std::sync::Mutex::new((0u32, 0u32));
     let run_thread = |t: usize| {
         for (i, line) in case.threads[t].iter().enumerate() {
+            let named = rec.begin(&line.step);
             let call = rec.tick();
             let obs = eng.step(t, &line.step);
             let ret = rec.tick();
-            rec.record(t, call, ret, &line.step, &obs);
+            rec.record(t, call, ret, &line.step, named, &obs);
             if matches!(&obs, Observed::Events(e) if !e.is_empty()) {
                 woken.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }

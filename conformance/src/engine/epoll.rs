@@ -11,6 +11,8 @@ use std::sync::Mutex;
 
 struct Slot {
     source: Source,
+    /// The case's mode: what every new registration starts in.
+    initial: Mode,
     /// Registrations so far (the current one's generation is `gen - 1`).
     gen: u32,
     mode: Mode,
@@ -51,6 +53,7 @@ impl EpollEngine {
             slots.push(Mutex::new(Slot {
                 source: Source::new(case.backing).map_err(io_err)?,
                 gen: 0,
+                initial: case.mode,
                 mode: case.mode,
             }));
         }
@@ -83,8 +86,11 @@ impl Engine for EpollEngine {
         match *step {
             Step::Register(k) => {
                 let mode = {
+                    // A new registration is in the case's mode, whatever an
+                    // earlier one was modified to.
                     let mut s = self.slot(k);
                     s.gen += 1;
+                    s.mode = s.initial;
                     s.mode
                 };
                 match self.ctl(k, Ctl::Add, mode) {

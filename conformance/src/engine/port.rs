@@ -12,6 +12,9 @@ struct Slot {
     source: SourceId,
     key: Option<Key>,
     submitted: bool,
+    /// Every key handed out for this case key, oldest first: an event's
+    /// generation is its position here.
+    handed: Vec<Key>,
 }
 
 pub struct PortEngine {
@@ -58,6 +61,7 @@ impl PortEngine {
                 source: shared.unwrap_or_else(|| port.add_source(kind(case.kind))),
                 key: None,
                 submitted: false,
+                handed: Vec::new(),
             })
             .collect();
         Ok(PortEngine {
@@ -112,6 +116,7 @@ impl Engine for PortEngine {
                         let mut slots = self.slots.lock().expect("slots");
                         slots[k as usize].key = Some(key);
                         slots[k as usize].submitted = true;
+                        slots[k as usize].handed.push(key);
                         Observed::Ok
                     }
                     Err(e) => refused(e),
@@ -176,12 +181,18 @@ impl Engine for PortEngine {
                         let evs = events
                             .iter()
                             .map(|e| {
-                                let (k, current) = slots
+                                let (k, gen) = slots
                                     .iter()
                                     .enumerate()
-                                    .find(|(_, s)| s.key == Some(e.key))
-                                    .map(|(i, _)| (i as u8, true))
-                                    .unwrap_or((e.key.index as u8, false));
+                                    .find_map(|(i, s)| {
+                                        s.handed
+                                            .iter()
+                                            .position(|h| *h == e.key)
+                                            .map(|g| (i as u8, g as u32))
+                                    })
+                                    .unwrap_or((e.key.index as u8, e.key.generation));
+                                let current =
+                                    slots.get(k as usize).is_some_and(|s| s.key == Some(e.key));
                                 let kind = match e.kind {
                                     onering::EventKind::Ready => EventKind::Ready,
                                     onering::EventKind::Item { .. } => EventKind::Item,
@@ -196,7 +207,7 @@ impl Engine for PortEngine {
                                 Ev {
                                     key: k,
                                     current,
-                                    gen: e.key.generation,
+                                    gen,
                                     kind,
                                 }
                             })
