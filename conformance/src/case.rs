@@ -615,3 +615,65 @@ impl fmt::Display for Step {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_line_reads_back_as_written() {
+        for s in [
+            "register k1",
+            "modify k0 oneshot",
+            "cancel k0 poll-remove",
+            "cancel k1 sync-register",
+            "wait 4 poll",
+            "wait 2 15ms",
+            "futex_wake 3",
+            "sleep 5ms",
+        ] {
+            assert_eq!(parse_line(s, 2).unwrap().step.to_string(), s);
+        }
+    }
+
+    #[test]
+    fn expectations_parse_in_the_model_vocabulary() {
+        let l = parse_line("wait 4 poll -> [k0:ready, k1:final(cancelled)]", 2).unwrap();
+        assert_eq!(
+            l.expect,
+            Some(Expect::Events(vec![
+                (0, onering_model::EventKind::Ready),
+                (
+                    1,
+                    onering_model::EventKind::Final(onering_model::Outcome::Cancelled)
+                ),
+            ]))
+        );
+        assert_eq!(
+            parse_line("cancel k0 -> TooLate", 1).unwrap().expect,
+            Some(Expect::Answer("TooLate".into()))
+        );
+    }
+
+    #[test]
+    fn malformed_steps_say_what_is_wrong() {
+        assert!(parse_line("register k2", 2)
+            .unwrap_err()
+            .contains("has 2 key(s)"));
+        assert!(parse_line("wait 9 poll", 1).unwrap_err().contains("1..=4"));
+        assert!(parse_line("cancel k0 nicely", 1)
+            .unwrap_err()
+            .contains("poll-remove"));
+        assert!(parse_line("wait 1 poll -> [k0:maybe]", 1).is_err());
+    }
+
+    #[test]
+    fn a_case_with_an_unknown_field_is_refused() {
+        let e = parse_case(
+            "x",
+            "about = \"\"\nsource = \"pipe\"\nkind = \"level\"\nmode = \"level\"\nengines = [\"epoll\"]\nsteps = []\ncolour = 1\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("colour"), "{e}");
+    }
+}

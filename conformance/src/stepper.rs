@@ -236,3 +236,102 @@ fn agrees(model: &Observed, engine: &Observed) -> bool {
         (a, b) => a == b,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::Ev;
+    use onering_model::{EventKind, Outcome, EPOLL, IO_URING, UNIFIED};
+
+    fn ready(key: u8) -> Observed {
+        Observed::Events(vec![Ev {
+            key,
+            current: true,
+            gen: 0,
+            kind: EventKind::Ready,
+        }])
+    }
+
+    fn none() -> Observed {
+        Observed::Events(Vec::new())
+    }
+
+    const POLL: Step = Step::Wait(4, WaitFor::Poll);
+
+    #[test]
+    fn a_level_that_still_holds_is_reported_again_by_the_next_wait() {
+        // epoll re-queues at delivery, unified at the holder's next wait:
+        // one thread sees the same in both.
+        for rules in [EPOLL, UNIFIED] {
+            let mut s = Stepper::new(rules, SourceKind::Level, Mode::Level, 1).unwrap();
+            s.step(&Step::Register(0), &Observed::Ok).unwrap();
+            s.step(&Step::Raise(0), &Observed::Ok).unwrap();
+            s.step(&POLL, &ready(0)).unwrap();
+            s.step(&POLL, &ready(0)).unwrap();
+            assert!(s.step(&POLL, &none()).is_err(), "{}", rules.name);
+        }
+    }
+
+    #[test]
+    fn a_consumed_level_is_not_reported_again() {
+        let mut s = Stepper::new(EPOLL, SourceKind::Level, Mode::Level, 1).unwrap();
+        s.step(&Step::Register(0), &Observed::Ok).unwrap();
+        s.step(&Step::Raise(0), &Observed::Ok).unwrap();
+        s.step(&Step::Consume(0), &Observed::Ok).unwrap();
+        let m = s.step(&POLL, &ready(0)).unwrap_err();
+        assert_eq!(m.allowed, vec!["[]".to_string()]);
+    }
+
+    #[test]
+    fn a_lost_wakeup_in_a_timed_wait_is_rejected() {
+        // The event is deliverable when the wait starts: returning empty
+        // after the timeout is a lost wake-up, not a timeout.
+        let mut s = Stepper::new(EPOLL, SourceKind::Level, Mode::Edge, 1).unwrap();
+        s.step(&Step::Register(0), &Observed::Ok).unwrap();
+        s.step(&Step::Raise(0), &Observed::Ok).unwrap();
+        let timed = Step::Wait(1, WaitFor::For(std::time::Duration::from_millis(5)));
+        assert!(s.step(&timed, &none()).is_err());
+    }
+
+    #[test]
+    fn io_uring_cancel_of_a_woken_poll_is_too_late_in_the_profile() {
+        // What F3 contradicts under DEFER_TASKRUN.
+        let mut s = Stepper::new(IO_URING, SourceKind::Level, Mode::Oneshot, 1).unwrap();
+        s.step(&Step::Register(0), &Observed::Ok).unwrap();
+        s.step(&Step::Raise(0), &Observed::Ok).unwrap();
+        let cancelled = Observed::Answer {
+            answer: onering_model::Answer::Cancelled,
+            raw: "0".into(),
+            final_first: Some(false),
+        };
+        let m = s
+            .step(&Step::Cancel(0, CancelHow::Default), &cancelled)
+            .unwrap_err();
+        assert!(
+            m.allowed.iter().all(|a| a.starts_with("TooLate")),
+            "{:?}",
+            m.allowed
+        );
+    }
+
+    #[test]
+    fn a_cancelled_final_may_arrive_in_a_later_wait() {
+        let mut s = Stepper::new(IO_URING, SourceKind::Level, Mode::Oneshot, 1).unwrap();
+        s.step(&Step::Register(0), &Observed::Ok).unwrap();
+        let cancelled = Observed::Answer {
+            answer: onering_model::Answer::Cancelled,
+            raw: "0".into(),
+            final_first: Some(false),
+        };
+        s.step(&Step::Cancel(0, CancelHow::Default), &cancelled)
+            .unwrap();
+        let fin = Observed::Events(vec![Ev {
+            key: 0,
+            current: true,
+            gen: 0,
+            kind: EventKind::Final(Outcome::Cancelled),
+        }]);
+        s.step(&POLL, &fin).unwrap();
+        assert!(s.step(&POLL, &fin).is_err(), "exactly one final");
+    }
+}
