@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! Prints what an engine does for each step of a single-threaded case,
 //! without judging it: `cargo run -p onering-conformance --example probe --
 //! CASE.toml ENGINE [SETUP]`. For writing findings down.

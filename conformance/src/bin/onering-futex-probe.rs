@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! A fresh process's answer to one question (FINDINGS.md F7): does an
 //! io_uring private futex wait armed while the process is single-threaded
 //! get woken by `futex(FUTEX_WAKE_PRIVATE)` from a thread started after it?
