@@ -112,7 +112,13 @@ fn a_malformed_case_exits_two() {
         "about = \"x\"\nsource = \"pipe\"\nkind = \"level\"\nmode = \"level\"\nengines = [\"epoll\"]\nsteps = [\"jump k0\"]\n",
     )
     .expect("write");
-    let o = onering(&["conform", "--backend", "epoll", "--corpus", dir.to_str().expect("utf-8")]);
+    let o = onering(&[
+        "conform",
+        "--backend",
+        "epoll",
+        "--corpus",
+        dir.to_str().expect("utf-8"),
+    ]);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("unknown step `jump`"), "{}", text(&o));
