@@ -31,6 +31,8 @@ enum Command {
     Verify(VerifyArgs),
     /// Write the semantics docs generated from the model (docs/semantics.md).
     Docs(DocsArgs),
+    /// Run the conformance corpus and generated cases against an engine (the model, the Port, the real kernel).
+    Conform(onering_conformance::cli::ConformArgs),
 }
 
 #[derive(Args)]
@@ -130,6 +132,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Conform(args) => onering_conformance::cli::run(&args),
         Command::Verify(args) => match run_verify(args) {
             Ok(code) => code,
             Err(msg) => {
