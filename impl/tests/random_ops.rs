@@ -276,6 +276,11 @@ impl Checker {
                                 i.source == s && port.state(i.key) == Ok(StateName::InFlight)
                             })
                             .count() as u32;
+                        if n == 0 {
+                            // The model's precondition: n >= 1.
+                            assert_eq!(port.futex_wake(s, n), Err(Error::ZeroWake(s)));
+                            return;
+                        }
                         let woken = port.futex_wake(s, n).unwrap();
                         self.seen.futex_released += woken as usize;
                         assert_eq!(

@@ -104,6 +104,7 @@
 #![warn(missing_docs)]
 
 mod action;
+mod precondition;
 mod property;
 mod rules;
 mod scenario;
@@ -112,6 +113,7 @@ mod step;
 pub mod symmetry;
 
 pub use action::{Action, Answer, CancelMode, Shown};
+pub use precondition::{consume_fits, futex_wake_fits, wait_fits, Refusal};
 pub use property::{Kind, Obs, Property};
 pub use rules::{
     profile, profile_names, CloseRule, LevelRequeue, OpCancel, Order, ReadinessCancel, Rules,
