@@ -5,9 +5,7 @@
 
 use crate::explore::{explore, replay, Exploration, Options, Trace};
 use crate::timeline;
-use onering_model::{
-    profile, Bound, Mode, Model, Property, Rules, Scenario, SourceKind, MUTANTS, MUTANT_CATCHES,
-};
+use onering_model::{profile, Bound, Mode, Model, Property, Rules, Scenario, SourceKind, MUTANTS};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -281,7 +279,7 @@ pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), String
 
 /// The spec mutants with the property that must catch each.
 pub fn mutants() -> impl Iterator<Item = (Rules, Property)> {
-    MUTANTS.into_iter().zip(MUTANT_CATCHES)
+    MUTANTS.into_iter().filter_map(|m| m.breaks.map(|p| (m, p)))
 }
 
 /// Text report of one profile. `only` restricts to one property.

@@ -82,6 +82,7 @@ mod tests {
             let twin = onering_model::profile(m.spec_name())
                 .unwrap_or_else(|| panic!("{:?}: no model mutant {}", m, m.spec_name()));
             assert_eq!(twin.name, m.spec_name());
+            assert!(twin.is_spec_mutant(), "{} is not a spec mutant", twin.name);
             assert!(m.spec_name().ends_with(m.name()));
         }
     }

@@ -85,7 +85,8 @@
 //! ## Profiles and properties
 //!
 //! A profile is a [`Rules`] value: [`PROFILES`] holds `unified` and the six
-//! real mechanisms, [`MUTANTS`] holds `unified` with one rule broken. The
+//! real mechanisms, [`MUTANTS`] holds `unified` with one rule broken, each with the property it
+//! must break ([`Rules::breaks`]). The
 //! twelve [`Property`] values have stable ids, statements, kinds and
 //! `sometimes` witnesses; the model itself judges them on every transition
 //! ([`Step::obs`]) and state ([`Model::state_obs`]), so an explorer only
@@ -117,8 +118,7 @@ pub use precondition::{consume_fits, futex_wake_fits, wait_fits, Refusal};
 pub use property::{Kind, Obs, Property};
 pub use rules::{
     profile, profile_names, CloseRule, LevelRequeue, OpCancel, Order, ReadinessCancel, Rules,
-    EPOLL, EVENT_PORTS, IOCP, IO_URING, KQUEUE, LINUX_AIO, MUTANTS, MUTANT_CATCHES, PROFILES,
-    UNIFIED,
+    EPOLL, EVENT_PORTS, IOCP, IO_URING, KQUEUE, LINUX_AIO, MUTANTS, PROFILES, UNIFIED,
 };
 pub use scenario::{
     Bound, BoundError, Mode, Scenario, SourceKind, MAX_BATCH, MAX_ENV, MAX_KEYS, MAX_OPS,
