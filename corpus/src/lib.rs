@@ -1,5 +1,7 @@
 //! # onering-corpus: one corpus of rule cases for every engine
 //!
+//! (and, in [`workload`], the one generator of random workloads.)
+//!
 //! In the style of regex-automata's one test corpus: the rule cases live as
 //! data (`corpus/rules/*.toml`), written in the model's vocabulary
 //! (`onering-model`), and each engine has one runner that drives its own
@@ -55,6 +57,8 @@
 //! picks among them).
 
 use std::fmt;
+
+pub mod workload;
 
 use onering_model::{profile, Action, Answer, CancelMode, EventKind, Mode, Outcome, Property};
 use onering_model::{Reg, Rules, Scenario, SourceKind};
