@@ -129,3 +129,11 @@ pub use state::{
     PACKED_WORDS,
 };
 pub use step::{Model, Step};
+
+/// The version of the transition relation. A replay token (an index path
+/// through [`Model::successors`]) means something only under the model that
+/// made it, so tokens carry this number and a token of another version is
+/// refused. Bump it with every change to the rules, to the state or to the
+/// order in which [`Model::successors`] lists steps (the generated
+/// `docs/semantics.md` then changes too, which CI notices).
+pub const MODEL_VERSION: u32 = 1;
