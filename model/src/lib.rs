@@ -92,6 +92,14 @@
 //! ([`Step::obs`]) and state ([`Model::state_obs`]), so an explorer only
 //! collects [`Obs`] values.
 //!
+//! ## Citations
+//!
+//! "DESIGN §n" is a section (or, under a section, a numbered item) of
+//! `docs/design.md`; "os §n" and "os-semantics §n" of
+//! `docs/reference/os-semantics.md`, the cited facts about the real
+//! mechanisms ("os finding n" is its n-th key finding). Both are in the
+//! repository, and `tests/citations.rs` checks that every citation resolves.
+//!
 //! ## Using the model
 //!
 //! ```

@@ -1,6 +1,6 @@
 //! Profiles: each is a set of rule choices, not just a name (DESIGN §3.4).
 //! The presets follow the real mechanisms as described, with sources, in
-//! `shared/reference/os-semantics.md` (cited below as "os §n"). Spec mutants
+//! `docs/reference/os-semantics.md` (cited below as "os §n"). Spec mutants
 //! are the `unified` rules with one rule broken; they exist so that every
 //! property is shown to fail somewhere.
 
