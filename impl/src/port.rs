@@ -253,7 +253,9 @@ impl Port<SimBackend> {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownSource`], [`Error::InvalidStep`] if not a futex.
+    /// [`Error::UnknownSource`], [`Error::InvalidStep`] if not a futex,
+    /// [`Error::ZeroWake`] if `n == 0` (the model's precondition,
+    /// [`onering_model::futex_wake_fits`]).
     pub fn futex_wake(&self, source: SourceId, n: u32) -> Result<u32, Error> {
         self.call(
             || Op::FutexWake { source, n },
@@ -491,7 +493,7 @@ impl<B: Backend> Port<B> {
         let me = sync::current_thread();
         let call = self.stamp();
         let mut core = self.lock();
-        let r = if max == 0 {
+        let r = if onering_model::wait_fits(max).is_err() {
             Err(Error::ZeroMax)
         } else {
             // Kernel re-arms of the events this thread releases run without

@@ -29,6 +29,7 @@ use crate::event::{
 use crate::history::{History, Op, Ret};
 use crate::mutant::Mutant;
 use crate::sync::ThreadToken;
+use onering_model::{futex_wake_fits, UNIFIED};
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
@@ -395,9 +396,10 @@ impl<B: Backend> Core<B> {
 
     pub(crate) fn register(&mut self, source: SourceId, mode: Mode) -> Result<Key, Error> {
         let kind = self.backend.kind(source)?;
-        if !kind.is_readiness() || !mode.is_readiness() {
-            return Err(Error::ModeMismatch { kind, mode });
-        }
+        // `register` is for readiness registrations; `submit` for the rest.
+        UNIFIED
+            .readiness_fits(kind, mode)
+            .map_err(|_| Error::ModeMismatch { kind, mode })?;
         // Armed before the slot exists, so a refusal changes nothing.
         self.arm_source(source, mode)?;
         let key = self.alloc(source, kind, mode, State::Armed);
@@ -411,11 +413,12 @@ impl<B: Backend> Core<B> {
 
     pub(crate) fn submit(&mut self, source: SourceId, mode: Mode) -> Result<Key, Error> {
         let kind = self.backend.kind(source)?;
-        match (kind, mode) {
-            (SourceKind::Operation, Mode::Single | Mode::Multishot)
-            | (SourceKind::Futex, Mode::Single) => {}
-            _ => return Err(Error::ModeMismatch { kind, mode }),
+        if kind.is_readiness() {
+            return Err(Error::ModeMismatch { kind, mode });
         }
+        UNIFIED
+            .mode_fits(kind, mode)
+            .map_err(|_| Error::ModeMismatch { kind, mode })?;
         if kind == SourceKind::Operation && self.by_source.contains_key(&source) {
             return Err(Error::AlreadySubmitted(source));
         }
@@ -430,12 +433,12 @@ impl<B: Backend> Core<B> {
         let idx = self.lookup(key)?;
         let slot = &self.slots[idx];
         let mode = mode.unwrap_or(slot.mode);
-        if !slot.kind.is_readiness() || !mode.is_readiness() {
-            return Err(Error::ModeMismatch {
+        UNIFIED
+            .readiness_fits(slot.kind, mode)
+            .map_err(|_| Error::ModeMismatch {
                 kind: slot.kind,
                 mode,
-            });
-        }
+            })?;
         Ok(idx)
     }
 
@@ -509,10 +512,11 @@ impl<B: Backend> Core<B> {
             Err(Error::StaleKey(_)) => return Ok(CancelOutcome::NotFound),
             Err(e) => return Err(e),
         };
-        let readiness = self.slots[idx].kind.is_readiness();
-        if readiness != (mode == CancelMode::Sync) {
-            return Err(Error::CancelModeMismatch { key, mode });
-        }
+        let slot = &self.slots[idx];
+        let readiness = slot.kind.is_readiness();
+        UNIFIED
+            .cancel_fits(slot.kind, slot.mode, mode)
+            .map_err(|_| Error::CancelModeMismatch { key, mode })?;
         self.drop_hold(me, idx);
         let outcome = if readiness {
             self.cancel_sync(idx)
@@ -791,6 +795,7 @@ impl<B: Backend> Core<B> {
                 }
             }
             Signal::FutexWake(source, max) => {
+                futex_wake_fits(max).map_err(|_| Error::ZeroWake(source))?;
                 for idx in self.slots_of(source) {
                     if n == max {
                         break;
