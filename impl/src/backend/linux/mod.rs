@@ -665,6 +665,13 @@ impl Backend for LinuxBackend {
 
     fn submit(&mut self, source: SourceId, mode: Mode) -> Result<(), Error> {
         let ring_error = self.ring_error;
+        if self.ring.is_none() && !matches!(self.src(source)?.body, Body::Fd { .. }) {
+            // Refused before anything is taken: the call changes nothing.
+            return Err(ring_error.unwrap_or(Error::Os {
+                syscall: "io_uring_setup",
+                errno: libc::ENOSYS,
+            }));
+        }
         let src = self
             .sources
             .get_mut(source.0 as usize)
