@@ -336,6 +336,7 @@ impl<B: Backend> Port<B> {
     }
 
     /// Runs `f` under the backend's lock (not recorded).
+    #[cfg_attr(any(loom, not(target_os = "linux")), allow(dead_code))]
     pub(crate) fn with_backend<R>(&self, f: impl FnOnce(&mut B) -> R) -> R {
         f(&mut self.core.lock().backend)
     }
