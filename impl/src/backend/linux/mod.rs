@@ -47,6 +47,12 @@
 //!   typed error from `io_uring_setup` ([`LinuxBackend::io_uring_error`]).
 //! * Dropping the port cancels every in-flight operation and waits for all
 //!   their final completions before any buffer is freed.
+//! * Finding (Linux 6.18): a poll-driven request (`recv`, `accept`, `read`
+//!   of a pipe) whose submitting thread has exited is cancelled by the
+//!   kernel when it would complete, not when the thread exits: its final
+//!   event is `-ECANCELED`, not flagged `cancelled` (the port did not ask),
+//!   and nothing was consumed. Submit long-lived operations from threads
+//!   that outlive them.
 //!
 //! # Futex waits and the private futex hash (Linux 6.16+)
 //!
