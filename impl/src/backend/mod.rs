@@ -80,6 +80,8 @@
 //! 8. **Errors.** A failing system call is an [`Error::Os`] naming the
 //!    call; `poll` treats `EINTR` as a spurious wake-up (no events lost: the
 //!    kernel keeps them queued).
+//! 9. **Source ids** are small dense integers (the core indexes its
+//!    per-source table by them); both backends allocate them from 0.
 //!
 //! Everything the environment does outside the kernel queue (the
 //! simulator's steps, a test's injected signals) reaches the core as a
