@@ -93,7 +93,7 @@ mod uring;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::Duration;
 
-pub use self::api::{futex_wait, futex_wake, FutexWord, Interest, LinuxPort};
+pub use self::api::{futex_wait, futex_wake, FutexWord, Interest, LinuxPort, Trigger};
 use self::sys::{Epoll, EpollFlags};
 use self::uring::{Cqe, Ring, Start};
 use crate::backend::{Backend, CancelAnswer, Poller, PreArm, Recheck, Signal};
