@@ -67,6 +67,13 @@
 //! cannot arise, at the price of a shared-key lookup per call. Other threads
 //! waiting on the same word must use shared futexes too ([`futex_wait`]).
 //!
+//! Finding (Linux 6.18.44, `examples/futex_hash.rs`, pinned by
+//! `tests/linux_futex_hash.rs`): arming a *private* io_uring futex wait in a
+//! single-threaded process already allocates the private hash (16 slots
+//! before any thread exists), so on this kernel the private wake after
+//! `pthread_create` is delivered too. The port does not rely on that; the
+//! test fails loudly if a kernel stops doing it.
+//!
 //! # fork without exec
 //!
 //! Every fd the backend opens is `O_CLOEXEC`. A child of `fork` shares the
