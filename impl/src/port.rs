@@ -507,9 +507,7 @@ impl<B: Backend> Port<B> {
             } else {
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 drop(core);
-                for a in prearms.drain(..) {
-                    a.run(&self.poller);
-                }
+                B::PreArm::run_all(&mut prearms, &self.poller);
                 let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
                 polled = true;
                 core = self.lock();
