@@ -22,6 +22,14 @@
 //! rule 2). The ring's fd sits in the epoll set (edge-triggered), so one
 //! `epoll_wait` sees everything.
 //!
+//! Where io_uring does help readiness: the re-arms. A pool thread releases
+//! its whole batch at its next `wait`; the re-arms run without the port's
+//! lock (contract rule 5) and, two or more at a time, go to the kernel as
+//! one `io_uring_enter` of `IORING_OP_EPOLL_CTL` requests on a small ring
+//! of their own (waited for, so none lands after its source changed). A
+//! busy pool then pays a quarter of a system call per event, against raw
+//! `EPOLLONESHOT`'s one `epoll_ctl` per event.
+//!
 //! # Waking and Dispatch
 //!
 //! [`LinuxPoller::notify`] writes an eventfd registered `EPOLLET`: each write
