@@ -338,6 +338,7 @@ impl<B: Backend> Port<B> {
     }
 
     /// Runs `f` under the backend's lock (not recorded).
+    #[cfg_attr(any(loom, not(target_os = "linux")), allow(dead_code))]
     pub(crate) fn with_backend<R>(&self, f: impl FnOnce(&mut B) -> R) -> R {
         f(&mut self.core.lock().backend)
     }
@@ -508,9 +509,7 @@ impl<B: Backend> Port<B> {
             } else {
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 drop(core);
-                for a in prearms.drain(..) {
-                    a.run(&self.poller);
-                }
+                B::PreArm::run_all(&mut prearms, &self.poller);
                 let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
                 polled = true;
                 core = self.lock();

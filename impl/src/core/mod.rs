@@ -15,9 +15,12 @@
 //!
 //! Entries whose generation is stale are dropped when met.
 
+mod by_source;
 mod state;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use self::by_source::BySource;
 
 pub use self::state::StateName;
 use self::state::{Slot, State};
@@ -43,7 +46,7 @@ pub(crate) struct Core<B: Backend> {
     /// Free slot indices, reused oldest-first to delay reuse.
     free: VecDeque<u32>,
     /// Live slots per source, in registration order.
-    by_source: BTreeMap<SourceId, Vec<u32>>,
+    by_source: BySource,
     ready: VecDeque<Entry>,
     next_seq: u64,
     /// Keys each thread holds, released at its next `wait`.
@@ -79,7 +82,7 @@ impl<B: Backend> Core<B> {
             backend,
             slots: Vec::new(),
             free: VecDeque::new(),
-            by_source: BTreeMap::new(),
+            by_source: BySource::default(),
             ready: VecDeque::new(),
             next_seq: 0,
             holds: Vec::new(),
@@ -137,7 +140,7 @@ impl<B: Backend> Core<B> {
         slot.edge = false;
         slot.second_final = false;
         self.set_state(idx as usize, state);
-        self.by_source.entry(source).or_default().push(idx);
+        self.by_source.push(source, idx);
         self.slots[idx as usize].key(idx)
     }
 
@@ -149,12 +152,8 @@ impl<B: Backend> Core<B> {
         slot.queued = None;
         slot.holder = None;
         let source = slot.source;
-        if let Some(v) = self.by_source.get_mut(&source) {
-            v.retain(|&i| i as usize != idx);
-            if v.is_empty() {
-                self.by_source.remove(&source);
-                self.backend.unregister(source);
-            }
+        if self.by_source.remove(source, idx as u32) {
+            self.backend.unregister(source);
         }
         self.free.push_back(idx as u32);
     }
@@ -419,7 +418,7 @@ impl<B: Backend> Core<B> {
         UNIFIED
             .mode_fits(kind, mode)
             .map_err(|_| Error::ModeMismatch { kind, mode })?;
-        if kind == SourceKind::Operation && self.by_source.contains_key(&source) {
+        if kind == SourceKind::Operation && self.by_source.contains(source) {
             return Err(Error::AlreadySubmitted(source));
         }
         self.backend.submit(source, mode)?;
@@ -490,7 +489,7 @@ impl<B: Backend> Core<B> {
         self.backend.consume(source)?;
         // An armed, unheld registration may have had its kernel report
         // drained with the condition: re-arm it (contract rule 5).
-        let armed = self.by_source.get(&source).and_then(|v| {
+        let armed = self.by_source.get(source).and_then(|v| {
             v.iter()
                 .map(|&i| i as usize)
                 .find(|&i| self.slots[i].state == State::Armed && self.slots[i].holder.is_none())
@@ -629,7 +628,11 @@ impl<B: Backend> Core<B> {
                     i += 1;
                     continue;
                 }
-                self.ready.remove(i);
+                if i == 0 {
+                    self.ready.pop_front();
+                } else {
+                    self.ready.remove(i);
+                }
                 self.slots[idx].queued = None;
             } else {
                 if in_batch || slot.holder.is_some() {
@@ -717,7 +720,7 @@ impl<B: Backend> Core<B> {
 
     fn slots_of(&self, source: SourceId) -> Vec<usize> {
         self.by_source
-            .get(&source)
+            .get(source)
             .map(|v| v.iter().map(|&i| i as usize).collect())
             .unwrap_or_default()
     }
@@ -736,10 +739,10 @@ impl<B: Backend> Core<B> {
         let mut n = 0;
         match signal {
             Signal::Wake(source) => {
-                let live = self.by_source.get(&source).map_or(0, Vec::len);
+                let live = self.by_source.get(source).map_or(0, Vec::len);
                 for j in 0..live {
                     // `maybe_queue` never changes the source's slot list.
-                    let idx = self.by_source[&source][j] as usize;
+                    let idx = self.by_source.get(source).expect("live")[j] as usize;
                     if self.slots[idx].state != State::Armed {
                         continue;
                     }
