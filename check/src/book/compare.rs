@@ -26,7 +26,14 @@ fn answers(ctx: &Ctx, name: &str) -> String {
     for lc in &ctx.lifecycles[name] {
         for (step, f) in &lc.steps {
             if step.starts_with("cancel") {
-                set.extend(f.results.iter().filter(|r| r.starts_with('`')).cloned());
+                // The profile pages say which answers follow a close; here
+                // only the answers themselves.
+                set.extend(
+                    f.results
+                        .iter()
+                        .filter(|r| r.starts_with('`'))
+                        .map(|r| r.trim_end_matches(" (source closed)").to_string()),
+                );
             }
         }
     }
@@ -49,7 +56,8 @@ fn head(props: &[Property]) -> (String, String) {
     (h.join(" | "), vec![":---:"; props.len()].join("|"))
 }
 
-/// The first of `props` that `r` violates, with its trace.
+/// The first of `props` that `r` violates, with its trace, then the same
+/// steps taken under `unified` where it has the scenario.
 fn first_trace(ctx: &Ctx, r: &ProfileReport, props: &[Property]) -> Option<String> {
     let p = props
         .iter()
@@ -64,13 +72,55 @@ fn first_trace(ctx: &Ctx, r: &ProfileReport, props: &[Property]) -> Option<Strin
     } else {
         format!("[all of `{name}`'s counterexamples](../profiles/{name}.md#counterexamples)")
     };
-    Some(format!(
+    let mut out = format!(
         "### `{name}`: `{}`\n\n{}. Scenario `{sc}`, {} steps ({more}):\n\n{}",
         p.id(),
         capital(p.statement()),
         t.steps.len(),
-        trace::render(&r.rules, t, ctx.bound.threads, p, &tok)
-    ))
+        trace::render(&r.rules, t, ctx.bound.threads, Some(p), Some(&tok))
+    );
+    // A spec mutant differs from `unified` in one rule, which its
+    // property's statement names; replaying its steps under `unified`
+    // shows the same timeline, so only the real mechanisms get one.
+    if !name.contains('~') {
+        out.push_str(&under_unified(ctx, *sc, t));
+    }
+    Some(out)
+}
+
+/// "The same steps under `unified`": the counterexample's actions replayed
+/// in the unified model, so the two tables can be read side by side.
+fn under_unified(ctx: &Ctx, sc: onering_model::Scenario, t: &crate::explore::Trace) -> String {
+    let Some(u) = ctx.report("unified") else {
+        return String::new();
+    };
+    if !u.rules.scenarios.contains(&sc) {
+        return format!(
+            "`unified` has no `{sc}` scenario, so these steps have no counterpart there.\n\n"
+        );
+    }
+    let actions: Vec<onering_model::Action> = t.steps.iter().map(|s| s.action).collect();
+    match trace::same_steps(u.rules, sc, ctx.bound, &actions) {
+        Ok((ut, stopped)) => {
+            let mut out = String::from("The same steps under `unified`:\n\n");
+            let violated =
+                ut.steps.iter().any(|s| s.obs.violated != 0) || ut.final_obs.violated != 0;
+            out.push_str(&trace::render(&u.rules, &ut, ctx.bound.threads, None, None));
+            if let Some(i) = stopped {
+                let _ = writeln!(
+                    out,
+                    "Step {} (`{}`) is not enabled under `unified` after these: the run ends there.\n",
+                    i + 1,
+                    actions[i]
+                );
+            }
+            if !violated {
+                out.push_str("No property is violated.\n\n");
+            }
+            out
+        }
+        Err(e) => format!("(The same steps could not be replayed under `unified`: {e}.)\n\n"),
+    }
 }
 
 fn call_or(name: &str, step: &str, model: &str) -> String {
@@ -151,12 +201,8 @@ fn cancellation(ctx: &Ctx) -> String {
     ];
     let mut out = String::from("# When may I free my state after a cancel?\n\n");
     out.push_str("> The biggest difference between the two frameworks is in the cancellation semantics. epoll gives single threaded callers a guarantee that after a legitimate cancel (`EPOLL_CTL_DEL`) operation returns to the caller there is no possibility of an in-progress event for the canceled request being delivered through a subsequent call to `epoll_wait()`. […] Thread pool applications, on the other hand, have to deal with cancel/complete races anyway. Some other thread could have read the event immediately before the cancel call.\n>\n> — Mark Myers, 2003\n\n");
-    out.push_str("## Side by side\n\nThe cancel call, the answers the model gave at the small bound in the mechanism's own words, and the verdicts:\n\n");
-    let (h, a) = head(&props);
-    let _ = writeln!(
-        out,
-        "| profile | cancel | answers | {h} |\n|---|---|---|{a}|"
-    );
+    out.push_str("## Side by side\n\nThe cancel call, the answers the model gave at the small bound in the mechanism's own words, and what each answer claims (the model fixes each answer's claim; `honest-cancel` judges it):\n\n");
+    out.push_str("| profile | cancel | answers | what they claim |\n|---|---|---|---|\n");
     for r in &ctx.real {
         let name = r.rules.name;
         let mut calls = BTreeSet::new();
@@ -165,22 +211,34 @@ fn cancellation(ctx: &Ctx) -> String {
                 calls.insert(call_or(name, step, &format!("`{step}`")));
             }
         }
+        let claims = if r.rules.op_cancel_modes.is_empty() {
+            readiness_rule(&r.rules).to_string()
+        } else {
+            format!(
+                "readiness: {}<br>operations: {}",
+                readiness_rule(&r.rules),
+                op_rule(&r.rules)
+            )
+        };
         let _ = writeln!(
             out,
-            "| [`{name}`](../profiles/{name}.md) | {} | {} | {} |",
+            "| [`{name}`](../profiles/{name}.md) | {} | {} | {claims} |",
             calls.into_iter().collect::<Vec<_>>().join(", "),
             answers(ctx, name),
-            verdicts(ctx, r, &props)
         );
     }
-    out.push_str("\nWhat the answers claim (the model fixes each answer's claim; `honest-cancel` judges it):\n\n| profile | readiness cancel | operation cancel |\n|---|---|---|\n");
+    let (h, a) = head(&props);
+    let _ = writeln!(
+        out,
+        "\nThe verdicts at the bound `{}`:\n\n| profile | {h} |\n|---|{a}|",
+        ctx.bound
+    );
     for r in &ctx.real {
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} |",
+            "| [`{0}`](../profiles/{0}.md) | {1} |",
             r.rules.name,
-            readiness_rule(&r.rules),
-            op_rule(&r.rules)
+            verdicts(ctx, r, &props)
         );
     }
     out.push_str("\n## What goes wrong\n\n");
@@ -288,7 +346,7 @@ fn rearm(ctx: &Ctx) -> String {
         }
         let calls = if calls.is_empty() {
             format!(
-                "none: submit again ({})",
+                "none; submit again: {}",
                 call_or(name, "submit", "`submit`")
             )
         } else {

@@ -30,7 +30,13 @@ additional-css = ["theme/onering.css"]
 pub const CSS: &str = r#":root { --content-max-width: 1100px; }
 .content img[src$=".svg"] { display: block; margin: 1em auto; max-width: 100%; height: auto; }
 .content table td code { white-space: nowrap; }
+.content table th code { white-space: nowrap; }
 .content table { font-size: 0.92em; }
+.content table td, .content table th { padding: 3px 10px; }
+.content a.v-ok { color: #1b7a2f; white-space: nowrap; }
+.content a.v-weak { color: #6b6b6b; white-space: nowrap; }
+.content a.v-bad { color: #b3261e; font-weight: bold; white-space: nowrap; }
+.content a.v-broken { color: #fff; background: #b3261e; padding: 0 0.3em; font-weight: bold; }
 "#;
 
 /// Where a repository file appears in the book, if it does.

@@ -157,6 +157,19 @@ pub fn explore(rules: Rules, scenario: Scenario) -> Result<Lifecycle, BoundError
                     std::cmp::Ordering::Equal => false,
                 };
             }
+            // A wait that took nothing but removed an event dropped it as
+            // stale (disarmed, or the condition went away).
+            if st.shown.returned && st.shown.batch().all(|e| e.key() != 0) {
+                for q in queue.iter().filter_map(|q| q.strip_prefix("removes ")) {
+                    results.insert(format!("drops a stale {q}"));
+                }
+            }
+            // Holds (a rule in `unified`, a ghost elsewhere): a thread is
+            // done with its event at its next wait, rearm or cancel.
+            let (h0, h1) = (s.keys[0].holders, st.next.keys[0].holders);
+            if h0 & !h1 != 0 {
+                results.insert("releases a hold".into());
+            }
             let facts = lc.steps.entry(name.clone()).or_default();
             facts.pre.insert(from);
             facts.moves.insert((from, to));

@@ -5,22 +5,26 @@ use super::{cx_anchor, Ctx};
 use onering_model::{Kind, Property, MUTANT_CATCHES};
 use std::fmt::Write;
 
-/// The cell text for a verdict: promised or not, proved or violated.
+/// The cell for a verdict: promised or not, proved or violated, linking
+/// to the bound on the profile page or to the counterexample. Raw HTML (so
+/// the verdict can be coloured), hence `.html` links: mdBook only rewrites
+/// `.md` in Markdown links.
 pub(crate) fn cell(ctx: &Ctx, r: &crate::check::ProfileReport, p: Property, up: &str) -> String {
+    let _ = ctx;
     let pr = r.property(p);
-    let page = format!("{up}profiles/{}.md", r.rules.name);
+    let page = format!("{up}profiles/{}.html", r.rules.name);
     let vacuous = if pr.witnessed || pr.violation.is_some() {
         ""
     } else {
-        " (v)"
+        "&nbsp;(v)"
     };
-    let _ = ctx;
-    match (pr.violation.is_some(), pr.promised) {
-        (false, true) => format!("[✔ holds{vacuous}]({page}#bound)"),
-        (false, false) => format!("[holds\\*{vacuous}]({page}#bound)"),
-        (true, false) => format!("[**✘ violated**]({page}#{})", cx_anchor(p)),
-        (true, true) => format!("[**BROKEN**]({page}#{})", cx_anchor(p)),
-    }
+    let (class, text, anchor) = match (pr.violation.is_some(), pr.promised) {
+        (false, true) => ("v-ok", "✔&nbsp;holds", "bound".to_string()),
+        (false, false) => ("v-weak", "holds*", "bound".to_string()),
+        (true, false) => ("v-bad", "✘&nbsp;violated", cx_anchor(p)),
+        (true, true) => ("v-broken", "BROKEN", cx_anchor(p)),
+    };
+    format!("<a class=\"{class}\" href=\"{page}#{anchor}\">{text}{vacuous}</a>")
 }
 
 /// The matrix page.
@@ -47,7 +51,7 @@ pub fn page(ctx: &Ctx) -> String {
         }
         out.push('\n');
     }
-    out.push_str("\n✔ holds: promised and proved for the bound. holds\\*: not promised, but no violation at this bound. ✘ violated: not promised, and a counterexample was found. **BROKEN**: promised but violated (none should be). (v): the property's witness never occurred at this bound, so it holds only vacuously there.\n\n");
+    out.push_str("\n✔ holds: promised and proved for the bound. holds*: not promised, but no violation at this bound. ✘ violated: not promised, and a counterexample was found. **BROKEN**: promised but violated (none should be). (v): the property's witness never occurred at this bound, so it holds only vacuously there.\n\n");
     out.push_str("## The properties\n\n");
     for p in Property::ALL {
         let kind = match p.kind() {

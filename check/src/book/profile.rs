@@ -221,8 +221,8 @@ pub fn page(ctx: &Ctx, r: &ProfileReport) -> String {
             &r.rules,
             t,
             ctx.bound.threads,
-            pr.property,
-            &tok,
+            Some(pr.property),
+            Some(&tok),
         ));
     }
     out
