@@ -177,24 +177,23 @@ pub fn explore(rules: Rules, scenario: Scenario) -> Result<Lifecycle, BoundError
             facts.queue.extend(queue.iter().cloned());
             // A self-loop is drawn only when the step did something to the
             // registration: returned, queued or removed one of its events,
-            // answered, or changed its mode, generation, holders or cancel
-            // request (not the source's condition, which the table shows).
+            // answered, or changed its mode, generation or cancel request
+            // (not the source's condition or who holds it, which the table
+            // shows).
             let (a, b) = (s.keys[0], st.next.keys[0]);
             let about_key = from != to
-                || results
-                    .iter()
-                    .any(|r| r != "returns nothing" && r != "parks")
+                || results.iter().any(|r| {
+                    !matches!(r.as_str(), "returns nothing" | "parks" | "releases a hold")
+                })
                 || !queue.is_empty()
-                || (a.mode, a.gen, a.holders, a.cancel, a.pending_edge)
-                    != (b.mode, b.gen, b.holders, b.cancel, b.pending_edge);
+                || (a.mode, a.gen, a.cancel, a.pending_edge)
+                    != (b.mode, b.gen, b.cancel, b.pending_edge);
             if about_key {
                 let labels = lc.edges.entry((from, to)).or_default();
                 let r = labels.entry(name).or_default();
-                r.extend(
-                    results
-                        .into_iter()
-                        .filter(|r| r != "returns nothing" && r != "parks"),
-                );
+                r.extend(results.into_iter().filter(|r| {
+                    !matches!(r.as_str(), "returns nothing" | "parks" | "releases a hold")
+                }));
             }
             if seen.insert(st.next) {
                 todo.push_back(st.next);
