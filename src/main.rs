@@ -182,18 +182,15 @@ fn run_docs(a: DocsArgs) -> Result<ExitCode, String> {
         ..Options::default()
     };
     let bound = Bound::default();
+    // The book's inputs (the vendored notes, the included guides) are read
+    // from the repository root before the exploration.
+    let inputs =
+        onering_check::book::Inputs::read(std::path::Path::new(".")).map_err(|e| e.to_string())?;
     let profiles: Vec<Rules> = PROFILES.iter().chain(MUTANTS.iter()).copied().collect();
     let reports = check_with_progress(&profiles, bound, &opts)?;
     let out = std::path::Path::new(&a.out);
-    let done = onering_check::book::docs_command(
-        &reports,
-        bound,
-        &opts,
-        std::path::Path::new("."),
-        out,
-        a.check,
-    )
-    .map_err(|e| e.to_string())?;
+    let done = onering_check::book::docs_command(&reports, bound, &opts, &inputs, out, a.check)
+        .map_err(|e| e.to_string())?;
     if !done.rendered_svg {
         eprintln!(
             "onering docs: Graphviz `dot` not found: SVG diagrams neither written nor compared"

@@ -9,16 +9,19 @@ fn main() -> ExitCode {
         eprintln!("usage: book_links DIR (mdBook's output, e.g. target/book)");
         return ExitCode::from(2);
     };
-    match onering_check::book::links::check_dir(std::path::Path::new(&dir)) {
-        Ok(broken) if broken.is_empty() => {
-            println!("{dir}: every link and anchor resolves");
+    match onering_check::book::links::check(std::path::Path::new(&dir)) {
+        Ok(r) if r.broken.is_empty() => {
+            println!(
+                "{dir}: {} pages, {} relative links: every link and anchor resolves",
+                r.pages, r.checked
+            );
             ExitCode::SUCCESS
         }
-        Ok(broken) => {
-            for b in &broken {
+        Ok(r) => {
+            for b in &r.broken {
                 println!("{}: {} ({})", b.page.display(), b.link, b.why);
             }
-            println!("{} broken links", broken.len());
+            println!("{} of {} relative links broken", r.broken.len(), r.checked);
             ExitCode::from(1)
         }
         Err(e) => {

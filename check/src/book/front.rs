@@ -249,3 +249,43 @@ pub fn index(ctx: &Ctx) -> String {
     out.push_str("The model's rustdoc (`cargo doc -p onering-model --open`) is the statement of the semantics; these pages are read off it.\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn included_links_point_at_book_pages_or_become_paths() {
+        let t = relink(
+            "see [the format](history-format.md#calls), [proofs](../proofs/README.md), ![d](x.png) and [web](https://x.org/)",
+            "docs/guide.md",
+        );
+        assert_eq!(
+            t,
+            "see [the format](../guide/history-format.md#calls), proofs (`proofs/README.md`), ![d](x.png) and [web](https://x.org/)"
+        );
+    }
+
+    #[test]
+    fn a_missing_findings_file_is_a_short_page_not_a_broken_link() {
+        let pages = included(&Inputs::default());
+        let (_, kernel) = pages
+            .iter()
+            .find(|(p, _)| p == "src/findings/kernel.md")
+            .unwrap();
+        assert!(kernel.contains("No kernel findings recorded yet."));
+        let with = Inputs {
+            kernel_findings: Some("# Findings\n\n1. [pinned](../conformance/tests/x.rs)\n".into()),
+            ..Inputs::default()
+        };
+        let pages = included(&with);
+        let (_, kernel) = pages
+            .iter()
+            .find(|(p, _)| p == "src/findings/kernel.md")
+            .unwrap();
+        assert!(
+            kernel.contains("1. pinned (`conformance/tests/x.rs`)"),
+            "{kernel}"
+        );
+    }
+}

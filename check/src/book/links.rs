@@ -71,8 +71,24 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// What a check found.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// HTML pages read.
+    pub pages: usize,
+    /// Relative links (and anchors) checked.
+    pub checked: usize,
+    /// The ones that do not resolve, sorted by page and link.
+    pub broken: Vec<Broken>,
+}
+
 /// Checks every HTML file below `root`; returns the broken links, sorted.
 pub fn check_dir(root: &Path) -> std::io::Result<Vec<Broken>> {
+    check(root).map(|r| r.broken)
+}
+
+/// Checks every HTML file below `root`.
+pub fn check(root: &Path) -> std::io::Result<Report> {
     let mut pages: BTreeMap<PathBuf, String> = BTreeMap::new();
     let mut files: BTreeSet<PathBuf> = BTreeSet::new();
     let mut stack = vec![root.to_path_buf()];
@@ -100,6 +116,7 @@ pub fn check_dir(root: &Path) -> std::io::Result<Vec<Broken>> {
         })
         .collect();
     let mut broken = Vec::new();
+    let mut checked = 0;
     for (page, html) in &pages {
         let dir = page.parent().unwrap_or(Path::new(""));
         for link in attrs(html, "href").into_iter().chain(attrs(html, "src")) {
@@ -111,6 +128,7 @@ pub fn check_dir(root: &Path) -> std::io::Result<Vec<Broken>> {
             if external || link.is_empty() {
                 continue;
             }
+            checked += 1;
             let link_d = decode(link);
             let (path, frag) = match link_d.split_once('#') {
                 Some((p, f)) => (p.to_string(), Some(f.to_string())),
@@ -159,7 +177,11 @@ pub fn check_dir(root: &Path) -> std::io::Result<Vec<Broken>> {
         }
     }
     broken.sort_by(|a, b| (&a.page, &a.link).cmp(&(&b.page, &b.link)));
-    Ok(broken)
+    Ok(Report {
+        pages: pages.len(),
+        checked,
+        broken,
+    })
 }
 
 #[cfg(test)]

@@ -351,18 +351,18 @@ pub struct DocsOutcome {
 
 /// `onering docs [--out DIR] [--check]` after the reports were computed:
 /// writes (or, with `check`, compares) `DIR/semantics.md` and the book in
-/// `DIR/book/`. Inputs are read relative to the repository root `root`.
+/// `DIR/book/`, from `inputs` ([`Inputs::read`] them before the check, so
+/// a missing input fails before the exploration runs).
 pub fn docs_command(
     reports: &[ProfileReport],
     bound: Bound,
     opts: &Options,
-    root: &Path,
+    inputs: &Inputs,
     out: &Path,
     check: bool,
 ) -> Result<DocsOutcome, BookError> {
-    let inputs = Inputs::read(root)?;
     let semantics = crate::docs::render(reports, bound, opts);
-    let files = generate(reports, bound, opts, &inputs)?;
+    let files = generate(reports, bound, opts, inputs)?;
     let rendered_svg = files.iter().all(|f| f.contents.is_some());
     let book = out.join(BOOK_DIR);
     let sem_path = out.join(crate::docs::FILE);
