@@ -45,7 +45,7 @@ fn step_table(ctx: &Ctx, name: &str, lc: &Lifecycle) -> String {
     if own {
         let _ = write!(out, " {name} |");
     }
-    out.push_str(" enabled when the key is | moves it | its queued events | results |");
+    out.push_str(" enabled when the key is | moves it | queue effects; results |");
     if own {
         out.push_str(" source |");
     }
@@ -53,7 +53,7 @@ fn step_table(ctx: &Ctx, name: &str, lc: &Lifecycle) -> String {
     if own {
         out.push_str("---|");
     }
-    out.push_str("---|---|---|---|");
+    out.push_str("---|---|---|");
     if own {
         out.push_str("---|");
     }
@@ -75,26 +75,40 @@ fn step_table(ctx: &Ctx, name: &str, lc: &Lifecycle) -> String {
                 if stays { "; or none" } else { "" }
             )
         };
-        let q = if f.queue.is_empty() {
-            "—".into()
+        // Queue effects and results in one cell; "X (source closed)" only
+        // where X was not also seen before a close.
+        let mut does: Vec<String> = f.queue.iter().cloned().collect();
+        does.extend(
+            f.results
+                .iter()
+                .filter(|r| {
+                    r.strip_suffix(" (source closed)")
+                        .is_none_or(|plain| !f.results.contains(plain))
+                })
+                .cloned(),
+        );
+        // Event names kept on one line: `queues final(-ECANCELED)`.
+        let does: Vec<String> = does
+            .into_iter()
+            .map(|d| {
+                if d.starts_with('`') {
+                    d
+                } else {
+                    format!("`{d}`")
+                }
+            })
+            .collect();
+        let does = if does.is_empty() {
+            "—".to_string()
         } else {
-            f.queue.iter().cloned().collect::<Vec<_>>().join(", ")
-        };
-        let res = if f.results.is_empty() {
-            "—".into()
-        } else {
-            f.results.iter().cloned().collect::<Vec<_>>().join(", ")
+            does.join("; ")
         };
         let _ = write!(out, "| `{step}` |");
         let call = vocab::call(name, step);
         if own {
             let _ = write!(out, " {} |", call.map_or("—", |c| c.0));
         }
-        let _ = write!(
-            out,
-            " {} | {moves} | {q} | {res} |",
-            regs(f.pre.iter().copied())
-        );
+        let _ = write!(out, " {} | {moves} | {does} |", regs(f.pre.iter().copied()));
         if own {
             let _ = write!(
                 out,
