@@ -29,7 +29,7 @@ enum Command {
     Check(CheckArgs),
     /// Check that a recorded history (JSON Lines, docs/history-format.md) is allowed by a profile.
     Verify(VerifyArgs),
-    /// Write the semantics docs generated from the model (docs/semantics.md).
+    /// Write the semantics docs generated from the model (docs/semantics.md and the book in docs/book/).
     Docs(DocsArgs),
     /// Run the conformance corpus and generated cases against an engine (the model, the Port, the real kernel).
     Conform(onering_conformance::cli::ConformArgs),
@@ -185,27 +185,32 @@ fn run_docs(a: DocsArgs) -> Result<ExitCode, String> {
         ..Options::default()
     };
     let bound = Bound::default();
+    // The book's inputs (the vendored notes, the included guides) are read
+    // from the repository root before the exploration.
+    let inputs =
+        onering_check::book::Inputs::read(std::path::Path::new(".")).map_err(|e| e.to_string())?;
     let profiles: Vec<Rules> = PROFILES.iter().chain(MUTANTS.iter()).copied().collect();
     let reports = check_with_progress(&profiles, bound, &opts)?;
-    let text = docs::render(&reports, bound, &opts);
-    let path = std::path::Path::new(&a.out).join(docs::FILE);
+    let out = std::path::Path::new(&a.out);
+    let done = onering_check::book::docs_command(&reports, bound, &opts, &inputs, out, a.check)
+        .map_err(|e| e.to_string())?;
+    if !done.rendered_svg {
+        eprintln!(
+            "onering docs: Graphviz `dot` not found: SVG diagrams neither written nor compared"
+        );
+    }
     if a.check {
-        let current =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if current == text {
-            println!("{} is up to date", path.display());
+        if done.stale.is_empty() {
+            println!("{} is up to date", out.display());
             return Ok(ExitCode::SUCCESS);
         }
-        println!(
-            "{} is stale: regenerate it with `{}`",
-            path.display(),
-            docs::COMMAND
-        );
+        for p in &done.stale {
+            println!("{} is stale", out.join(p).display());
+        }
+        println!("regenerate with `{}`", docs::COMMAND);
         return Ok(ExitCode::from(1));
     }
-    std::fs::create_dir_all(&a.out).map_err(|e| format!("{}: {e}", a.out))?;
-    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-    println!("wrote {}", path.display());
+    println!("wrote {} files under {}", done.written, out.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -24,7 +24,7 @@ fn yes(b: bool) -> &'static str {
     }
 }
 
-fn rules_table(out: &mut String, r: &Rules) {
+pub(crate) fn rules_table(out: &mut String, r: &Rules) {
     let level = match r.level_requeue {
         LevelRequeue::AfterDelivery => "right after delivery (a second waiter gets it)",
         LevelRequeue::AfterRelease => "when the holder releases it",
