@@ -67,7 +67,7 @@ fn first_trace(ctx: &Ctx, r: &ProfileReport, props: &[Property]) -> Option<Strin
     let tok = ctx.token(r, p)?;
     let name = r.rules.name;
     // Spec mutants have no page of their own: say what was broken.
-    let more = if name.contains('~') {
+    let more = if r.rules.is_spec_mutant() {
         format!("spec mutant: {}", r.rules.summary)
     } else {
         format!("[all of `{name}`'s counterexamples](../profiles/{name}.md#counterexamples)")
@@ -82,7 +82,7 @@ fn first_trace(ctx: &Ctx, r: &ProfileReport, props: &[Property]) -> Option<Strin
     // A spec mutant differs from `unified` in one rule, which its
     // property's statement names; replaying its steps under `unified`
     // shows the same timeline, so only the real mechanisms get one.
-    if !name.contains('~') {
+    if !r.rules.is_spec_mutant() {
         out.push_str(&under_unified(ctx, *sc, t));
     }
     Some(out)

@@ -2,7 +2,7 @@
 //! bound (a proof for that bound) or to its counterexample.
 
 use super::{cx_anchor, Ctx};
-use onering_model::{Kind, Property, MUTANT_CATCHES};
+use onering_model::{Kind, Property};
 use std::fmt::Write;
 
 /// The cell for a verdict: promised or not, proved or violated, linking
@@ -68,7 +68,8 @@ pub fn page(ctx: &Ctx) -> String {
         );
     }
     out.push_str("## Spec mutants\n\n`unified` with one rule broken. Each must be caught by its property, which shows that the property can fail.\n\n| mutant | broken rule | caught by | replay |\n|---|---|---|---|\n");
-    for (m, p) in ctx.mutants.iter().zip(MUTANT_CATCHES) {
+    for m in &ctx.mutants {
+        let Some(p) = m.rules.breaks else { continue };
         let replay = match ctx.token(m, p) {
             Some(t) => format!("`onering check --replay {t}`"),
             None => "**NOT CAUGHT**".into(),

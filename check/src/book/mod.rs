@@ -186,7 +186,7 @@ pub fn generate(
     inputs: &Inputs,
 ) -> Result<Vec<GenFile>, BookError> {
     let (real, mutants): (Vec<&ProfileReport>, Vec<&ProfileReport>) =
-        reports.iter().partition(|r| !r.rules.name.contains('~'));
+        reports.iter().partition(|r| !r.rules.is_spec_mutant());
     let sections = anchors::sections(&inputs.reference);
     for r in &real {
         for sec in vocab::cited(r.rules.name) {
