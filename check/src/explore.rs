@@ -15,9 +15,14 @@
 //!   only one key's steps are expanded.
 //! * Expansion runs on `jobs` worker threads; the merge into the visited set
 //!   is sequential and in frontier order, so results do not depend on `jobs`.
-//! * Budgets on states and seconds stop a run early; the result says so and
-//!   reports what was covered.
+//! * Budgets stop a run early: states per exploration
+//!   ([`Options::max_states`]), and wall time and resident memory for the
+//!   whole command ([`Options::budget`], shared by every exploration and
+//!   asked before every chunk of states, so a run stops within a fraction
+//!   of a second of it). The result says which stopped it and what was
+//!   covered.
 
+use crate::budget::{Budget, Stop};
 use crate::fptable::{fingerprint, FpTable};
 use onering_model::symmetry::{compose, invert, Symmetry};
 use onering_model::{Action, Model, Obs, Property, Shown, State, Step, PACKED_WORDS};
@@ -39,10 +44,10 @@ pub struct Options {
     pub por: bool,
     /// Worker threads.
     pub jobs: usize,
-    /// Stop after this many distinct states.
+    /// Stop this exploration after this many distinct states.
     pub max_states: Option<u64>,
-    /// Stop after this many seconds.
-    pub max_seconds: Option<f64>,
+    /// Wall time and memory for the whole command (shared by clones).
+    pub budget: Budget,
 }
 
 impl Default for Options {
@@ -53,7 +58,7 @@ impl Default for Options {
             por: true,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_states: None,
-            max_seconds: None,
+            budget: Budget::default(),
         }
     }
 }
@@ -124,6 +129,8 @@ pub struct Exploration {
     pub seconds: f64,
     /// False if a budget stopped the run.
     pub complete: bool,
+    /// The budget that stopped the run, if one did.
+    pub stopped: Option<Stop>,
     /// Bytes of the visited set and its parent links.
     pub bytes: usize,
     /// Witnesses exhibited somewhere (bit per property).
@@ -264,18 +271,19 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
         last: 255,
     }];
     let mut depth = 0u32;
-    let mut complete = true;
+    let mut stopped = None;
 
-    while !frontier.is_empty() {
-        if opts.max_states.is_some_and(|m| table.len() as u64 >= m)
-            || opts
-                .max_seconds
-                .is_some_and(|m| start.elapsed().as_secs_f64() >= m)
-        {
-            complete = false;
+    'levels: while !frontier.is_empty() {
+        if opts.max_states.is_some_and(|m| table.len() as u64 >= m) {
+            stopped = Some(Stop::States);
             break;
         }
-        let outs = expand_level(model, &sym, opts, &table, &frontier);
+        // A level cut short by the budget is dropped whole: the coverage
+        // reported is every level up to `depth`.
+        let Some(outs) = expand_level(model, &sym, opts, &table, &frontier) else {
+            stopped = opts.budget.stopped();
+            break;
+        };
         let level_start = table.len() as u32;
         let mut next: Vec<Frontier> = Vec::new();
         let mut index: HashMap<u64, usize, BuildHasherDefault<FpIdentity>> = HashMap::default();
@@ -292,7 +300,17 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
                     },
                 );
             }
-            for c in out.cands {
+            for (n, c) in out.cands.into_iter().enumerate() {
+                if opts.max_states.is_some_and(|m| table.len() as u64 >= m) {
+                    stopped = Some(Stop::States);
+                    break 'levels;
+                }
+                if n % 16384 == 16383 {
+                    if let Some(why) = opts.budget.exceeded() {
+                        stopped = Some(why);
+                        break 'levels;
+                    }
+                }
                 match table.insert(c.fp, c.parent, c.via) {
                     Some(id) => {
                         witnessed |= c.obs.witnessed;
@@ -337,7 +355,8 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
         transitions,
         depth,
         seconds: start.elapsed().as_secs_f64(),
-        complete,
+        complete: stopped.is_none(),
+        stopped,
         bytes: table.bytes(),
         witnessed,
         violations,
@@ -372,20 +391,23 @@ fn expand_level(
     opts: &Options,
     table: &FpTable,
     frontier: &[Frontier],
-) -> Vec<ChunkOut> {
+) -> Option<Vec<ChunkOut>> {
     let jobs = opts.jobs.max(1);
     let chunk = (frontier.len() / (jobs * 8)).clamp(64, 4096);
     let chunks = frontier.len().div_ceil(chunk);
     if jobs == 1 || chunks == 1 {
         return (0..chunks)
             .map(|c| {
-                expand_chunk(
+                if opts.budget.exceeded().is_some() {
+                    return None;
+                }
+                Some(expand_chunk(
                     model,
                     sym,
                     opts.por,
                     table,
                     &frontier[c * chunk..((c + 1) * chunk).min(frontier.len())],
-                )
+                ))
             })
             .collect();
     }
@@ -397,7 +419,7 @@ fn expand_level(
                     let mut mine = Vec::new();
                     loop {
                         let c = next.fetch_add(1, Ordering::Relaxed);
-                        if c >= chunks {
+                        if c >= chunks || opts.budget.exceeded().is_some() {
                             break;
                         }
                         let part = &frontier[c * chunk..((c + 1) * chunk).min(frontier.len())];
@@ -412,8 +434,11 @@ fn expand_level(
             .flat_map(|h| h.join().expect("explorer worker panicked"))
             .collect()
     });
+    if results.len() < chunks {
+        return None;
+    }
     results.sort_by_key(|(c, _)| *c);
-    results.into_iter().map(|(_, o)| o).collect()
+    Some(results.into_iter().map(|(_, o)| o).collect())
 }
 
 fn expand_chunk(

@@ -10,6 +10,7 @@
 //! library that only wants to check its own histories builds nothing else.
 #![forbid(unsafe_code)]
 
+pub mod budget;
 pub mod check;
 pub mod docs;
 pub mod explore;
