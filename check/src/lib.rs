@@ -12,6 +12,7 @@
 
 pub mod budget;
 pub mod check;
+pub mod codec;
 pub mod docs;
 pub mod explore;
 pub mod fptable;
