@@ -203,8 +203,8 @@ impl Hasher for FpHasher {
     }
 }
 
-/// Hashes a fingerprint to itself: fingerprints are already well mixed, and
-/// the per-level index of new states is on the sequential merge path.
+/// Hashes a fingerprint to itself, halves swapped: fingerprints are
+/// already well mixed.
 #[derive(Default)]
 struct FpIdentity(u64);
 
@@ -213,7 +213,10 @@ impl Hasher for FpIdentity {
         unreachable!("only u64 fingerprints are hashed")
     }
     fn write_u64(&mut self, i: u64) {
-        self.0 = i;
+        // The top bits chose the shard, so they are equal within one; the
+        // map takes its tag from the top bits and its bucket from the low
+        // ones: give it the well-mixed middle of the fingerprint for both.
+        self.0 = i.rotate_left(32);
     }
     fn finish(&self) -> u64 {
         self.0
@@ -239,26 +242,41 @@ pub fn fp_of(s: &State) -> u64 {
 ///
 /// While the level is built, workers insert into it concurrently (one lock
 /// per shard); each state is kept once, however many transitions reach it,
-/// with the least link found so far. At the level's end the states get
-/// their ids and the shard becomes part of the next frontier.
+/// with the least link found so far, in one map entry (a transition that
+/// reaches a state already in the level costs one cache miss). At the
+/// level's end the states are sorted into arrays, get their ids, and the
+/// shard becomes part of the next frontier.
 #[derive(Default)]
 struct LevelShard {
-    /// [`Codec::words`] words per state.
+    /// [`Codec::words`] words per state (in insertion order until
+    /// [`LevelShard::sort`], then in `order` order).
     words: Vec<u64>,
+    /// Fingerprint → what is known of the state, while the level is built.
+    map: HashMap<u64, Rec, BuildHasherDefault<FpIdentity>>,
+    /// After [`LevelShard::sort`], per state: the first transition that
+    /// reached it (`parent << 8 | via`), its link, the properties it
+    /// violates, its fingerprint; ids once assigned.
+    order: Vec<u64>,
+    link: Vec<u64>,
+    violated: Vec<u16>,
+    fps: Vec<u64>,
+    ids: Vec<u32>,
+}
+
+/// A state of the level being built.
+#[derive(Clone, Copy)]
+struct Rec {
     /// The first transition that reached it in frontier order: the least
     /// `parent << 8 | via`. Decides the state's id.
-    order: Vec<u64>,
+    order: u64,
     /// The path kept for it: the least `switches << 48 | parent << 16 |
     /// via << 8 | last` (fewest thread switches, then first in frontier
     /// order; `last` is the last thread to act, in the state's names).
-    link: Vec<u64>,
+    link: u64,
+    /// Its position in `words`.
+    pos: u32,
     /// Properties the state itself violates.
-    violated: Vec<u16>,
-    fps: Vec<u64>,
-    /// Fingerprint → position, while the level is built.
-    index: HashMap<u64, u32, BuildHasherDefault<FpIdentity>>,
-    /// Ids, assigned at the level's end.
-    ids: Vec<u32>,
+    violated: u16,
 }
 
 impl LevelShard {
@@ -267,37 +285,42 @@ impl LevelShard {
     }
 
     fn offer(&mut self, fp: u64, order: u64, link: u64, new: impl FnOnce(&mut Vec<u64>) -> u16) {
-        match self.index.get(&fp) {
-            Some(&i) => {
-                let i = i as usize;
-                self.order[i] = self.order[i].min(order);
-                self.link[i] = self.link[i].min(link);
+        use std::collections::hash_map::Entry;
+        match self.map.entry(fp) {
+            Entry::Occupied(mut e) => {
+                let r = e.get_mut();
+                r.order = r.order.min(order);
+                r.link = r.link.min(link);
             }
-            None => {
-                self.index.insert(fp, self.order.len() as u32);
-                self.order.push(order);
-                self.link.push(link);
-                self.fps.push(fp);
-                let v = new(&mut self.words);
-                self.violated.push(v);
+            Entry::Vacant(e) => {
+                let r = Rec {
+                    order,
+                    link,
+                    pos: 0,
+                    violated: 0,
+                };
+                let r = e.insert(r);
+                let n = self.words.len();
+                r.violated = new(&mut self.words);
+                r.pos = n as u32;
             }
         }
     }
 
-    /// Sorts the shard's states by `order` (the order ids follow).
+    /// Sorts the shard's states by `order` (the order ids follow) into the
+    /// arrays, and frees the map.
     fn sort(&mut self, w: usize) {
-        self.index = HashMap::default();
-        let mut perm: Vec<u32> = (0..self.len() as u32).collect();
-        perm.sort_unstable_by_key(|&i| self.order[i as usize]);
-        let pick64 = |v: &[u64]| perm.iter().map(|&i| v[i as usize]).collect::<Vec<_>>();
-        self.order = pick64(&self.order);
-        self.link = pick64(&self.link);
-        self.fps = pick64(&self.fps);
-        self.violated = perm.iter().map(|&i| self.violated[i as usize]).collect();
+        let map = std::mem::take(&mut self.map);
+        let mut recs: Vec<(u64, Rec)> = map.into_iter().collect();
+        recs.sort_unstable_by_key(|(_, r)| r.order);
+        self.order = recs.iter().map(|(_, r)| r.order).collect();
+        self.link = recs.iter().map(|(_, r)| r.link).collect();
+        self.violated = recs.iter().map(|(_, r)| r.violated).collect();
+        self.fps = recs.iter().map(|(fp, _)| *fp).collect();
         let mut words = Vec::with_capacity(self.words.len());
-        for &i in &perm {
-            let i = i as usize;
-            words.extend_from_slice(&self.words[i * w..(i + 1) * w]);
+        for (_, r) in &recs {
+            let i = r.pos as usize;
+            words.extend_from_slice(&self.words[i..i + w]);
         }
         self.words = words;
     }
