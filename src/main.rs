@@ -4,6 +4,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use onering_check::budget::Budget;
 use onering_check::check::{self, ProfileReport};
 use onering_check::explore::Options;
 use onering_check::timeline;
@@ -16,7 +17,9 @@ use std::process::ExitCode;
     version,
     about = "A formally checked model of a unified event queue",
     long_about = "Exit status: 0 every promised property holds / the history conforms; \
-                  1 a violation (printed); 2 bad input or usage."
+                  1 a violation (printed); 2 bad input or usage; \
+                  3 (check) a budget (--max-seconds, --max-memory, --max-states) stopped the \
+                  run before every verdict was decided (coverage printed)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -77,13 +80,14 @@ struct CheckArgs {
     /// Threads (1..=4).
     #[arg(long, default_value_t = Bound::default().threads)]
     threads: u8,
-    /// Keys, each a registration with its own source (1..=4).
+    /// Keys, each a registration with its own source (1..=4; keys x (env + 3) <= 24,
+    /// the queue slots a state holds).
     #[arg(long, default_value_t = Bound::default().keys)]
     keys: u8,
     /// Thread operations per thread (0..=8).
     #[arg(long, default_value_t = Bound::default().ops)]
     ops: u8,
-    /// Environment steps per key (0..=6).
+    /// Environment steps per key (0..=6; keys x (env + 3) <= 24).
     #[arg(long, default_value_t = Bound::default().env)]
     env: u8,
     /// Largest `max` of a wait (1..=4); waits use 1 or this.
@@ -104,12 +108,19 @@ struct CheckArgs {
     /// Turn off partial-order reduction over independent keys.
     #[arg(long)]
     no_por: bool,
-    /// Stop each exploration after this many distinct states (reports coverage).
+    /// Stop each exploration after this many distinct states (at least 1; reports
+    /// coverage, exit 3).
     #[arg(long)]
     max_states: Option<u64>,
-    /// Stop each exploration after this many seconds (reports coverage).
+    /// Stop the whole command after this many seconds of wall time (reports coverage,
+    /// exit 3).
     #[arg(long)]
     max_seconds: Option<f64>,
+    /// Stop the whole command when its resident memory reaches this (bytes, or with a
+    /// K, M, G or T suffix, binary; default: 3/4 of MemAvailable at start; reports
+    /// coverage, exit 3).
+    #[arg(long)]
+    max_memory: Option<String>,
     /// Print the trace of a replay token (from an earlier report) and exit.
     #[arg(long, conflicts_with_all = ["profile", "all"])]
     replay: Option<String>,
@@ -118,13 +129,19 @@ struct CheckArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check(args) => match run_check(args) {
-            Ok(code) => code,
-            Err(msg) => {
-                eprintln!("onering check: {msg}");
-                ExitCode::from(2)
+        Command::Check(args) => {
+            let json = args.json;
+            match run_check(args) {
+                Ok(code) => code,
+                Err(msg) => {
+                    if json {
+                        println!("{}", serde_json::json!({ "error": msg }));
+                    }
+                    eprintln!("onering check: {msg}");
+                    ExitCode::from(2)
+                }
             }
-        },
+        }
         Command::Docs(args) => match run_docs(args) {
             Ok(code) => code,
             Err(msg) => {
@@ -145,6 +162,36 @@ fn main() -> ExitCode {
 
 /// Worker threads beyond this are refused (more would only cost memory).
 const MAX_JOBS: usize = 256;
+
+/// Parses `--max-memory`: bytes, or a number with a binary K, M, G or T
+/// suffix.
+fn parse_memory(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (num, mul) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => {
+                    return Err(format!(
+                        "--max-memory `{text}`: unknown suffix `{c}` (K, M, G or T)"
+                    ))
+                }
+            };
+            (&t[..i], 1u64 << shift)
+        }
+        _ => (t, 1),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("--max-memory `{text}` is not a size such as 8G or 512M"))?;
+    if !(n.is_finite() && n > 0.0) {
+        return Err(format!("--max-memory `{text}` must be positive"));
+    }
+    Ok((n * mul as f64) as u64)
+}
 
 fn check_jobs(jobs: Option<usize>) -> Result<(), String> {
     match jobs {
@@ -320,13 +367,20 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
     if a.max_seconds.is_some_and(|s| !(s > 0.0 && s.is_finite())) {
         return Err("--max-seconds must be a positive number".into());
     }
+    if a.max_states == Some(0) {
+        return Err("--max-states must be at least 1 (0 would explore nothing)".into());
+    }
+    let max_memory = match &a.max_memory {
+        Some(m) => Some(parse_memory(m)?),
+        None => onering_check::budget::default_max_memory(),
+    };
     let opts = Options {
         symmetry: !a.no_symmetry,
         dead_variables: !a.no_dead_variables,
         por: !a.no_por,
         jobs: a.jobs.unwrap_or_else(|| Options::default().jobs),
         max_states: a.max_states,
-        max_seconds: a.max_seconds,
+        budget: Budget::new(a.max_seconds, max_memory),
     };
     let profiles: Vec<Rules> = if a.all {
         PROFILES.iter().chain(MUTANTS.iter()).copied().collect()
@@ -359,6 +413,7 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
             check::mutants()
                 .find(|(r, _)| r.name == m.rules.name)
                 .is_some_and(|(_, p)| m.property(p).violation.is_none())
+                && m.complete()
         })
         .map(|m| m.rules.name)
         .collect();
@@ -376,11 +431,23 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
         !broken.is_empty() || !uncaught.is_empty()
     };
 
+    // A violation found is definite even in a stopped run; "holds" and
+    // "not caught" are not.
+    let stopped = !real.iter().chain(mutants.iter()).all(|r| r.complete());
+    let code = if failed {
+        1
+    } else if stopped {
+        3
+    } else {
+        0
+    };
+
     if a.json {
         let all: Vec<ProfileReport> = real.iter().chain(mutants.iter()).cloned().collect();
         let mut v = check::to_json(&all, bound, &opts, only);
         v["broken_promises"] = serde_json::json!(broken);
         v["uncaught_mutants"] = serde_json::json!(uncaught);
+        v["exit"] = serde_json::json!(code);
         println!("{}", serde_json::to_string_pretty(&v).expect("json"));
     } else if a.all {
         println!("onering check --all, bound {bound}\n");
@@ -402,6 +469,8 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
                 m.summary,
                 if caught.is_some() {
                     "caught"
+                } else if !rep.complete() {
+                    "not finished"
                 } else {
                     "NOT CAUGHT"
                 },
@@ -423,9 +492,12 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
             print!("{}", check::render_profile(r, bound, &opts, only, true));
         }
     }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    if stopped && !a.json {
+        let why = opts.budget.stopped().map_or("--max-states", |s| s.option());
+        println!(
+            "\nstopped by {why} after {:.1}s: verdicts other than `violated` are unknown (exit 3)",
+            opts.budget.elapsed()
+        );
+    }
+    Ok(ExitCode::from(code))
 }

@@ -1,5 +1,6 @@
 //! The command-line contract: exit 0 when every promised property holds, 1
-//! on a violation (printed), 2 on bad input with a clear message.
+//! on a violation (printed), 2 on bad input with a clear message, 3 when a
+//! budget stopped the run before every verdict was decided.
 
 use std::process::{Command, Output};
 
@@ -75,6 +76,9 @@ fn json_has_the_stable_names() {
     assert!(v["states"].as_u64().unwrap() > 0);
     assert!(v["transitions"].as_u64().unwrap() > 0);
     assert!(v["seconds"].as_f64().is_some());
+    assert!(v["exploration_seconds"].as_f64().is_some());
+    assert_eq!(v["complete"], true);
+    assert_eq!(v["exit"], 0);
     let p = &v["profiles"][0];
     assert_eq!(p["name"], "io_uring");
     let props = p["properties"].as_array().unwrap();
@@ -96,7 +100,19 @@ fn bad_input_exits_two_with_a_message() {
         (vec!["check", "--threads", "9"], "--threads 9 is outside"),
         (vec!["check", "--threads", "300"], "300"),
         (vec!["check", "--keys", "0"], "--keys 0 is outside"),
-        (vec!["check", "--keys", "4", "--env", "6"], "queue slots"),
+        (
+            vec!["check", "--keys", "4", "--env", "6"],
+            "keys x (env + 3) = 36 queue slots",
+        ),
+        (
+            vec!["check", "--max-states", "0"],
+            "--max-states must be at least 1",
+        ),
+        (vec!["check", "--max-memory", "lots"], "--max-memory"),
+        (
+            vec!["check", "--replay", "epoll:operation/single:2.2.3.2.2:s:1"],
+            "has no scenario `operation/single`",
+        ),
         (vec!["check", "--jobs", "0"], "--jobs"),
         (vec!["check", "--jobs", "100000"], "more than 256"),
         (
@@ -133,7 +149,7 @@ fn bad_input_exits_two_with_a_message() {
 }
 
 #[test]
-fn a_budget_reports_an_incomplete_run() {
+fn a_budget_reports_an_incomplete_run_with_exit_three() {
     let o = onering(&[
         "check",
         "--profile",
@@ -142,8 +158,75 @@ fn a_budget_reports_an_incomplete_run() {
         "100",
         "--json",
     ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["complete"], false);
+    assert_eq!(v["stopped_by"], "--max-states");
+    assert_eq!(v["exit"], 3);
+    for p in v["profiles"][0]["properties"].as_array().unwrap() {
+        assert_eq!(p["verdict"], "unknown", "{p}");
+    }
+    let sc = &v["profiles"][0]["scenarios"][0];
+    assert!(sc["states"].as_u64().unwrap() >= 100, "{sc}");
+    assert!(sc["depth"].as_u64().is_some());
+}
+
+#[test]
+fn bad_input_with_json_prints_an_error_object() {
+    let o = onering(&["check", "--threads", "9", "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(v["error"].as_str().unwrap().contains("--threads 9"), "{v}");
+}
+
+/// The largest bound the CLI accepts (every field at its maximum where
+/// `keys x (env + 3) <= 24` allows) runs for hours; `--max-seconds` is wall
+/// time for the whole command, so it stops within a few seconds of it, with
+/// its coverage, exit 3, and no "holds".
+#[test]
+fn the_largest_bound_stops_at_its_wall_time_budget() {
+    let start = std::time::Instant::now();
+    let o = onering(&[
+        "check",
+        "--all",
+        "--threads",
+        "4",
+        "--keys",
+        "4",
+        "--ops",
+        "8",
+        "--env",
+        "3",
+        "--batch",
+        "4",
+        "--max-seconds",
+        "2",
+    ]);
+    let took = start.elapsed().as_secs_f64();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(took < 6.0, "took {took:.1}s with --max-seconds 2");
+    let out = text(&o);
+    assert!(out.contains("stopped by --max-seconds"), "{out}");
+    let holds = |l: &str| l.split_whitespace().nth(1) == Some("holds");
+    assert!(!out.lines().any(holds), "{out}");
+    assert!(out.contains("unknown"), "{out}");
+}
+
+#[test]
+fn a_memory_budget_stops_the_run() {
+    let o = onering(&[
+        "check",
+        "--threads",
+        "3",
+        "--keys",
+        "3",
+        "--max-memory",
+        "64M",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["stopped_by"], "--max-memory");
 }
 
 fn write_temp(name: &str, text: &str) -> std::path::PathBuf {

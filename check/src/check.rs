@@ -23,16 +23,29 @@ pub struct PropertyResult {
     pub violation: Option<(Scenario, Trace)>,
     /// Whether its witness was exhibited in some scenario.
     pub witnessed: bool,
+    /// Whether every scenario was explored to the end (no budget stopped
+    /// one). A violation found is a violation either way; "holds" needs it.
+    pub complete: bool,
 }
 
 impl PropertyResult {
-    /// `"holds"` or `"violated"`.
+    /// `"violated"` (a trace was found), `"holds"` (every scenario was
+    /// explored and none violates it) or `"unknown"` (a budget stopped a
+    /// scenario before it finished, and none of what was explored violates
+    /// it).
     pub fn verdict(&self) -> &'static str {
         if self.violation.is_some() {
             "violated"
-        } else {
+        } else if self.complete {
             "holds"
+        } else {
+            "unknown"
         }
+    }
+
+    /// Whether the verdict is decided (violated, or explored completely).
+    pub fn decided(&self) -> bool {
+        self.violation.is_some() || self.complete
     }
 }
 
@@ -177,6 +190,7 @@ fn judge(rules: Rules, runs: Vec<ScenarioRun>) -> ProfileReport {
                 promised: rules.promises(p),
                 violation,
                 witnessed,
+                complete: runs.iter().all(|r| r.exploration.complete),
             }
         })
         .collect();
@@ -293,6 +307,18 @@ pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), String
             .collect::<Result<_, _>>()?
     };
     let scenario = Scenario::new(source, mode);
+    if !rules.scenarios.contains(&scenario) {
+        return Err(format!(
+            "profile `{}` has no scenario `{scenario}`; its scenarios: {}",
+            rules.name,
+            rules
+                .scenarios
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let model = Model::new(rules, scenario, bound).map_err(|e| e.to_string())?;
     let trace = replay(&model, &opts, &path)?;
     Ok((rules, scenario, bound, trace))
@@ -312,6 +338,8 @@ pub fn render_profile(
     traces: bool,
 ) -> String {
     let mut out = String::new();
+    // Summed over the profile's explorations (which may have run in
+    // parallel): the work, not the wall time.
     let secs: f64 = r.runs.iter().map(|x| x.exploration.seconds).sum();
     let depth = r
         .runs
@@ -320,7 +348,7 @@ pub fn render_profile(
         .max()
         .unwrap_or(0);
     out.push_str(&format!(
-        "profile {} — {}\n  scenarios: {}\n  {} states, {} transitions, depth {}, {:.2}s ({:.0} states/s){}\n",
+        "profile {} — {}\n  scenarios: {}\n  {} states, {} transitions, depth {}, {:.2}s of exploration ({:.0} states/s){}\n",
         r.rules.name,
         r.rules.summary,
         r.runs
@@ -335,6 +363,25 @@ pub fn render_profile(
         r.states() as f64 / secs.max(1e-9),
         if r.complete() { "" } else { " — INCOMPLETE: a budget stopped the run" }
     ));
+    if !r.complete() {
+        for x in &r.runs {
+            let e = &x.exploration;
+            out.push_str(&format!(
+                "    {:<22} {:>11} states, depth {:>2}, {}\n",
+                x.scenario.to_string(),
+                e.states,
+                e.depth,
+                match e.stopped {
+                    None => "complete".to_string(),
+                    Some(why) => format!(
+                        "stopped by {} (levels 0..={} complete)",
+                        why.option(),
+                        e.depth
+                    ),
+                }
+            ));
+        }
+    }
     for pr in &r.properties {
         if only.is_some_and(|p| p != pr.property) {
             continue;
@@ -350,6 +397,8 @@ pub fn render_profile(
             },
             if pr.witnessed {
                 ""
+            } else if !pr.decided() {
+                " (not finished: a budget stopped the run)"
             } else {
                 " (witness never seen: holds vacuously at this bound)"
             }
@@ -396,6 +445,7 @@ pub fn render_matrix(reports: &[ProfileReport]) -> String {
         for r in reports {
             let pr = r.property(p);
             let cell = match (pr.violation.is_some(), pr.promised) {
+                (false, _) if !pr.complete => "unknown",
                 (false, true) => "holds",
                 (false, false) => "holds*",
                 (true, false) => "violated",
@@ -412,7 +462,8 @@ pub fn render_matrix(reports: &[ProfileReport]) -> String {
     }
     out.push_str(
         "holds = promised and proved for the bound; holds* = not promised but no violation at this bound;\n\
-         violated = not promised, trace found; BROKEN = promised but violated; (v) = witness never seen\n",
+         violated = not promised, trace found; BROKEN = promised but violated; (v) = witness never seen;\n\
+         unknown = a budget stopped the run before a verdict\n",
     );
     out
 }
@@ -433,6 +484,8 @@ fn trace_json(rules: &Rules, t: &Trace) -> Value {
 }
 
 /// The JSON form of a check (names are stable: other tools read them).
+/// `seconds` is the command's wall time; `exploration_seconds` the sum of
+/// every exploration's own time (larger when they ran in parallel).
 pub fn to_json(
     reports: &[ProfileReport],
     bound: Bound,
@@ -441,10 +494,14 @@ pub fn to_json(
 ) -> Value {
     let states: u64 = reports.iter().map(|r| r.states()).sum();
     let transitions: u64 = reports.iter().map(|r| r.transitions()).sum();
-    let seconds: f64 = reports
+    let exploration_seconds: f64 = reports
         .iter()
         .flat_map(|r| r.runs.iter().map(|x| x.exploration.seconds))
         .sum();
+    let stopped = reports
+        .iter()
+        .flat_map(|r| r.runs.iter().filter_map(|x| x.exploration.stopped))
+        .next();
     json!({
         "bound": {
             "threads": bound.threads, "keys": bound.keys, "ops": bound.ops,
@@ -453,8 +510,11 @@ pub fn to_json(
         },
         "states": states,
         "transitions": transitions,
-        "seconds": seconds,
+        "seconds": opts.budget.elapsed(),
+        "exploration_seconds": exploration_seconds,
         "complete": reports.iter().all(|r| r.complete()),
+        "stopped_by": stopped.map(|s| s.option()),
+        "peak_rss_bytes": crate::budget::peak_resident_bytes(),
         "profiles": reports.iter().map(|r| json!({
             "name": r.rules.name,
             "summary": r.rules.summary,
@@ -469,6 +529,7 @@ pub fn to_json(
                 "seconds": x.exploration.seconds,
                 "bytes": x.exploration.bytes,
                 "complete": x.exploration.complete,
+                "stopped_by": x.exploration.stopped.map(|s| s.option()),
             })).collect::<Vec<_>>(),
             "properties": r.properties.iter().filter(|p| only.is_none_or(|o| o == p.property)).map(|p| {
                 let mut v = json!({

@@ -13,18 +13,40 @@
 //! * Partial-order reduction over independent keys ([`Options::por`]):
 //!   where the model says the remaining steps of different keys commute,
 //!   only one key's steps are expanded.
-//! * Expansion runs on `jobs` worker threads; the merge into the visited set
-//!   is sequential and in frontier order, so results do not depend on `jobs`.
-//! * Budgets on states and seconds stop a run early; the result says so and
-//!   reports what was covered.
+//! * Memory: the visited set keeps a fingerprint and a parent link per state
+//!   ([`crate::fptable`]); the frontier keeps each state once, packed to the
+//!   bits its bound needs ([`Codec`]: 3 words at the default bound), with
+//!   its id and link, and is dropped as soon as it is expanded.
+//! * Expansion runs on `jobs` worker threads that insert the successors not
+//!   yet visited straight into the next level's shards (one lock per shard
+//!   of the fingerprint space), keeping each new state once, packed, with
+//!   the least link that reached it; no per-transition record waits for a
+//!   merge. At the level's end the new states get ids in the order of the
+//!   first transition that reached each (what a sequential BFS in frontier
+//!   order would give), and the fingerprints go into the visited set shard
+//!   by shard in parallel. Every choice is a minimum over a total order, so
+//!   states, ids, traces and verdicts do not depend on `jobs` or on timing.
+//! * The path kept for a state is the least (thread switches, parent id,
+//!   step index) among its transitions from the previous level, and a state
+//!   violating a property is ranked by that path's switches.
+//! * Budgets stop a run early: states per exploration
+//!   ([`Options::max_states`]), and wall time and resident memory for the
+//!   whole command ([`Options::budget`], shared by every exploration and
+//!   asked before every chunk of states, so a run stops within a fraction
+//!   of a second of it). The result says which stopped it and what was
+//!   covered.
 
-use crate::fptable::{fingerprint, FpTable};
+use crate::budget::{Budget, Stop};
+use crate::codec::Codec;
+use crate::fptable::{fingerprint, shard_of, FpTable, SHARDS};
 use onering_model::symmetry::{compose, invert, Symmetry};
 use onering_model::{Action, Model, Obs, Property, Shown, State, Step, PACKED_WORDS};
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::hash::BuildHasherDefault;
 use std::hash::Hasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// How to explore.
@@ -39,10 +61,10 @@ pub struct Options {
     pub por: bool,
     /// Worker threads.
     pub jobs: usize,
-    /// Stop after this many distinct states.
+    /// Stop this exploration after this many distinct states.
     pub max_states: Option<u64>,
-    /// Stop after this many seconds.
-    pub max_seconds: Option<f64>,
+    /// Wall time and memory for the whole command (shared by clones).
+    pub budget: Budget,
 }
 
 impl Default for Options {
@@ -53,7 +75,7 @@ impl Default for Options {
             por: true,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_states: None,
-            max_seconds: None,
+            budget: Budget::default(),
         }
     }
 }
@@ -124,6 +146,8 @@ pub struct Exploration {
     pub seconds: f64,
     /// False if a budget stopped the run.
     pub complete: bool,
+    /// The budget that stopped the run, if one did.
+    pub stopped: Option<Stop>,
     /// Bytes of the visited set and its parent links.
     pub bytes: usize,
     /// Witnesses exhibited somewhere (bit per property).
@@ -179,8 +203,8 @@ impl Hasher for FpHasher {
     }
 }
 
-/// Hashes a fingerprint to itself: fingerprints are already well mixed, and
-/// the per-level index of new states is on the sequential merge path.
+/// Hashes a fingerprint to itself, halves swapped: fingerprints are
+/// already well mixed.
 #[derive(Default)]
 struct FpIdentity(u64);
 
@@ -189,7 +213,10 @@ impl Hasher for FpIdentity {
         unreachable!("only u64 fingerprints are hashed")
     }
     fn write_u64(&mut self, i: u64) {
-        self.0 = i;
+        // The top bits chose the shard, so they are equal within one; the
+        // map takes its tag from the top bits and its bucket from the low
+        // ones: give it the well-mixed middle of the fingerprint for both.
+        self.0 = i.rotate_left(32);
     }
     fn finish(&self) -> u64 {
         self.0
@@ -210,27 +237,124 @@ pub fn fp_of(s: &State) -> u64 {
     fp_of_packed(&s.pack())
 }
 
-struct Frontier {
-    id: u32,
-    state: State,
-    switches: u32,
-    /// Last thread to act, in this state's (canonical) names; 255 = none.
-    last: u8,
-}
-
-struct Cand {
-    fp: u64,
-    parent: u32,
-    via: u8,
-    state: State,
-    switches: u32,
-    last: u8,
-    obs: Obs,
-}
-
+/// One shard's states of one BFS level, packed with the bound's [`Codec`]
+/// (the states whose fingerprints fall in that shard of the visited set).
+///
+/// While the level is built, workers insert into it concurrently (one lock
+/// per shard); each state is kept once, however many transitions reach it,
+/// with the least link found so far, in one map entry (a transition that
+/// reaches a state already in the level costs one cache miss). At the
+/// level's end the states are sorted into arrays, get their ids, and the
+/// shard becomes part of the next frontier.
 #[derive(Default)]
-struct ChunkOut {
-    cands: Vec<Cand>,
+struct LevelShard {
+    /// [`Codec::words`] words per state (in insertion order until
+    /// [`LevelShard::sort`], then in `order` order).
+    words: Vec<u64>,
+    /// Fingerprint → what is known of the state, while the level is built.
+    map: HashMap<u64, Rec, BuildHasherDefault<FpIdentity>>,
+    /// After [`LevelShard::sort`], per state: the first transition that
+    /// reached it (`parent << 8 | via`), its link, the properties it
+    /// violates, its fingerprint; ids once assigned.
+    order: Vec<u64>,
+    link: Vec<u64>,
+    violated: Vec<u16>,
+    fps: Vec<u64>,
+    ids: Vec<u32>,
+}
+
+/// A state of the level being built.
+#[derive(Clone, Copy)]
+struct Rec {
+    /// The first transition that reached it in frontier order: the least
+    /// `parent << 8 | via`. Decides the state's id.
+    order: u64,
+    /// The path kept for it: the least `switches << 48 | parent << 16 |
+    /// via << 8 | last` (fewest thread switches, then first in frontier
+    /// order; `last` is the last thread to act, in the state's names).
+    link: u64,
+    /// Its position in `words`.
+    pos: u32,
+    /// Properties the state itself violates.
+    violated: u16,
+}
+
+impl LevelShard {
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    fn offer(&mut self, fp: u64, order: u64, link: u64, new: impl FnOnce(&mut Vec<u64>) -> u16) {
+        use std::collections::hash_map::Entry;
+        match self.map.entry(fp) {
+            Entry::Occupied(mut e) => {
+                let r = e.get_mut();
+                r.order = r.order.min(order);
+                r.link = r.link.min(link);
+            }
+            Entry::Vacant(e) => {
+                let r = Rec {
+                    order,
+                    link,
+                    pos: 0,
+                    violated: 0,
+                };
+                let r = e.insert(r);
+                let n = self.words.len();
+                r.violated = new(&mut self.words);
+                r.pos = n as u32;
+            }
+        }
+    }
+
+    /// Sorts the shard's states by `order` (the order ids follow) into the
+    /// arrays, and frees the map.
+    fn sort(&mut self, w: usize) {
+        let map = std::mem::take(&mut self.map);
+        let mut recs: Vec<(u64, Rec)> = map.into_iter().collect();
+        recs.sort_unstable_by_key(|(_, r)| r.order);
+        self.order = recs.iter().map(|(_, r)| r.order).collect();
+        self.link = recs.iter().map(|(_, r)| r.link).collect();
+        self.violated = recs.iter().map(|(_, r)| r.violated).collect();
+        self.fps = recs.iter().map(|(fp, _)| *fp).collect();
+        let mut words = Vec::with_capacity(self.words.len());
+        for (_, r) in &recs {
+            let i = r.pos as usize;
+            words.extend_from_slice(&self.words[i..i + w]);
+        }
+        self.words = words;
+    }
+}
+
+const NO_THREAD: u8 = 255;
+
+fn link_of(switches: u32, parent: u32, via: u8, last: u8) -> u64 {
+    assert!(
+        switches < 256,
+        "more than 255 thread switches on a shortest path"
+    );
+    (switches as u64) << 48 | (parent as u64) << 16 | (via as u64) << 8 | last as u64
+}
+
+fn link_switches(l: u64) -> u32 {
+    (l >> 48) as u32
+}
+
+fn link_parent(l: u64) -> u32 {
+    (l >> 16) as u32
+}
+
+fn link_via(l: u64) -> u8 {
+    (l >> 8) as u8
+}
+
+fn link_last(l: u64) -> u8 {
+    l as u8
+}
+
+/// What a worker saw while expanding part of a level.
+#[derive(Default)]
+struct WorkerOut {
     transitions: u64,
     witnessed: u16,
     found: Vec<(Property, Found)>,
@@ -245,40 +369,46 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
     let mut model = *model;
     model.dead_variables = opts.dead_variables;
     let model = &model;
+    let codec = Codec::new(model.bound);
+    let w = codec.words();
     let mut table = FpTable::with_capacity(1 << 12);
     let mut best: Vec<Option<Found>> = vec![None; Property::ALL.len()];
     let mut witnessed = 0u16;
     let mut transitions = 0u64;
 
-    let (init, _, _) = sym.canonical(&model.init());
+    let (init, init_packed, _, _) = sym.canonical_packed(&model.init());
     let init_obs = model.state_obs(&init);
     witnessed |= init_obs.witnessed;
     let root = table
-        .insert(fp_of(&init), u32::MAX, 0)
+        .insert(fp_of_packed(&init_packed), u32::MAX, 0)
         .expect("empty table");
     record_state(&mut best, init_obs, 0, 0, root);
-    let mut frontier = vec![Frontier {
-        id: root,
-        state: init,
-        switches: 0,
-        last: 255,
-    }];
+    let mut frontier: Vec<LevelShard> = (0..SHARDS).map(|_| LevelShard::default()).collect();
+    {
+        let f = &mut frontier[0];
+        codec.encode(&init_packed, &mut f.words);
+        f.order.push(0);
+        f.link.push(link_of(0, u32::MAX, 0, NO_THREAD));
+        f.ids.push(root);
+    }
+    let mut frontier_len = 1usize;
     let mut depth = 0u32;
-    let mut complete = true;
+    let mut stopped = None;
 
-    while !frontier.is_empty() {
-        if opts.max_states.is_some_and(|m| table.len() as u64 >= m)
-            || opts
-                .max_seconds
-                .is_some_and(|m| start.elapsed().as_secs_f64() >= m)
-        {
-            complete = false;
+    while frontier_len > 0 {
+        if opts.max_states.is_some_and(|m| table.len() as u64 >= m) {
+            stopped = Some(Stop::States);
             break;
         }
-        let outs = expand_level(model, &sym, opts, &table, &frontier);
-        let level_start = table.len() as u32;
-        let mut next: Vec<Frontier> = Vec::new();
-        let mut index: HashMap<u64, usize, BuildHasherDefault<FpIdentity>> = HashMap::default();
+        // A level cut short by the budget is dropped whole: the coverage
+        // reported is every level up to `depth`.
+        let Some((mut next, outs)) = expand_level(model, &sym, &codec, opts, &table, &frontier)
+        else {
+            stopped = opts.budget.stopped();
+            break;
+        };
+        // The frontier is expanded: drop it before the next one is indexed.
+        drop(frontier);
         for out in outs {
             transitions += out.transitions;
             witnessed |= out.witnessed;
@@ -292,36 +422,55 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
                     },
                 );
             }
-            for c in out.cands {
-                match table.insert(c.fp, c.parent, c.via) {
-                    Some(id) => {
-                        witnessed |= c.obs.witnessed;
-                        record_state(&mut best, c.obs, depth + 1, c.switches, id);
-                        index.insert(c.fp, next.len());
-                        next.push(Frontier {
-                            id,
-                            state: c.state,
-                            switches: c.switches,
-                            last: c.last,
-                        });
-                    }
-                    None => {
-                        // Reached again at the same depth: keep the parent
-                        // whose path switches threads least.
-                        if let Some(&ix) = index.get(&c.fp) {
-                            let f = &mut next[ix];
-                            if c.switches < f.switches {
-                                debug_assert!(f.id >= level_start);
-                                table.set_parent(f.id, c.parent, c.via);
-                                f.switches = c.switches;
-                                f.last = c.last;
-                            }
-                        }
-                    }
-                }
+        }
+        // Ids in the order the states were first reached (as a sequential
+        // BFS would number them): sort each shard, then merge the shards.
+        std::thread::scope(|scope| {
+            let per = SHARDS.div_ceil(opts.jobs.clamp(1, SHARDS));
+            for part in next.chunks_mut(per) {
+                scope.spawn(move || part.iter_mut().for_each(|s| s.sort(w)));
+            }
+        });
+        let mut heads: BinaryHeap<Reverse<(u64, usize)>> = BinaryHeap::new();
+        for (s, sh) in next.iter_mut().enumerate() {
+            sh.ids = vec![0; sh.len()];
+            if sh.len() > 0 {
+                heads.push(Reverse((sh.order[0], s)));
             }
         }
-        if !next.is_empty() {
+        let mut pos = [0usize; SHARDS];
+        frontier_len = 0;
+        while let Some(Reverse((_, s))) = heads.pop() {
+            let sh = &mut next[s];
+            let i = pos[s];
+            pos[s] += 1;
+            if pos[s] < sh.len() {
+                heads.push(Reverse((sh.order[pos[s]], s)));
+            }
+            let l = sh.link[i];
+            let id = table.len() as u32;
+            table.push_link(link_parent(l), link_via(l));
+            sh.ids[i] = id;
+            frontier_len += 1;
+            if sh.violated[i] != 0 {
+                let obs = Obs {
+                    violated: sh.violated[i],
+                    witnessed: 0,
+                };
+                record_state(&mut best, obs, depth + 1, link_switches(l), id);
+            }
+        }
+        let fps: Vec<Vec<u64>> = next
+            .iter_mut()
+            .map(|s| std::mem::take(&mut s.fps))
+            .collect();
+        table.insert_shards(&fps, opts.jobs);
+        drop(fps);
+        for sh in next.iter_mut() {
+            sh.order = Vec::new();
+            sh.violated = Vec::new();
+        }
+        if frontier_len > 0 {
             depth += 1;
         }
         frontier = next;
@@ -337,7 +486,8 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
         transitions,
         depth,
         seconds: start.elapsed().as_secs_f64(),
-        complete,
+        complete: stopped.is_none(),
+        stopped,
         bytes: table.bytes(),
         witnessed,
         violations,
@@ -366,71 +516,102 @@ fn record_state(best: &mut [Option<Found>], obs: Obs, depth: u32, switches: u32,
     }
 }
 
+/// Expands every state of `frontier` on `opts.jobs` workers, inserting the
+/// successors not yet visited into the next level's shards as they go.
+/// `None` if the budget ran out first.
 fn expand_level(
     model: &Model,
     sym: &Symmetry,
+    codec: &Codec,
     opts: &Options,
     table: &FpTable,
-    frontier: &[Frontier],
-) -> Vec<ChunkOut> {
+    frontier: &[LevelShard],
+) -> Option<(Vec<LevelShard>, Vec<WorkerOut>)> {
     let jobs = opts.jobs.max(1);
-    let chunk = (frontier.len() / (jobs * 8)).clamp(64, 4096);
-    let chunks = frontier.len().div_ceil(chunk);
-    if jobs == 1 || chunks == 1 {
-        return (0..chunks)
-            .map(|c| {
-                expand_chunk(
-                    model,
-                    sym,
-                    opts.por,
-                    table,
-                    &frontier[c * chunk..((c + 1) * chunk).min(frontier.len())],
-                )
-            })
-            .collect();
+    let total: usize = frontier.iter().map(|s| s.ids.len()).sum();
+    let chunk = (total / (jobs * 8)).clamp(64, 4096);
+    // Chunks: (shard, start, end).
+    let mut chunks: Vec<(usize, usize, usize)> = Vec::new();
+    for (s, sh) in frontier.iter().enumerate() {
+        let mut a = 0;
+        while a < sh.ids.len() {
+            let b = (a + chunk).min(sh.ids.len());
+            chunks.push((s, a, b));
+            a = b;
+        }
     }
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, ChunkOut)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..jobs.min(chunks))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let c = next.fetch_add(1, Ordering::Relaxed);
-                        if c >= chunks {
-                            break;
-                        }
-                        let part = &frontier[c * chunk..((c + 1) * chunk).min(frontier.len())];
-                        mine.push((c, expand_chunk(model, sym, opts.por, table, part)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("explorer worker panicked"))
-            .collect()
-    });
-    results.sort_by_key(|(c, _)| *c);
-    results.into_iter().map(|(_, o)| o).collect()
+    let next: Vec<Mutex<LevelShard>> = (0..SHARDS).map(|_| Mutex::default()).collect();
+    let cursor = AtomicUsize::new(0);
+    let work = || {
+        let mut out = WorkerOut::default();
+        let mut steps: Vec<Step> = Vec::with_capacity(64);
+        loop {
+            let c = cursor.fetch_add(1, Ordering::Relaxed);
+            if c >= chunks.len() || opts.budget.exceeded().is_some() {
+                break;
+            }
+            let (s, a, b) = chunks[c];
+            expand_chunk(
+                model,
+                sym,
+                codec,
+                opts.por,
+                table,
+                &frontier[s],
+                a..b,
+                &next,
+                &mut steps,
+                &mut out,
+            );
+        }
+        out
+    };
+    let outs: Vec<WorkerOut> = if jobs == 1 || chunks.len() == 1 {
+        vec![work()]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..jobs.min(chunks.len()))
+                .map(|_| scope.spawn(work))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("explorer worker panicked"))
+                .collect()
+        })
+    };
+    if cursor.load(Ordering::Relaxed) < chunks.len() || opts.budget.stopped().is_some() {
+        return None;
+    }
+    let next = next
+        .into_iter()
+        .map(|m| m.into_inner().expect("no worker panicked"))
+        .collect();
+    Some((next, outs))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn expand_chunk(
     model: &Model,
     sym: &Symmetry,
+    codec: &Codec,
     por: bool,
     table: &FpTable,
-    part: &[Frontier],
-) -> ChunkOut {
-    let mut out = ChunkOut::default();
-    let mut steps: Vec<Step> = Vec::with_capacity(64);
-    for f in part {
+    part: &LevelShard,
+    range: std::ops::Range<usize>,
+    next: &[Mutex<LevelShard>],
+    steps: &mut Vec<Step>,
+    out: &mut WorkerOut,
+) {
+    let w = codec.words();
+    for j in range {
+        let state = codec.decode(&part.words[j * w..(j + 1) * w]);
+        let id = part.ids[j];
+        let (f_switches, f_last) = (link_switches(part.link[j]), link_last(part.link[j]));
         steps.clear();
-        model.successors(&f.state, &mut steps);
+        model.successors(&state, steps);
         assert!(steps.len() <= 256, "more than 256 successors of one state");
         let only = if por {
-            model.independent_key(&f.state, &steps)
+            model.independent_key(&state, steps)
         } else {
             None
         };
@@ -441,45 +622,42 @@ fn expand_chunk(
             assert!(!st.overflow, "queue overflow within a validated bound");
             out.transitions += 1;
             out.witnessed |= st.obs.witnessed;
-            let (canon, packed, tpi, _) = sym.canonical_packed(&st.next);
-            let tp = sym.thread_perm(tpi);
             let actor = st.action.thread();
             let switches =
-                f.switches + u32::from(actor.is_some_and(|a| f.last != 255 && a != f.last));
-            let last = match actor {
-                Some(a) => tp[a as usize],
-                None if f.last != 255 => tp[f.last as usize],
-                None => 255,
-            };
+                f_switches + u32::from(actor.is_some_and(|a| f_last != NO_THREAD && a != f_last));
             for p in st.obs.violations() {
                 out.found.push((
                     p,
                     Found {
                         depth: 0,
                         switches,
-                        id: f.id,
+                        id,
                         via: Some(i as u8),
                     },
                 ));
             }
+            let (canon, packed, tpi, _) = sym.canonical_packed(&st.next);
             let fp = fp_of_packed(&packed);
             if table.contains(fp) {
                 continue;
             }
-            out.cands.push(Cand {
-                fp,
-                parent: f.id,
-                via: i as u8,
-                obs: model.state_obs(&canon),
-                state: canon,
-                switches,
-                last,
+            let tp = sym.thread_perm(tpi);
+            let last = match actor {
+                Some(a) => tp[a as usize],
+                None if f_last != NO_THREAD => tp[f_last as usize],
+                None => NO_THREAD,
+            };
+            let order = (id as u64) << 8 | i as u64;
+            let link = link_of(switches, id, i as u8, last);
+            let mut sh = next[shard_of(fp)].lock().expect("no worker panicked");
+            sh.offer(fp, order, link, |words| {
+                codec.encode(&packed, words);
+                let obs = model.state_obs(&canon);
+                out.witnessed |= obs.witnessed;
+                obs.violated
             });
         }
     }
-    // Depth of step violations: the parent's depth + 1; filled in by the
-    // caller's ordering (all steps of one level share it).
-    out
 }
 
 /// Replays a path of successor indices from the initial state, in the

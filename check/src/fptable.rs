@@ -1,9 +1,16 @@
-//! The visited set: an open-addressing table of 64-bit fingerprints with
+//! The visited set: open-addressing tables of 64-bit fingerprints with
 //! linear probing, plus, per visited state, its parent's id and the index of
 //! the step that reached it (for shortest counterexamples).
 //!
+//! The fingerprints are split into [`SHARDS`] tables by their top bits, each
+//! growing on its own: growing one shard holds its old and new slots for a
+//! moment, a 64th of what growing one big table would, so the visited set
+//! never needs twice its size. Shards also let the explorer insert a BFS
+//! level's new states from several threads at once
+//! ([`FpTable::insert_shards`]).
+//!
 //! Memory per visited state: one 8-byte fingerprint slot divided by the load
-//! factor, which stays between 0.7 and 0.875 (the table grows by a quarter,
+//! factor, which stays between 0.7 and 0.875 (a shard grows by a quarter,
 //! not by doubling, and is indexed by multiply-shift rather than a mask so
 //! that any size works), plus a 4-byte link (24-bit parent id, 8-bit step
 //! index) kept in fixed-size chunks (no doubling slack): 13 to 15.5 bytes.
@@ -58,59 +65,39 @@ impl<T: Copy + Default> Chunked<T> {
     }
 }
 
-/// Visited states.
-pub struct FpTable {
-    /// Slot: fingerprint (0 = empty).
-    slots: Vec<u64>,
-    /// Per id below [`PACKED`]: parent id << 8 | step index.
-    packed: Chunked<u32>,
-    /// Per id from [`PACKED`] on: parent id and step index.
-    wide_parent: Chunked<u32>,
-    wide_via: Chunked<u8>,
-    /// Ids below this use `packed` ([`PACKED`]; lower in tests).
-    limit: u32,
+/// Shards of the visited set (a power of two).
+pub const SHARDS: usize = 64;
+const SHARD_BITS: u32 = SHARDS.trailing_zeros();
+
+/// The shard of a fingerprint.
+#[inline]
+pub fn shard_of(fp: u64) -> usize {
+    (fp >> (64 - SHARD_BITS)) as usize
 }
 
-impl FpTable {
-    /// An empty table with room for about `capacity` states before growing.
-    pub fn with_capacity(capacity: usize) -> FpTable {
-        FpTable {
-            slots: vec![0; (capacity + capacity / 4).max(1024)],
-            packed: Chunked::new(),
-            wide_parent: Chunked::new(),
-            wide_via: Chunked::new(),
-            limit: PACKED,
-        }
-    }
+/// One shard: fingerprints whose top bits name it.
+struct Shard {
+    /// Slot: fingerprint (0 = empty).
+    slots: Vec<u64>,
+    len: usize,
+}
 
-    /// Number of visited states.
-    pub fn len(&self) -> usize {
-        self.packed.len + self.wide_parent.len
-    }
-
-    /// Whether no state was visited.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn push_link(&mut self, parent: u32, via: u8) {
-        if (self.packed.len as u32) < self.limit {
-            let p = if parent == u32::MAX { PACKED } else { parent };
-            self.packed.push(p << 8 | via as u32);
-        } else {
-            self.wide_parent.push(parent);
-            self.wide_via.push(via);
+impl Shard {
+    fn new(capacity: usize) -> Shard {
+        Shard {
+            slots: vec![0; (capacity + capacity / 4).max(64)],
+            len: 0,
         }
     }
 
     #[inline]
     fn home(&self, fp: u64) -> usize {
-        ((fp as u128 * self.slots.len() as u128) >> 64) as usize
+        // The top bits chose the shard; the rest place it.
+        (((fp << SHARD_BITS) as u128 * self.slots.len() as u128) >> 64) as usize
     }
 
-    /// Whether `fp` was visited.
     #[inline]
-    pub fn contains(&self, fp: u64) -> bool {
+    fn contains(&self, fp: u64) -> bool {
         let n = self.slots.len();
         let mut i = self.home(fp);
         loop {
@@ -128,10 +115,9 @@ impl FpTable {
         }
     }
 
-    /// Inserts `fp` with its parent link; returns its new id, or `None` if it
-    /// was already visited.
-    pub fn insert(&mut self, fp: u64, parent: u32, via: u8) -> Option<u32> {
-        if (self.len() + 1) * 8 > self.slots.len() * 7 {
+    /// Inserts `fp`; false if it was there.
+    fn insert(&mut self, fp: u64) -> bool {
+        if (self.len + 1) * 8 > self.slots.len() * 7 {
             self.grow();
         }
         let n = self.slots.len();
@@ -139,13 +125,12 @@ impl FpTable {
         loop {
             let s = self.slots[i];
             if s == fp {
-                return None;
+                return false;
             }
             if s == 0 {
-                let id = self.len() as u32;
                 self.slots[i] = fp;
-                self.push_link(parent, via);
-                return Some(id);
+                self.len += 1;
+                return true;
             }
             i += 1;
             if i == n {
@@ -170,6 +155,91 @@ impl FpTable {
             }
             self.slots[i] = fp;
         }
+    }
+}
+
+/// Visited states.
+pub struct FpTable {
+    shards: Vec<Shard>,
+    /// Per id below [`PACKED`]: parent id << 8 | step index.
+    packed: Chunked<u32>,
+    /// Per id from [`PACKED`] on: parent id and step index.
+    wide_parent: Chunked<u32>,
+    wide_via: Chunked<u8>,
+    /// Ids below this use `packed` ([`PACKED`]; lower in tests).
+    limit: u32,
+}
+
+impl FpTable {
+    /// An empty table with room for about `capacity` states before growing.
+    pub fn with_capacity(capacity: usize) -> FpTable {
+        FpTable {
+            shards: (0..SHARDS).map(|_| Shard::new(capacity / SHARDS)).collect(),
+            packed: Chunked::new(),
+            wide_parent: Chunked::new(),
+            wide_via: Chunked::new(),
+            limit: PACKED,
+        }
+    }
+
+    /// Number of visited states.
+    pub fn len(&self) -> usize {
+        self.packed.len + self.wide_parent.len
+    }
+
+    /// Whether no state was visited.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends the link of the next id (`len()` before the call); with
+    /// [`FpTable::insert_shards`], how a level's states get their ids.
+    pub fn push_link(&mut self, parent: u32, via: u8) {
+        if (self.packed.len as u32) < self.limit {
+            let p = if parent == u32::MAX { PACKED } else { parent };
+            self.packed.push(p << 8 | via as u32);
+        } else {
+            self.wide_parent.push(parent);
+            self.wide_via.push(via);
+        }
+    }
+
+    /// Whether `fp` was visited.
+    #[inline]
+    pub fn contains(&self, fp: u64) -> bool {
+        self.shards[shard_of(fp)].contains(fp)
+    }
+
+    /// Inserts `fp` with its parent link; returns its new id, or `None` if it
+    /// was already visited.
+    pub fn insert(&mut self, fp: u64, parent: u32, via: u8) -> Option<u32> {
+        if !self.shards[shard_of(fp)].insert(fp) {
+            return None;
+        }
+        let id = self.len() as u32;
+        self.push_link(parent, via);
+        Some(id)
+    }
+
+    /// Inserts fingerprints not yet visited, `per_shard[i]` into shard `i`,
+    /// on up to `jobs` threads. Their links are pushed separately
+    /// ([`FpTable::push_link`]), in id order.
+    pub fn insert_shards(&mut self, per_shard: &[Vec<u64>], jobs: usize) {
+        assert_eq!(per_shard.len(), SHARDS);
+        let jobs = jobs.clamp(1, SHARDS);
+        let per = SHARDS.div_ceil(jobs);
+        std::thread::scope(|scope| {
+            for (mine, fps) in self.shards.chunks_mut(per).zip(per_shard.chunks(per)) {
+                scope.spawn(move || {
+                    for (shard, fps) in mine.iter_mut().zip(fps) {
+                        for &fp in fps {
+                            let new = shard.insert(fp);
+                            debug_assert!(new, "a level's new state was visited");
+                        }
+                    }
+                });
+            }
+        });
     }
 
     /// The parent id of `id` (`u32::MAX` for an initial state).
@@ -205,7 +275,7 @@ impl FpTable {
 
     /// Bytes held by the table and its links.
     pub fn bytes(&self) -> usize {
-        self.slots.len() * 8
+        self.shards.iter().map(|s| s.slots.len() * 8).sum::<usize>()
             + self.packed.bytes()
             + self.wide_parent.bytes()
             + self.wide_via.bytes()

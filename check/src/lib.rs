@@ -11,7 +11,9 @@
 #![forbid(unsafe_code)]
 
 pub mod book;
+pub mod budget;
 pub mod check;
+pub mod codec;
 pub mod docs;
 pub mod explore;
 pub mod fptable;

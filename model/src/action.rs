@@ -90,6 +90,21 @@ impl Answer {
         }
     }
 
+    /// The answer with this [`Answer::code`].
+    pub fn from_code(c: u8) -> Option<Answer> {
+        Some(match c {
+            1 => Self::Removed,
+            2 => Self::RemovedWith(Outcome::Done),
+            3 => Self::RemovedWith(Outcome::Cancelled),
+            4 => Self::Pending,
+            5 => Self::NotFound,
+            6 => Self::Cancelled,
+            7 => Self::InProgress,
+            8 => Self::TooLate,
+            _ => return None,
+        })
+    }
+
     /// Model name.
     pub fn name(self) -> &'static str {
         match self {

@@ -208,7 +208,9 @@ impl fmt::Display for BoundError {
 impl std::error::Error for BoundError {}
 
 impl Bound {
-    /// Checks that every field is within what a [`crate::State`] can hold.
+    /// Checks that every field is within what a [`crate::State`] can hold:
+    /// threads 1..=4, keys 1..=4, ops 0..=8, env 0..=6, batch 1..=4, and
+    /// `keys × (env + 3) ≤ 24` (the ready queue's slots).
     pub fn validate(&self) -> Result<(), BoundError> {
         let check = |name: &str, v: u8, lo: u8, hi: u8| {
             if v < lo || v > hi {
@@ -224,6 +226,19 @@ impl Bound {
         check("ops", self.ops, 0, MAX_OPS)?;
         check("env", self.env, 0, MAX_ENV)?;
         check("batch", self.batch, 1, MAX_BATCH)?;
+        // Each key queues at most one readiness event (or, without
+        // coalescing, one per environment step), plus two finals.
+        let slots = self.keys as usize * (self.env as usize + 3);
+        if slots > crate::state::MAX_QUEUE {
+            return Err(BoundError(format!(
+                "--keys {} with --env {}: keys x (env + 3) = {slots} queue slots, more than \
+                 the {} a state holds (keys x (env + 3) <= {})",
+                self.keys,
+                self.env,
+                crate::state::MAX_QUEUE,
+                crate::state::MAX_QUEUE
+            )));
+        }
         Ok(())
     }
 }

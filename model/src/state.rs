@@ -292,6 +292,70 @@ impl State {
         w
     }
 
+    /// The state [`State::pack`] encoded: `State::unpack(&s.pack()) == s`
+    /// for every state. Lets an explorer keep states packed (or packed
+    /// further) and expand them later.
+    pub fn unpack(w: &[u64; PACKED_WORDS]) -> State {
+        let mut b = [0u8; PACKED_WORDS * 8];
+        for (j, word) in w.iter().enumerate() {
+            b[j * 8..j * 8 + 8].copy_from_slice(&word.to_le_bytes());
+        }
+        let mut s = State {
+            threads: [ThreadState::default(); MAX_THREADS as usize],
+            keys: [KeyState::default(); MAX_KEYS as usize],
+            queue: [Entry(0); MAX_QUEUE],
+            qlen: b[88],
+            futex_env: b[89],
+        };
+        for (i, t) in s.threads.iter_mut().enumerate() {
+            let x = &b[i * 6..i * 6 + 6];
+            t.ops_left = x[0];
+            t.phase = match x[1] {
+                0 => Phase::Idle,
+                1 => Phase::Blocked(x[2]),
+                2 => Phase::Woken(x[2]),
+                _ => Phase::Cancelling(
+                    x[2],
+                    crate::action::Answer::from_code(x[3]).expect("a packed answer code"),
+                ),
+            };
+            t.snapshot = u16::from_le_bytes([x[4], x[5]]);
+        }
+        for (i, k) in s.keys.iter_mut().enumerate() {
+            let o = 24 + i * 10;
+            let x = &b[o..o + 10];
+            k.reg = match x[0] {
+                0 => Reg::Free,
+                1 => Reg::Armed,
+                2 => Reg::Disarmed,
+                3 => Reg::CancelPending,
+                4 => Reg::Closed,
+                5 => Reg::InFlight,
+                _ => Reg::Finishing,
+            };
+            k.mode = x[1];
+            k.gen = x[2];
+            k.holders = x[3];
+            k.pending_edge = x[4] & 1 != 0;
+            k.cond = x[4] & 2 != 0;
+            k.closed = x[4] & 4 != 0;
+            k.owed = x[4] & 8 != 0;
+            k.env_left = x[5];
+            k.cancel = match x[6] {
+                0 => CancelReq::None,
+                1 => CancelReq::Won,
+                _ => CancelReq::Racing,
+            };
+            k.cancelled_gens = x[7];
+            k.terminals = x[8];
+            k.overtakers = x[9];
+        }
+        for (i, e) in s.queue.iter_mut().enumerate() {
+            *e = Entry(b[64 + i]);
+        }
+        s
+    }
+
     /// A renaming-invariant summary of thread `t` (what symmetry reduction
     /// sorts threads by).
     pub fn thread_signature(&self, t: usize) -> u32 {
