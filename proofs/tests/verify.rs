@@ -179,11 +179,11 @@ fn malformed_lines_are_errors_with_their_line_number() {
     let good = line(0, 1, "add_source", r#"{"kind":"level"}"#, r#"{"source":0}"#);
     for (bad, needle) in [
         ("{not json".to_string(), "not JSON"),
-        (good.replace("\"v\":1", "\"v\":2"), "version 2"),
-        (good.replace("\"thread\":0,", ""), "missing `thread`"),
-        (good.replace("add_source", "frob"), "unknown op `frob`"),
-        (good.replace("\"level\"", "\"fast\""), "expected level, counter"),
-        (line(0, 5, "wait", r#"{"max":1,"timeout":"soon"}"#, r#"{"events":[]}"#), "expected poll, block or deadline"),
+        (good.replace("\"v\":1", "\"v\":3"), "version 3 is not known"),
+        (good.replace("\"thread\":0,", ""), "`thread`: missing"),
+        (good.replace("add_source", "frob"), "unknown variant `frob`"),
+        (good.replace("\"level\"", "\"fast\""), "the model's source kinds are level, counter"),
+        (line(0, 5, "wait", r#"{"max":1,"timeout":"soon"}"#, r#"{"events":[]}"#), "expected one of `poll`, `block`, `deadline`"),
         (line(0, 5, "wait", r#"{"max":0,"timeout":"poll"}"#, r#"{"events":[]}"#), "must be refused"),
         (line(0, 5, "cancel", &format!(r#"{{"key":{K0},"mode":"sync"}}"#), r#"{"cancel":"maybe"}"#), "cancel answer `maybe`"),
         ("{\"v\":1,\"thread\":0,\"call\":5,\"ret\":3,\"op\":\"raise\",\"args\":{\"source\":0},\"result\":{\"ok\":true}}".to_string(), "must be greater than `call`"),

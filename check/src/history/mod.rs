@@ -23,7 +23,7 @@ mod linearize;
 pub mod parse;
 pub mod partition;
 
-pub use parse::{parse_jsonl, Call, ParseError};
+pub use parse::{parse_history, parse_jsonl, Call, NotModelled, ParseError, Parsed};
 
 use linearize::{check_part, Unsupported};
 use onering_model::Rules;
@@ -93,7 +93,10 @@ impl From<ParseError> for VerifyError {
     fn from(e: ParseError) -> Self {
         VerifyError {
             line: e.line,
-            message: e.message,
+            message: match e.field {
+                Some(f) => format!("`{f}`: {}", e.message),
+                None => e.message,
+            },
         }
     }
 }
@@ -248,6 +251,7 @@ pub fn describe(c: &Call) -> String {
     use parse::{EvKind, Op, Res};
     let op = match &c.op {
         Op::AddSource { kind } => format!("add_source({})", kind.name()),
+        Op::Declare { source, kind } => format!("declare(s{source}, {})", kind.name()),
         Op::Register { source, mode } => format!("register(s{source}, {})", mode.name()),
         Op::Modify { key, mode } => format!("modify({key}, {})", mode.name()),
         Op::Rearm { key } => format!("rearm({key})"),

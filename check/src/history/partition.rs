@@ -116,7 +116,11 @@ struct SourceInfo {
 }
 
 fn err(line: usize, message: String) -> ParseError {
-    ParseError { line, message }
+    ParseError {
+        line,
+        field: None,
+        message,
+    }
 }
 
 /// When each registration is known to have ended, and when it was last
@@ -145,6 +149,9 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
         match (&c.op, &c.result) {
             (Op::AddSource { kind }, Some(Res::Source(s))) => {
                 sources.entry(*s).or_default().kind = Some(*kind);
+            }
+            (Op::Declare { source, kind }, _) => {
+                sources.entry(*source).or_default().kind = Some(*kind);
             }
             (Op::Register { source, .. }, Some(Res::Key(k))) => {
                 if key_source.insert(*k, *source).is_some() {
@@ -262,7 +269,7 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
             });
         };
         match &c.op {
-            Op::AddSource { .. } => {}
+            Op::AddSource { .. } | Op::Declare { .. } => {}
             Op::Register { source, mode } => {
                 let Some(Res::Key(k)) = &c.result else {
                     unreachable!("checked above")
