@@ -1,0 +1,606 @@
+//! The transition relation: which steps are enabled in a state, what each
+//! does under a profile's [`Rules`], and what it shows about the properties.
+//!
+//! Every step is atomic. Where the real systems are nondeterministic (which
+//! blocked waiter a wake-up picks, which futex waiters a wake releases,
+//! whether an aio request is cancellable, whether io_uring finds a request
+//! cancellable or already running) a step has several outcomes, each its own
+//! [`Step`]; the order of a cancel's answer and the target's final event is
+//! the interleaving of the `CancelReturn` and `PostFinal` steps.
+//!
+//! This module holds the model ([`Model`]), the enabledness of every action
+//! ([`Model::apply`]) and the step builder; the rules themselves are split by
+//! area:
+//!
+//! * `readiness`: register, modify, rearm, and the environment's steps on a
+//!   readiness source;
+//! * `delivery`: wait, harvest, release, and what delivery does to a
+//!   registration;
+//! * `cancellation`: cancel modes, each mechanism's answer, the answer's
+//!   arrival and the kernel's final event;
+//! * `futex`: `futex_wake`;
+//! * `operations`: a request's items and final event;
+//! * `judge`: state invariants and quiescence judgements;
+//! * `reduce`: dead-variable and partial-order reductions (symmetry is
+//!   [`crate::symmetry`]).
+
+mod cancellation;
+mod delivery;
+mod futex;
+mod judge;
+mod operations;
+mod readiness;
+mod reduce;
+
+use delivery::Deliver;
+
+use crate::action::{Action, Shown};
+use crate::property::{Obs, Property as P};
+use crate::rules::{CloseRule, Rules};
+use crate::scenario::{Bound, BoundError, Mode, Scenario, SourceKind};
+use crate::state::{CancelReq, Entry, EventKind, KeyState, Phase, Reg, State, MAX_QUEUE};
+
+/// One successor of a state.
+#[derive(Clone, Copy, Debug)]
+pub struct Step {
+    /// What was done.
+    pub action: Action,
+    /// What it showed (batch, answer, wake-ups).
+    pub shown: Shown,
+    /// The state after it.
+    pub next: State,
+    /// What the transition shows about the properties.
+    pub obs: Obs,
+    /// The step needed more queue slots than a state holds; `next` is not
+    /// a faithful successor. Never set within a validated bound; the history
+    /// checker reports it as an error.
+    pub overflow: bool,
+}
+
+/// A bounded instance of the specification under one profile and scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct Model {
+    /// The profile's rules.
+    pub rules: Rules,
+    /// What every key is.
+    pub scenario: Scenario,
+    /// The bound.
+    pub bound: Bound,
+    /// Whether thread operations and environment steps use up the bound's
+    /// budgets. Off for checking recorded histories, whose length is
+    /// whatever was recorded.
+    pub budgets: bool,
+    /// Dead-variable reduction: clear what no later step or judgement can
+    /// read (see `forget_dead`). On by default; off only to measure it.
+    pub dead_variables: bool,
+}
+
+impl Model {
+    /// A model, if the bound is representable.
+    pub fn new(rules: Rules, scenario: Scenario, bound: Bound) -> Result<Model, BoundError> {
+        bound.validate()?;
+        // Each key queues at most one readiness event (or, without
+        // coalescing, one per environment step), plus two finals.
+        let per_key = bound.env as usize + 3;
+        if per_key * bound.keys as usize > MAX_QUEUE {
+            return Err(BoundError(format!(
+                "--keys {} with --env {} could need {} queue slots; a state holds {MAX_QUEUE}",
+                bound.keys,
+                bound.env,
+                per_key * bound.keys as usize
+            )));
+        }
+        Ok(Model {
+            rules,
+            scenario,
+            bound,
+            budgets: true,
+            dead_variables: true,
+        })
+    }
+
+    /// A model for checking recorded histories: `threads` thread slots,
+    /// `keys` registrations, no budgets, every key starting `Free` (see
+    /// [`Model::init_free`]).
+    pub fn for_histories(
+        rules: Rules,
+        scenario: Scenario,
+        threads: u8,
+        keys: u8,
+    ) -> Result<Model, BoundError> {
+        let bound = Bound {
+            threads,
+            keys,
+            ops: 1,
+            env: 1,
+            batch: crate::scenario::MAX_BATCH,
+        };
+        bound.validate()?;
+        Ok(Model {
+            rules,
+            scenario,
+            bound,
+            budgets: false,
+            dead_variables: false,
+        })
+    }
+
+    /// The initial state with nothing registered or submitted: what a
+    /// recorded history starts from.
+    pub fn init_free(&self) -> State {
+        let mut s = self.init();
+        for k in self.keys() {
+            s.keys[k as usize].reg = Reg::Free;
+        }
+        s
+    }
+
+    fn threads(&self) -> std::ops::Range<u8> {
+        0..self.bound.threads
+    }
+
+    fn keys(&self) -> std::ops::Range<u8> {
+        0..self.bound.keys
+    }
+
+    /// Whether registrations in this scenario are requests that complete
+    /// (operations, futex waits, poll requests, multishot polls) rather than
+    /// persistent readiness registrations.
+    pub fn is_request(&self) -> bool {
+        let s = self.scenario;
+        !s.source.is_readiness() || s.mode == Mode::Multishot || self.rules.poll_request(s.mode)
+    }
+
+    /// The initial state: every key registered (or submitted) in the
+    /// scenario's mode; every condition false.
+    pub fn init(&self) -> State {
+        let mut s = State {
+            threads: Default::default(),
+            keys: Default::default(),
+            queue: [Entry::new(0, 0, EventKind::Ready); MAX_QUEUE],
+            qlen: 0,
+            futex_env: 0,
+        };
+        if self.scenario.source == SourceKind::Futex {
+            s.futex_env = self.bound.env;
+        }
+        s.queue = [Entry::new(0, 0, EventKind::Ready); MAX_QUEUE];
+        for t in self.threads() {
+            s.threads[t as usize].ops_left = self.bound.ops;
+        }
+        for k in self.keys() {
+            let ks = &mut s.keys[k as usize];
+            ks.mode = self.scenario.mode.code();
+            ks.env_left = self.bound.env;
+            ks.reg = if self.is_request() {
+                Reg::InFlight
+            } else {
+                Reg::Armed
+            };
+        }
+        s
+    }
+
+    /// Every enabled step of `s`, appended to `out`: every candidate action
+    /// the profile offers, passed through [`Model::apply`].
+    pub fn successors(&self, s: &State, out: &mut Vec<Step>) {
+        let r = &self.rules;
+        let maxes = [1, self.bound.batch];
+        let distinct = if self.bound.batch > 1 { 2 } else { 1 };
+        for t in self.threads() {
+            let thread = t;
+            let th = s.threads[t as usize];
+            // Only an idle thread with operations left starts one (apply
+            // would refuse the rest; skipping them here is only faster).
+            match th.phase {
+                Phase::Idle if th.ops_left > 0 || !self.budgets => {}
+                Phase::Idle => continue,
+                Phase::Woken(_) => {
+                    self.apply(s, Action::Harvest { thread }, out);
+                    self.apply(s, Action::Timeout { thread }, out);
+                    continue;
+                }
+                Phase::Blocked(_) => {
+                    self.apply(s, Action::Timeout { thread }, out);
+                    continue;
+                }
+                Phase::Cancelling(..) => {
+                    self.apply(s, Action::CancelReturn { thread }, out);
+                    continue;
+                }
+            }
+            for &max in &maxes[..distinct] {
+                for block in [false, true] {
+                    self.apply(s, Action::Wait { thread, max, block }, out);
+                }
+            }
+            for key in self.keys() {
+                self.apply(s, Action::Register { thread, key }, out);
+                let current = s.keys[key as usize].mode();
+                if r.modify_modes.contains(&current) {
+                    for &mode in r.modify_modes.iter().filter(|m| **m != current) {
+                        self.apply(s, Action::Modify { thread, key, mode }, out);
+                    }
+                }
+                self.apply(s, Action::Rearm { thread, key }, out);
+                self.apply(s, Action::Consume { thread, key }, out);
+                for &mode in self.cancel_modes() {
+                    self.apply(s, Action::Cancel { thread, key, mode }, out);
+                }
+            }
+        }
+        for key in self.keys() {
+            self.apply(s, Action::PostFinal { key }, out);
+            self.apply(s, Action::Raise { key }, out);
+            self.apply(s, Action::Lower { key }, out);
+            self.apply(s, Action::Close { key }, out);
+            self.apply(s, Action::Complete { key }, out);
+            self.apply(s, Action::StreamItem { key }, out);
+        }
+        self.apply(s, Action::FutexWake { n: 1 }, out);
+        if self.bound.keys > 1 {
+            self.apply(s, Action::FutexWake { n: self.bound.keys }, out);
+        }
+    }
+
+    /// The steps `a` takes from `s`, appended to `out` (none if `a` is not
+    /// enabled; several where the outcome is nondeterministic). This is the
+    /// transition relation; [`Model::successors`] only enumerates candidate
+    /// actions. Unlike `successors`, it takes any readiness mode for
+    /// `modify` (the same mode again re-arms and re-checks, as
+    /// `EPOLL_CTL_MOD` with an unchanged mask does), any count for
+    /// `futex_wake` and any batch size for `wait`.
+    pub fn apply(&self, s: &State, a: Action, out: &mut Vec<Step>) {
+        let sc = self.scenario;
+        let r = &self.rules;
+        let request = self.is_request();
+        let live_thread = |t: u8| t < self.bound.threads;
+        let live_key = |k: u8| k < self.bound.keys;
+        // A thread that may start a thread operation.
+        let idle = |t: u8| {
+            live_thread(t)
+                && s.threads[t as usize].phase == Phase::Idle
+                && (!self.budgets || s.threads[t as usize].ops_left > 0)
+        };
+        let env = |k: u8| live_key(k) && (!self.budgets || s.keys[k as usize].env_left > 0);
+        match a {
+            Action::Harvest { thread: t } => {
+                if let Some(Phase::Woken(max)) = live_thread(t).then(|| s.threads[t as usize].phase)
+                {
+                    self.run(s, a, out, |c| c.harvest(t, max, true));
+                }
+            }
+            Action::CancelReturn { thread: t } => {
+                if let Some(Phase::Cancelling(k, answer)) =
+                    live_thread(t).then(|| s.threads[t as usize].phase)
+                {
+                    self.run(s, a, out, |c| {
+                        c.s.threads[t as usize].phase = Phase::Idle;
+                        c.cancel_returned(k, answer);
+                    });
+                }
+            }
+            Action::Timeout { thread: t } => {
+                if let Some(Phase::Blocked(max) | Phase::Woken(max)) =
+                    live_thread(t).then(|| s.threads[t as usize].phase)
+                {
+                    self.run(s, a, out, |c| c.timeout(t, max));
+                }
+            }
+            Action::Wait {
+                thread: t,
+                max,
+                block,
+            } => {
+                if idle(t) && (1..=crate::scenario::MAX_BATCH).contains(&max) {
+                    let held = self
+                        .keys()
+                        .filter(|&k| s.keys[k as usize].holders & (1 << t) != 0)
+                        .count();
+                    if held <= 1 {
+                        // One order: no need to enumerate (the hot path).
+                        let order: Vec<u8> = Vec::new();
+                        let all: [u8; 4] = [0, 1, 2, 3];
+                        let keys = if held == 0 {
+                            &order[..]
+                        } else {
+                            &all[..self.bound.keys as usize]
+                        };
+                        self.run(s, a, out, |c| c.wait(t, keys, max, block));
+                    } else {
+                        for order in self.release_orders(s, t) {
+                            self.run(s, a, out, |c| c.wait(t, &order, max, block));
+                        }
+                    }
+                }
+            }
+            Action::Register { thread: t, key: k } => {
+                let ks = s.keys.get(k as usize).copied().unwrap_or_default();
+                if idle(t)
+                    && live_key(k)
+                    && ks.reg == Reg::Free
+                    && !(sc.source.is_readiness() && ks.closed)
+                {
+                    self.run(s, a, out, |c| c.register(t, k));
+                }
+            }
+            Action::Modify {
+                thread: t,
+                key: k,
+                mode,
+            } => {
+                let ks = s.keys.get(k as usize).copied().unwrap_or_default();
+                if idle(t)
+                    && live_key(k)
+                    && !request
+                    && Mode::READINESS.contains(&mode)
+                    && matches!(ks.reg, Reg::Armed | Reg::Disarmed)
+                {
+                    self.run(s, a, out, |c| c.modify(k, mode));
+                }
+            }
+            Action::Rearm { thread: t, key: k } => {
+                let ks = s.keys.get(k as usize).copied().unwrap_or_default();
+                let holds = ks.holders & (1 << t) != 0;
+                if idle(t)
+                    && live_key(k)
+                    && !request
+                    && r.has_rearm
+                    && (ks.reg == Reg::Disarmed || (holds && r.exclusive_hold))
+                {
+                    self.run(s, a, out, |c| c.rearm(t, k));
+                }
+            }
+            Action::Consume { thread: t, key: k } => {
+                let ks = s.keys.get(k as usize).copied().unwrap_or_default();
+                if idle(t)
+                    && live_key(k)
+                    && matches!(sc.source, SourceKind::Level | SourceKind::Counter)
+                    && ks.cond
+                    && !ks.closed
+                {
+                    self.run(s, a, out, |c| c.consume(k));
+                }
+            }
+            Action::Cancel {
+                thread: t,
+                key: k,
+                mode,
+            } => {
+                if idle(t) && live_key(k) && self.cancel_modes().contains(&mode) {
+                    let choices = Ctx::new(self, s).cancel_choices(k, mode);
+                    for choice in 0..choices {
+                        self.run(s, a, out, |c| c.cancel(t, k, mode, choice));
+                    }
+                }
+            }
+            Action::PostFinal { key: k } => {
+                let ks = s.keys.get(k as usize).copied().unwrap_or_default();
+                if live_key(k)
+                    && ks.reg == Reg::InFlight
+                    && ks.cancel != CancelReq::None
+                    && !r.mutant_lost_final
+                {
+                    self.run(s, a, out, |c| c.post_final(k));
+                }
+            }
+            Action::Raise { key: k } | Action::Lower { key: k } | Action::Close { key: k } => {
+                if !env(k) || !sc.source.is_readiness() {
+                    return;
+                }
+                let ks = s.keys[k as usize];
+                let gone = ks.closed && r.close != CloseRule::Survives;
+                match a {
+                    Action::Raise { .. }
+                        if !(gone || sc.source == SourceKind::Sticky && ks.cond) =>
+                    {
+                        self.run(s, a, out, |c| c.raise(k));
+                    }
+                    Action::Lower { .. } if sc.source == SourceKind::Level && ks.cond && !gone => {
+                        self.run(s, a, out, |c| c.lower(k));
+                    }
+                    Action::Close { .. } if !ks.closed => {
+                        self.run(s, a, out, |c| c.close(k));
+                    }
+                    _ => {}
+                }
+            }
+            Action::Complete { key: k } | Action::StreamItem { key: k } => {
+                if !env(k) || sc.source != SourceKind::Operation {
+                    return;
+                }
+                let ks = s.keys[k as usize];
+                if ks.reg != Reg::InFlight || ks.cancel == CancelReq::Won {
+                    return;
+                }
+                match a {
+                    Action::Complete { .. } => self.run(s, a, out, |c| c.complete(k)),
+                    _ if sc.mode == Mode::Multishot => {
+                        self.run(s, a, out, |c| c.stream_item(k));
+                    }
+                    _ => {}
+                }
+            }
+            Action::FutexWake { n } => {
+                if sc.source == SourceKind::Futex && (!self.budgets || s.futex_env > 0) && n >= 1 {
+                    self.futex_wake(s, n, out);
+                }
+            }
+        }
+    }
+
+    /// Runs a deterministic step body, then fans out over wake-up choices.
+    fn run(&self, s: &State, action: Action, out: &mut Vec<Step>, body: impl FnOnce(&mut Ctx)) {
+        let mut c = Ctx::new(self, s);
+        if let Some(t) = action.thread() {
+            if matches!(
+                action,
+                Action::Wait { .. }
+                    | Action::Register { .. }
+                    | Action::Modify { .. }
+                    | Action::Rearm { .. }
+                    | Action::Cancel { .. }
+                    | Action::Consume { .. }
+            ) && self.budgets
+            {
+                c.s.threads[t as usize].ops_left -= 1;
+            }
+        }
+        body(&mut c);
+        c.finish(action, out);
+    }
+}
+
+/// Every ordering of `items` (at most 4, so at most 24 orderings).
+fn orders(items: &[u8]) -> Vec<Vec<u8>> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut out = Vec::new();
+    for i in 0..items.len() {
+        let mut rest = items.to_vec();
+        let first = rest.remove(i);
+        for mut tail in orders(&rest) {
+            tail.insert(0, first);
+            out.push(tail);
+        }
+    }
+    out
+}
+
+/// A fixed-capacity list (a batch, or keys to re-queue): no allocation on
+/// the explorer's hot path. Capacity 4 = `MAX_BATCH` = `MAX_KEYS`.
+#[derive(Default)]
+struct Small<T: Copy + Default> {
+    items: [T; 4],
+    len: usize,
+}
+
+impl<T: Copy + Default> Small<T> {
+    fn push(&mut self, x: T) {
+        self.items[self.len] = x;
+        self.len += 1;
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items[..self.len].iter()
+    }
+}
+
+/// Scratch for building one step.
+struct Ctx<'m> {
+    m: &'m Model,
+    r: &'m Rules,
+    s: State,
+    obs: Obs,
+    shown: Shown,
+    /// Something became deliverable: wake a blocked waiter at the end.
+    wake: bool,
+    /// A push found the queue full.
+    overflow: bool,
+}
+
+impl<'m> Ctx<'m> {
+    fn new(m: &'m Model, s: &State) -> Ctx<'m> {
+        Ctx {
+            m,
+            r: &m.rules,
+            s: *s,
+            obs: Obs::default(),
+            shown: Shown::default(),
+            wake: false,
+            overflow: false,
+        }
+    }
+
+    fn push_entry(&mut self, e: Entry) {
+        if (self.s.qlen as usize) < MAX_QUEUE {
+            self.s.push(e);
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    fn key(&mut self, k: u8) -> &mut KeyState {
+        &mut self.s.keys[k as usize]
+    }
+
+    fn use_env(&mut self, k: u8) {
+        if !self.m.budgets {
+            return;
+        }
+        let ks = self.key(k);
+        assert!(ks.env_left > 0, "environment step without budget");
+        ks.env_left -= 1;
+    }
+
+    fn cond(&self, k: u8) -> bool {
+        self.s.keys[k as usize].cond
+    }
+
+    /// Clears bookkeeping that no longer matters, then emits one step per
+    /// choice of woken waiter.
+    fn finish(mut self, action: Action, out: &mut Vec<Step>) {
+        // Overtaking only counts while a key has something queued.
+        for k in self.m.keys() {
+            if !self.s.queued(k, |_| true) {
+                self.s.keys[k as usize].overtakers = 0;
+            }
+        }
+        if self.m.budgets && self.m.dead_variables {
+            self.forget_dead();
+        }
+        let someone_woken = self
+            .m
+            .threads()
+            .any(|t| matches!(self.s.threads[t as usize].phase, Phase::Woken(_)));
+        let deliverable = |c: &Self, t: u8| {
+            c.s.queue()
+                .iter()
+                .any(|e| c.deliverable(t, *e) == Deliver::Yes)
+        };
+        let wake = self.wake && self.r.wake_on_queue && !someone_woken;
+        let mut candidates = 0u8;
+        if wake {
+            for t in self.m.threads() {
+                if matches!(self.s.threads[t as usize].phase, Phase::Blocked(_))
+                    && deliverable(&self, t)
+                {
+                    candidates |= 1 << t;
+                }
+            }
+        }
+        if candidates == 0 {
+            out.push(Step {
+                action,
+                shown: self.shown,
+                next: self.s,
+                obs: self.obs,
+                overflow: self.overflow,
+            });
+            return;
+        }
+        for t in self.m.threads().filter(|t| candidates & (1 << t) != 0) {
+            let mut s = self.s;
+            if let Phase::Blocked(max) = s.threads[t as usize].phase {
+                s.threads[t as usize].phase = Phase::Woken(max);
+            }
+            let mut obs = self.obs;
+            obs.witness(P::NoLostWakeup);
+            let mut shown = self.shown;
+            shown.woke = 1 << t;
+            out.push(Step {
+                action,
+                shown,
+                next: s,
+                obs,
+                overflow: self.overflow,
+            });
+        }
+    }
+}

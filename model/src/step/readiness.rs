@@ -1,0 +1,158 @@
+//! Readiness: registering, re-arming and modifying a registration, and the
+//! environment's steps on a readiness source (`raise`, `close`). Every
+//! (re-)arm re-checks the condition (`rearm-rechecks-level`).
+
+use super::Ctx;
+use crate::property::Property as P;
+use crate::rules::CloseRule;
+use crate::scenario::Mode;
+use crate::state::{CancelReq, Entry, EventKind, Outcome, Reg};
+
+impl Ctx<'_> {
+    /// Queues a readiness event for `k` (coalescing if the profile does).
+    pub(super) fn enqueue_ready(&mut self, k: u8) {
+        let already = self.s.queued(k, |e| e.kind() == EventKind::Ready);
+        self.obs.witness_if(P::Coalesced, already);
+        // A coalesced wake-up still wakes a waiter (ep_poll_callback wakes
+        // whether or not the item was already linked): the queued entry may
+        // have been skipped by a waiter that parked since.
+        self.wake = true;
+        if already && self.r.coalesce {
+            return;
+        }
+        let gen = self.s.keys[k as usize].gen;
+        self.push_entry(Entry::new(k, gen, EventKind::Ready));
+        self.wake = true;
+    }
+
+    /// After a (re-)arm of `k`: queue if the condition holds and the profile
+    /// re-checks; judge `rearm-rechecks-level`.
+    pub(super) fn rearmed(&mut self, k: u8) {
+        let ks = self.s.keys[k as usize];
+        let cond = self.cond(k);
+        self.obs.witness_if(P::RearmRechecksLevel, cond);
+        if !cond {
+            return;
+        }
+        if self.r.rearm_rechecks {
+            match ks.reg {
+                // Held by another thread (unified): the re-check is reported
+                // when the holder releases; an `Edge` registration keeps it
+                // as its pending edge.
+                Reg::Armed
+                    if self.r.exclusive_hold && ks.holders != 0 && ks.mode() == Mode::Edge =>
+                {
+                    self.key(k).pending_edge = true;
+                }
+                Reg::Armed if self.r.exclusive_hold && ks.holders != 0 => {}
+                Reg::Armed => self.enqueue_ready(k),
+                Reg::InFlight if ks.mode() == Mode::Multishot => self.post(k, EventKind::Item),
+                Reg::InFlight => self.post(k, EventKind::Final(Outcome::Done)),
+                _ => {}
+            }
+        }
+        let ks = self.s.keys[k as usize];
+        let due = match ks.reg {
+            Reg::Armed => !(self.r.exclusive_hold && ks.holders != 0),
+            Reg::InFlight => true,
+            _ => false,
+        };
+        let queued = self.s.queued(k, |e| e.gen() == ks.gen);
+        self.obs.check(P::RearmRechecksLevel, !due || queued);
+    }
+
+    pub(super) fn raise(&mut self, k: u8) {
+        self.use_env(k);
+        self.key(k).cond = true;
+        let ks = self.s.keys[k as usize];
+        match ks.reg {
+            Reg::Armed => {
+                if self.r.exclusive_hold && ks.holders != 0 {
+                    if ks.mode() == Mode::Edge {
+                        self.key(k).pending_edge = true;
+                    }
+                } else {
+                    self.enqueue_ready(k);
+                }
+            }
+            Reg::InFlight if ks.cancel != CancelReq::Won => {
+                if ks.mode() == Mode::Multishot {
+                    self.post(k, EventKind::Item);
+                } else {
+                    self.post(k, EventKind::Final(Outcome::Done));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn close(&mut self, k: u8) {
+        self.use_env(k);
+        self.obs
+            .witness_if(P::CloseRemoves, self.s.keys[k as usize].reg != Reg::Free);
+        self.key(k).closed = true;
+        match self.r.close {
+            CloseRule::Survives => {}
+            CloseRule::Removes => {
+                self.s.purge(k, |_| true);
+                let ks = self.key(k);
+                ks.reg = Reg::Free;
+                ks.pending_edge = false;
+            }
+            CloseRule::RemovesKeepsTerminal => {
+                self.s.purge(k, |e| e.kind() == EventKind::Ready);
+                let ks = self.key(k);
+                ks.pending_edge = false;
+                if matches!(ks.reg, Reg::Armed | Reg::Disarmed) {
+                    ks.reg = Reg::Closed;
+                }
+            }
+        }
+    }
+
+    pub(super) fn register(&mut self, _t: u8, k: u8) {
+        let request = self.m.is_request();
+        let mode = self.m.scenario.mode.code();
+        let ks = &mut self.s.keys[k as usize];
+        ks.gen = (ks.gen + 1) & 3;
+        // The generation number is reused: forget its old cancel.
+        ks.cancelled_gens &= !(1 << ks.gen);
+        ks.terminals = 0;
+        ks.owed = false;
+        ks.cancel = CancelReq::None;
+        ks.pending_edge = false;
+        ks.mode = mode;
+        ks.reg = if request { Reg::InFlight } else { Reg::Armed };
+        if self.m.scenario.source.is_readiness() {
+            self.rearmed(k);
+        }
+    }
+
+    pub(super) fn modify(&mut self, k: u8, m: Mode) {
+        let ks = self.key(k);
+        ks.mode = m.code();
+        // The re-check below decides afresh whether an edge is pending.
+        ks.pending_edge = false;
+        ks.reg = Reg::Armed;
+        self.rearmed(k);
+    }
+
+    pub(super) fn rearm(&mut self, t: u8, k: u8) {
+        self.release(t, k, false);
+        if self.s.keys[k as usize].reg == Reg::Disarmed {
+            self.key(k).reg = Reg::Armed;
+            self.rearmed(k);
+        }
+    }
+
+    /// The condition goes away (a `Level` source drained by someone else).
+    pub(super) fn lower(&mut self, k: u8) {
+        self.use_env(k);
+        self.key(k).cond = false;
+    }
+
+    /// The caller drains the source: its condition is false.
+    pub(super) fn consume(&mut self, k: u8) {
+        self.key(k).cond = false;
+    }
+}
