@@ -55,7 +55,7 @@ fn main() {
         let calls = parse_jsonl(&text, &UNIFIED).expect("the Port writes valid histories");
         let v = verify(&calls, &UNIFIED).expect("checkable");
         let secs = start.elapsed().as_secs_f64();
-        assert!(v.linearizable, "{name}: {:?}", v.failure);
+        assert!(v.is_linearizable(), "{name}: {:?}", v.verdict);
         println!(
             "{name:<44} {:>8} {:>8} {:>13} {:>9.3} {:>12.0}",
             v.calls,

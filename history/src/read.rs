@@ -195,12 +195,14 @@ fn line(text: &str) -> Result<Line, ReadError> {
     };
     match map.get("v").and_then(Value::as_u64) {
         Some(v) if (FIRST_VERSION as u64..=VERSION as u64).contains(&v) => {}
-        Some(v) => return Err(err(
-            Some("v"),
-            format!(
+        Some(v) => {
+            return Err(err(
+                Some("v"),
+                format!(
                 "version {v} is not known; this reader knows versions {FIRST_VERSION} to {VERSION}"
             ),
-        )),
+            ))
+        }
         None => {
             return Err(err(
                 Some("v"),

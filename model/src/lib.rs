@@ -105,6 +105,7 @@
 
 mod action;
 mod property;
+mod record;
 mod rules;
 mod scenario;
 mod state;
@@ -113,6 +114,7 @@ pub mod symmetry;
 
 pub use action::{Action, Answer, CancelMode, Shown};
 pub use property::{Kind, Obs, Property};
+pub use record::{Recorded, RecordedEvent, Rejection};
 pub use rules::{
     profile, profile_names, CloseRule, LevelRequeue, OpCancel, Order, ReadinessCancel, Rules,
     EPOLL, EVENT_PORTS, IOCP, IO_URING, KQUEUE, LINUX_AIO, MUTANTS, MUTANT_CATCHES, PROFILES,

@@ -11,16 +11,8 @@ use std::fmt;
 /// The thread of a step no user thread made (a kernel completion).
 pub const NO_THREAD: u32 = u32::MAX;
 
-/// What kind of event a wait returned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EvKind {
-    /// A readiness event.
-    Ready,
-    /// A multishot item.
-    Item,
-    /// The final event, flagged cancelled or not.
-    Final(Outcome),
-}
+/// What kind of event a wait returned: the model's [`EventKind`].
+pub use onering_model::EventKind as EvKind;
 
 /// One event of a wait's batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -39,8 +31,12 @@ pub enum Op {
     AddSource { kind: SourceKind },
     /// The kind of `source`, declared.
     Declare { source: u32, kind: SourceKind },
-    /// `register` (or `submit`, for requests).
-    Register { source: u32, mode: Mode },
+    /// `register`, or (`submit`) `submit` of a request.
+    Register {
+        source: u32,
+        mode: Mode,
+        submit: bool,
+    },
     /// `modify(key, mode)`.
     Modify { key: KeyRef, mode: Mode },
     /// `rearm(key)`.
@@ -302,9 +298,15 @@ fn call(
         W::Register { edge: true, .. } | W::Modify { edge: true, .. } => {
             return Ok(Err("edge-oneshot"))
         }
-        W::Register { source, mode, .. } | W::Submit { source, mode } => Op::Register {
+        W::Register { source, mode, .. } => Op::Register {
             source: *source,
             mode: *mode,
+            submit: false,
+        },
+        W::Submit { source, mode } => Op::Register {
+            source: *source,
+            mode: *mode,
+            submit: true,
         },
         W::Modify { key, mode, .. } => Op::Modify {
             key: *key,

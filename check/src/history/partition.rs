@@ -19,16 +19,8 @@ use super::parse::{Call, Ev, EvKind, KeyRef, Op, ParseError, Res};
 use onering_model::{Answer, CancelMode, Mode, SourceKind, MAX_KEYS};
 use std::collections::{BTreeMap, HashMap};
 
-/// A projected event: model key slot, model generation, kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct PEv {
-    /// Model key.
-    pub slot: u8,
-    /// Model generation (2 bits).
-    pub gen: u8,
-    /// What.
-    pub kind: EvKind,
-}
+/// A projected event: model key, model generation, kind.
+pub use onering_model::RecordedEvent as PEv;
 
 /// An operation of one part.
 #[derive(Clone, Debug, PartialEq)]
@@ -132,8 +124,33 @@ struct Life {
     last_mention: u64,
 }
 
+/// Why a history cannot be split into parts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PartitionError {
+    /// The lines contradict each other (a key no register returned, ...).
+    Malformed(ParseError),
+    /// A source has more registrations alive at once than a model state
+    /// has keys ([`MAX_KEYS`]): no verdict.
+    Unrepresentable {
+        /// Index of the call.
+        call: usize,
+        /// Why.
+        why: String,
+    },
+}
+
+impl From<ParseError> for PartitionError {
+    fn from(e: ParseError) -> Self {
+        PartitionError::Malformed(e)
+    }
+}
+
 /// Splits `calls` into parts, one per source that has a registration.
-pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
+///
+/// # Errors
+///
+/// A [`PartitionError`].
+pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
     let mut sources: BTreeMap<u32, SourceInfo> = BTreeMap::new();
     let mut key_source: HashMap<KeyRef, u32> = HashMap::new();
     let mut life: HashMap<KeyRef, Life> = HashMap::new();
@@ -158,7 +175,8 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
                     return Err(err(
                         c.line,
                         format!("key {k} returned by a second register/submit"),
-                    ));
+                    )
+                    .into());
                 }
                 mention(*k, false);
             }
@@ -166,7 +184,8 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
                 return Err(err(
                     c.line,
                     "a register/submit whose result is unknown cannot be attributed to a key; record its result".into(),
-                ));
+                )
+                .into());
             }
             (Op::Cancel { key, .. }, Some(Res::Cancel(a))) => {
                 let terminal = matches!(
@@ -190,13 +209,14 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
     // takes over a slot whose previous registration had visibly ended (and
     // was last mentioned) before it was invoked, else a new slot.
     let mut slot_of: HashMap<KeyRef, (u8, u8)> = HashMap::new();
-    let mut regs: Vec<&Call> = calls
+    let mut regs: Vec<(usize, &Call)> = calls
         .iter()
-        .filter(|c| matches!((&c.op, &c.result), (Op::Register { .. }, Some(Res::Key(_)))))
+        .enumerate()
+        .filter(|(_, c)| matches!((&c.op, &c.result), (Op::Register { .. }, Some(Res::Key(_)))))
         .collect();
-    regs.sort_by_key(|c| c.call);
-    for c in regs {
-        let (Op::Register { source, mode }, Some(Res::Key(k))) = (&c.op, &c.result) else {
+    regs.sort_by_key(|(_, c)| c.call);
+    for (ci, c) in regs {
+        let (Op::Register { source, mode, .. }, Some(Res::Key(k))) = (&c.op, &c.result) else {
             unreachable!("filtered above")
         };
         let info = sources.entry(*source).or_default();
@@ -209,12 +229,12 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
             Some(s) => s,
             None => {
                 if info.slots.len() == MAX_KEYS as usize {
-                    return Err(err(
-                        c.line,
-                        format!(
-                            "source {source} would have more than {MAX_KEYS} registrations alive at once; the checker's model holds {MAX_KEYS} per source"
+                    return Err(PartitionError::Unrepresentable {
+                        call: ci,
+                        why: format!(
+                            "source {source} would have more than {MAX_KEYS} registrations alive at once; a model state holds {MAX_KEYS} per source"
                         ),
-                    ));
+                    });
                 }
                 info.slots.push((*k, 0));
                 info.slots.len() - 1
@@ -270,7 +290,7 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
         };
         match &c.op {
             Op::AddSource { .. } | Op::Declare { .. } => {}
-            Op::Register { source, mode } => {
+            Op::Register { source, mode, .. } => {
                 let Some(Res::Key(k)) = &c.result else {
                     unreachable!("checked above")
                 };
@@ -362,7 +382,7 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
                                 Ok((
                                     src,
                                     PEv {
-                                        slot,
+                                        key: slot,
                                         gen,
                                         kind: e.kind,
                                     },
@@ -376,7 +396,8 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
                     return Err(err(
                         c.line,
                         format!("wait returned more than max = {max} events"),
-                    ));
+                    )
+                    .into());
                 }
                 let full = events.as_ref().is_some_and(|e| e.len() == *max as usize);
                 for (src, ops) in parts.iter_mut() {
