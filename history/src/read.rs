@@ -187,7 +187,98 @@ pub fn read_line(number: usize, text: &str) -> Result<Line, ReadError> {
     line(text).map_err(|e| ReadError { line: number, ..e })
 }
 
+/// The common case in one pass: a well-formed line. Anything it does not
+/// accept goes to [`line_checked`], which finds what is wrong and says so.
+#[derive(Deserialize)]
+struct Fast<'a> {
+    v: u32,
+    #[serde(default)]
+    port: Option<u32>,
+    #[serde(default)]
+    thread: Option<u32>,
+    call: u64,
+    #[serde(default)]
+    ret: Option<u64>,
+    #[serde(borrow)]
+    op: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    args: &'a serde_json::value::RawValue,
+    #[serde(borrow, default)]
+    result: Option<&'a serde_json::value::RawValue>,
+}
+
+fn fast(text: &str) -> Option<Line> {
+    let f: Fast<'_> = serde_json::from_str(text).ok()?;
+    if !(FIRST_VERSION..=VERSION).contains(&f.v) {
+        return None;
+    }
+    // Tag first: serde reads `args` straight into the variant.
+    let tagged = format!("{{\"op\":\"{}\",\"args\":{}}}", f.op, f.args.get());
+    let op: Op = serde_json::from_str(&tagged).ok()?;
+    let result = match f.result {
+        None => None,
+        Some(r) if r.get() == "null" => None,
+        Some(r) => Some(result(&op, serde_json::from_str(r.get()).ok()?).ok()?),
+    };
+    let l = Line {
+        v: f.v,
+        port: f.port,
+        thread: f.thread,
+        call: f.call,
+        ret: f.ret,
+        op,
+        result,
+    };
+    valid(&l).ok()?;
+    Some(l)
+}
+
+/// The checks of one line that need its fields typed.
+fn valid(l: &Line) -> Result<(), ReadError> {
+    if l.result.is_some() && l.ret.is_none() {
+        return Err(err(
+            Some("result"),
+            "a call without `ret` never returned, so it has no result",
+        ));
+    }
+    if let Some(ret) = l.ret {
+        if ret <= l.call {
+            return Err(err(
+                Some("ret"),
+                format!("{ret} must be greater than `call` ({})", l.call),
+            ));
+        }
+    }
+    if l.thread.is_none() && !l.op.is_environment() {
+        return Err(err(
+            Some("thread"),
+            format!(
+                "missing; `{}` is a thread's call (only environment steps may leave `thread` out, from version 2)",
+                l.op.name()
+            ),
+        ));
+    }
+    if l.v < l.needs_version() {
+        return Err(err(
+            None,
+            format!(
+                "this line uses what version {} added (see docs/history-format.md, \"Version 2\"), but says \"v\":{}",
+                l.needs_version(),
+                l.v
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn line(text: &str) -> Result<Line, ReadError> {
+    match fast(text) {
+        Some(l) => Ok(l),
+        None => line_checked(text),
+    }
+}
+
+fn line_checked(text: &str) -> Result<Line, ReadError> {
     let value: Value =
         serde_json::from_str(text).map_err(|e| err(None, format!("not JSON: {e}")))?;
     let Value::Object(mut map) = value else {
@@ -240,23 +331,6 @@ fn line(text: &str) -> Result<Line, ReadError> {
         }
         Some(r) => Some(result(&op, r)?),
     };
-    if let Some(ret) = stamps.ret {
-        if ret <= stamps.call {
-            return Err(err(
-                Some("ret"),
-                format!("{ret} must be greater than `call` ({})", stamps.call),
-            ));
-        }
-    }
-    if stamps.thread.is_none() && !op.is_environment() {
-        return Err(err(
-            Some("thread"),
-            format!(
-                "missing; `{}` is a thread's call (only environment steps may leave `thread` out, from version 2)",
-                op.name()
-            ),
-        ));
-    }
     let l = Line {
         v: stamps.v,
         port: stamps.port,
@@ -266,16 +340,7 @@ fn line(text: &str) -> Result<Line, ReadError> {
         op,
         result,
     };
-    if l.v < l.needs_version() {
-        return Err(err(
-            None,
-            format!(
-                "this line uses what version {} added (see docs/history-format.md, \"Version 2\"), but says \"v\":{}",
-                l.needs_version(),
-                l.v
-            ),
-        ));
-    }
+    valid(&l)?;
     Ok(l)
 }
 

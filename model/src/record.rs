@@ -30,7 +30,11 @@
 //!   caller's holds are released) and then [`Recorded::Harvest`] (the batch
 //!   is taken). A poll does both at once. A harvest must return exactly the
 //!   recorded batch; a batch with room must have taken every deliverable
-//!   event of the part, a full batch may have left some.
+//!   event of the part, a full batch may have left some. The ready queue is
+//!   one FIFO across sources, so a batch that filled up with other sources'
+//!   events may also have scanned (and, where the profile drops stale
+//!   readiness at harvest, dropped) a prefix of this part's entries that
+//!   holds nothing deliverable: every such prefix is an outcome.
 //! * **The io_uring cancel answer's arrival.** A cancel of a profile whose
 //!   answer arrives as a separate step (io_uring) is recorded as one call
 //!   that returns the answer: the answer's arrival ([`Action::CancelReturn`])
@@ -436,7 +440,7 @@ impl Model {
                 }
                 Ok(v)
             }
-            Some([]) if full => Ok(vec![*s]),
+            Some([]) if full => self.pass_over(*s, t, out),
             Some(evs) => {
                 if evs.len() > MAX_BATCH as usize {
                     return Err(Rejection::Unrepresentable(
@@ -453,17 +457,69 @@ impl Model {
                     },
                     out,
                 )?;
-                Ok(out
+                let taken: Vec<State> = out
                     .iter()
                     .filter(|x| same_batch(x, evs))
                     .map(|x| x.next)
-                    .collect())
+                    .collect();
+                if !full {
+                    return Ok(taken);
+                }
+                let mut v = Vec::new();
+                for n in taken {
+                    for x in self.pass_over(n, t, out)? {
+                        if !v.contains(&x) {
+                            v.push(x);
+                        }
+                    }
+                }
+                Ok(v)
             }
         }
     }
 
-    /// `s` and every state the kernel's silent steps lead to from it: an
-    /// operation whose cancel won posts its final event at any point.
+    /// What a harvest whose batch filled up with other sources' events may
+    /// have done to this part's queue: scanned a prefix of it that holds
+    /// nothing deliverable, dropping its stale entries (the queue is one
+    /// FIFO across sources, whose interleaving a part does not know). One
+    /// state per prefix length, the empty prefix (nothing scanned) first.
+    fn pass_over(&self, s: State, t: u8, out: &mut Vec<Step>) -> Result<Vec<State>, Rejection> {
+        let mut v = vec![s];
+        for j in 1..=s.qlen as usize {
+            let mut head = s;
+            head.qlen = j as u8;
+            self.faithful(
+                &head,
+                Action::Wait {
+                    thread: t,
+                    max: MAX_BATCH,
+                    block: false,
+                },
+                out,
+            )?;
+            let Some(scanned) = out.iter().find(|x| x.shown.batch().next().is_none()) else {
+                // Something in the first j is deliverable: a harvest would
+                // have taken it, so it stopped before.
+                break;
+            };
+            let mut n = scanned.next;
+            for e in &s.queue[j..s.qlen as usize] {
+                n.queue[n.qlen as usize] = *e;
+                n.qlen += 1;
+            }
+            if !v.contains(&n) {
+                v.push(n);
+            }
+        }
+        Ok(v)
+    }
+
+    /// `s` and every state the silent steps lead to from it: an operation
+    /// whose cancel won posts its final event at any point (a kernel step
+    /// no call records), and another part's wait may have scanned this
+    /// part's leading entries that hold nothing deliverable (dropping the
+    /// stale ones: see [`Recorded::Harvest`]), since a checker leaves out
+    /// of a part the waits that returned none of its events.
     ///
     /// # Errors
     ///
@@ -479,6 +535,18 @@ impl Model {
                 for st in &out {
                     if !all.contains(&st.next) {
                         all.push(st.next);
+                    }
+                }
+            }
+            // A scan by a thread that holds nothing here.
+            let scanner = (0..self.bound.threads).find(|&t| {
+                cur.threads[t as usize].phase == Phase::Idle
+                    && cur.keys.iter().all(|k| k.holders & (1 << t) == 0)
+            });
+            if let (Some(t), true) = (scanner, cur.qlen > 0) {
+                for st in self.pass_over(cur, t, &mut out)? {
+                    if !all.contains(&st) {
+                        all.push(st);
                     }
                 }
             }

@@ -265,14 +265,18 @@ pub fn verify_with(
         explored: 0,
         seconds: 0.0,
     };
-    let mut all_parts = Vec::new();
+    // Each port's calls (shared by its parts), then every part.
+    let mut histories: Vec<(u32, Vec<usize>, Vec<Call>)> = Vec::new();
+    let mut all_parts: Vec<(usize, partition::Part)> = Vec::new();
     for (port, idx) in ports(calls) {
-        let sub: Vec<Call> = idx.iter().map(|&i| calls[i].clone()).collect();
+        let sub: Vec<Call> = if idx.len() == calls.len() {
+            calls.to_vec()
+        } else {
+            idx.iter().map(|&i| calls[i].clone()).collect()
+        };
         match partition::partition(&sub) {
             Ok(parts) => {
-                for part in parts {
-                    all_parts.push((port, idx.clone(), sub.clone(), part));
-                }
+                all_parts.extend(parts.into_iter().map(|p| (histories.len(), p)));
             }
             Err(partition::PartitionError::Malformed(e)) => return Err(e),
             Err(partition::PartitionError::Unrepresentable { call, why }) => {
@@ -284,9 +288,11 @@ pub fn verify_with(
                 return Ok(report);
             }
         }
+        histories.push((port, idx, sub));
     }
     report.parts = all_parts.len();
-    for (done, (port, idx, sub, part)) in all_parts.iter().enumerate() {
+    for (done, (h, part)) in all_parts.iter().enumerate() {
+        let (port, idx, sub) = &histories[*h];
         progress(done, all_parts.len(), report.explored);
         let outcome = check_part(part, &part.ops, rules, false, budget).and_then(|out| {
             report.explored += out.explored;

@@ -145,6 +145,60 @@ impl From<ParseError> for PartitionError {
     }
 }
 
+/// Which sources' parts each wait must be in (`None`: every source's).
+///
+/// A wait says something about a source's part if it returned an event of
+/// it, if it released a hold on one (its thread's previous wait returned
+/// one), or if its batch had room (then it claims nothing of the source was
+/// deliverable) or its result is unknown. A full batch with none of the
+/// source's events, from a thread that held none, is the same as no call
+/// in that part: leaving it out makes each part as long as its own calls,
+/// not as long as every wait of the history.
+fn wait_sources(calls: &[Call], key_source: &HashMap<KeyRef, u32>) -> Vec<Option<Vec<u32>>> {
+    let mut out = vec![None; calls.len()];
+    let mut waits: Vec<usize> = (0..calls.len())
+        .filter(|&i| {
+            matches!(calls[i].op, Op::Wait { .. })
+                && !matches!(calls[i].result, Some(Res::Error(_)))
+        })
+        .collect();
+    waits.sort_by_key(|&i| (calls[i].thread, calls[i].call));
+    // Per thread: the sources its last wait returned events of (`None`:
+    // unknown, so any).
+    let mut held: HashMap<u32, Option<Vec<u32>>> = HashMap::new();
+    for i in waits {
+        let c = &calls[i];
+        let Op::Wait { max, .. } = c.op else {
+            unreachable!("filtered above")
+        };
+        let prev = held.get(&c.thread).cloned().unwrap_or(Some(Vec::new()));
+        match &c.result {
+            Some(Res::Events(evs)) => {
+                let mut mine: Vec<u32> = evs
+                    .iter()
+                    .filter_map(|e| key_source.get(&e.key).copied())
+                    .collect();
+                mine.sort_unstable();
+                mine.dedup();
+                held.insert(c.thread, Some(mine.clone()));
+                out[i] = match prev {
+                    Some(p) if evs.len() == max as usize => {
+                        mine.extend(p);
+                        mine.sort_unstable();
+                        mine.dedup();
+                        Some(mine)
+                    }
+                    _ => None,
+                };
+            }
+            _ => {
+                held.insert(c.thread, None);
+            }
+        }
+    }
+    out
+}
+
 /// Splits `calls` into parts, one per source that has a registration.
 ///
 /// # Errors
@@ -266,6 +320,7 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
         }
     };
 
+    let relevant = wait_sources(calls, &key_source);
     let mut parts: BTreeMap<u32, Vec<POp>> = sources.keys().map(|s| (*s, Vec::new())).collect();
     for (ci, c) in calls.iter().enumerate() {
         if matches!(c.result, Some(Res::Error(_))) {
@@ -401,6 +456,9 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                 }
                 let full = events.as_ref().is_some_and(|e| e.len() == *max as usize);
                 for (src, ops) in parts.iter_mut() {
+                    if relevant[ci].as_ref().is_some_and(|r| !r.contains(src)) {
+                        continue;
+                    }
                     let mine = events.as_ref().map(|e| {
                         e.iter()
                             .filter(|(s, _)| s == src)
