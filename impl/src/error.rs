@@ -44,6 +44,14 @@ pub enum Error {
     /// The registration is being cancelled (a cancel answered `Pending`):
     /// only its final event remains, it can no longer be modified.
     Cancelling(Key),
+    /// A system call failed (Linux backend): `syscall` names it, `errno` is
+    /// the kernel's answer (`EMFILE`, `ENOMEM`, `ENOSYS`, ...).
+    Os {
+        /// The failing call, e.g. `"epoll_ctl(EPOLL_CTL_ADD)"`.
+        syscall: &'static str,
+        /// The raw `errno`.
+        errno: i32,
+    },
 }
 
 impl fmt::Display for Error {
@@ -70,6 +78,11 @@ impl fmt::Display for Error {
                 f,
                 "key {k} is being cancelled; only its final event remains"
             ),
+            Self::Os { syscall, errno } => write!(
+                f,
+                "{syscall} failed: {}",
+                std::io::Error::from_raw_os_error(*errno)
+            ),
         }
     }
 }
@@ -81,6 +94,22 @@ impl std::error::Error for Error {
 }
 
 impl Error {
+    /// An [`Error::Os`] for `syscall` from the calling thread's `errno`.
+    pub fn last_os(syscall: &'static str) -> Self {
+        Self::Os {
+            syscall,
+            errno: std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
+        }
+    }
+
+    /// The `errno` of an [`Error::Os`].
+    pub fn errno(&self) -> Option<i32> {
+        match self {
+            Self::Os { errno, .. } => Some(*errno),
+            _ => None,
+        }
+    }
+
     /// Stable kebab-case name (history format).
     pub fn name(&self) -> &'static str {
         match self {
@@ -95,6 +124,7 @@ impl Error {
             Self::NotInFlight(_) => "not-in-flight",
             Self::ZeroMax => "zero-max",
             Self::Cancelling(_) => "cancelling",
+            Self::Os { .. } => "os",
         }
     }
 }

@@ -10,6 +10,7 @@
 use onering_history as wire;
 use std::io;
 
+use crate::backend::Signal;
 use crate::error::Error;
 use crate::event::{CancelMode, CancelOutcome, Event, EventKind, Key, Mode, SourceId, SourceKind};
 use crate::sync::ThreadToken;
@@ -95,6 +96,28 @@ pub enum Op {
 }
 
 impl Op {
+    /// How an environment step fed through [`Port::signal`] (or harvested
+    /// from the kernel) is recorded.
+    ///
+    /// [`Port::signal`]: crate::Port::signal
+    pub fn from_signal(signal: Signal) -> Self {
+        match signal {
+            Signal::Wake(source) => Op::Wake { source },
+            Signal::Item(source, value) => Op::StreamItem { source, value },
+            Signal::Complete {
+                source,
+                result,
+                cancelled,
+            } => Op::Complete {
+                source,
+                result,
+                cancelled,
+            },
+            Signal::Close(source) => Op::Close { source },
+            Signal::FutexWake(source, n) => Op::FutexWake { source, n },
+        }
+    }
+
     /// The operation's name in the history format.
     pub fn name(&self) -> &'static str {
         match self {
@@ -171,12 +194,24 @@ pub struct Record {
 
 #[derive(Debug, Default)]
 pub(crate) struct History {
-    threads: Vec<ThreadToken>,
+    /// Thread numbers in order of first call; `None` is the kernel, which
+    /// performs the environment steps a real backend harvests (they happen
+    /// inside other threads' calls, so they get a thread of their own).
+    threads: Vec<Option<ThreadToken>>,
     records: Vec<Record>,
 }
 
 impl History {
     pub(crate) fn push(&mut self, me: ThreadToken, call: u64, ret: u64, op: Op, result: Ret) {
+        self.push_as(Some(me), call, ret, op, result);
+    }
+
+    /// Records an environment step performed by the kernel.
+    pub(crate) fn push_kernel(&mut self, call: u64, ret: u64, op: Op, result: Ret) {
+        self.push_as(None, call, ret, op, result);
+    }
+
+    fn push_as(&mut self, me: Option<ThreadToken>, call: u64, ret: u64, op: Op, result: Ret) {
         let thread = match self.threads.iter().position(|t| *t == me) {
             Some(i) => i,
             None => {

@@ -29,8 +29,12 @@ mod mutant;
 mod port;
 mod sync;
 
+#[cfg(all(target_os = "linux", not(loom)))]
+pub use crate::backend::linux::{
+    futex_wait, futex_wake, FutexWord, Interest, LinuxBackend, LinuxPort,
+};
 pub use crate::backend::sim::SimBackend;
-pub use crate::backend::{Backend, Signal};
+pub use crate::backend::{Backend, CancelAnswer, NoPreArm, Poller, PreArm, Recheck, Signal};
 pub use crate::core::StateName;
 pub use crate::error::Error;
 pub use crate::event::{

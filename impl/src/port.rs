@@ -1,17 +1,18 @@
 //! [`Port`]: the thread-safe unified event queue. One lock guards the core;
-//! threads with nothing deliverable park on one condition variable.
+//! threads with nothing deliverable block in the backend's [`Poller`] (in
+//! the kernel itself, on Linux) without the lock.
 
 use std::fmt;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::backend::sim::SimBackend;
-use crate::backend::{Backend, Signal};
+use crate::backend::{Backend, Poller, PreArm, Signal};
 use crate::core::{Core, StateName};
 use crate::error::Error;
 use crate::event::{CancelMode, CancelOutcome, Events, Key, Mode, SourceId, SourceKind, Timeout};
 use crate::history::{Op, Record, Ret, WaitTimeout};
 use crate::mutant::Mutant;
-use crate::sync::{self, AtomicU64, Condvar, Mutex, MutexGuard, Ordering, ThreadToken};
+use crate::sync::{self, AtomicU64, Mutex, MutexGuard, Ordering, ThreadToken};
 
 /// How a port is built.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -45,7 +46,7 @@ pub struct Config {
 /// ```
 pub struct Port<B: Backend = SimBackend> {
     core: Mutex<Core<B>>,
-    cond: Condvar,
+    poller: B::Poller,
     clock: AtomicU64,
     recording: bool,
     mutant: Option<Mutant>,
@@ -272,10 +273,11 @@ impl Port<SimBackend> {
 
 impl<B: Backend> Port<B> {
     /// A port over `backend`.
-    pub fn with_config(backend: B, config: Config) -> Self {
+    pub fn with_config(mut backend: B, config: Config) -> Self {
+        let poller = backend.poller();
         Self {
             core: Mutex::new(Core::new(backend, config.mutant, config.history)),
-            cond: Condvar::new(),
+            poller,
             clock: AtomicU64::new(0),
             recording: config.history,
             mutant: config.mutant,
@@ -291,13 +293,28 @@ impl<B: Backend> Port<B> {
         }
     }
 
-    /// Wakes one parked waiter if something was queued.
+    /// Wakes one blocked waiter if something was queued (contract rule 3).
     fn wake(&self, core: &mut Core<B>) {
         if std::mem::take(&mut core.enqueued)
             && core.parked > 0
             && self.mutant != Some(Mutant::MissingWakeup)
         {
-            self.cond.notify_one();
+            self.poller.notify();
+        }
+    }
+
+    /// Records the environment steps the kernel performed in this lock hold
+    /// on the kernel's history thread.
+    fn record_kernel(&self, core: &mut Core<B>) {
+        if core.kernel_steps.is_empty() {
+            return;
+        }
+        for (op, ret) in std::mem::take(&mut core.kernel_steps) {
+            let call = self.stamp();
+            let done = self.stamp();
+            if let Some(h) = core.history.as_mut() {
+                h.push_kernel(call, done, op, ret);
+            }
         }
     }
 
@@ -318,7 +335,14 @@ impl<B: Backend> Port<B> {
         }
     }
 
-    fn call<R>(
+    /// Runs `f` under the backend's lock (not recorded).
+    pub(crate) fn with_backend<R>(&self, f: impl FnOnce(&mut B) -> R) -> R {
+        f(&mut self.core.lock().backend)
+    }
+
+    /// One recorded call: `f` runs under the lock, then a blocked waiter is
+    /// woken if `f` queued something.
+    pub(crate) fn call<R>(
         &self,
         op: impl FnOnce() -> Op,
         f: impl FnOnce(&mut Core<B>, ThreadToken) -> Result<R, Error>,
@@ -329,6 +353,7 @@ impl<B: Backend> Port<B> {
         let mut core = self.core.lock();
         let r = f(&mut core, me);
         self.wake(&mut core);
+        self.record_kernel(&mut core);
         self.record(&mut core, me, call, op, || match &r {
             Ok(v) => ret(v),
             Err(e) => Ret::Err(*e),
@@ -441,31 +466,26 @@ impl<B: Backend> Port<B> {
     ///
     /// [`Error::InvalidStep`], [`Error::NotInFlight`].
     pub fn signal(&self, signal: Signal) -> Result<u32, Error> {
-        let op = move || match signal {
-            Signal::Wake(source) => Op::Wake { source },
-            Signal::Item(source, value) => Op::StreamItem { source, value },
-            Signal::Complete {
-                source,
-                result,
-                cancelled,
-            } => Op::Complete {
-                source,
-                result,
-                cancelled,
-            },
-            Signal::Close(source) => Op::Close { source },
-            Signal::FutexWake(source, n) => Op::FutexWake { source, n },
-        };
-        self.call(op, |c, _| c.signal(signal), |n| Ret::Count(*n))
+        self.call(
+            move || Op::from_signal(signal),
+            |c, _| c.signal(signal),
+            |n| Ret::Count(*n),
+        )
     }
 
     /// Releases everything the caller holds, then fills `events` with at most
     /// `max` events (oldest first, never one key twice), blocking as
     /// `timeout` allows while nothing is deliverable. Returns how many.
     ///
+    /// A thread with nothing deliverable blocks in the backend's poller
+    /// without the port's lock (on Linux: in `epoll_wait` itself); the
+    /// kernel events it is woken for are applied to the queue under the
+    /// lock, and it takes its batch from the queue, oldest first.
+    ///
     /// # Errors
     ///
-    /// [`Error::ZeroMax`].
+    /// [`Error::ZeroMax`]; [`Error::Os`] if the kernel refused a poll or a
+    /// re-arm (after the caller's holds were released).
     pub fn wait(&self, events: &mut Events, max: usize, timeout: Timeout) -> Result<usize, Error> {
         events.clear();
         let me = sync::current_thread();
@@ -474,38 +494,73 @@ impl<B: Backend> Port<B> {
         let r = if max == 0 {
             Err(Error::ZeroMax)
         } else {
-            core.release_all(me);
-            loop {
-                core.collect(me, max, &mut events.buf);
-                if !events.is_empty() {
-                    break;
+            // Kernel re-arms of the events this thread releases run without
+            // the lock (contract rule 5), then the holds are released. The
+            // kernel is asked (without blocking) before the lock is taken
+            // again, so a busy pool takes the lock once per batch.
+            let mut polled = false;
+            let mut prearms = std::mem::take(&mut core.spare_prearms);
+            core.prearms(me, &mut prearms);
+            if prearms.is_empty() {
+                core.spare_prearms = prearms;
+            } else {
+                let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+                drop(core);
+                for a in prearms.drain(..) {
+                    a.run(&self.poller);
                 }
-                match timeout {
-                    Timeout::Poll => break,
-                    Timeout::Block => {
-                        core.parked += 1;
-                        core = self.cond.wait(core);
-                        core.parked -= 1;
-                    }
-                    Timeout::Deadline(d) => {
-                        let now = Instant::now();
-                        if now >= d {
-                            break;
-                        }
-                        core.parked += 1;
-                        core = self.cond.wait_timeout(core, d - now);
-                        core.parked -= 1;
-                    }
+                let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
+                polled = true;
+                core = self.lock();
+                core.spare_prearms = prearms;
+                core.release_all(me);
+                core.harvest(&tokens);
+                tokens.clear();
+                core.spare_tokens.push(tokens);
+                if let Err(e) = polled_ok {
+                    core.deferred_error.get_or_insert(e);
                 }
             }
-            Ok(events.len())
+            core.release_all(me);
+            // `polled`: whether the kernel was asked once already in this call.
+            loop {
+                if let Some(e) = core.deferred_error.take() {
+                    break Err(e);
+                }
+                core.collect(me, max, &mut events.buf);
+                if !events.is_empty() {
+                    break Ok(events.len());
+                }
+                let remaining = match timeout {
+                    Timeout::Block => None,
+                    Timeout::Poll => Some(Duration::ZERO),
+                    Timeout::Deadline(d) => Some(d.saturating_duration_since(Instant::now())),
+                };
+                if remaining == Some(Duration::ZERO) && (polled || !B::KERNEL_QUEUE) {
+                    break Ok(0);
+                }
+                polled = true;
+                let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+                core.parked += 1;
+                drop(core);
+                let polled_ok = self.poller.poll(&mut tokens, max, remaining);
+                core = self.lock();
+                core.parked -= 1;
+                core.harvest(&tokens);
+                tokens.clear();
+                core.spare_tokens.push(tokens);
+                if let Err(e) = polled_ok {
+                    break Err(e);
+                }
+            }
         };
-        // What this call queued (releases) or left (a full batch) may be for
-        // a parked thread.
+        // What this call queued (releases, harvests) or left (a full batch)
+        // may be for another blocked thread: the wake-up chain.
         core.enqueued = false;
         if core.has_ready() && core.parked > 0 && self.mutant != Some(Mutant::MissingWakeup) {
-            self.cond.notify_one();
+            self.poller.notify();
         }
+        self.record_kernel(&mut core);
         let timeout = match timeout {
             Timeout::Poll => WaitTimeout::Poll,
             Timeout::Block => WaitTimeout::Block,
@@ -522,6 +577,36 @@ impl<B: Backend> Port<B> {
             },
         );
         r
+    }
+
+    /// Moves what the kernel has reported so far into the queue without
+    /// delivering anything or releasing any hold (a non-blocking poll of at
+    /// most `max` kernel events); returns how many were harvested. For
+    /// callers that inspect [`state`](Self::state), e.g. before a `Reap`.
+    /// Not a call of the model: it only performs the kernel's steps, which
+    /// are recorded as such.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] from the poller.
+    pub fn pump(&self, max: usize) -> Result<usize, Error> {
+        let mut core = self.lock();
+        if !B::KERNEL_QUEUE {
+            return Ok(0);
+        }
+        let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        drop(core);
+        let r = self
+            .poller
+            .poll(&mut tokens, max.max(1), Some(Duration::ZERO));
+        core = self.lock();
+        core.harvest(&tokens);
+        let n = tokens.len();
+        tokens.clear();
+        core.spare_tokens.push(tokens);
+        self.wake(&mut core);
+        self.record_kernel(&mut core);
+        r.map(|()| n)
     }
 
     /// Drains the recorded history (empty unless built with

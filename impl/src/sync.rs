@@ -46,6 +46,51 @@ mod imp {
 
 pub(crate) use imp::{current_thread, MutexGuard, Ordering, ThreadId};
 
+/// Memory the kernel shares with the process (futex words, fds the kernel
+/// holds while an operation is in flight): always std, never modelled by
+/// loom or shuttle, because the kernel reads the real address.
+#[cfg(all(target_os = "linux", not(loom)))]
+pub(crate) mod os {
+    pub(crate) use std::sync::atomic::AtomicU32;
+
+    /// A reference-counted pointer to memory or fds the kernel may hold.
+    #[derive(Debug, Default)]
+    pub(crate) struct Arc<T>(std::sync::Arc<T>);
+
+    impl<T> Arc<T> {
+        pub(crate) fn new(t: T) -> Self {
+            Self(std::sync::Arc::new(t))
+        }
+    }
+
+    impl<T> Clone for Arc<T> {
+        fn clone(&self) -> Self {
+            Self(self.0.clone())
+        }
+    }
+
+    /// A sticky flag shared with code running without the port's lock.
+    #[derive(Debug, Default)]
+    pub(crate) struct Flag(std::sync::atomic::AtomicBool);
+
+    impl Flag {
+        pub(crate) fn set(&self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+
+        pub(crate) fn get(&self) -> bool {
+            self.0.load(std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+
+    impl<T> std::ops::Deref for Arc<T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            &self.0
+        }
+    }
+}
+
 /// Identifies the calling thread for holding (DESIGN §3.1): the facade's
 /// thread id, so loom and shuttle threads are told apart too.
 pub(crate) type ThreadToken = ThreadId;

@@ -17,9 +17,11 @@
 //!   source wakes nobody). [`Recorded::Complete`] and
 //!   [`Recorded::StreamItem`] act on **one** in-flight key, any of them.
 //! * **`consume(source)`** drains the condition on every key. Draining a
-//!   condition that is false changes nothing (an empty read). A consume of a
-//!   closed source, or of a kind that has no condition to drain (`sticky`,
-//!   `futex`, `operation`), is refused: a recorded success is wrong there.
+//!   condition that is false changes nothing (an empty read), nor does
+//!   reading a `sticky` source (a hung-up pipe reads end-of-file and stays
+//!   hung up). A consume of a closed source, or of a kind that has no
+//!   condition at all (`futex`, `operation`), is refused: a recorded success
+//!   is wrong there.
 //! * **`rearm(key)`** is the model's `Rearm` where the model enables it (a
 //!   `Disarmed` registration, or in `unified` one the caller holds). On any
 //!   other live registration (`Armed`, `CancelPending`, `Closed`, not held
@@ -308,12 +310,12 @@ impl Model {
                 v
             }
             Recorded::Consume => {
-                if !matches!(
+                if matches!(
                     self.scenario.source,
-                    SourceKind::Level | SourceKind::Counter
+                    SourceKind::Futex | SourceKind::Operation
                 ) {
                     return Err(Rejection::Refused(
-                        "a consume of a source with no condition to drain (sticky, futex or operation)",
+                        "a consume of a source with no condition (futex or operation)",
                     ));
                 }
                 if s.keys[..self.bound.keys as usize].iter().any(|k| k.closed) {

@@ -1,26 +1,124 @@
-//! The backend contract: what the core asks of the thing that owns the real
-//! (or simulated) sources, and the signals a backend feeds back.
+//! The backend contract: what the port's core asks of the thing that owns the
+//! real (or simulated) sources, where waiting threads block, and the signals
+//! a backend feeds back.
 //!
-//! A backend must provide:
+//! A backend has two halves, because they live on two sides of the port's
+//! one lock:
 //!
-//! * [`Backend::kind`]: what a source is, or why it cannot be registered;
-//! * [`Backend::is_ready`]: the current condition of a readiness source, used
-//!   for every re-check (register, `modify`, `rearm`, release of a hold);
-//! * [`Backend::consume`]: a thread draining a condition;
-//! * [`Backend::cancel_op`]: asking an in-flight operation to stop.
+//! * [`Backend`]: the source table. It lives *inside* the port's lock and is
+//!   only ever called with that lock held, so it takes `&mut self` and needs
+//!   no synchronization of its own. Every method must be quick (at most one
+//!   non-blocking system call) and must not call back into the port.
+//! * [`Poller`]: the place where waiting threads block. The port holds it
+//!   *outside* its lock and calls it without the lock held: a thread with
+//!   nothing deliverable sleeps in the kernel itself (`epoll_wait`,
+//!   `io_uring_enter`; a condition variable in the simulator), never on a
+//!   port-owned condition variable and never through a helper thread.
 //!
-//! Everything the environment does reaches the port as a [`Signal`] through
-//! [`Port::signal`](crate::Port::signal) (or the simulated backend's
-//! convenience methods on `Port<SimBackend>`).
+//! # The contract
+//!
+//! This is the whole of what the core relies on; a backend that keeps these
+//! promises gets the `unified` profile from the core unchanged (loom and
+//! shuttle prove the core over [`SimBackend`](sim::SimBackend), which keeps
+//! them the simplest way).
+//!
+//! 1. **Blocking.** [`Poller::poll`] blocks the calling thread until at least
+//!    one of: a kernel event is available (its token is appended to `out`),
+//!    [`Poller::notify`] was called since the thread last returned from
+//!    `poll` (a *permit*), the timeout passed, or a spurious wake-up (the
+//!    core re-checks and polls again). It returns promptly for a zero
+//!    timeout. Several threads may be inside `poll` at once on one poller.
+//! 2. **Dispatch.** A kernel event is handed to exactly one thread that is
+//!    inside `poll` (or to the next one to enter): two concurrent pollers
+//!    never both receive the token of one kernel report. (Linux: every
+//!    readiness source is `EPOLLONESHOT` or `EPOLLET` in one epoll set, and
+//!    epoll waiters are exclusive; the simulator has no kernel queue at all.)
+//! 3. **Wake-up.** [`Poller::notify`] may be called from any thread, with or
+//!    without the port's lock. It makes at least one thread that is inside
+//!    `poll`, or the next one to enter, return. Permits may coalesce: the
+//!    core wakes one poller per enqueue, and every poller that leaves a
+//!    deliverable event behind notifies again (a wake-up chain), so one
+//!    permit per burst is enough. (Linux: an eventfd in the epoll set,
+//!    edge-triggered, so one write wakes one waiter.)
+//! 4. **Harvest.** Tokens returned by `poll` are turned into [`Signal`]s by
+//!    [`Backend::harvest`], under the lock. A token that no longer names a
+//!    live kernel registration (its source was closed, or the fd number was
+//!    reused) yields nothing: tokens carry a generation.
+//! 5. **Arming and the re-check.** Whenever a readiness registration becomes
+//!    armed with nobody holding it (register, `modify`, `rearm`, a Dispatch
+//!    or Level release), the core calls [`Backend::arm`]. The answer is a
+//!    [`Recheck`]: `Now` means [`Backend::is_ready`] is the true condition
+//!    and the core re-checks it at once (the simulator); `Deferred` means the
+//!    kernel re-checks: the backend has re-armed the kernel registration
+//!    (`EPOLL_CTL_MOD` re-polls the file) and reset its cached condition,
+//!    and a [`Signal::Wake`] will follow if the condition holds. No event is
+//!    lost either way: the kernel's re-poll at re-arm is the model's
+//!    `rearm` re-check, performed by the kernel.
+//!    **Re-arming outside the lock.** A kernel re-arm is a system call, and
+//!    a pool of threads releasing their events must not queue up behind it
+//!    on the port's lock. So before a thread's `wait` releases its held
+//!    Dispatch events, the core asks [`Backend::prearm`] for each; the
+//!    backend resets its cached condition (as for `Deferred`) and hands back
+//!    a [`PreArm`] which the thread runs *without* the lock. Only then does
+//!    the core release the holds, and [`Backend::arm`] answers `Now`: the
+//!    kernel has re-polled, and any report harvested since has set the
+//!    cached condition. A `PreArm` must stay harmless if the source is
+//!    closed or re-registered meanwhile (it keeps its fd open; a re-arm of
+//!    a deleted registration fails with `ENOENT`, ignored).
+//! 6. **Operations.** [`Backend::submit`] starts an operation or futex wait.
+//!    [`Backend::cancel_op`] asks it to stop and answers
+//!    [`CancelAnswer::Stopped`] (it stopped now; the core posts its cancelled
+//!    final completion) or [`CancelAnswer::Requested`] (asynchronous: exactly
+//!    one final [`Signal::Complete`] follows, with `cancelled` set if the
+//!    cancel won, exactly as the `unified` profile's `Async` cancel says).
+//!    A backend must produce exactly one final completion per submission.
+//!    Memory the kernel may write (buffers, futex words) stays owned by the
+//!    backend until that final completion has been harvested.
+//! 7. **Release.** [`Backend::unregister`] is called once the last live
+//!    registration of a source ends; the backend may drop the kernel
+//!    registration then.
+//! 8. **Errors.** A failing system call is an [`Error::Os`] naming the
+//!    call; `poll` treats `EINTR` as a spurious wake-up (no events lost: the
+//!    kernel keeps them queued).
+//!
+//! Everything the environment does outside the kernel queue (the
+//! simulator's steps, a test's injected signals) reaches the core as a
+//! [`Signal`] through [`Port::signal`](crate::Port::signal), under the lock,
+//! from any thread; the core then notifies a poller.
 
+#[cfg(all(target_os = "linux", not(loom)))]
+pub mod linux;
 pub mod sim;
 
-use crate::error::Error;
-use crate::event::{SourceId, SourceKind};
+use std::time::Duration;
 
-/// The sources behind a port. Called with the port's lock held: every method
-/// must be quick and must not call back into the port.
+use crate::error::Error;
+use crate::event::{Mode, SourceId, SourceKind};
+
+/// The source table half of a backend. Called only with the port's lock
+/// held: quick, non-blocking, never calls back into the port.
 pub trait Backend: Send + 'static {
+    /// The lock-free half, where threads block.
+    type Poller: Poller;
+
+    /// Whether kernel events can be pending outside the core's queue, so a
+    /// non-blocking `wait` must poll once before answering "nothing". `false`
+    /// for a backend whose every event arrives through
+    /// [`Port::signal`](crate::Port::signal) (the simulator).
+    const KERNEL_QUEUE: bool;
+
+    /// A re-arm to run without the port's lock (rule 5).
+    type PreArm: PreArm<Self::Poller>;
+
+    /// The poller, created once when the port is built.
+    fn poller(&mut self) -> Self::Poller;
+
+    /// A held `Dispatch` registration of `source` is about to be released
+    /// (rule 5): the re-arm to run without the lock, and whether a true
+    /// cached condition was reset (recorded as `lower`). `None`: nothing to
+    /// do outside the lock (the re-check happens in [`Backend::arm`]).
+    fn prearm(&mut self, source: SourceId, mode: Mode) -> Option<(Self::PreArm, bool)>;
+
     /// What `source` is.
     ///
     /// # Errors
@@ -28,9 +126,23 @@ pub trait Backend: Send + 'static {
     /// [`Error::UnknownSource`] or [`Error::Closed`].
     fn kind(&self, source: SourceId) -> Result<SourceKind, Error>;
 
-    /// Whether the condition of readiness source `source` holds now (for a
-    /// counter: the count is non-zero). `false` for unknown or closed sources.
+    /// Whether the condition of readiness source `source` holds, as far as
+    /// the backend knows (for a counter: the count is non-zero). `false` for
+    /// unknown or closed sources.
     fn is_ready(&self, source: SourceId) -> bool;
+
+    /// A readiness registration of `source` in `mode` became armed and
+    /// unheld (see the contract, rule 5).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] if the kernel refused the (re-)arm;
+    /// [`Error::ModeMismatch`] if the kernel registration cannot serve
+    /// `mode` alongside the source's other registrations.
+    fn arm(&mut self, source: SourceId, mode: Mode) -> Result<Recheck, Error>;
+
+    /// The last live registration of `source` ended.
+    fn unregister(&mut self, source: SourceId);
 
     /// A thread drains the condition (`Level`: lowers it; `Counter`: clears
     /// the count; `Sticky`: no effect).
@@ -41,11 +153,76 @@ pub trait Backend: Send + 'static {
     /// source.
     fn consume(&mut self, source: SourceId) -> Result<(), Error>;
 
-    /// Asks the in-flight operation `source` to stop. `true`: it stopped now
-    /// and the core posts its cancelled final completion; `false`: the
-    /// operation's own final completion will follow as
-    /// [`Signal::Complete`] (with `cancelled` set if the cancel won there).
-    fn cancel_op(&mut self, source: SourceId) -> bool;
+    /// Starts operation (or futex wait) `source` in `mode`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] if the kernel refused the submission.
+    fn submit(&mut self, source: SourceId, mode: Mode) -> Result<(), Error>;
+
+    /// Asks the in-flight operation `source` to stop (rule 6).
+    fn cancel_op(&mut self, source: SourceId) -> CancelAnswer;
+
+    /// Turns a token [`Poller::poll`] returned into signals (rule 4).
+    fn harvest(&mut self, token: u64, out: &mut Vec<Signal>);
+}
+
+/// The half of a backend where threads block, shared by every thread of the
+/// port and called without the port's lock.
+pub trait Poller: Send + Sync + 'static {
+    /// Blocks until a kernel event, a notification, the timeout (`None`:
+    /// none) or a spurious wake-up; appends the tokens of kernel events to
+    /// `out` (rules 1 and 2).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] naming the failing call (never for `EINTR`).
+    /// At most `max` tokens are appended.
+    fn poll(&self, out: &mut Vec<u64>, max: usize, timeout: Option<Duration>) -> Result<(), Error>;
+
+    /// Makes one thread inside `poll` (or the next to enter) return (rule 3).
+    fn notify(&self);
+}
+
+/// A kernel re-arm prepared under the port's lock and run without it, on
+/// the port's poller.
+pub trait PreArm<P>: Send {
+    /// Performs it (errors are the backend's to ignore or report later).
+    fn run(self, poller: &P);
+}
+
+/// A backend with nothing to re-arm outside the lock.
+#[derive(Debug)]
+pub enum NoPreArm {}
+
+impl<P> PreArm<P> for NoPreArm {
+    fn run(self, _poller: &P) {
+        match self {}
+    }
+}
+
+/// How the core learns the condition after arming (rule 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recheck {
+    /// [`Backend::is_ready`] is the condition now; the core re-checks it.
+    Now,
+    /// The kernel re-checks and will signal a wake-up if the condition holds.
+    Deferred {
+        /// The backend's cached condition was true and is now reset: the
+        /// core records this as a `lower` environment step, followed by the
+        /// kernel's `wake` if the condition still holds.
+        lowered: bool,
+    },
+}
+
+/// What [`Backend::cancel_op`] answered (rule 6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CancelAnswer {
+    /// The operation stopped now; the core posts its cancelled final event.
+    Stopped,
+    /// The cancel was requested; exactly one final [`Signal::Complete`]
+    /// follows (cancelled, or the operation's own result if it won).
+    Requested,
 }
 
 /// An environment step, as a backend reports it to the core.

@@ -2,9 +2,12 @@
 //! explicit environment steps. It compiles everywhere and is what the tests,
 //! loom and shuttle drive.
 
-use crate::backend::Backend;
+use std::time::Duration;
+
+use crate::backend::{Backend, CancelAnswer, NoPreArm, Poller, Recheck, Signal};
 use crate::error::Error;
-use crate::event::{SourceId, SourceKind};
+use crate::event::{Mode, SourceId, SourceKind};
+use crate::sync::{Condvar, Mutex};
 
 #[derive(Clone, Debug)]
 struct SimSource {
@@ -173,7 +176,78 @@ impl SimBackend {
     }
 }
 
+/// The simulator's poller: a waiting thread sleeps on a condition variable
+/// until it is handed a permit ([`Poller::notify`]). The simulator has no
+/// kernel queue (its environment steps are applied to the core directly,
+/// under the port's lock, by whichever thread performs them), so `poll`
+/// never returns a token; this is exactly the blocking and wake-up half of
+/// the contract, which is what loom and shuttle exercise.
+#[derive(Debug)]
+pub struct SimPoller {
+    /// One coalescing permit, like an eventfd's non-zero count.
+    permit: Mutex<bool>,
+    cond: Condvar,
+}
+
+impl Poller for SimPoller {
+    fn poll(
+        &self,
+        _out: &mut Vec<u64>,
+        _max: usize,
+        timeout: Option<Duration>,
+    ) -> Result<(), Error> {
+        let mut permit = self.permit.lock();
+        match timeout {
+            None => {
+                while !*permit {
+                    permit = self.cond.wait(permit);
+                }
+            }
+            Some(d) if !*permit && !d.is_zero() => {
+                // One timed sleep: a spurious or timed-out return is allowed.
+                permit = self.cond.wait_timeout(permit, d);
+            }
+            Some(_) => {}
+        }
+        *permit = false;
+        Ok(())
+    }
+
+    fn notify(&self) {
+        *self.permit.lock() = true;
+        self.cond.notify_one();
+    }
+}
+
 impl Backend for SimBackend {
+    type Poller = SimPoller;
+    type PreArm = NoPreArm;
+
+    fn prearm(&mut self, _source: SourceId, _mode: Mode) -> Option<(NoPreArm, bool)> {
+        None
+    }
+
+    const KERNEL_QUEUE: bool = false;
+
+    fn poller(&mut self) -> SimPoller {
+        SimPoller {
+            permit: Mutex::new(false),
+            cond: Condvar::new(),
+        }
+    }
+
+    fn arm(&mut self, _source: SourceId, _mode: Mode) -> Result<Recheck, Error> {
+        Ok(Recheck::Now)
+    }
+
+    fn unregister(&mut self, _source: SourceId) {}
+
+    fn submit(&mut self, _source: SourceId, _mode: Mode) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn harvest(&mut self, _token: u64, _out: &mut Vec<Signal>) {}
+
     fn kind(&self, source: SourceId) -> Result<SourceKind, Error> {
         let src = self.get(source)?;
         if src.closed {
@@ -204,14 +278,14 @@ impl Backend for SimBackend {
     }
 
     /// Wins at once, unless built [`with_deferred_cancel`](Self::with_deferred_cancel).
-    fn cancel_op(&mut self, source: SourceId) -> bool {
+    fn cancel_op(&mut self, source: SourceId) -> CancelAnswer {
         if self.deferred_cancel {
             if !self.cancel_requested.contains(&source) {
                 self.cancel_requested.push(source);
             }
-            false
+            CancelAnswer::Requested
         } else {
-            true
+            CancelAnswer::Stopped
         }
     }
 }

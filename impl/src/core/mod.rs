@@ -21,12 +21,12 @@ use std::collections::{BTreeMap, VecDeque};
 
 pub use self::state::StateName;
 use self::state::{Slot, State};
-use crate::backend::{Backend, Signal};
+use crate::backend::{Backend, CancelAnswer, Recheck, Signal};
 use crate::error::Error;
 use crate::event::{
     CancelMode, CancelOutcome, Completion, Event, EventKind, Key, Mode, SourceId, SourceKind,
 };
-use crate::history::History;
+use crate::history::{History, Op, Ret};
 use crate::mutant::Mutant;
 use crate::sync::ThreadToken;
 
@@ -36,7 +36,7 @@ struct Entry {
     seq: u64,
 }
 
-pub(crate) struct Core<B> {
+pub(crate) struct Core<B: Backend> {
     pub(crate) backend: B,
     slots: Vec<Slot>,
     /// Free slot indices, reused oldest-first to delay reuse.
@@ -47,8 +47,25 @@ pub(crate) struct Core<B> {
     next_seq: u64,
     /// Keys each thread holds, released at its next `wait`.
     holds: Vec<(ThreadToken, Vec<Key>)>,
-    /// Threads blocked in `wait`.
+    /// Emptied hold lists, reused (bounded by the most concurrent holders).
+    spare_holds: Vec<Vec<Key>>,
+    /// Token buffers for threads blocking in the poller, reused (one per
+    /// concurrent poller), so a wait allocates nothing in steady state.
+    pub(crate) spare_tokens: Vec<Vec<u64>>,
+    /// Scratch for [`Self::harvest`].
+    signal_buf: Vec<Signal>,
+    /// Re-arms prepared for a thread's release, run without the lock.
+    pub(crate) spare_prearms: Vec<B::PreArm>,
+    /// Threads blocked in the backend's poller.
     pub(crate) parked: usize,
+    /// Environment steps the kernel performed inside this lock hold (the
+    /// backend's cached condition reset at a re-arm, harvested wake-ups and
+    /// completions), recorded by the port on the kernel's own history
+    /// thread. Filled only when recording.
+    pub(crate) kernel_steps: Vec<(Op, Ret)>,
+    /// A re-arm the kernel refused where no caller could be told (a release
+    /// inside `wait`): the next `wait` returns it.
+    pub(crate) deferred_error: Option<Error>,
     /// Something was enqueued since the port last looked.
     pub(crate) enqueued: bool,
     mutant: Option<Mutant>,
@@ -65,7 +82,13 @@ impl<B: Backend> Core<B> {
             ready: VecDeque::new(),
             next_seq: 0,
             holds: Vec::new(),
+            spare_holds: Vec::new(),
+            spare_tokens: Vec::new(),
+            signal_buf: Vec::new(),
+            spare_prearms: Vec::new(),
             parked: 0,
+            kernel_steps: Vec::new(),
+            deferred_error: None,
             enqueued: false,
             mutant,
             history: history.then(History::default),
@@ -129,6 +152,7 @@ impl<B: Backend> Core<B> {
             v.retain(|&i| i as usize != idx);
             if v.is_empty() {
                 self.by_source.remove(&source);
+                self.backend.unregister(source);
             }
         }
         self.free.push_back(idx as u32);
@@ -143,6 +167,56 @@ impl<B: Backend> Core<B> {
             next
         );
         slot.state = next;
+    }
+
+    /// Tells the backend that readiness slot `idx` is armed and unheld
+    /// (contract rule 5); a `Deferred` re-check that reset a true cached
+    /// condition is recorded as the kernel's `lower`.
+    fn arm(&mut self, idx: usize) -> Result<(), Error> {
+        self.arm_source(self.slots[idx].source, self.slots[idx].mode)
+    }
+
+    fn arm_source(&mut self, source: SourceId, mode: Mode) -> Result<(), Error> {
+        match self.backend.arm(source, mode)? {
+            Recheck::Now | Recheck::Deferred { lowered: false } => {}
+            Recheck::Deferred { lowered: true } => {
+                if self.history.is_some() {
+                    self.kernel_steps.push((Op::Lower { source }, Ret::Unit));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Self::arm`] where no caller can be told of a failure: kept for the
+    /// next `wait`.
+    fn arm_or_defer(&mut self, idx: usize) {
+        if let Err(e) = self.arm(idx) {
+            self.deferred_error.get_or_insert(e);
+        }
+    }
+
+    /// Applies the kernel events behind `tokens` (contract rule 4).
+    pub(crate) fn harvest(&mut self, tokens: &[u64]) {
+        if tokens.is_empty() {
+            return;
+        }
+        let mut signals = std::mem::take(&mut self.signal_buf);
+        for &t in tokens {
+            self.backend.harvest(t, &mut signals);
+        }
+        for sig in signals.drain(..) {
+            let r = self.signal(sig);
+            debug_assert!(r.is_ok(), "kernel signal {sig:?} refused: {r:?}");
+            if self.history.is_some() {
+                let ret = match r {
+                    Ok(n) => Ret::Count(n),
+                    Err(e) => Ret::Err(e),
+                };
+                self.kernel_steps.push((Op::from_signal(sig), ret));
+            }
+        }
+        self.signal_buf = signals;
     }
 
     // ----- ready queue ---------------------------------------------------
@@ -224,7 +298,11 @@ impl<B: Backend> Core<B> {
     fn hold(&mut self, me: ThreadToken, key: Key) {
         match self.holds.iter_mut().find(|(t, _)| *t == me) {
             Some((_, v)) => v.push(key),
-            None => self.holds.push((me, vec![key])),
+            None => {
+                let mut v = self.spare_holds.pop().unwrap_or_default();
+                v.push(key);
+                self.holds.push((me, v));
+            }
         }
     }
 
@@ -267,7 +345,36 @@ impl<B: Backend> Core<B> {
         if self.slots[idx].state == State::Disarmed && self.slots[idx].mode == Mode::Dispatch {
             self.set_state(idx, State::Armed);
         }
+        if self.slots[idx].state == State::Armed && self.slots[idx].kind.is_readiness() {
+            self.arm_or_defer(idx);
+        }
         self.maybe_queue(idx);
+    }
+
+    /// The kernel re-arms `me`'s release will need, prepared now so they run
+    /// without the lock (contract rule 5). Appends to `out`.
+    pub(crate) fn prearms(&mut self, me: ThreadToken, out: &mut Vec<B::PreArm>) {
+        let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) else {
+            return;
+        };
+        for j in 0..self.holds[pos].1.len() {
+            let key = self.holds[pos].1[j];
+            let Ok(idx) = self.lookup(key) else { continue };
+            let slot = &self.slots[idx];
+            if slot.holder != Some(me)
+                || slot.state != State::Disarmed
+                || slot.mode != Mode::Dispatch
+            {
+                continue;
+            }
+            let source = slot.source;
+            if let Some((a, lowered)) = self.backend.prearm(source, Mode::Dispatch) {
+                if lowered && self.history.is_some() {
+                    self.kernel_steps.push((Op::Lower { source }, Ret::Unit));
+                }
+                out.push(a);
+            }
+        }
     }
 
     /// `wait` releases everything the caller holds.
@@ -275,10 +382,13 @@ impl<B: Backend> Core<B> {
         let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) else {
             return;
         };
-        let (_, keys) = self.holds.swap_remove(pos);
-        for key in keys {
+        let (_, mut keys) = self.holds.swap_remove(pos);
+        for &key in &keys {
             self.release(me, key);
         }
+        // Keep the allocation for the next holder (no malloc per wait).
+        keys.clear();
+        self.spare_holds.push(keys);
     }
 
     // ----- thread operations ---------------------------------------------
@@ -288,6 +398,8 @@ impl<B: Backend> Core<B> {
         if !kind.is_readiness() || !mode.is_readiness() {
             return Err(Error::ModeMismatch { kind, mode });
         }
+        // Armed before the slot exists, so a refusal changes nothing.
+        self.arm_source(source, mode)?;
         let key = self.alloc(source, kind, mode, State::Armed);
         let idx = key.index as usize;
         if mode == Mode::Edge {
@@ -307,6 +419,7 @@ impl<B: Backend> Core<B> {
         if kind == SourceKind::Operation && self.by_source.contains_key(&source) {
             return Err(Error::AlreadySubmitted(source));
         }
+        self.backend.submit(source, mode)?;
         let state = State::InFlight {
             items: VecDeque::new(),
         };
@@ -330,8 +443,13 @@ impl<B: Backend> Core<B> {
         let idx = self.readiness_slot(key, Some(mode))?;
         match self.slots[idx].state {
             State::Armed | State::Disarmed => {
+                let old = self.slots[idx].mode;
+                self.slots[idx].mode = mode;
+                if let Err(e) = self.arm(idx) {
+                    self.slots[idx].mode = old;
+                    return Err(e);
+                }
                 let slot = &mut self.slots[idx];
-                slot.mode = mode;
                 slot.edge = mode == Mode::Edge && self.backend.is_ready(slot.source);
                 self.set_state(idx, State::Armed);
                 self.maybe_queue(idx);
@@ -351,9 +469,13 @@ impl<B: Backend> Core<B> {
         if self.slots[idx].state == State::Disarmed {
             self.set_state(idx, State::Armed);
             if !self.mutant(Mutant::RearmNoRecheck) {
+                self.arm(idx)?;
                 self.maybe_queue(idx);
             }
         } else if held {
+            if self.slots[idx].state == State::Armed {
+                self.arm(idx)?;
+            }
             // The release: a still-true level, a pending edge, or the final
             // event a `Pending` cancel promised.
             self.maybe_queue(idx);
@@ -362,7 +484,18 @@ impl<B: Backend> Core<B> {
     }
 
     pub(crate) fn consume(&mut self, source: SourceId) -> Result<(), Error> {
-        self.backend.consume(source)
+        self.backend.consume(source)?;
+        // An armed, unheld registration may have had its kernel report
+        // drained with the condition: re-arm it (contract rule 5).
+        let armed = self.by_source.get(&source).and_then(|v| {
+            v.iter()
+                .map(|&i| i as usize)
+                .find(|&i| self.slots[i].state == State::Armed && self.slots[i].holder.is_none())
+        });
+        if let Some(idx) = armed {
+            self.arm(idx)?;
+        }
+        Ok(())
     }
 
     pub(crate) fn cancel(
@@ -419,7 +552,7 @@ impl<B: Backend> Core<B> {
         let other_holds = self.slots[idx].holder.is_some();
         match self.slots[idx].state {
             State::InFlight { .. } => {
-                if self.backend.cancel_op(self.slots[idx].source) {
+                if self.backend.cancel_op(self.slots[idx].source) == CancelAnswer::Stopped {
                     // The cancel won at once: post the cancelled final.
                     let items = match &mut self.slots[idx].state {
                         State::InFlight { items } => std::mem::take(items),
@@ -599,7 +732,10 @@ impl<B: Backend> Core<B> {
         let mut n = 0;
         match signal {
             Signal::Wake(source) => {
-                for idx in self.slots_of(source) {
+                let live = self.by_source.get(&source).map_or(0, Vec::len);
+                for j in 0..live {
+                    // `maybe_queue` never changes the source's slot list.
+                    let idx = self.by_source[&source][j] as usize;
                     if self.slots[idx].state != State::Armed {
                         continue;
                     }

@@ -1,0 +1,802 @@
+//! The Linux backend: one epoll set where every waiting thread blocks, and
+//! one io_uring for operations and futex waits, whose completions reach the
+//! epoll set through the ring's own fd.
+//!
+//! # Mechanism per source, and why
+//!
+//! | source | mechanism | why |
+//! |---|---|---|
+//! | the caller's pollable fd (socket, pipe, listener, tty), `Dispatch` or `Oneshot` | epoll `EPOLLONESHOT` | the kernel's one-shot disarm *is* Dispatch's disarm-on-delivery, so two waiting threads never get one report; `EPOLL_CTL_MOD` at re-arm re-polls the file, which is the model's re-arm re-check, done by the kernel (one syscall per event, as raw `EPOLLONESHOT` servers pay) |
+//! | the caller's fd, `Level` | epoll level-triggered | no re-arm syscall: the kernel re-polls the file at every `epoll_wait`, which is the re-check. In a pool, a held level that stays true wakes the other waiters (they skip it: held), so prefer Dispatch there |
+//! | the caller's fd, `Edge` | epoll `EPOLLET` | one report per arrival, nothing to re-arm |
+//! | eventfd trigger, timer (one-shot, periodic: timerfd), signal (signalfd), file changes (inotify), process exit (pidfd) | the fd in the epoll set, `EPOLLET`, every mode | the port drains these fds itself, under its lock (`read_count`, `read_signals`, `read_changes`), so its cached condition is exact: a report harvested after the drain is a later arrival. Every mode is then served with no re-arm syscall at all |
+//! | read, write, accept, recv (`Single`; accept also `Multishot`) | io_uring | completion-based: the kernel does the I/O, no readiness round trip; multishot accept streams fds from one SQE |
+//! | futex wait | io_uring `FUTEX_WAIT` | the only way to wait for a futex word through a queue; wakes are `futex(FUTEX_WAKE)` |
+//!
+//! Why not io_uring for readiness too: io_uring's multishot poll re-arms
+//! without a syscall per event, but it has no one-shot-per-thread hand-off:
+//! a multishot poll CQE goes to the ring, not to a waiting thread, so
+//! Dispatch would need the port's own queue plus a re-check syscall at
+//! release anyway. epoll's `EPOLLONESHOT` gives the hand-off in the kernel,
+//! and `epoll_wait` is where several threads can block at once (contract
+//! rule 2). The ring's fd sits in the epoll set (edge-triggered), so one
+//! `epoll_wait` sees everything.
+//!
+//! # Waking and Dispatch
+//!
+//! [`LinuxPoller::notify`] writes an eventfd registered `EPOLLET`: each write
+//! is one edge, and epoll waiters are exclusive, so one write wakes one
+//! waiting thread. A thread that harvests more than its batch leaves the
+//! rest queued and notifies again (the port's wake-up chain).
+//!
+//! # Faults
+//!
+//! * The backend `dup`s every fd it is given: the caller closing its fd, or
+//!   the fd number being reused by an unrelated open, never reaches the
+//!   registration. Every epoll token carries the source's generation, so a
+//!   report for a removed source is dropped at harvest. [`Port::remove`]
+//!   closes the backend's reference: the source's registrations become
+//!   `Closed` (cancel gives their terminal outcome) and no event follows.
+//! * `EMFILE`, `ENOMEM` and every other failure come back as [`Error::Os`]
+//!   naming the call (`fcntl(F_DUPFD_CLOEXEC)`, `epoll_ctl(...)`, ...).
+//! * `EINTR` in `epoll_wait` is a spurious wake-up: the events stay queued
+//!   in the kernel and the next `epoll_wait` returns them.
+//! * io_uring unavailable (`ENOSYS`; `EPERM` from `kernel.io_uring_disabled`
+//!   or seccomp): readiness, timers, signals, inotify and pidfd still work
+//!   through epoll; submitting an operation or futex wait fails with the
+//!   typed error from `io_uring_setup` ([`LinuxBackend::io_uring_error`]).
+//! * Dropping the port cancels every in-flight operation and waits for all
+//!   their final completions before any buffer is freed.
+//!
+//! # Futex waits and the private futex hash (Linux 6.16+)
+//!
+//! Since 6.16 a process may get a private futex hash (`PR_FUTEX_HASH`),
+//! allocated when it first becomes multi-threaded, or resized. A *private*
+//! futex wait armed through io_uring while the process is single-threaded
+//! sits in the global hash; a private wake after the process grew threads
+//! looks in the new private hash and misses it. The port uses **shared**
+//! futexes throughout (`FUTEX2_SIZE_U32` without `FUTEX2_PRIVATE` for the
+//! io_uring wait, `FUTEX_WAKE` without `FUTEX_PRIVATE_FLAG` for the wake,
+//! [`futex_wake`]): shared futexes always hash globally, so the hazard
+//! cannot arise, at the price of a shared-key lookup per call. Other threads
+//! waiting on the same word must use shared futexes too ([`futex_wait`]).
+//!
+//! # fork without exec
+//!
+//! Every fd the backend opens is `O_CLOEXEC`. A child of `fork` shares the
+//! epoll set and the ring with its parent (they are kernel objects, and the
+//! ring's memory is `MAP_SHARED`): it must not use the port. Dropping a port
+//! in a process other than the one that built it cancels nothing and
+//! leaks the in-flight table instead (the operations are the parent's).
+//!
+//! # Signals
+//!
+//! [`Port::add_signal`] blocks the signal in the *calling* thread only.
+//! Block it before spawning threads (or in every thread), or the kernel may
+//! deliver it to a thread that does not block it.
+//!
+//! [`Port::remove`]: crate::Port::remove
+//! [`Port::add_signal`]: crate::Port::add_signal
+
+mod api;
+#[allow(unsafe_code)]
+mod sys;
+#[allow(unsafe_code)]
+mod uring;
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::time::Duration;
+
+pub use self::api::{futex_wait, futex_wake, FutexWord, Interest, LinuxPort};
+use self::sys::{Epoll, EpollFlags};
+use self::uring::{Cqe, Ring, Start};
+use crate::backend::{Backend, CancelAnswer, Poller, PreArm, Recheck, Signal};
+use crate::error::Error;
+use crate::event::{Mode, SourceId, SourceKind};
+use crate::sync::os::{Arc, AtomicU32, Flag};
+
+/// Token of the wake-up eventfd.
+const NOTIFY_TOKEN: u64 = 1 << 62;
+/// Token of the ring's fd.
+const RING_TOKEN: u64 = (1 << 62) | 1;
+/// Generations are kept to 30 bits so tokens never reach the tags above.
+const GEN_MASK: u32 = (1 << 30) - 1;
+
+fn token(source: SourceId, gen: u32) -> u64 {
+    (u64::from(gen & GEN_MASK) << 32) | u64::from(source.0)
+}
+
+fn untoken(t: u64) -> (SourceId, u32) {
+    (SourceId(t as u32), (t >> 32) as u32)
+}
+
+/// What a readiness fd is, for draining it in `consume`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum What {
+    /// The caller's fd (dup'd): the caller drains it.
+    Plain,
+    /// An eventfd or timerfd: `consume` reads the counter.
+    Counter,
+    /// A signalfd: `consume` reads the pending signals.
+    Signal,
+    /// An inotify fd: `consume` reads the events.
+    Inotify,
+    /// A pidfd: nothing to drain.
+    Pidfd,
+}
+
+/// How the source's fd is registered in the epoll set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kernel {
+    None,
+    /// `EPOLLONESHOT`: Dispatch and Oneshot on the caller's fds.
+    Oneshot,
+    /// Level-triggered: Level on the caller's fds (no re-arm syscall; the
+    /// kernel re-polls at every `epoll_wait`).
+    Level,
+    /// `EPOLLET`: Edge, and every mode on fds the backend drains itself.
+    Edge,
+}
+
+#[derive(Debug)]
+enum Body {
+    Fd {
+        fd: Option<Arc<OwnedFd>>,
+        what: What,
+        interest: u32,
+        kernel: Kernel,
+        /// The condition as the kernel last reported it (contract rule 5).
+        ready: bool,
+        /// A [`LinuxPreArm`] was handed out and its `arm` has not come yet.
+        prearmed: bool,
+        /// What the last `consume` drained (counter value, signals, names).
+        drained: Drained,
+    },
+    Futex {
+        word: Arc<AtomicU32>,
+        expected: u32,
+        in_flight: bool,
+        cancel: bool,
+    },
+    Op {
+        fd: Arc<OwnedFd>,
+        pending: Option<OpSpec>,
+        in_flight: bool,
+        cancel: bool,
+        /// The buffer, handed back with the final completion.
+        done: Option<Vec<u8>>,
+    },
+}
+
+/// What `consume` drained last.
+#[derive(Debug, Default, Clone)]
+pub(crate) enum Drained {
+    #[default]
+    Nothing,
+    Count(u64),
+    Signals(Vec<u32>),
+    Changes(Vec<(u32, String)>),
+}
+
+/// An operation before submission.
+#[derive(Debug)]
+pub(crate) enum OpSpec {
+    Read { buf: Vec<u8>, offset: u64 },
+    Write { buf: Vec<u8>, offset: u64 },
+    Recv { buf: Vec<u8> },
+    Accept,
+}
+
+#[derive(Debug)]
+struct Src {
+    gen: u32,
+    body: Body,
+}
+
+/// The Linux source table (see the module docs). Build a port over it with
+/// [`Port::linux`](crate::Port::linux).
+#[derive(Debug)]
+pub struct LinuxBackend {
+    epoll: Arc<Epoll>,
+    /// Set by a [`LinuxPreArm`] whose `EPOLL_CTL_MOD` failed (not `ENOENT`):
+    /// from then on every re-arm is also done under the lock, where its
+    /// error reaches a caller.
+    prearm_failed: Arc<Flag>,
+    notify: Arc<OwnedFd>,
+    ring: Option<Ring>,
+    ring_error: Option<Error>,
+    sources: Vec<Option<Src>>,
+    /// Next generation per source index (indices are never reused, but a
+    /// generation still guards tokens of a removed source).
+    next_gen: u32,
+    /// The process that built the backend (fork detection in `Drop`).
+    pid: u32,
+}
+
+/// The Linux poller: `epoll_wait` on the shared epoll set; `notify` writes
+/// the wake-up eventfd.
+#[derive(Debug)]
+pub struct LinuxPoller {
+    epoll: Arc<Epoll>,
+    notify: Arc<OwnedFd>,
+    prearm_failed: Arc<Flag>,
+}
+
+impl Poller for LinuxPoller {
+    fn poll(&self, out: &mut Vec<u64>, max: usize, timeout: Option<Duration>) -> Result<(), Error> {
+        // At most one batch: tokens beyond it would stay queued in the core
+        // and cost a wake-up of another thread.
+        self.epoll.wait(out, max, timeout)
+    }
+
+    fn notify(&self) {
+        // Fails only at the counter's ceiling, when a wake-up is pending anyway.
+        let _ = sys::eventfd_add(self.notify.as_fd(), 1);
+    }
+}
+
+/// An `EPOLL_CTL_MOD` re-arm prepared under the port's lock, run without
+/// it (contract rule 5). It keeps the fd open, so the number cannot have
+/// been reused; a registration deleted meanwhile answers `ENOENT`, ignored.
+///
+/// It carries only the source's own fd: the epoll set and the failure flag
+/// are reached through the poller, so no reference count shared by every
+/// thread is touched per event.
+#[derive(Debug)]
+pub struct LinuxPreArm {
+    fd: Arc<OwnedFd>,
+    flags: EpollFlags,
+    token: u64,
+}
+
+impl PreArm<LinuxPoller> for LinuxPreArm {
+    fn run(self, poller: &LinuxPoller) {
+        if let Err(e) = poller
+            .epoll
+            .modify(self.fd.as_raw_fd(), self.flags, self.token)
+        {
+            if e.errno() != Some(libc::ENOENT) {
+                poller.prearm_failed.set();
+            }
+        }
+    }
+}
+
+impl LinuxBackend {
+    /// An epoll set, its wake-up eventfd, and (if the kernel allows) a ring.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] from `epoll_create1`, `eventfd` or `epoll_ctl`. A ring
+    /// that cannot be set up is not an error here: see
+    /// [`io_uring_error`](Self::io_uring_error).
+    pub fn new() -> Result<Self, Error> {
+        let epoll = Epoll::new()?;
+        let notify = sys::eventfd()?;
+        epoll.add(
+            notify.as_raw_fd(),
+            EpollFlags(EpollFlags::IN | EpollFlags::ET),
+            NOTIFY_TOKEN,
+        )?;
+        let (ring, ring_error) = match Ring::new(256) {
+            Ok(r) => {
+                epoll.add(
+                    r.fd(),
+                    EpollFlags(EpollFlags::IN | EpollFlags::ET),
+                    RING_TOKEN,
+                )?;
+                (Some(r), None)
+            }
+            Err(e) => (None, Some(e)),
+        };
+        Ok(Self {
+            epoll: Arc::new(epoll),
+            prearm_failed: Arc::new(Flag::default()),
+            notify: Arc::new(notify),
+            ring,
+            ring_error,
+            sources: Vec::new(),
+            next_gen: 0,
+            pid: std::process::id(),
+        })
+    }
+
+    /// Why io_uring is unavailable (`None`: it is available). Operations and
+    /// futex waits fail with this error; everything epoll serves works.
+    pub fn io_uring_error(&self) -> Option<Error> {
+        self.ring_error
+    }
+
+    /// Operations the kernel may still write to.
+    pub fn in_flight(&self) -> usize {
+        self.ring.as_ref().map_or(0, Ring::in_flight)
+    }
+
+    fn add(&mut self, body: Body) -> SourceId {
+        let id = SourceId(u32::try_from(self.sources.len()).expect("more than u32::MAX sources"));
+        let gen = self.next_gen & GEN_MASK;
+        self.next_gen = self.next_gen.wrapping_add(1);
+        self.sources.push(Some(Src { gen, body }));
+        id
+    }
+
+    pub(crate) fn add_fd(&mut self, fd: OwnedFd, what: What, interest: u32) -> SourceId {
+        self.add(Body::Fd {
+            fd: Some(Arc::new(fd)),
+            what,
+            interest,
+            kernel: Kernel::None,
+            ready: false,
+            prearmed: false,
+            drained: Drained::Nothing,
+        })
+    }
+
+    pub(crate) fn add_futex(&mut self, word: Arc<AtomicU32>) -> SourceId {
+        self.add(Body::Futex {
+            word,
+            expected: 0,
+            in_flight: false,
+            cancel: false,
+        })
+    }
+
+    pub(crate) fn add_op(&mut self, fd: OwnedFd, spec: OpSpec) -> SourceId {
+        self.add(Body::Op {
+            fd: Arc::new(fd),
+            pending: Some(spec),
+            in_flight: false,
+            cancel: false,
+            done: None,
+        })
+    }
+
+    fn src(&self, s: SourceId) -> Result<&Src, Error> {
+        self.sources
+            .get(s.0 as usize)
+            .and_then(Option::as_ref)
+            .ok_or(Error::UnknownSource(s))
+    }
+
+    fn src_mut(&mut self, s: SourceId) -> Result<&mut Src, Error> {
+        self.sources
+            .get_mut(s.0 as usize)
+            .and_then(Option::as_mut)
+            .ok_or(Error::UnknownSource(s))
+    }
+
+    /// The backend's fd of a live readiness source.
+    pub(crate) fn fd_of(&self, s: SourceId) -> Result<Arc<OwnedFd>, Error> {
+        match &self.src(s)?.body {
+            Body::Fd { fd: Some(fd), .. } => Ok(fd.clone()),
+            Body::Fd { fd: None, .. } => Err(Error::Closed(s)),
+            _ => Err(Error::InvalidStep(s)),
+        }
+    }
+
+    /// Sets the expected value of the next wait on futex source `s`.
+    pub(crate) fn expect(&mut self, s: SourceId, value: u32) -> Result<(), Error> {
+        match &mut self.src_mut(s)?.body {
+            Body::Futex { expected, .. } => {
+                *expected = value;
+                Ok(())
+            }
+            _ => Err(Error::InvalidStep(s)),
+        }
+    }
+
+    /// The buffer of a finished operation (once).
+    pub(crate) fn take_buffer(&mut self, s: SourceId) -> Result<Option<Vec<u8>>, Error> {
+        match &mut self.src_mut(s)?.body {
+            Body::Op {
+                in_flight: true, ..
+            } => Err(Error::InvalidStep(s)),
+            Body::Op { done, .. } => Ok(done.take()),
+            _ => Err(Error::InvalidStep(s)),
+        }
+    }
+
+    /// What the last `consume` of `s` drained.
+    pub(crate) fn drained(&mut self, s: SourceId) -> Result<Drained, Error> {
+        match &mut self.src_mut(s)?.body {
+            Body::Fd { drained, .. } => Ok(std::mem::take(drained)),
+            _ => Err(Error::InvalidStep(s)),
+        }
+    }
+
+    /// Closes the backend's reference to readiness source `s`: no report
+    /// follows (its token's generation is retired with it).
+    pub(crate) fn close(&mut self, s: SourceId) -> Result<(), Error> {
+        let epoll = self.epoll.clone();
+        let src = self.src_mut(s)?;
+        match &mut src.body {
+            Body::Fd {
+                fd, kernel, ready, ..
+            } => {
+                if let Some(f) = fd.take() {
+                    if *kernel != Kernel::None {
+                        let _ = epoll.delete(f.as_raw_fd());
+                    }
+                }
+                *kernel = Kernel::None;
+                *ready = false;
+                // Reports already harvested but not applied carry this
+                // generation: retire it.
+                src.gen = src.gen.wrapping_add(1 << 29) & GEN_MASK;
+                Ok(())
+            }
+            _ => Err(Error::InvalidStep(s)),
+        }
+    }
+
+    fn finish(&mut self, cqe: Cqe, out: &mut Vec<Signal>) {
+        let (source, gen) = untoken(cqe.token);
+        let Ok(src) = self.src_mut(source) else {
+            return;
+        };
+        if src.gen != gen {
+            return;
+        }
+        match &mut src.body {
+            Body::Op {
+                in_flight,
+                cancel,
+                done,
+                ..
+            } => {
+                if cqe.more {
+                    out.push(Signal::Item(source, i64::from(cqe.result)));
+                    return;
+                }
+                *in_flight = false;
+                *done = cqe.buf;
+                let cancelled = *cancel && cqe.result == -libc::ECANCELED;
+                out.push(Signal::Complete {
+                    source,
+                    result: (!cancelled).then_some(i64::from(cqe.result)),
+                    cancelled,
+                });
+            }
+            Body::Futex {
+                in_flight, cancel, ..
+            } => {
+                *in_flight = false;
+                let cancelled = *cancel && cqe.result == -libc::ECANCELED;
+                if cqe.result == 0 {
+                    // Woken: the model's futex wake of this one waiter.
+                    out.push(Signal::FutexWake(source, 1));
+                } else {
+                    // Cancelled, or the word did not hold the expected value
+                    // (`-EAGAIN`): the wait's final completion.
+                    out.push(Signal::Complete {
+                        source,
+                        result: (!cancelled).then_some(i64::from(cqe.result)),
+                        cancelled,
+                    });
+                }
+            }
+            Body::Fd { .. } => {}
+        }
+    }
+}
+
+impl Backend for LinuxBackend {
+    type Poller = LinuxPoller;
+    type PreArm = LinuxPreArm;
+
+    fn prearm(&mut self, source: SourceId, _mode: Mode) -> Option<(LinuxPreArm, bool)> {
+        let src = self.src_mut(source).ok()?;
+        let token = token(source, src.gen);
+        match &mut src.body {
+            Body::Fd {
+                fd: Some(fd),
+                interest,
+                kernel: Kernel::Oneshot,
+                ready,
+                prearmed,
+                ..
+            } => {
+                *prearmed = true;
+                let lowered = std::mem::take(ready);
+                let a = LinuxPreArm {
+                    fd: fd.clone(),
+                    flags: EpollFlags(*interest | EpollFlags::ONESHOT),
+                    token,
+                };
+                Some((a, lowered))
+            }
+            _ => None,
+        }
+    }
+
+    const KERNEL_QUEUE: bool = true;
+
+    fn poller(&mut self) -> LinuxPoller {
+        LinuxPoller {
+            epoll: self.epoll.clone(),
+            notify: self.notify.clone(),
+            prearm_failed: self.prearm_failed.clone(),
+        }
+    }
+
+    fn kind(&self, source: SourceId) -> Result<SourceKind, Error> {
+        Ok(match &self.src(source)?.body {
+            // Every fd condition is a level the kernel raises and lowers; the
+            // history checker learns readiness sources as `Level`.
+            Body::Fd { fd: None, .. } => return Err(Error::Closed(source)),
+            Body::Fd { .. } => SourceKind::Level,
+            Body::Futex { .. } => SourceKind::Futex,
+            Body::Op { .. } => SourceKind::Operation,
+        })
+    }
+
+    fn is_ready(&self, source: SourceId) -> bool {
+        matches!(
+            self.src(source).map(|s| &s.body),
+            Ok(Body::Fd {
+                fd: Some(_),
+                ready: true,
+                ..
+            })
+        )
+    }
+
+    fn arm(&mut self, source: SourceId, mode: Mode) -> Result<Recheck, Error> {
+        let epoll = self.epoll.clone();
+        let prearm_failed = self.prearm_failed.get();
+        let src = self.src_mut(source)?;
+        let tok = token(source, src.gen);
+        let Body::Fd {
+            fd,
+            what,
+            interest,
+            kernel,
+            ready,
+            prearmed,
+            ..
+        } = &mut src.body
+        else {
+            return Err(Error::InvalidStep(source));
+        };
+        let Some(fd) = fd.as_ref() else {
+            return Err(Error::Closed(source));
+        };
+        // Sources the backend drains itself (under the lock) are always
+        // edge-triggered: the cached condition is exact there. The
+        // caller's own fds get the trigger their mode needs.
+        let want = match (*what, mode) {
+            (What::Plain, Mode::Edge)
+            | (What::Counter | What::Signal | What::Inotify | What::Pidfd, _) => Kernel::Edge,
+            (What::Plain, Mode::Level) => Kernel::Level,
+            (What::Plain, _) => Kernel::Oneshot,
+        };
+        let flags = EpollFlags(
+            *interest
+                | match want {
+                    Kernel::Edge => EpollFlags::ET,
+                    Kernel::Oneshot => EpollFlags::ONESHOT,
+                    Kernel::Level | Kernel::None => 0,
+                },
+        );
+        if std::mem::take(prearmed) && *kernel == want && !prearm_failed {
+            // Re-armed (and re-polled) without the lock already; anything
+            // the kernel reported since has set the cached condition.
+            return Ok(Recheck::Now);
+        }
+        match *kernel {
+            Kernel::None => {
+                // The kernel polls the file at ADD: its report is the re-check.
+                epoll.add(fd.as_raw_fd(), flags, tok)?;
+                *kernel = want;
+            }
+            k if k != want => {
+                // One epoll registration per fd: its trigger serves one
+                // class of modes at a time.
+                return Err(Error::ModeMismatch {
+                    kind: SourceKind::Level,
+                    mode,
+                });
+            }
+            // Exact cached condition: the core re-checks it now.
+            Kernel::Edge => return Ok(Recheck::Now),
+            // Level-triggered: the next epoll_wait re-polls the file.
+            Kernel::Level => {}
+            // One-shot: EPOLL_CTL_MOD re-arms and re-polls.
+            Kernel::Oneshot => epoll.modify(fd.as_raw_fd(), flags, tok)?,
+        }
+        let lowered = std::mem::take(ready);
+        Ok(Recheck::Deferred { lowered })
+    }
+
+    fn unregister(&mut self, source: SourceId) {
+        let epoll = self.epoll.clone();
+        if let Ok(Src {
+            body:
+                Body::Fd {
+                    fd: Some(fd),
+                    kernel,
+                    ready,
+                    prearmed,
+                    ..
+                },
+            ..
+        }) = self.src_mut(source)
+        {
+            if *kernel != Kernel::None {
+                let _ = epoll.delete(fd.as_raw_fd());
+                *kernel = Kernel::None;
+                *ready = false;
+                *prearmed = false;
+            }
+        }
+    }
+
+    fn consume(&mut self, source: SourceId) -> Result<(), Error> {
+        let src = self.src(source)?;
+        let Body::Fd { fd, what, .. } = &src.body else {
+            return Err(Error::InvalidStep(source));
+        };
+        let fd = fd.clone().ok_or(Error::Closed(source))?;
+        let what = *what;
+        let drained = match what {
+            What::Plain | What::Pidfd => Drained::Nothing,
+            What::Counter => Drained::Count(sys::read_u64(fd.as_fd())?),
+            What::Signal => {
+                let mut v = Vec::new();
+                while let Some(s) = sys::read_signal(fd.as_fd())? {
+                    v.push(s);
+                }
+                Drained::Signals(v)
+            }
+            What::Inotify => Drained::Changes(sys::read_inotify(fd.as_fd())?),
+        };
+        if let Ok(Src {
+            body: Body::Fd {
+                ready, drained: d, ..
+            },
+            ..
+        }) = self.src_mut(source)
+        {
+            *ready = false;
+            *d = drained;
+        }
+        Ok(())
+    }
+
+    fn submit(&mut self, source: SourceId, mode: Mode) -> Result<(), Error> {
+        let ring_error = self.ring_error;
+        let src = self
+            .sources
+            .get_mut(source.0 as usize)
+            .and_then(Option::as_mut)
+            .ok_or(Error::UnknownSource(source))?;
+        let tok = token(source, src.gen);
+        let start = match &mut src.body {
+            Body::Futex {
+                word,
+                expected,
+                in_flight,
+                ..
+            } => {
+                if *in_flight {
+                    return Err(Error::AlreadySubmitted(source));
+                }
+                Start::FutexWait {
+                    word: word.clone(),
+                    expected: *expected,
+                }
+            }
+            Body::Op { fd, pending, .. } => match (pending.take(), mode) {
+                (None, _) => return Err(Error::AlreadySubmitted(source)),
+                (Some(OpSpec::Accept), m) => Start::Accept {
+                    fd: fd.clone(),
+                    multishot: m == Mode::Multishot,
+                },
+                (Some(s), Mode::Multishot) => {
+                    *pending = Some(s);
+                    return Err(Error::ModeMismatch {
+                        kind: SourceKind::Operation,
+                        mode,
+                    });
+                }
+                (Some(OpSpec::Read { buf, offset }), _) => Start::Read {
+                    fd: fd.clone(),
+                    buf,
+                    offset,
+                },
+                (Some(OpSpec::Write { buf, offset }), _) => Start::Write {
+                    fd: fd.clone(),
+                    buf,
+                    offset,
+                },
+                (Some(OpSpec::Recv { buf }), _) => Start::Recv {
+                    fd: fd.clone(),
+                    buf,
+                },
+            },
+            Body::Fd { .. } => return Err(Error::InvalidStep(source)),
+        };
+        let Some(ring) = self.ring.as_mut() else {
+            return Err(ring_error.unwrap_or(Error::Os {
+                syscall: "io_uring_setup",
+                errno: libc::ENOSYS,
+            }));
+        };
+        // On failure the Start (and its buffer) is dropped: the kernel never
+        // saw it. A failed submission cannot be retried (AlreadySubmitted).
+        ring.start(tok, start)?;
+        match &mut self.src_mut(source)?.body {
+            Body::Futex {
+                in_flight, cancel, ..
+            }
+            | Body::Op {
+                in_flight, cancel, ..
+            } => {
+                *in_flight = true;
+                *cancel = false;
+            }
+            Body::Fd { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn cancel_op(&mut self, source: SourceId) -> CancelAnswer {
+        let Ok(src) = self.src_mut(source) else {
+            return CancelAnswer::Requested;
+        };
+        let tok = token(source, src.gen);
+        if let Body::Op { cancel, .. } | Body::Futex { cancel, .. } = &mut src.body {
+            *cancel = true;
+        }
+        if let Some(ring) = self.ring.as_mut() {
+            // If the request itself cannot be queued the operation still
+            // ends with its own completion: exactly one final either way.
+            let _ = ring.cancel(tok);
+        }
+        CancelAnswer::Requested
+    }
+
+    fn harvest(&mut self, t: u64, out: &mut Vec<Signal>) {
+        match t {
+            NOTIFY_TOKEN => {
+                let _ = sys::read_u64(self.notify.as_fd());
+            }
+            RING_TOKEN => {
+                let mut cqes = Vec::new();
+                if let Some(r) = self.ring.as_mut() {
+                    r.reap(&mut cqes);
+                }
+                for c in cqes {
+                    self.finish(c, out);
+                }
+            }
+            t => {
+                let (source, gen) = untoken(t);
+                if let Ok(Src {
+                    gen: g,
+                    body:
+                        Body::Fd {
+                            fd: Some(_), ready, ..
+                        },
+                }) = self.src_mut(source)
+                {
+                    if *g == gen {
+                        *ready = true;
+                        out.push(Signal::Wake(source));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for LinuxBackend {
+    fn drop(&mut self) {
+        if std::process::id() != self.pid {
+            // A forked child: the ring's operations are the parent's.
+            if let Some(r) = self.ring.take() {
+                std::mem::forget(r);
+            }
+        }
+    }
+}

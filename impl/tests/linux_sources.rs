@@ -1,0 +1,362 @@
+//! The Linux port delivers every kind of source through one `wait`: one
+//! test per source kind and rule.
+
+#![cfg(all(target_os = "linux", not(any(loom, feature = "shuttle"))))]
+// Tests drive the port from plain std threads and share futex words with
+// the kernel; `crate::sync` is the library's facade, not theirs.
+#![allow(clippy::disallowed_types)]
+
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use onering::{
+    futex_wake, CancelMode, CancelOutcome, Event, EventKind, Events, FutexWord, Interest, Key,
+    LinuxPort, Mode, Port, Timeout,
+};
+
+fn port() -> LinuxPort {
+    Port::linux().expect("epoll")
+}
+
+/// Waits (bounded) until an event for `key` arrives; returns it.
+fn next_for(port: &LinuxPort, key: Key) -> Event {
+    let mut evs = Events::new();
+    let end = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "no event for {key} within 5 s");
+        port.wait(&mut evs, 8, Timeout::after(left)).unwrap();
+        if let Some(e) = evs.iter().find(|e| e.key == key) {
+            return *e;
+        }
+    }
+}
+
+/// Nothing is delivered within `d`.
+fn quiet(port: &LinuxPort, d: Duration) {
+    let mut evs = Events::new();
+    assert_eq!(
+        port.wait(&mut evs, 8, Timeout::after(d)).unwrap(),
+        0,
+        "{evs:?}"
+    );
+}
+
+fn pipe() -> (std::fs::File, std::fs::File) {
+    let mut fds = [0; 2];
+    // Test helper: pipe2 into a local array.
+    #[allow(unsafe_code)]
+    // SAFETY: `fds` has room for the two fds pipe2 writes.
+    let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) };
+    assert_eq!(r, 0);
+    #[allow(unsafe_code)]
+    // SAFETY: both fds were just created and are owned by nobody else.
+    unsafe {
+        (
+            std::fs::File::from(OwnedFd::from_raw_fd(fds[0])),
+            std::fs::File::from(OwnedFd::from_raw_fd(fds[1])),
+        )
+    }
+}
+
+#[test]
+fn pipe_readable_is_reported_once_per_dispatch_and_rechecked_at_release() {
+    let port = port();
+    let (mut r, mut w) = pipe();
+    let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
+    let k = port.register(s, Mode::Dispatch).unwrap();
+    quiet(&port, Duration::from_millis(20));
+    w.write_all(b"x").unwrap();
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    // Held and disarmed: more data is not a second event meanwhile.
+    w.write_all(b"y").unwrap();
+    // The next wait releases; the kernel's re-check sees the data.
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    let mut b = [0; 8];
+    assert_eq!(r.read(&mut b).unwrap(), 2);
+    // Released with nothing left: no event.
+    quiet(&port, Duration::from_millis(20));
+}
+
+#[test]
+fn read_and_write_interest_are_separate_sources() {
+    let port = port();
+    let (a, _b) = UnixStream::pair().unwrap();
+    a.set_nonblocking(true).unwrap();
+    let rs = port.add_fd(a.as_fd(), Interest::Readable).unwrap();
+    let ws = port.add_fd(a.as_fd(), Interest::Writable).unwrap();
+    let rk = port.register(rs, Mode::Dispatch).unwrap();
+    let wk = port.register(ws, Mode::Dispatch).unwrap();
+    // Writable at once; not readable.
+    assert_eq!(next_for(&port, wk).kind, EventKind::Ready);
+    let mut evs = Events::new();
+    port.wait(&mut evs, 8, Timeout::after(Duration::from_millis(20)))
+        .unwrap();
+    assert!(evs.iter().all(|e| e.key != rk), "{evs:?}");
+}
+
+#[test]
+fn edge_registration_reports_each_arrival() {
+    let port = port();
+    let (_r, mut w) = pipe();
+    let s = port.add_fd(_r.as_fd(), Interest::Readable).unwrap();
+    let k = port.register(s, Mode::Edge).unwrap();
+    w.write_all(b"1").unwrap();
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    // Not drained, no new arrival: an edge is not a level.
+    quiet(&port, Duration::from_millis(20));
+    w.write_all(b"2").unwrap();
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+}
+
+#[test]
+fn trigger_counts_coalesce_and_consume_drains() {
+    let port = port();
+    let t = port.add_trigger().unwrap();
+    let k = port.register(t, Mode::Dispatch).unwrap();
+    port.trigger(t, 2).unwrap();
+    port.trigger(t, 3).unwrap();
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    assert_eq!(port.read_count(t).unwrap(), 5);
+    quiet(&port, Duration::from_millis(20));
+    port.trigger(t, 1).unwrap();
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+}
+
+#[test]
+fn one_shot_timer_fires_once_periodic_timer_keeps_firing() {
+    let port = port();
+    let once = port.add_timer(Duration::from_millis(5), None).unwrap();
+    let every = port
+        .add_timer(Duration::from_millis(5), Some(Duration::from_millis(5)))
+        .unwrap();
+    let ko = port.register(once, Mode::Dispatch).unwrap();
+    let ke = port.register(every, Mode::Dispatch).unwrap();
+    assert_eq!(next_for(&port, ko).kind, EventKind::Ready);
+    assert_eq!(port.read_count(once).unwrap(), 1);
+    for _ in 0..3 {
+        next_for(&port, ke);
+        assert!(port.read_count(every).unwrap() >= 1);
+    }
+    // The one-shot timer stays quiet.
+    let mut evs = Events::new();
+    port.wait(&mut evs, 8, Timeout::after(Duration::from_millis(30)))
+        .unwrap();
+    assert!(evs.iter().all(|e| e.key != ko));
+}
+
+#[test]
+fn signal_is_delivered_through_signalfd() {
+    let port = port();
+    let s = port.add_signal(libc::SIGUSR2).unwrap();
+    let k = port.register(s, Mode::Dispatch).unwrap();
+    // Directed at this thread, which blocks it: pending here, read here.
+    #[allow(unsafe_code)]
+    // SAFETY: signals the calling thread, which has SIGUSR2 blocked.
+    unsafe {
+        libc::pthread_kill(libc::pthread_self(), libc::SIGUSR2);
+    }
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    assert_eq!(port.read_signals(s).unwrap(), vec![libc::SIGUSR2 as u32]);
+}
+
+#[test]
+fn file_created_in_watched_directory_is_reported() {
+    let port = port();
+    let dir = std::env::temp_dir().join(format!("onering-inotify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let s = port.add_inotify(&dir, libc::IN_CREATE).unwrap();
+    let k = port.register(s, Mode::Dispatch).unwrap();
+    std::fs::write(dir.join("hello"), b"x").unwrap();
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    let changes = port.read_changes(s).unwrap();
+    assert!(changes.iter().any(|(_, n)| n == "hello"), "{changes:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn child_exit_is_reported_through_pidfd() {
+    let port = port();
+    let mut child = std::process::Command::new("sleep")
+        .arg("0.05")
+        .spawn()
+        .unwrap();
+    let s = port.add_process(child.id()).unwrap();
+    let k = port.register(s, Mode::Dispatch).unwrap();
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn futex_wait_ends_with_wake_and_mismatch_answers_eagain() {
+    let port = port();
+    let word = FutexWord::new(7);
+    let f = port.add_futex(&word);
+    let k = port.futex_wait(f, 7).unwrap();
+    quiet(&port, Duration::from_millis(20));
+    word.store(8);
+    // The wake may race the kernel's arming of the wait: retry until woken.
+    let end = Instant::now() + Duration::from_secs(5);
+    let mut woke = 0;
+    while woke == 0 {
+        assert!(Instant::now() < end);
+        woke = futex_wake(&word, 1).unwrap();
+    }
+    assert_eq!(
+        next_for(&port, k).kind,
+        EventKind::Final {
+            result: Some(0),
+            cancelled: false
+        }
+    );
+    let f2 = port.add_futex(&word);
+    let k2 = port.futex_wait(f2, 7).unwrap();
+    assert_eq!(
+        next_for(&port, k2).kind,
+        EventKind::Final {
+            result: Some(-i64::from(libc::EAGAIN)),
+            cancelled: false
+        }
+    );
+}
+
+#[test]
+fn read_and_write_operations_own_their_buffers_until_final() {
+    let port = port();
+    let (r, w) = pipe();
+    let ws = port
+        .add_write(w.as_fd(), b"hello".to_vec(), u64::MAX)
+        .unwrap();
+    let wk = port.submit(ws, Mode::Single).unwrap();
+    assert_eq!(
+        next_for(&port, wk).kind,
+        EventKind::Final {
+            result: Some(5),
+            cancelled: false
+        }
+    );
+    let rs = port.add_read(r.as_fd(), vec![0; 16], u64::MAX).unwrap();
+    let rk = port.submit(rs, Mode::Single).unwrap();
+    assert_eq!(
+        next_for(&port, rk).kind,
+        EventKind::Final {
+            result: Some(5),
+            cancelled: false
+        }
+    );
+    let buf = port.take_buffer(rs).unwrap().unwrap();
+    assert_eq!(&buf[..5], b"hello");
+    assert_eq!(port.take_buffer(rs).unwrap(), None);
+}
+
+#[test]
+fn buffer_cannot_be_taken_while_in_flight() {
+    let port = port();
+    let (r, _w) = pipe();
+    let rs = port.add_read(r.as_fd(), vec![0; 16], u64::MAX).unwrap();
+    let rk = port.submit(rs, Mode::Single).unwrap();
+    assert!(port.take_buffer(rs).is_err());
+    assert_eq!(
+        port.cancel(rk, CancelMode::Async).unwrap(),
+        CancelOutcome::Pending
+    );
+    assert_eq!(
+        next_for(&port, rk).kind,
+        EventKind::Final {
+            result: None,
+            cancelled: true
+        }
+    );
+    assert!(port.take_buffer(rs).unwrap().is_some());
+}
+
+#[test]
+fn multishot_accept_streams_connections_then_async_cancel_ends_it() {
+    let port = port();
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let a = port.add_accept(l.as_fd()).unwrap();
+    let k = port.submit(a, Mode::Multishot).unwrap();
+    let mut conns = Vec::new();
+    for _ in 0..3 {
+        conns.push(std::net::TcpStream::connect(addr).unwrap());
+        match next_for(&port, k).kind {
+            EventKind::Item { value } => {
+                assert!(value >= 0);
+                #[allow(unsafe_code)]
+                // SAFETY: an accepted fd the kernel handed to us; we own it.
+                drop(unsafe { OwnedFd::from_raw_fd(value as i32) });
+            }
+            other => panic!("expected an item, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        port.cancel(k, CancelMode::Async).unwrap(),
+        CancelOutcome::Pending
+    );
+    assert_eq!(
+        next_for(&port, k).kind,
+        EventKind::Final {
+            result: None,
+            cancelled: true
+        }
+    );
+    assert_eq!(
+        port.cancel(k, CancelMode::Async).unwrap(),
+        CancelOutcome::NotFound
+    );
+}
+
+#[test]
+fn reap_removes_a_final_completion_queued_and_not_delivered() {
+    let port = port();
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let rs = port.add_recv(a.as_fd(), vec![0; 8]).unwrap();
+    let rk = port.submit(rs, Mode::Single).unwrap();
+    b.write_all(b"abc").unwrap();
+    // Harvest the completion into the queue without taking it.
+    let end = Instant::now() + Duration::from_secs(5);
+    while port.state(rk).unwrap() != onering::StateName::Finishing {
+        assert!(Instant::now() < end, "the completion never arrived");
+        port.pump(8).unwrap();
+        std::thread::yield_now();
+    }
+    match port.cancel(rk, CancelMode::Reap).unwrap() {
+        CancelOutcome::Removed {
+            completion: Some(c),
+        } => assert_eq!(c.result, Some(3)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        port.take_buffer(rs).unwrap().as_deref().map(|b| &b[..3]),
+        Some(&b"abc"[..])
+    );
+    // Nothing else follows for the reaped key.
+    quiet(&port, Duration::from_millis(20));
+    assert_eq!(
+        port.cancel(rk, CancelMode::Reap).unwrap(),
+        CancelOutcome::NotFound
+    );
+}
+
+#[test]
+fn level_registration_reports_while_the_condition_holds_without_rearm_syscalls() {
+    let port = port();
+    let (mut r, mut w) = pipe();
+    let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
+    let k = port.register(s, Mode::Level).unwrap();
+    w.write_all(b"abc").unwrap();
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    // Released by the next wait, still readable: reported again.
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    let mut b = [0; 8];
+    assert_eq!(r.read(&mut b).unwrap(), 3);
+    quiet(&port, Duration::from_millis(20));
+    // Dispatch on the same fd needs a one-shot registration: refused.
+    assert!(matches!(
+        port.register(s, Mode::Dispatch),
+        Err(onering::Error::ModeMismatch { .. })
+    ));
+}
