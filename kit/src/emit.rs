@@ -60,7 +60,7 @@ fn op(o: &Op) -> wire::Op {
         Op::Cancel { key: k, mode } => W::Cancel { key: key(k), mode },
         Op::Consume { source } => W::Consume { source },
         Op::Wait { max, timeout } => W::Wait {
-            max: u32::try_from(max).unwrap_or(u32::MAX),
+            max,
             timeout: match timeout {
                 Timeout::Poll => wire::Timeout::Poll,
                 Timeout::Block => wire::Timeout::Block,
