@@ -31,6 +31,8 @@ enum Command {
     Verify(VerifyArgs),
     /// Write the semantics docs generated from the model (docs/semantics.md).
     Docs(DocsArgs),
+    /// Run the conformance corpus and generated cases against an engine (the model, the Port, the real kernel).
+    Conform(onering_conformance::cli::ConformArgs),
 }
 
 #[derive(Args)]
@@ -147,6 +149,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Conform(args) => onering_conformance::cli::run(&args),
         Command::Verify(args) => {
             let json = args.json;
             match run_verify(args) {
