@@ -13,520 +13,531 @@
 #![allow(clippy::disallowed_types)] // The bench's own threads and counters.
 #![allow(unsafe_code)] // Raw epoll baselines and the counting allocator.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier};
-use std::time::{Duration, Instant};
+#[cfg(all(target_os = "linux", not(any(loom, feature = "shuttle"))))]
+mod linux {
 
-use onering::{CancelMode, Events, Interest, LinuxPort, Mode, Port, Timeout};
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::io::{Read, Write};
+    use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    use std::sync::{Arc, Barrier};
+    use std::time::{Duration, Instant};
 
-/// Counts heap bytes allocated, for the memory-per-registration figure.
-struct Counting;
-static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+    use onering::{CancelMode, Events, Interest, LinuxPort, Mode, Port, Timeout};
 
-// SAFETY: forwards to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCATED.fetch_add(l.size(), Ordering::Relaxed);
-        // SAFETY: the caller's contract is passed through.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        ALLOCATED.fetch_sub(l.size(), Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { System.dealloc(p, l) }
-    }
-}
+    /// Counts heap bytes allocated, for the memory-per-registration figure.
+    struct Counting;
+    static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
 
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn quick() -> bool {
-    std::env::var_os("ONERING_BENCH_QUICK").is_some()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-/// Median over `repeats` runs of `f`, which returns ns per iteration.
-fn med(repeats: usize, mut f: impl FnMut() -> f64) -> f64 {
-    f(); // warm-up
-    median((0..repeats).map(|_| f()).collect())
-}
-
-// ----- raw fds ---------------------------------------------------------------
-
-fn eventfd() -> OwnedFd {
-    // SAFETY: no pointers; the new fd is owned by the OwnedFd.
-    unsafe { OwnedFd::from_raw_fd(libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC)) }
-}
-
-fn pipe() -> (std::fs::File, std::fs::File) {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for two fds; both are new and owned below.
-    unsafe {
-        assert_eq!(
-            libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC),
-            0
-        );
-        (
-            std::fs::File::from(OwnedFd::from_raw_fd(fds[0])),
-            std::fs::File::from(OwnedFd::from_raw_fd(fds[1])),
-        )
-    }
-}
-
-fn efd_write(fd: RawFd) {
-    let one = 1u64.to_ne_bytes();
-    // SAFETY: an 8-byte buffer on the stack.
-    unsafe { libc::write(fd, one.as_ptr().cast(), 8) };
-}
-
-fn efd_read(fd: RawFd) {
-    let mut b = [0u8; 8];
-    // SAFETY: an 8-byte buffer on the stack.
-    unsafe { libc::read(fd, b.as_mut_ptr().cast(), 8) };
-}
-
-struct RawEpoll(RawFd);
-
-impl RawEpoll {
-    fn new() -> Self {
-        // SAFETY: no pointers.
-        Self(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })
-    }
-    fn ctl(&self, op: i32, fd: RawFd, events: u32, data: u64) {
-        let mut ev = libc::epoll_event { events, u64: data };
-        // SAFETY: `ev` lives across the call.
-        let r = unsafe { libc::epoll_ctl(self.0, op, fd, &mut ev) };
-        assert_eq!(r, 0);
-    }
-    fn wait(&self, evs: &mut [libc::epoll_event]) -> usize {
-        // SAFETY: `evs` has room for `evs.len()` entries.
-        let r = unsafe { libc::epoll_wait(self.0, evs.as_mut_ptr(), evs.len() as i32, -1) };
-        r.max(0) as usize
-    }
-}
-
-impl Drop for RawEpoll {
-    fn drop(&mut self) {
-        // SAFETY: our own fd, closed once.
-        unsafe { libc::close(self.0) };
-    }
-}
-
-// ----- 1. single-thread ping-pong --------------------------------------------
-
-/// The readiness source of a ping-pong round: write, wait, drain.
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Eventfd,
-    Pipe,
-}
-
-fn port_pingpong(kind: Kind, mode: Mode, n: u64) -> f64 {
-    let port: LinuxPort = Port::linux().unwrap();
-    let mut evs = Events::with_capacity(8);
-    match kind {
-        Kind::Eventfd => {
-            let t = port.add_trigger().unwrap();
-            port.register(t, mode).unwrap();
-            let start = Instant::now();
-            for _ in 0..n {
-                port.trigger(t, 1).unwrap();
-                port.wait(&mut evs, 8, Timeout::Block).unwrap();
-                port.read_count(t).unwrap();
-            }
-            start.elapsed().as_nanos() as f64 / n as f64
+    // SAFETY: forwards to the system allocator unchanged; only counts.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            ALLOCATED.fetch_add(l.size(), Ordering::Relaxed);
+            // SAFETY: the caller's contract is passed through.
+            unsafe { System.alloc(l) }
         }
-        Kind::Pipe => {
-            let (mut r, mut w) = pipe();
-            let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
-            port.register(s, mode).unwrap();
-            let mut b = [0u8; 1];
-            let start = Instant::now();
-            for _ in 0..n {
-                w.write_all(b"x").unwrap();
-                port.wait(&mut evs, 8, Timeout::Block).unwrap();
-                r.read_exact(&mut b).unwrap();
-            }
-            start.elapsed().as_nanos() as f64 / n as f64
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            ALLOCATED.fetch_sub(l.size(), Ordering::Relaxed);
+            // SAFETY: as above.
+            unsafe { System.dealloc(p, l) }
         }
     }
-}
 
-fn raw_pingpong(kind: Kind, n: u64) -> f64 {
-    let ep = RawEpoll::new();
-    let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 8];
-    match kind {
-        Kind::Eventfd => {
-            let e = eventfd();
-            ep.ctl(libc::EPOLL_CTL_ADD, e.as_raw_fd(), libc::EPOLLIN as u32, 1);
-            let start = Instant::now();
-            for _ in 0..n {
-                efd_write(e.as_raw_fd());
-                ep.wait(&mut evs);
-                efd_read(e.as_raw_fd());
-            }
-            start.elapsed().as_nanos() as f64 / n as f64
-        }
-        Kind::Pipe => {
-            let (mut r, mut w) = pipe();
-            ep.ctl(libc::EPOLL_CTL_ADD, r.as_raw_fd(), libc::EPOLLIN as u32, 1);
-            let mut b = [0u8; 1];
-            let start = Instant::now();
-            for _ in 0..n {
-                w.write_all(b"x").unwrap();
-                ep.wait(&mut evs);
-                r.read_exact(&mut b).unwrap();
-            }
-            start.elapsed().as_nanos() as f64 / n as f64
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
+
+    fn quick() -> bool {
+        std::env::var_os("ONERING_BENCH_QUICK").is_some()
+    }
+
+    fn median(mut v: Vec<f64>) -> f64 {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    }
+
+    /// Median over `repeats` runs of `f`, which returns ns per iteration.
+    fn med(repeats: usize, mut f: impl FnMut() -> f64) -> f64 {
+        f(); // warm-up
+        median((0..repeats).map(|_| f()).collect())
+    }
+
+    // ----- raw fds ---------------------------------------------------------------
+
+    fn eventfd() -> OwnedFd {
+        // SAFETY: no pointers; the new fd is owned by the OwnedFd.
+        unsafe { OwnedFd::from_raw_fd(libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC)) }
+    }
+
+    fn pipe() -> (std::fs::File, std::fs::File) {
+        let mut fds = [0; 2];
+        // SAFETY: `fds` has room for two fds; both are new and owned below.
+        unsafe {
+            assert_eq!(
+                libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC),
+                0
+            );
+            (
+                std::fs::File::from(OwnedFd::from_raw_fd(fds[0])),
+                std::fs::File::from(OwnedFd::from_raw_fd(fds[1])),
+            )
         }
     }
-}
 
-fn mio_pingpong(kind: Kind, n: u64) -> f64 {
-    use mio::unix::SourceFd;
-    let mut poll = mio::Poll::new().unwrap();
-    let mut evs = mio::Events::with_capacity(8);
-    let e = eventfd();
-    let (mut r, mut w) = pipe();
-    let fd = match kind {
-        Kind::Eventfd => e.as_raw_fd(),
-        Kind::Pipe => r.as_raw_fd(),
-    };
-    poll.registry()
-        .register(&mut SourceFd(&fd), mio::Token(1), mio::Interest::READABLE)
-        .unwrap();
-    let mut b = [0u8; 1];
-    let start = Instant::now();
-    for _ in 0..n {
+    fn efd_write(fd: RawFd) {
+        let one = 1u64.to_ne_bytes();
+        // SAFETY: an 8-byte buffer on the stack.
+        unsafe { libc::write(fd, one.as_ptr().cast(), 8) };
+    }
+
+    fn efd_read(fd: RawFd) {
+        let mut b = [0u8; 8];
+        // SAFETY: an 8-byte buffer on the stack.
+        unsafe { libc::read(fd, b.as_mut_ptr().cast(), 8) };
+    }
+
+    struct RawEpoll(RawFd);
+
+    impl RawEpoll {
+        fn new() -> Self {
+            // SAFETY: no pointers.
+            Self(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })
+        }
+        fn ctl(&self, op: i32, fd: RawFd, events: u32, data: u64) {
+            let mut ev = libc::epoll_event { events, u64: data };
+            // SAFETY: `ev` lives across the call.
+            let r = unsafe { libc::epoll_ctl(self.0, op, fd, &mut ev) };
+            assert_eq!(r, 0);
+        }
+        fn wait(&self, evs: &mut [libc::epoll_event]) -> usize {
+            // SAFETY: `evs` has room for `evs.len()` entries.
+            let r = unsafe { libc::epoll_wait(self.0, evs.as_mut_ptr(), evs.len() as i32, -1) };
+            r.max(0) as usize
+        }
+    }
+
+    impl Drop for RawEpoll {
+        fn drop(&mut self) {
+            // SAFETY: our own fd, closed once.
+            unsafe { libc::close(self.0) };
+        }
+    }
+
+    // ----- 1. single-thread ping-pong --------------------------------------------
+
+    /// The readiness source of a ping-pong round: write, wait, drain.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Kind {
+        Eventfd,
+        Pipe,
+    }
+
+    fn port_pingpong(kind: Kind, mode: Mode, n: u64) -> f64 {
+        let port: LinuxPort = Port::linux().unwrap();
+        let mut evs = Events::with_capacity(8);
         match kind {
-            Kind::Eventfd => efd_write(fd),
-            Kind::Pipe => w.write_all(b"x").unwrap(),
-        }
-        poll.poll(&mut evs, None).unwrap();
-        match kind {
-            Kind::Eventfd => efd_read(fd),
-            Kind::Pipe => r.read_exact(&mut b).unwrap(),
-        }
-    }
-    start.elapsed().as_nanos() as f64 / n as f64
-}
-
-fn polling_pingpong(kind: Kind, n: u64) -> f64 {
-    let poller = polling::Poller::new().unwrap();
-    let mut evs = polling::Events::new();
-    let e = eventfd();
-    let (r, mut w) = pipe();
-    let src: std::os::fd::BorrowedFd<'_> = match kind {
-        Kind::Eventfd => e.as_fd(),
-        Kind::Pipe => r.as_fd(),
-    };
-    let fd = src.as_raw_fd();
-    // SAFETY: the fd outlives its registration (deleted below).
-    unsafe { poller.add(&src, polling::Event::readable(1)).unwrap() };
-    let mut b = [0u8; 1];
-    let start = Instant::now();
-    for _ in 0..n {
-        match kind {
-            Kind::Eventfd => efd_write(fd),
-            Kind::Pipe => w.write_all(b"x").unwrap(),
-        }
-        evs.clear();
-        poller.wait(&mut evs, None).unwrap();
-        match kind {
-            Kind::Eventfd => efd_read(fd),
+            Kind::Eventfd => {
+                let t = port.add_trigger().unwrap();
+                port.register(t, mode).unwrap();
+                let start = Instant::now();
+                for _ in 0..n {
+                    port.trigger(t, 1).unwrap();
+                    port.wait(&mut evs, 8, Timeout::Block).unwrap();
+                    port.read_count(t).unwrap();
+                }
+                start.elapsed().as_nanos() as f64 / n as f64
+            }
             Kind::Pipe => {
-                let _ = std::io::Read::read(&mut &r, &mut b);
+                let (mut r, mut w) = pipe();
+                let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
+                port.register(s, mode).unwrap();
+                let mut b = [0u8; 1];
+                let start = Instant::now();
+                for _ in 0..n {
+                    w.write_all(b"x").unwrap();
+                    port.wait(&mut evs, 8, Timeout::Block).unwrap();
+                    r.read_exact(&mut b).unwrap();
+                }
+                start.elapsed().as_nanos() as f64 / n as f64
             }
         }
-        // polling is one-shot: re-arm for the next round.
-        poller.modify(src, polling::Event::readable(1)).unwrap();
     }
-    let ns = start.elapsed().as_nanos() as f64 / n as f64;
-    poller.delete(src).unwrap();
-    ns
-}
 
-fn pingpong(repeats: usize, n: u64) {
-    println!("\n## single-thread ping-pong (ns per round trip: write, wait, drain; median of {repeats})\n");
-    println!(
+    fn raw_pingpong(kind: Kind, n: u64) -> f64 {
+        let ep = RawEpoll::new();
+        let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 8];
+        match kind {
+            Kind::Eventfd => {
+                let e = eventfd();
+                ep.ctl(libc::EPOLL_CTL_ADD, e.as_raw_fd(), libc::EPOLLIN as u32, 1);
+                let start = Instant::now();
+                for _ in 0..n {
+                    efd_write(e.as_raw_fd());
+                    ep.wait(&mut evs);
+                    efd_read(e.as_raw_fd());
+                }
+                start.elapsed().as_nanos() as f64 / n as f64
+            }
+            Kind::Pipe => {
+                let (mut r, mut w) = pipe();
+                ep.ctl(libc::EPOLL_CTL_ADD, r.as_raw_fd(), libc::EPOLLIN as u32, 1);
+                let mut b = [0u8; 1];
+                let start = Instant::now();
+                for _ in 0..n {
+                    w.write_all(b"x").unwrap();
+                    ep.wait(&mut evs);
+                    r.read_exact(&mut b).unwrap();
+                }
+                start.elapsed().as_nanos() as f64 / n as f64
+            }
+        }
+    }
+
+    fn mio_pingpong(kind: Kind, n: u64) -> f64 {
+        use mio::unix::SourceFd;
+        let mut poll = mio::Poll::new().unwrap();
+        let mut evs = mio::Events::with_capacity(8);
+        let e = eventfd();
+        let (mut r, mut w) = pipe();
+        let fd = match kind {
+            Kind::Eventfd => e.as_raw_fd(),
+            Kind::Pipe => r.as_raw_fd(),
+        };
+        poll.registry()
+            .register(&mut SourceFd(&fd), mio::Token(1), mio::Interest::READABLE)
+            .unwrap();
+        let mut b = [0u8; 1];
+        let start = Instant::now();
+        for _ in 0..n {
+            match kind {
+                Kind::Eventfd => efd_write(fd),
+                Kind::Pipe => w.write_all(b"x").unwrap(),
+            }
+            poll.poll(&mut evs, None).unwrap();
+            match kind {
+                Kind::Eventfd => efd_read(fd),
+                Kind::Pipe => r.read_exact(&mut b).unwrap(),
+            }
+        }
+        start.elapsed().as_nanos() as f64 / n as f64
+    }
+
+    fn polling_pingpong(kind: Kind, n: u64) -> f64 {
+        let poller = polling::Poller::new().unwrap();
+        let mut evs = polling::Events::new();
+        let e = eventfd();
+        let (r, mut w) = pipe();
+        let src: std::os::fd::BorrowedFd<'_> = match kind {
+            Kind::Eventfd => e.as_fd(),
+            Kind::Pipe => r.as_fd(),
+        };
+        let fd = src.as_raw_fd();
+        // SAFETY: the fd outlives its registration (deleted below).
+        unsafe { poller.add(&src, polling::Event::readable(1)).unwrap() };
+        let mut b = [0u8; 1];
+        let start = Instant::now();
+        for _ in 0..n {
+            match kind {
+                Kind::Eventfd => efd_write(fd),
+                Kind::Pipe => w.write_all(b"x").unwrap(),
+            }
+            evs.clear();
+            poller.wait(&mut evs, None).unwrap();
+            match kind {
+                Kind::Eventfd => efd_read(fd),
+                Kind::Pipe => {
+                    let _ = std::io::Read::read(&mut &r, &mut b);
+                }
+            }
+            // polling is one-shot: re-arm for the next round.
+            poller.modify(src, polling::Event::readable(1)).unwrap();
+        }
+        let ns = start.elapsed().as_nanos() as f64 / n as f64;
+        poller.delete(src).unwrap();
+        ns
+    }
+
+    fn pingpong(repeats: usize, n: u64) {
+        println!("\n## single-thread ping-pong (ns per round trip: write, wait, drain; median of {repeats})\n");
+        println!(
         "| source  | raw epoll (LT) | Port Level | Port Dispatch | mio (ET) | polling (oneshot) |"
     );
-    println!("|---|---|---|---|---|---|");
-    for (kind, name) in [(Kind::Eventfd, "eventfd"), (Kind::Pipe, "pipe")] {
-        let raw = med(repeats, || raw_pingpong(kind, n));
-        let lvl = med(repeats, || port_pingpong(kind, Mode::Level, n));
-        let dsp = med(repeats, || port_pingpong(kind, Mode::Dispatch, n));
-        let mio = med(repeats, || mio_pingpong(kind, n));
-        let pol = med(repeats, || polling_pingpong(kind, n));
-        let r = |x: f64| format!("{x:.0} ({:.2}x)", x / raw);
-        println!(
-            "| {name} | {raw:.0} (1.00x) | {} | {} | {} | {} |",
-            r(lvl),
-            r(dsp),
-            r(mio),
-            r(pol)
-        );
-    }
-}
-
-// ----- 2. multi-thread Dispatch throughput -----------------------------------
-
-const FDS: usize = 64;
-
-/// 64 eventfds with a non-zero count: always readable, never drained.
-fn ready_fds() -> Vec<OwnedFd> {
-    (0..FDS)
-        .map(|_| {
-            let e = eventfd();
-            efd_write(e.as_raw_fd());
-            e
-        })
-        .collect()
-}
-
-/// Runs `threads` workers for `dur`; each returns its event count.
-fn throughput(threads: usize, dur: Duration, work: impl Fn(&AtomicBool) -> u64 + Sync) -> f64 {
-    let stop = AtomicBool::new(false);
-    let barrier = Barrier::new(threads + 1);
-    let total = AtomicU64::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                barrier.wait();
-                total.fetch_add(work(&stop), Ordering::Relaxed);
-            });
-        }
-        barrier.wait();
-        std::thread::sleep(dur);
-        stop.store(true, Ordering::SeqCst);
-    });
-    total.load(Ordering::Relaxed) as f64 / dur.as_secs_f64()
-}
-
-fn port_mt(threads: usize, dur: Duration) -> f64 {
-    let fds = ready_fds();
-    let port: Arc<LinuxPort> = Arc::new(Port::linux().unwrap());
-    for f in &fds {
-        let s = port.add_fd(f.as_fd(), Interest::Readable).unwrap();
-        port.register(s, Mode::Dispatch).unwrap();
-    }
-    let r = throughput(threads, dur, |stop| {
-        let mut evs = Events::with_capacity(8);
-        let mut n = 0;
-        while !stop.load(Ordering::Relaxed) {
-            // The next wait releases (re-arms) what this one returned.
-            port.wait(&mut evs, 8, Timeout::after(Duration::from_millis(10)))
-                .unwrap();
-            n += evs.len() as u64;
-        }
-        n
-    });
-    drop(port);
-    r
-}
-
-fn raw_oneshot_mt(threads: usize, dur: Duration) -> f64 {
-    let fds = ready_fds();
-    let ep = RawEpoll::new();
-    let flags = (libc::EPOLLIN | libc::EPOLLONESHOT) as u32;
-    for (i, f) in fds.iter().enumerate() {
-        ep.ctl(libc::EPOLL_CTL_ADD, f.as_raw_fd(), flags, i as u64);
-    }
-    throughput(threads, dur, |stop| {
-        let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 8];
-        let mut n = 0;
-        while !stop.load(Ordering::Relaxed) {
-            // SAFETY: `evs` has room for 8; 10 ms timeout so stop is seen.
-            let k = unsafe { libc::epoll_wait(ep.0, evs.as_mut_ptr(), 8, 10) }.max(0) as usize;
-            for e in &evs[..k] {
-                let fd = fds[e.u64 as usize].as_raw_fd();
-                ep.ctl(libc::EPOLL_CTL_MOD, fd, flags, e.u64);
-            }
-            n += k as u64;
-        }
-        n
-    })
-}
-
-fn polling_mt(threads: usize, dur: Duration) -> f64 {
-    let fds = ready_fds();
-    let poller = polling::Poller::new().unwrap();
-    for (i, f) in fds.iter().enumerate() {
-        // SAFETY: the fds outlive the poller's use of them (same scope).
-        unsafe { poller.add(&f.as_fd(), polling::Event::readable(i)).unwrap() };
-    }
-    throughput(threads, dur, |stop| {
-        let mut evs = polling::Events::with_capacity(std::num::NonZeroUsize::new(8).unwrap());
-        let mut n = 0;
-        while !stop.load(Ordering::Relaxed) {
-            evs.clear();
-            poller
-                .wait(&mut evs, Some(Duration::from_millis(10)))
-                .unwrap();
-            for e in evs.iter() {
-                poller
-                    .modify(fds[e.key].as_fd(), polling::Event::readable(e.key))
-                    .unwrap();
-                n += 1;
-            }
-        }
-        n
-    })
-}
-
-fn multi(repeats: usize, dur: Duration) {
-    println!(
-        "\n## multi-thread Dispatch throughput ({FDS} always-ready fds, batches of 8; million events/s, median of {repeats})\n"
-    );
-    println!("| threads | raw EPOLLONESHOT+MOD | Port Dispatch | polling |");
-    println!("|---|---|---|---|");
-    for threads in [2, 4, 8] {
-        let raw = med(repeats, || raw_oneshot_mt(threads, dur));
-        let port = med(repeats, || port_mt(threads, dur));
-        let pol = med(repeats, || polling_mt(threads, dur));
-        println!(
-            "| {threads} | {:.2} (1.00x) | {:.2} ({:.2}x) | {:.2} ({:.2}x) |",
-            raw / 1e6,
-            port / 1e6,
-            port / raw,
-            pol / 1e6,
-            pol / raw
-        );
-    }
-}
-
-// ----- 3. costs --------------------------------------------------------------
-
-fn costs(repeats: usize, n: usize) {
-    println!("\n## costs (ns per call, median of {repeats}; heap bytes per registration)\n");
-    let (r, _w) = pipe();
-    let port: LinuxPort = Port::linux().unwrap();
-    let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
-    let reg_cancel = med(repeats, || {
-        let start = Instant::now();
-        for _ in 0..n {
-            let k = port.register(s, Mode::Dispatch).unwrap();
-            port.cancel(k, CancelMode::Sync).unwrap();
-        }
-        start.elapsed().as_nanos() as f64 / n as f64
-    });
-    let k = port.register(s, Mode::Oneshot).unwrap();
-    let rearm = med(repeats, || {
-        let start = Instant::now();
-        for _ in 0..n {
-            port.modify(k, Mode::Oneshot).unwrap();
-        }
-        start.elapsed().as_nanos() as f64 / n as f64
-    });
-    let ep = RawEpoll::new();
-    let raw_add_del = med(repeats, || {
-        let start = Instant::now();
-        for _ in 0..n {
-            ep.ctl(libc::EPOLL_CTL_ADD, r.as_raw_fd(), libc::EPOLLIN as u32, 1);
-            ep.ctl(libc::EPOLL_CTL_DEL, r.as_raw_fd(), 0, 0);
-        }
-        start.elapsed().as_nanos() as f64 / n as f64
-    });
-    ep.ctl(
-        libc::EPOLL_CTL_ADD,
-        r.as_raw_fd(),
-        (libc::EPOLLIN | libc::EPOLLONESHOT) as u32,
-        1,
-    );
-    let raw_mod = med(repeats, || {
-        let start = Instant::now();
-        for _ in 0..n {
-            ep.ctl(
-                libc::EPOLL_CTL_MOD,
-                r.as_raw_fd(),
-                (libc::EPOLLIN | libc::EPOLLONESHOT) as u32,
-                1,
+        println!("|---|---|---|---|---|---|");
+        for (kind, name) in [(Kind::Eventfd, "eventfd"), (Kind::Pipe, "pipe")] {
+            let raw = med(repeats, || raw_pingpong(kind, n));
+            let lvl = med(repeats, || port_pingpong(kind, Mode::Level, n));
+            let dsp = med(repeats, || port_pingpong(kind, Mode::Dispatch, n));
+            let mio = med(repeats, || mio_pingpong(kind, n));
+            let pol = med(repeats, || polling_pingpong(kind, n));
+            let r = |x: f64| format!("{x:.0} ({:.2}x)", x / raw);
+            println!(
+                "| {name} | {raw:.0} (1.00x) | {} | {} | {} | {} |",
+                r(lvl),
+                r(dsp),
+                r(mio),
+                r(pol)
             );
         }
-        start.elapsed().as_nanos() as f64 / n as f64
-    });
-    // Heap per registration: 4,096 sources (each a dup'd fd) registered.
-    let fresh: LinuxPort = Port::linux().unwrap();
-    let before = ALLOCATED.load(Ordering::SeqCst);
-    let mut keys = Vec::with_capacity(4096);
-    let held_before = ALLOCATED.load(Ordering::SeqCst);
-    for _ in 0..4096 {
-        let s = fresh.add_fd(r.as_fd(), Interest::Readable).unwrap();
-        keys.push(fresh.register(s, Mode::Dispatch).unwrap());
     }
-    let bytes = ALLOCATED.load(Ordering::SeqCst) - held_before;
-    let _ = before;
-    println!("| cost | Port | raw epoll |");
-    println!("|---|---|---|");
-    println!(
+
+    // ----- 2. multi-thread Dispatch throughput -----------------------------------
+
+    const FDS: usize = 64;
+
+    /// 64 eventfds with a non-zero count: always readable, never drained.
+    fn ready_fds() -> Vec<OwnedFd> {
+        (0..FDS)
+            .map(|_| {
+                let e = eventfd();
+                efd_write(e.as_raw_fd());
+                e
+            })
+            .collect()
+    }
+
+    /// Runs `threads` workers for `dur`; each returns its event count.
+    fn throughput(threads: usize, dur: Duration, work: impl Fn(&AtomicBool) -> u64 + Sync) -> f64 {
+        let stop = AtomicBool::new(false);
+        let barrier = Barrier::new(threads + 1);
+        let total = AtomicU64::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    barrier.wait();
+                    total.fetch_add(work(&stop), Ordering::Relaxed);
+                });
+            }
+            barrier.wait();
+            std::thread::sleep(dur);
+            stop.store(true, Ordering::SeqCst);
+        });
+        total.load(Ordering::Relaxed) as f64 / dur.as_secs_f64()
+    }
+
+    fn port_mt(threads: usize, dur: Duration) -> f64 {
+        let fds = ready_fds();
+        let port: Arc<LinuxPort> = Arc::new(Port::linux().unwrap());
+        for f in &fds {
+            let s = port.add_fd(f.as_fd(), Interest::Readable).unwrap();
+            port.register(s, Mode::Dispatch).unwrap();
+        }
+        let r = throughput(threads, dur, |stop| {
+            let mut evs = Events::with_capacity(8);
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                // The next wait releases (re-arms) what this one returned.
+                port.wait(&mut evs, 8, Timeout::after(Duration::from_millis(10)))
+                    .unwrap();
+                n += evs.len() as u64;
+            }
+            n
+        });
+        drop(port);
+        r
+    }
+
+    fn raw_oneshot_mt(threads: usize, dur: Duration) -> f64 {
+        let fds = ready_fds();
+        let ep = RawEpoll::new();
+        let flags = (libc::EPOLLIN | libc::EPOLLONESHOT) as u32;
+        for (i, f) in fds.iter().enumerate() {
+            ep.ctl(libc::EPOLL_CTL_ADD, f.as_raw_fd(), flags, i as u64);
+        }
+        throughput(threads, dur, |stop| {
+            let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 8];
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                // SAFETY: `evs` has room for 8; 10 ms timeout so stop is seen.
+                let k = unsafe { libc::epoll_wait(ep.0, evs.as_mut_ptr(), 8, 10) }.max(0) as usize;
+                for e in &evs[..k] {
+                    let fd = fds[e.u64 as usize].as_raw_fd();
+                    ep.ctl(libc::EPOLL_CTL_MOD, fd, flags, e.u64);
+                }
+                n += k as u64;
+            }
+            n
+        })
+    }
+
+    fn polling_mt(threads: usize, dur: Duration) -> f64 {
+        let fds = ready_fds();
+        let poller = polling::Poller::new().unwrap();
+        for (i, f) in fds.iter().enumerate() {
+            // SAFETY: the fds outlive the poller's use of them (same scope).
+            unsafe { poller.add(&f.as_fd(), polling::Event::readable(i)).unwrap() };
+        }
+        throughput(threads, dur, |stop| {
+            let mut evs = polling::Events::with_capacity(std::num::NonZeroUsize::new(8).unwrap());
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                evs.clear();
+                poller
+                    .wait(&mut evs, Some(Duration::from_millis(10)))
+                    .unwrap();
+                for e in evs.iter() {
+                    poller
+                        .modify(fds[e.key].as_fd(), polling::Event::readable(e.key))
+                        .unwrap();
+                    n += 1;
+                }
+            }
+            n
+        })
+    }
+
+    fn multi(repeats: usize, dur: Duration) {
+        println!(
+        "\n## multi-thread Dispatch throughput ({FDS} always-ready fds, batches of 8; million events/s, median of {repeats})\n"
+    );
+        println!("| threads | raw EPOLLONESHOT+MOD | Port Dispatch | polling |");
+        println!("|---|---|---|---|");
+        for threads in [2, 4, 8] {
+            let raw = med(repeats, || raw_oneshot_mt(threads, dur));
+            let port = med(repeats, || port_mt(threads, dur));
+            let pol = med(repeats, || polling_mt(threads, dur));
+            println!(
+                "| {threads} | {:.2} (1.00x) | {:.2} ({:.2}x) | {:.2} ({:.2}x) |",
+                raw / 1e6,
+                port / 1e6,
+                port / raw,
+                pol / 1e6,
+                pol / raw
+            );
+        }
+    }
+
+    // ----- 3. costs --------------------------------------------------------------
+
+    fn costs(repeats: usize, n: usize) {
+        println!("\n## costs (ns per call, median of {repeats}; heap bytes per registration)\n");
+        let (r, _w) = pipe();
+        let port: LinuxPort = Port::linux().unwrap();
+        let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
+        let reg_cancel = med(repeats, || {
+            let start = Instant::now();
+            for _ in 0..n {
+                let k = port.register(s, Mode::Dispatch).unwrap();
+                port.cancel(k, CancelMode::Sync).unwrap();
+            }
+            start.elapsed().as_nanos() as f64 / n as f64
+        });
+        let k = port.register(s, Mode::Oneshot).unwrap();
+        let rearm = med(repeats, || {
+            let start = Instant::now();
+            for _ in 0..n {
+                port.modify(k, Mode::Oneshot).unwrap();
+            }
+            start.elapsed().as_nanos() as f64 / n as f64
+        });
+        let ep = RawEpoll::new();
+        let raw_add_del = med(repeats, || {
+            let start = Instant::now();
+            for _ in 0..n {
+                ep.ctl(libc::EPOLL_CTL_ADD, r.as_raw_fd(), libc::EPOLLIN as u32, 1);
+                ep.ctl(libc::EPOLL_CTL_DEL, r.as_raw_fd(), 0, 0);
+            }
+            start.elapsed().as_nanos() as f64 / n as f64
+        });
+        ep.ctl(
+            libc::EPOLL_CTL_ADD,
+            r.as_raw_fd(),
+            (libc::EPOLLIN | libc::EPOLLONESHOT) as u32,
+            1,
+        );
+        let raw_mod = med(repeats, || {
+            let start = Instant::now();
+            for _ in 0..n {
+                ep.ctl(
+                    libc::EPOLL_CTL_MOD,
+                    r.as_raw_fd(),
+                    (libc::EPOLLIN | libc::EPOLLONESHOT) as u32,
+                    1,
+                );
+            }
+            start.elapsed().as_nanos() as f64 / n as f64
+        });
+        // Heap per registration: 4,096 sources (each a dup'd fd) registered.
+        let fresh: LinuxPort = Port::linux().unwrap();
+        let before = ALLOCATED.load(Ordering::SeqCst);
+        let mut keys = Vec::with_capacity(4096);
+        let held_before = ALLOCATED.load(Ordering::SeqCst);
+        for _ in 0..4096 {
+            let s = fresh.add_fd(r.as_fd(), Interest::Readable).unwrap();
+            keys.push(fresh.register(s, Mode::Dispatch).unwrap());
+        }
+        let bytes = ALLOCATED.load(Ordering::SeqCst) - held_before;
+        let _ = before;
+        println!("| cost | Port | raw epoll |");
+        println!("|---|---|---|");
+        println!(
         "| register + cancel (Sync) | {reg_cancel:.0} | {raw_add_del:.0} (EPOLL_CTL_ADD + DEL) |"
     );
-    println!("| rearm (`modify` of a Oneshot key) | {rearm:.0} | {raw_mod:.0} (EPOLL_CTL_MOD) |");
-    println!(
+        println!(
+            "| rearm (`modify` of a Oneshot key) | {rearm:.0} | {raw_mod:.0} (EPOLL_CTL_MOD) |"
+        );
+        println!(
         "| heap bytes per registration (source + key, amortized over 4,096) | {:.0} | 0 in user space (the kernel's epitem, ~128 B, is paid by both) |",
         bytes as f64 / 4096.0
     );
-    drop(keys);
-}
-
-/// `ONERING_BENCH_ONLY=mt:port|raw|polling` (4 threads, 1 s) or
-/// `ONERING_BENCH_ONLY=eventfd|pipe:raw|level|dispatch|mio|polling` runs
-/// one ping-pong variant for 10,000 rounds and exits: for counting its
-/// system calls (`strace -c -f`) or instructions (`valgrind --tool=callgrind`).
-fn only(spec: &str) {
-    let (k, imp) = spec.split_once(':').expect("KIND:IMPL");
-    if k == "mt" {
-        // mt:port|raw|polling: 4 threads for one second.
-        let d = Duration::from_secs(1);
-        let eps = match imp {
-            "port" => port_mt(4, d),
-            "raw" => raw_oneshot_mt(4, d),
-            _ => polling_mt(4, d),
-        };
-        println!("{spec}: {:.0} events in 1 s", eps);
-        return;
+        drop(keys);
     }
-    let kind = if k == "pipe" {
-        Kind::Pipe
-    } else {
-        Kind::Eventfd
-    };
-    let n = 10_000;
-    let ns = match imp {
-        "raw" => raw_pingpong(kind, n),
-        "level" => port_pingpong(kind, Mode::Level, n),
-        "dispatch" => port_pingpong(kind, Mode::Dispatch, n),
-        "mio" => mio_pingpong(kind, n),
-        _ => polling_pingpong(kind, n),
-    };
-    println!("{spec}: {ns:.0} ns per round trip");
+
+    /// `ONERING_BENCH_ONLY=mt:port|raw|polling` (4 threads, 1 s) or
+    /// `ONERING_BENCH_ONLY=eventfd|pipe:raw|level|dispatch|mio|polling` runs
+    /// one ping-pong variant for 10,000 rounds and exits: for counting its
+    /// system calls (`strace -c -f`) or instructions (`valgrind --tool=callgrind`).
+    fn only(spec: &str) {
+        let (k, imp) = spec.split_once(':').expect("KIND:IMPL");
+        if k == "mt" {
+            // mt:port|raw|polling: 4 threads for one second.
+            let d = Duration::from_secs(1);
+            let eps = match imp {
+                "port" => port_mt(4, d),
+                "raw" => raw_oneshot_mt(4, d),
+                _ => polling_mt(4, d),
+            };
+            println!("{spec}: {:.0} events in 1 s", eps);
+            return;
+        }
+        let kind = if k == "pipe" {
+            Kind::Pipe
+        } else {
+            Kind::Eventfd
+        };
+        let n = 10_000;
+        let ns = match imp {
+            "raw" => raw_pingpong(kind, n),
+            "level" => port_pingpong(kind, Mode::Level, n),
+            "dispatch" => port_pingpong(kind, Mode::Dispatch, n),
+            "mio" => mio_pingpong(kind, n),
+            _ => polling_pingpong(kind, n),
+        };
+        println!("{spec}: {ns:.0} ns per round trip");
+    }
+
+    pub(crate) fn main() {
+        if let Some(spec) = std::env::var_os("ONERING_BENCH_ONLY") {
+            return only(spec.to_str().unwrap_or(""));
+        }
+        // `cargo bench` passes `--bench`; ignore arguments.
+        let (repeats, n, dur) = if quick() {
+            (3, 20_000, Duration::from_millis(100))
+        } else {
+            (7, 100_000, Duration::from_millis(300))
+        };
+        println!("# onering Port on Linux vs peers (kernel {})", kernel());
+        pingpong(repeats, n as u64);
+        multi(repeats.min(5), dur);
+        costs(repeats, n / 4);
+    }
+
+    fn kernel() -> String {
+        std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|_| "?".into())
+    }
 }
 
 fn main() {
-    if let Some(spec) = std::env::var_os("ONERING_BENCH_ONLY") {
-        return only(spec.to_str().unwrap_or(""));
-    }
-    // `cargo bench` passes `--bench`; ignore arguments.
-    let (repeats, n, dur) = if quick() {
-        (3, 20_000, Duration::from_millis(100))
-    } else {
-        (7, 100_000, Duration::from_millis(300))
-    };
-    println!("# onering Port on Linux vs peers (kernel {})", kernel());
-    pingpong(repeats, n as u64);
-    multi(repeats.min(5), dur);
-    costs(repeats, n / 4);
-}
-
-fn kernel() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "?".into())
+    #[cfg(all(target_os = "linux", not(any(loom, feature = "shuttle"))))]
+    linux::main();
 }

@@ -342,9 +342,8 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
 
     let reports = check_with_progress(&profiles, bound, &opts)?;
 
-    let (real, mutants): (Vec<ProfileReport>, Vec<ProfileReport>) = reports
-        .into_iter()
-        .partition(|r| !r.rules.name.contains('~'));
+    let (real, mutants): (Vec<ProfileReport>, Vec<ProfileReport>) =
+        reports.into_iter().partition(|r| !r.rules.is_spec_mutant());
     let broken: Vec<String> = real
         .iter()
         .flat_map(|r| {

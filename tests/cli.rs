@@ -100,13 +100,29 @@ fn bad_input_exits_two_with_a_message() {
         (vec!["check", "--jobs", "0"], "--jobs"),
         (vec!["check", "--jobs", "100000"], "more than 256"),
         (
-            vec!["check", "--replay", "unified:level/x:2.2.3.2.2:s:1"],
+            vec!["check", "--replay", "m1:unified:level/x:2.2.3.2.2:s:1"],
             "unknown mode",
         ),
-        (vec!["check", "--replay", "nonsense"], "expected 5"),
+        (vec!["check", "--replay", "nonsense"], "expected 6"),
         (
-            vec!["check", "--replay", "unified:level/level:2.2.3.2.2:s:250"],
+            vec![
+                "check",
+                "--replay",
+                "m1:unified:level/level:2.2.3.2.2:s:250",
+            ],
             "successors",
+        ),
+        (
+            vec![
+                "check",
+                "--replay",
+                "m999:unified:level/level:2.2.3.2.2:s:1",
+            ],
+            "is for model version 999, this is model version 1",
+        ),
+        (
+            vec!["check", "--replay", "unified:level/level:2.2.3.2.2:s:1"],
+            "carries no model version",
         ),
         (vec!["frobnicate"], "unrecognized subcommand"),
     ] {

@@ -6,7 +6,7 @@
 use crate::explore::{explore, replay, Exploration, Options, Trace};
 use crate::timeline;
 use onering_model::{
-    profile, Bound, Mode, Model, Property, Rules, Scenario, SourceKind, MUTANTS, MUTANT_CATCHES,
+    profile, Bound, Mode, Model, Property, Rules, Scenario, SourceKind, MODEL_VERSION, MUTANTS,
 };
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -197,7 +197,8 @@ pub fn reduction_flags(opts: &Options) -> String {
     f
 }
 
-/// A replay token: enough to print a trace again.
+/// A replay token: enough to print a trace again, under the model version
+/// that made it (`m1:profile:source/mode:bound:reductions:path`).
 pub fn token(
     rules: &Rules,
     scenario: Scenario,
@@ -207,7 +208,7 @@ pub fn token(
 ) -> String {
     let path: Vec<String> = trace.path.iter().map(|v| v.to_string()).collect();
     format!(
-        "{}:{}:{}.{}.{}.{}.{}:{}:{}",
+        "m{MODEL_VERSION}:{}:{}:{}.{}.{}.{}.{}:{}:{}",
         rules.name,
         scenario,
         bound.threads,
@@ -222,11 +223,29 @@ pub fn token(
 
 /// Parses and replays a token; returns the rules, scenario, bound and trace.
 pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), String> {
-    let parts: Vec<&str> = tok.trim().split(':').collect();
-    if parts.len() != 5 {
+    let all: Vec<&str> = tok.trim().split(':').collect();
+    let version = all
+        .first()
+        .and_then(|v| v.strip_prefix('m'))
+        .and_then(|v| v.parse::<u32>().ok());
+    let parts = match version {
+        Some(v) if v == MODEL_VERSION => &all[1..],
+        Some(v) => {
+            return Err(format!(
+                "replay token is for model version {v}, this is model version {MODEL_VERSION}: its path means nothing here; run the check again for a current token"
+            ))
+        }
+        None if all.len() == 5 => {
+            return Err(format!(
+                "replay token carries no model version (made before versioned tokens); this is model version {MODEL_VERSION}: run the check again for a current token"
+            ))
+        }
+        None => &all[..],
+    };
+    if version.is_none() || parts.len() != 5 {
         return Err(format!(
-            "replay token has {} fields separated by ':', expected 5 (profile:source/mode:bound:s|n:path)",
-            parts.len()
+            "replay token has {} fields separated by ':', expected 6 (m{MODEL_VERSION}:profile:source/mode:bound:s|n:path)",
+            all.len()
         ));
     }
     let rules = profile(parts[0])
@@ -281,7 +300,7 @@ pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), String
 
 /// The spec mutants with the property that must catch each.
 pub fn mutants() -> impl Iterator<Item = (Rules, Property)> {
-    MUTANTS.into_iter().zip(MUTANT_CATCHES)
+    MUTANTS.into_iter().filter_map(|m| m.breaks.map(|p| (m, p)))
 }
 
 /// Text report of one profile. `only` restricts to one property.

@@ -7,9 +7,7 @@
 use crate::check::{render_matrix, token, ProfileReport};
 use crate::explore::Options;
 use crate::timeline;
-use onering_model::{
-    Bound, CloseRule, LevelRequeue, OpCancel, Property, ReadinessCancel, Rules, MUTANT_CATCHES,
-};
+use onering_model::{Bound, CloseRule, LevelRequeue, OpCancel, Property, ReadinessCancel, Rules};
 use std::fmt::Write;
 
 /// The command that regenerates the file (named in its header).
@@ -113,7 +111,7 @@ fn rules_table(out: &mut String, r: &Rules) {
 /// spec mutant at `bound`.
 pub fn render(reports: &[ProfileReport], bound: Bound, opts: &Options) -> String {
     let (real, mutants): (Vec<&ProfileReport>, Vec<&ProfileReport>) =
-        reports.iter().partition(|r| !r.rules.name.contains('~'));
+        reports.iter().partition(|r| !r.rules.is_spec_mutant());
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -191,7 +189,8 @@ pub fn render(reports: &[ProfileReport], bound: Bound, opts: &Options) -> String
         }
     }
     out.push_str("## Spec mutants\n\nThe unified rules with one rule broken; each must be caught by its property.\n\n| mutant | broken rule | caught by | trace length |\n|---|---|---|---|\n");
-    for (m, p) in mutants.iter().zip(MUTANT_CATCHES) {
+    for m in mutants {
+        let Some(p) = m.rules.breaks else { continue };
         let len = m
             .property(p)
             .violation

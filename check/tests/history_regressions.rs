@@ -99,7 +99,6 @@ fn a_futex_wake_of_zero_that_succeeded_is_refused_at_its_line() {
 }
 
 #[test]
-#[ignore = "needs the model's kind/mode-fit precondition (Rules::mode_fits, branch vocab 7ae0ff9); un-ignore when main has it"]
 fn a_level_source_registered_single_is_refused_at_its_line() {
     // Which kind fits which mode is the model's precondition; a history in
     // which it returned a key does not verify.

@@ -96,17 +96,17 @@ fn the_mechanisms_lack_what_the_reference_notes_say_they_lack() {
     let violated = |profile: &str, p: Property| report(profile).property(p).violation.is_some();
     // os-semantics §2.2: epoll LT hands the same fd to several threads.
     assert!(violated("epoll", Property::NoDuplicateDelivery));
-    // §2.6: EPOLL_CTL_DEL cannot tell about events already copied out.
+    // os §2.6: EPOLL_CTL_DEL cannot tell about events already copied out.
     assert!(violated("epoll", Property::TeardownSafe));
-    // §2.7: the registration outlives close() of a dup'ed fd.
+    // os §2.7: the registration outlives close() of a dup'ed fd.
     assert!(violated("epoll", Property::CloseRemoves));
-    // §3.2: -EINVAL also for an in-flight request that is not cancellable.
+    // os §3.2: -EINVAL also for an in-flight request that is not cancellable.
     assert!(violated("linux-aio", Property::HonestCancel));
-    // §4.2: multishot poll posts a CQE per wake-up.
+    // os §4.2: multishot poll posts a CQE per wake-up.
     assert!(violated("io_uring", Property::Coalesced));
-    // §5.4: EV_DELETE, like DEL, cannot tell.
+    // os §5.4: EV_DELETE, like DEL, cannot tell.
     assert!(violated("kqueue", Property::TeardownSafe));
-    // §6.3: port_dissociate tells who won.
+    // os §6.3: port_dissociate tells who won.
     assert!(!violated("event-ports", Property::HonestCancel));
 }
 

@@ -17,14 +17,18 @@ pub enum Error {
     UnknownSource(SourceId),
     /// The source was closed.
     Closed(SourceId),
-    /// The mode does not fit the source (e.g. `Level` on an operation).
+    /// The mode does not fit the source (e.g. `Level` on an operation):
+    /// [`onering_model::Refusal::ModeMismatch`], decided by the model's
+    /// [`onering_model::Rules::mode_fits`].
     ModeMismatch {
         /// The source's kind.
         kind: SourceKind,
         /// The requested mode.
         mode: Mode,
     },
-    /// `Sync` on an operation, or `Async`/`Reap` on a readiness registration.
+    /// `Sync` on an operation, or `Async`/`Reap` on a readiness registration:
+    /// [`onering_model::Refusal::CancelModeMismatch`], decided by the model's
+    /// [`onering_model::Rules::cancel_fits`].
     CancelModeMismatch {
         /// The key.
         key: Key,
@@ -39,8 +43,10 @@ pub enum Error {
     /// The operation has no live submission (never submitted, or it already
     /// produced its final completion).
     NotInFlight(SourceId),
-    /// `wait` with `max == 0`.
+    /// `wait` with `max == 0` ([`onering_model::Refusal::ZeroMax`]).
     ZeroMax,
+    /// `futex_wake` with `n == 0` ([`onering_model::Refusal::ZeroWake`]).
+    ZeroWake(SourceId),
     /// The registration is being cancelled (a cancel answered `Pending`):
     /// only its final event remains, it can no longer be modified.
     Cancelling(Key),
@@ -74,6 +80,7 @@ impl fmt::Display for Error {
             Self::AlreadySubmitted(s) => write!(f, "operation {s} was already submitted"),
             Self::NotInFlight(s) => write!(f, "operation {s} is not in flight"),
             Self::ZeroMax => f.write_str("wait with max == 0"),
+            Self::ZeroWake(s) => write!(f, "futex_wake of {s} with n == 0"),
             Self::Cancelling(k) => write!(
                 f,
                 "key {k} is being cancelled; only its final event remains"
@@ -123,6 +130,7 @@ impl Error {
             Self::AlreadySubmitted(_) => "already-submitted",
             Self::NotInFlight(_) => "not-in-flight",
             Self::ZeroMax => "zero-max",
+            Self::ZeroWake(_) => "zero-wake",
             Self::Cancelling(_) => "cancelling",
             Self::Os { .. } => "os",
         }

@@ -1,5 +1,12 @@
 //! The port's vocabulary: keys, modes, source kinds, events, cancel modes and
-//! outcomes. Names follow the model (`onering-model`) verbatim.
+//! outcomes.
+//!
+//! [`SourceKind`], [`Mode`] and [`CancelMode`] are the model's own types
+//! (`onering-model`), re-exported. What is declared here is what the model
+//! abstracts away: the values an event or a cancel answer carries. Each such
+//! type names the model type it is a value-carrying form of and converts to
+//! it ([`EventKind::model`], [`CancelOutcome::answer`]), so the Port's words
+//! are the model's words.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -31,105 +38,11 @@ impl fmt::Display for SourceId {
     }
 }
 
-/// How an event source behaves (DESIGN §3.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SourceKind {
-    /// A condition the environment raises and lowers.
-    Level,
-    /// Increments coalesce into one non-zero count; `consume` clears it.
-    Counter,
-    /// Raised once, never lowered.
-    Sticky,
-    /// A futex word; registrations on it wait for `futex_wake`.
-    Futex,
-    /// A request that completes once (`Single`) or streams items and then
-    /// completes once (`Multishot`).
-    Operation,
-}
-
-impl SourceKind {
-    /// Readiness sources have a condition; the others complete.
-    pub fn is_readiness(self) -> bool {
-        matches!(self, Self::Level | Self::Counter | Self::Sticky)
-    }
-
-    /// Stable lower-case name (history format, reports).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Level => "level",
-            Self::Counter => "counter",
-            Self::Sticky => "sticky",
-            Self::Futex => "futex",
-            Self::Operation => "operation",
-        }
-    }
-}
-
-/// A registration's mode (DESIGN §3.1).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Mode {
-    /// Reports the condition while it holds, to one thread at a time.
-    Level,
-    /// Reports wake-ups; one pending edge is kept while the event is held.
-    Edge,
-    /// Disarmed after one delivery until an explicit `rearm` or `modify`.
-    Oneshot,
-    /// Disarmed after one delivery; re-armed when the holder calls `wait`
-    /// (or `rearm`) again. The unified default.
-    #[default]
-    Dispatch,
-    /// An operation or futex wait that reports exactly one final event.
-    Single,
-    /// An operation that streams items, then one final event.
-    Multishot,
-}
-
-impl Mode {
-    /// Whether this mode registers a readiness source.
-    pub fn is_readiness(self) -> bool {
-        matches!(
-            self,
-            Self::Level | Self::Edge | Self::Oneshot | Self::Dispatch
-        )
-    }
-
-    /// Stable lower-case name (history format, reports).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Level => "level",
-            Self::Edge => "edge",
-            Self::Oneshot => "oneshot",
-            Self::Dispatch => "dispatch",
-            Self::Single => "single",
-            Self::Multishot => "multishot",
-        }
-    }
-}
-
-/// How `cancel` treats a registration (DESIGN §3.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CancelMode {
-    /// Readiness, epoll-style: removes the registration, purges its queued
-    /// event.
-    Sync,
-    /// Operations, aio/io_uring-style: asks the operation to stop; never
-    /// removes a queued completion.
-    Async,
-    /// Operations: like `Async`, but a final completion already queued and
-    /// not delivered is removed and returned.
-    Reap,
-}
-
-impl CancelMode {
-    /// Stable lower-case name (history format, reports).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Sync => "sync",
-            Self::Async => "async",
-            Self::Reap => "reap",
-        }
-    }
-}
+// The plain vocabulary is the model's, re-exported here so that the Port
+// and its backends name it `crate::event::{SourceKind, Mode, CancelMode}`.
+// Which kind fits which mode, and every call's precondition, is the model's
+// too (`onering_model::Rules::mode_fits`, `onering_model::Refusal`).
+pub use onering_model::{CancelMode, Mode, SourceKind};
 
 /// A final completion, as `Reap` returns it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -140,7 +53,9 @@ pub struct Completion {
     pub cancelled: bool,
 }
 
-/// What a `cancel` answered (DESIGN §3.2).
+/// What a `cancel` answered (DESIGN §3.2): the unified profile's answers of
+/// [`onering_model::Answer`] (`Removed`, `RemovedWith`, `Pending`,
+/// `NotFound`), with the reaped completion's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CancelOutcome {
     /// Terminal now: nothing is queued or held anywhere, no further event will
@@ -157,7 +72,7 @@ pub enum CancelOutcome {
     NotFound,
 }
 
-/// What an event reports.
+/// What an event reports: [`onering_model::EventKind`] with the values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EventKind {
     /// A readiness registration's condition or edge.
@@ -176,6 +91,48 @@ pub enum EventKind {
         /// The cancel won the race.
         cancelled: bool,
     },
+}
+
+impl Completion {
+    /// The model's outcome of this completion.
+    pub fn outcome(&self) -> onering_model::Outcome {
+        if self.cancelled {
+            onering_model::Outcome::Cancelled
+        } else {
+            onering_model::Outcome::Done
+        }
+    }
+}
+
+impl CancelOutcome {
+    /// The model's answer this outcome is (its claim is the model's, judged
+    /// by `honest-cancel`).
+    pub fn answer(&self) -> onering_model::Answer {
+        use onering_model::Answer;
+        match self {
+            Self::Removed { completion: None } => Answer::Removed,
+            Self::Removed {
+                completion: Some(c),
+            } => Answer::RemovedWith(c.outcome()),
+            Self::Pending => Answer::Pending,
+            Self::NotFound => Answer::NotFound,
+        }
+    }
+}
+
+impl EventKind {
+    /// The model's event kind (the values dropped).
+    pub fn model(&self) -> onering_model::EventKind {
+        use onering_model::{EventKind as M, Outcome};
+        match *self {
+            Self::Ready => M::Ready,
+            Self::Item { .. } => M::Item,
+            Self::Final {
+                cancelled: true, ..
+            } => M::Final(Outcome::Cancelled),
+            Self::Final { .. } => M::Final(Outcome::Done),
+        }
+    }
 }
 
 /// One delivered event.

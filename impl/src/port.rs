@@ -253,7 +253,9 @@ impl Port<SimBackend> {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownSource`], [`Error::InvalidStep`] if not a futex.
+    /// [`Error::UnknownSource`], [`Error::InvalidStep`] if not a futex,
+    /// [`Error::ZeroWake`] if `n == 0` (the model's precondition,
+    /// [`onering_model::futex_wake_fits`]).
     pub fn futex_wake(&self, source: SourceId, n: u32) -> Result<u32, Error> {
         self.call(
             || Op::FutexWake { source, n },
@@ -336,6 +338,7 @@ impl<B: Backend> Port<B> {
     }
 
     /// Runs `f` under the backend's lock (not recorded).
+    #[cfg_attr(any(loom, not(target_os = "linux")), allow(dead_code))]
     pub(crate) fn with_backend<R>(&self, f: impl FnOnce(&mut B) -> R) -> R {
         f(&mut self.core.lock().backend)
     }
@@ -491,7 +494,7 @@ impl<B: Backend> Port<B> {
         let me = sync::current_thread();
         let call = self.stamp();
         let mut core = self.lock();
-        let r = if max == 0 {
+        let r = if onering_model::wait_fits(max).is_err() {
             Err(Error::ZeroMax)
         } else {
             // Kernel re-arms of the events this thread releases run without
@@ -506,9 +509,7 @@ impl<B: Backend> Port<B> {
             } else {
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 drop(core);
-                for a in prearms.drain(..) {
-                    a.run(&self.poller);
-                }
+                B::PreArm::run_all(&mut prearms, &self.poller);
                 let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
                 polled = true;
                 core = self.lock();

@@ -39,8 +39,14 @@ mod imp {
     pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
     pub(crate) use std::thread::ThreadId;
 
+    std::thread_local! {
+        /// The id, read once per thread: `thread::current()` clones the
+        /// thread's handle (two atomic operations) on every call.
+        static ID: ThreadId = std::thread::current().id();
+    }
+
     pub(crate) fn current_thread() -> ThreadId {
-        std::thread::current().id()
+        ID.with(|id| *id)
     }
 }
 

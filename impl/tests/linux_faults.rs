@@ -232,3 +232,50 @@ fn a_bad_fd_is_an_error_naming_the_syscall() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Finding (Linux 6.18): a poll-driven io_uring request (here `recv` on an
+/// empty socket) whose submitting thread has exited is not cancelled when
+/// the thread exits, but when it would complete: the retry needs the
+/// submitter's task, so the kernel answers `-ECANCELED` then, and the data
+/// stays unread in the socket. The port reports that as the operation's
+/// final event (not flagged `cancelled`: the port did not ask). Fails
+/// loudly if the kernel changes either half.
+#[test]
+fn an_operation_whose_submitter_exited_is_cancelled_by_the_kernel_when_it_fires() {
+    let port = Arc::new(Port::linux().unwrap());
+    let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let k = {
+        let port = port.clone();
+        let fd = a.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let s = port.add_recv(fd.as_fd(), vec![0; 8]).unwrap();
+            port.submit(s, Mode::Single).unwrap()
+        })
+        .join()
+        .unwrap()
+    };
+    // The submitter is gone: nothing happens to the request by itself.
+    assert!(!events_within(&port, Duration::from_millis(100)).contains(&k));
+    b.write_all(b"late").unwrap();
+    let mut evs = Events::new();
+    let end = Instant::now() + Duration::from_secs(5);
+    let kind = loop {
+        assert!(Instant::now() < end, "no final event once the data arrived");
+        port.wait(&mut evs, 8, Timeout::after(Duration::from_millis(50)))
+            .unwrap();
+        if let Some(e) = evs.iter().find(|e| e.key == k) {
+            break e.kind;
+        }
+    };
+    assert_eq!(
+        kind,
+        EventKind::Final {
+            result: Some(-i64::from(libc::ECANCELED)),
+            cancelled: false
+        }
+    );
+    // The cancelled recv consumed nothing.
+    let mut got = [0u8; 8];
+    let mut a = a;
+    assert_eq!(a.read(&mut got).unwrap(), 4);
+}

@@ -123,6 +123,16 @@ fn trigger_counts_coalesce_and_consume_drains() {
     quiet(&port, Duration::from_millis(20));
     port.trigger(t, 1).unwrap();
     assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    assert_eq!(port.read_count(t).unwrap(), 1);
+    // The lock-free handle raises the same source; after removal it is
+    // harmless.
+    let h = port.trigger_handle(t).unwrap();
+    h.fire(4).unwrap();
+    assert_eq!(next_for(&port, k).kind, EventKind::Ready);
+    assert_eq!(port.read_count(t).unwrap(), 4);
+    port.remove(t).unwrap();
+    h.fire(1).unwrap();
+    quiet(&port, Duration::from_millis(20));
 }
 
 #[test]

@@ -145,3 +145,48 @@ fn an_async_cancel_from_another_thread_wakes_the_waiter_with_the_final_event() {
         }
     );
 }
+
+#[test]
+fn a_batched_rearm_survives_a_source_removed_while_its_event_was_held() {
+    let port = Arc::new(Port::linux().unwrap());
+    // Two sockets with unread data: both stay readable.
+    let pairs: Vec<_> = (0..2)
+        .map(|_| std::os::unix::net::UnixStream::pair().unwrap())
+        .collect();
+    let mut keys = Vec::new();
+    let mut sources = Vec::new();
+    for (a, b) in &pairs {
+        let s = port
+            .add_fd(std::os::fd::AsFd::as_fd(a), onering::Interest::Readable)
+            .unwrap();
+        keys.push(port.register(s, Mode::Dispatch).unwrap());
+        sources.push(s);
+        std::io::Write::write_all(&mut &*b, b"x").unwrap();
+    }
+    let mut evs = Events::new();
+    let mut held = Vec::new();
+    let end = Instant::now() + Duration::from_secs(5);
+    while held.len() < 2 {
+        assert!(Instant::now() < end);
+        // Keep what we got: wait only for the rest without releasing is not
+        // possible, so take both in one batch.
+        port.wait(&mut evs, 2, Timeout::after(Duration::from_millis(50)))
+            .unwrap();
+        held = evs.iter().map(|e| e.key).collect();
+    }
+    // Another thread removes the first source while we hold its event.
+    {
+        let port = port.clone();
+        let s = sources[0];
+        std::thread::spawn(move || port.remove(s).unwrap())
+            .join()
+            .unwrap();
+    }
+    // Our next wait re-arms both in one batch: the removed one answers
+    // ENOENT (ignored), the other is re-armed and still readable.
+    port.wait(&mut evs, 2, Timeout::after(Duration::from_secs(5)))
+        .unwrap();
+    let got: Vec<_> = evs.iter().map(|e| e.key).collect();
+    assert_eq!(got, vec![keys[1]], "{evs:?}");
+    assert_eq!(port.state(keys[0]).unwrap(), onering::StateName::Closed);
+}

@@ -1,8 +1,10 @@
 //! Random operation sequences over three threads (each call made by one of
 //! three long-lived worker threads, one call at a time), checking the
 //! unified safety properties after every call, then tearing everything down
-//! and checking exactly-one-terminal at quiescence. Deterministic: a fixed
-//! xorshift seed per case.
+//! and checking exactly-one-terminal at quiescence. The calls come from the
+//! one workload generator (`onering_corpus::workload`, proptest): the cases
+//! are the same on every run, and a failing case is shrunk and printed in
+//! its minimal form.
 
 #![cfg(not(any(loom, feature = "shuttle")))]
 // Tests drive the port from plain std threads; `crate::sync` is the
@@ -11,6 +13,7 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use common::Worker;
@@ -18,25 +21,9 @@ use onering::{
     CancelMode, CancelOutcome, Config, Error, EventKind, Events, Key, Mode, Mutant, Port,
     SimBackend, SourceId, SourceKind, StateName, Timeout,
 };
+use onering_corpus::workload::{self, Choices};
 
 const THREADS: usize = 3;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 #[derive(Debug)]
 struct KeyInfo {
@@ -69,16 +56,14 @@ struct Checker {
     workers: Vec<Worker>,
     sources: Vec<(SourceId, SourceKind, bool)>,
     keys: Vec<KeyInfo>,
-    seed: u64,
 }
 
 impl Checker {
     fn info(&mut self, k: Key) -> &mut KeyInfo {
-        let seed = self.seed;
         self.keys
             .iter_mut()
             .find(|i| i.key == k)
-            .unwrap_or_else(|| panic!("seed {seed}: event for unknown key {k}"))
+            .unwrap_or_else(|| panic!("event for unknown key {k}"))
     }
 
     fn unhold(&mut self, t: usize, k: Option<Key>) {
@@ -97,36 +82,26 @@ impl Checker {
             port.wait(&mut evs, max, Timeout::Poll).unwrap();
             evs.as_slice().to_vec()
         });
-        let seed = self.seed;
-        assert!(evs.len() <= max, "seed {seed}: batch-bounds");
+        assert!(evs.len() <= max, "batch-bounds");
         for (i, e) in evs.iter().enumerate() {
             assert!(
                 evs[..i].iter().all(|o| o.key != e.key),
-                "seed {seed}: batch-bounds: key twice"
+                "batch-bounds: key twice"
             );
             let info = self.info(e.key);
-            assert_eq!(
-                info.terminals, 0,
-                "seed {seed}: event after terminal: {e:?}"
-            );
-            assert!(!info.removed, "seed {seed}: no-event-after-cancel: {e:?}");
+            assert_eq!(info.terminals, 0, "event after terminal: {e:?}");
+            assert!(!info.removed, "no-event-after-cancel: {e:?}");
             match e.kind {
                 EventKind::Ready | EventKind::Item { .. } => {
-                    assert!(
-                        !info.sync_pending,
-                        "seed {seed}: no-event-after-cancel (Pending): {e:?}"
-                    );
-                    assert_eq!(
-                        info.holder, None,
-                        "seed {seed}: no-duplicate-delivery: {e:?} to {t}"
-                    );
+                    assert!(!info.sync_pending, "no-event-after-cancel (Pending): {e:?}");
+                    assert_eq!(info.holder, None, "no-duplicate-delivery: {e:?} to {t}");
                     info.holder = Some(t);
                     if matches!(e.kind, EventKind::Item { .. }) {
                         self.seen.items += 1;
                     }
                 }
                 EventKind::Final { cancelled, .. } => {
-                    assert_eq!(info.holder, None, "seed {seed}: teardown-safe: {e:?}");
+                    assert_eq!(info.holder, None, "teardown-safe: {e:?}");
                     info.terminals += 1;
                     if cancelled {
                         self.seen.cancelled_finals += 1;
@@ -151,32 +126,31 @@ impl Checker {
         };
         let port = Arc::clone(&self.port);
         let o = self.workers[t].run(move || port.cancel(k, mode)).unwrap();
-        let seed = self.seed;
         let info = &mut self.keys[idx];
         info.cancelled = true;
         match o {
             CancelOutcome::Removed { completion } => {
                 self.seen.removed += 1;
                 self.seen.reaped += usize::from(completion.is_some());
-                assert_eq!(info.holder, None, "seed {seed}: teardown-safe: Removed");
-                assert_eq!(info.terminals, 0, "seed {seed}: exactly-one-terminal");
+                assert_eq!(info.holder, None, "teardown-safe: Removed");
+                assert_eq!(info.terminals, 0, "exactly-one-terminal");
                 info.terminals += 1;
                 info.removed = true;
             }
             CancelOutcome::Pending => {
-                assert_eq!(info.terminals, 0, "seed {seed}: Pending after terminal");
+                assert_eq!(info.terminals, 0, "Pending after terminal");
                 if mode == CancelMode::Sync {
                     info.sync_pending = true;
                     self.seen.sync_pending += 1;
                 }
             }
             CancelOutcome::NotFound => {
-                assert_eq!(info.terminals, 1, "seed {seed}: NotFound before terminal");
+                assert_eq!(info.terminals, 1, "NotFound before terminal");
             }
         }
     }
 
-    fn step(&mut self, rng: &mut Rng) {
+    fn step(&mut self, rng: &mut Choices) {
         let t = rng.below(THREADS);
         let port = Arc::clone(&self.port);
         match rng.below(14) {
@@ -220,7 +194,7 @@ impl Checker {
                     }),
                     Err(Error::Closed(_)) => assert!(closed),
                     Err(Error::AlreadySubmitted(_)) => assert_eq!(kind, SourceKind::Operation),
-                    Err(e) => panic!("seed {}: register: {e}", self.seed),
+                    Err(e) => panic!("register: {e}"),
                 }
             }
             3..=5 => {
@@ -276,14 +250,14 @@ impl Checker {
                                 i.source == s && port.state(i.key) == Ok(StateName::InFlight)
                             })
                             .count() as u32;
+                        if n == 0 {
+                            // The model's precondition: n >= 1.
+                            assert_eq!(port.futex_wake(s, n), Err(Error::ZeroWake(s)));
+                            return;
+                        }
                         let woken = port.futex_wake(s, n).unwrap();
                         self.seen.futex_released += woken as usize;
-                        assert_eq!(
-                            woken,
-                            n.min(waiting),
-                            "seed {}: futex-wake-count",
-                            self.seed
-                        );
+                        assert_eq!(woken, n.min(waiting), "futex-wake-count");
                     }
                     SourceKind::Operation => {
                         let _ = if choice == 0 {
@@ -321,18 +295,14 @@ impl Checker {
             }
         }
         for i in &self.keys {
-            assert_eq!(
-                i.terminals, 1,
-                "seed {}: exactly-one-terminal at quiescence: {i:?}",
-                self.seed
-            );
+            assert_eq!(i.terminals, 1, "exactly-one-terminal at quiescence: {i:?}");
         }
     }
 }
 
-/// One random case on a port with `mutant`; returns what it saw.
-fn run_case(seed: u64, mutant: Option<Mutant>, seen: Seen) -> Seen {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+/// One random case on a port with `mutant`, its calls chosen by `rng`
+/// (80 steps; an exhausted sequence chooses 0); returns what it saw.
+fn run_case(mut rng: Choices, mutant: Option<Mutant>, seen: Seen) -> Seen {
     let mut c = Checker {
         seen,
         port: Arc::new(Port::with_config(
@@ -345,7 +315,6 @@ fn run_case(seed: u64, mutant: Option<Mutant>, seen: Seen) -> Seen {
         workers: (0..THREADS).map(|_| Worker::new()).collect(),
         sources: Vec::new(),
         keys: Vec::new(),
-        seed,
     };
     for _ in 0..80 {
         c.step(&mut rng);
@@ -353,6 +322,9 @@ fn run_case(seed: u64, mutant: Option<Mutant>, seen: Seen) -> Seen {
     c.teardown();
     c.seen
 }
+
+/// Choices for 80 steps (each takes at most 5).
+const LEN: std::ops::Range<usize> = 0..400;
 
 #[test]
 fn random_sequences_catch_safety_mutants() {
@@ -365,19 +337,28 @@ fn random_sequences_catch_safety_mutants() {
         Mutant::SecondFinal,
         Mutant::RemovedWhileHeld,
     ] {
-        let caught = (1..=300u64).any(|seed| {
-            std::panic::catch_unwind(|| run_case(seed, Some(m), Seen::default())).is_err()
+        let caught = workload::run(300, LEN, |c| {
+            run_case(c, Some(m), Seen::default());
+            Ok(())
         });
-        assert!(caught, "mutant {} survived 300 random cases", m.name());
+        let why = caught.expect_err(&format!("mutant {} survived 300 random cases", m.name()));
+        // The minimal form is what a person debugging it would read.
+        assert!(
+            why.starts_with("minimal failing workload: Choices("),
+            "{why}"
+        );
     }
 }
 
 #[test]
 fn random_operation_sequences_keep_unified_properties() {
-    let mut seen = Seen::default();
-    for seed in 1..=300u64 {
-        seen = run_case(seed, None, seen);
-    }
+    let seen = RefCell::new(Seen::default());
+    workload::check(300, LEN, |c| {
+        let s = std::mem::take(&mut *seen.borrow_mut());
+        *seen.borrow_mut() = run_case(c, None, s);
+        Ok(())
+    });
+    let seen = seen.into_inner();
     eprintln!("{seen:?}");
     assert!(seen.sync_pending > 0, "{seen:?}");
     assert!(seen.reaped > 0, "{seen:?}");

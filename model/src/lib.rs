@@ -85,11 +85,20 @@
 //! ## Profiles and properties
 //!
 //! A profile is a [`Rules`] value: [`PROFILES`] holds `unified` and the six
-//! real mechanisms, [`MUTANTS`] holds `unified` with one rule broken. The
+//! real mechanisms, [`MUTANTS`] holds `unified` with one rule broken, each with the property it
+//! must break ([`Rules::breaks`]). The
 //! twelve [`Property`] values have stable ids, statements, kinds and
 //! `sometimes` witnesses; the model itself judges them on every transition
 //! ([`Step::obs`]) and state ([`Model::state_obs`]), so an explorer only
 //! collects [`Obs`] values.
+//!
+//! ## Citations
+//!
+//! "DESIGN §n" is a section (or, under a section, a numbered item) of
+//! `docs/design.md`; "os §n" and "os-semantics §n" of
+//! `docs/reference/os-semantics.md`, the cited facts about the real
+//! mechanisms ("os finding n" is its n-th key finding). Both are in the
+//! repository, and `tests/citations.rs` checks that every citation resolves.
 //!
 //! ## Using the model
 //!
@@ -104,6 +113,7 @@
 #![warn(missing_docs)]
 
 mod action;
+mod precondition;
 mod property;
 mod record;
 mod rules;
@@ -113,12 +123,12 @@ mod step;
 pub mod symmetry;
 
 pub use action::{Action, Answer, CancelMode, Shown};
+pub use precondition::{consume_fits, futex_wake_fits, wait_fits, Refusal};
 pub use property::{Kind, Obs, Property};
 pub use record::{Recorded, RecordedEvent, Rejection};
 pub use rules::{
     profile, profile_names, CloseRule, LevelRequeue, OpCancel, Order, ReadinessCancel, Rules,
-    EPOLL, EVENT_PORTS, IOCP, IO_URING, KQUEUE, LINUX_AIO, MUTANTS, MUTANT_CATCHES, PROFILES,
-    UNIFIED,
+    EPOLL, EVENT_PORTS, IOCP, IO_URING, KQUEUE, LINUX_AIO, MUTANTS, PROFILES, UNIFIED,
 };
 pub use scenario::{
     Bound, BoundError, Mode, Scenario, SourceKind, MAX_BATCH, MAX_ENV, MAX_KEYS, MAX_OPS,
@@ -129,3 +139,11 @@ pub use state::{
     PACKED_WORDS,
 };
 pub use step::{Model, Step};
+
+/// The version of the transition relation. A replay token (an index path
+/// through [`Model::successors`]) means something only under the model that
+/// made it, so tokens carry this number and a token of another version is
+/// refused. Bump it with every change to the rules, to the state or to the
+/// order in which [`Model::successors`] lists steps (the generated
+/// `docs/semantics.md` then changes too, which CI notices).
+pub const MODEL_VERSION: u32 = 1;

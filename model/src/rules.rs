@@ -1,6 +1,6 @@
 //! Profiles: each is a set of rule choices, not just a name (DESIGN §3.4).
 //! The presets follow the real mechanisms as described, with sources, in
-//! `shared/reference/os-semantics.md` (cited below as "os §n"). Spec mutants
+//! `docs/reference/os-semantics.md` (cited below as "os §n"). Spec mutants
 //! are the `unified` rules with one rule broken; they exist so that every
 //! property is shown to fail somewhere.
 
@@ -144,6 +144,10 @@ pub struct Rules {
     pub op_cancel_modes: &'static [CancelMode],
     /// Properties the profile promises.
     pub promises: &'static [Property],
+    /// `Some(p)` for a spec mutant ([`MUTANTS`]): the property its broken
+    /// rule must break, which the explorer must show violated. `None` for a
+    /// profile.
+    pub breaks: Option<Property>,
 }
 
 use Mode as M;
@@ -191,6 +195,7 @@ pub const UNIFIED: Rules = Rules {
     has_rearm: true,
     op_cancel_modes: &[CancelMode::Async, CancelMode::Reap],
     promises: ALL_PROPERTIES,
+    breaks: None,
 };
 
 /// Linux epoll (os §2).
@@ -374,43 +379,54 @@ pub const PROFILES: [Rules; 7] = [
     IOCP,
 ];
 
+/// A spec mutant, as data: its name and summary, the property it must
+/// break, and the one rule it changes from `unified`.
 macro_rules! mutant {
-    ($name:literal, $summary:literal, $($field:ident : $value:expr),*) => {
-        Rules { name: $name, summary: $summary, $($field: $value,)* ..UNIFIED }
+    ($name:literal, $summary:literal, breaks: $p:ident, $($field:ident : $value:expr),*) => {
+        Rules {
+            name: $name,
+            summary: $summary,
+            breaks: Some(Property::$p),
+            $($field: $value,)*
+            ..UNIFIED
+        }
     };
 }
 
-/// Spec mutants: `unified` with one rule broken. Each must be caught by the
-/// property named in [`MUTANT_CATCHES`].
+/// Spec mutants: `unified` with one rule broken, each with the property
+/// ([`Rules::breaks`]) that must catch it.
+///
+/// This is the model's catalogue: broken *rules*, which the explorer must
+/// catch. The reference Port (crate `onering`) has its own, `onering::Mutant`:
+/// bugs of an *implementation*, which the history checker and the loom and
+/// shuttle proofs must catch. Every Port mutant is named after the model
+/// mutant that breaks the same rule (`onering::Mutant::spec_name`); the ones
+/// here without a Port twin are rules the Port has no switch for.
 pub const MUTANTS: [Rules; 12] = [
-    mutant!("unified~no-purge", "cancel does not purge the queued event", mutant_no_purge: true),
-    mutant!("unified~rearm-no-recheck", "re-arm does not re-check the level", rearm_rechecks: false),
-    mutant!("unified~dispatch-requeue", "Dispatch re-queues while held", mutant_dispatch_requeue: true),
-    mutant!("unified~missing-wakeup", "queueing an event wakes no blocked waiter", wake_on_queue: false),
-    mutant!("unified~lying-cancel", "cancel answers Removed after the completion was queued and leaves it queued", mutant_lying_cancel: true),
-    mutant!("unified~double-final", "an operation whose cancel won posts a second final event", mutant_double_final: true),
-    mutant!("unified~removed-while-held", "Sync cancel answers Removed while another thread holds the event", mutant_removed_while_held: true),
-    mutant!("unified~lifo", "waits take the newest event first", order: Order::Lifo),
-    mutant!("unified~wake-all", "futex_wake(n) releases every waiter", futex_wake_exact: false),
-    mutant!("unified~lost-final", "an operation whose cancel won never posts its final event", mutant_lost_final: true),
-    mutant!("unified~close-survives", "close leaves the registration armed", close: CloseRule::Survives),
-    mutant!("unified~no-coalesce", "a wake-up queues again while already queued", coalesce: false),
-];
-
-/// For each entry of [`MUTANTS`], the property that catches it.
-pub const MUTANT_CATCHES: [Property; 12] = [
-    Property::NoEventAfterCancel,
-    Property::RearmRechecksLevel,
-    Property::NoDuplicateDelivery,
-    Property::NoLostWakeup,
-    Property::HonestCancel,
-    Property::ExactlyOneTerminal,
-    Property::TeardownSafe,
-    Property::NoStarvation,
-    Property::FutexWakeCount,
-    Property::ExactlyOneTerminal,
-    Property::CloseRemoves,
-    Property::Coalesced,
+    mutant!("unified~no-purge", "cancel does not purge the queued event",
+        breaks: NoEventAfterCancel, mutant_no_purge: true),
+    mutant!("unified~rearm-no-recheck", "re-arm does not re-check the level",
+        breaks: RearmRechecksLevel, rearm_rechecks: false),
+    mutant!("unified~dispatch-requeue", "Dispatch re-queues while held",
+        breaks: NoDuplicateDelivery, mutant_dispatch_requeue: true),
+    mutant!("unified~missing-wakeup", "queueing an event wakes no blocked waiter",
+        breaks: NoLostWakeup, wake_on_queue: false),
+    mutant!("unified~lying-cancel", "cancel answers Removed after the completion was queued and leaves it queued",
+        breaks: HonestCancel, mutant_lying_cancel: true),
+    mutant!("unified~double-final", "an operation whose cancel won posts a second final event",
+        breaks: ExactlyOneTerminal, mutant_double_final: true),
+    mutant!("unified~removed-while-held", "Sync cancel answers Removed while another thread holds the event",
+        breaks: TeardownSafe, mutant_removed_while_held: true),
+    mutant!("unified~lifo", "waits take the newest event first",
+        breaks: NoStarvation, order: Order::Lifo),
+    mutant!("unified~wake-all", "futex_wake(n) releases every waiter",
+        breaks: FutexWakeCount, futex_wake_exact: false),
+    mutant!("unified~lost-final", "an operation whose cancel won never posts its final event",
+        breaks: ExactlyOneTerminal, mutant_lost_final: true),
+    mutant!("unified~close-survives", "close leaves the registration armed",
+        breaks: CloseRemoves, close: CloseRule::Survives),
+    mutant!("unified~no-coalesce", "a wake-up queues again while already queued",
+        breaks: Coalesced, coalesce: false),
 ];
 
 /// Looks a profile or spec mutant up by name.
@@ -428,6 +444,11 @@ pub fn profile_names() -> Vec<&'static str> {
 }
 
 impl Rules {
+    /// Whether these are a spec mutant's rules (see [`Rules::breaks`]).
+    pub fn is_spec_mutant(&self) -> bool {
+        self.breaks.is_some()
+    }
+
     /// Whether the profile promises `p`.
     pub fn promises(&self, p: Property) -> bool {
         self.promises.contains(&p)

@@ -59,8 +59,9 @@ impl SourceKind {
     }
 }
 
-/// A registration's mode (DESIGN §3.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A registration's mode (DESIGN §3.1). Which modes fit which source kind
+/// is [`crate::Rules::mode_fits`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Mode {
     /// Reports the condition while it holds.
@@ -71,6 +72,7 @@ pub enum Mode {
     Oneshot,
     /// Disarmed after one delivery; re-armed implicitly when the holding
     /// thread calls `wait` again. The unified default.
+    #[default]
     Dispatch,
     /// An operation or futex wait that reports exactly one final event.
     Single,
@@ -79,6 +81,15 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Whether this is a readiness mode (`Level`, `Edge`, `Oneshot`,
+    /// `Dispatch`) rather than a request's (`Single`, `Multishot`).
+    pub fn is_readiness(self) -> bool {
+        matches!(
+            self,
+            Self::Level | Self::Edge | Self::Oneshot | Self::Dispatch
+        )
+    }
+
     /// Stable lower-case name.
     pub fn name(self) -> &'static str {
         match self {

@@ -7,13 +7,15 @@ use onering::{
     CancelMode, CancelOutcome, Config, Events, Key, Mode, Mutant, Port, Record, SimBackend,
     SourceId, SourceKind, Timeout,
 };
+use onering_corpus::workload::Choices;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Workload shape.
 #[derive(Clone, Copy, Debug)]
 pub struct Workload {
-    /// Seed of the per-thread random generators.
+    /// Seed of the per-thread choice sequences
+    /// (`onering_corpus::workload::Choices::from_seed`).
     pub seed: u64,
     /// Threads.
     pub threads: usize,
@@ -24,24 +26,6 @@ pub struct Workload {
     pub calls_per_thread: usize,
     /// A known bug to switch on.
     pub mutant: Option<Mutant>,
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 const KINDS: [(SourceKind, Mode); 8] = [
@@ -77,7 +61,10 @@ pub fn record(w: Workload) -> Vec<Record> {
             let keys = Arc::clone(&keys);
             let sources = sources.clone();
             std::thread::spawn(move || {
-                let mut rng = Rng(w.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (t as u64 + 1) | 1);
+                // Each thread's own sequence from the one workload generator
+                // (at most 6 choices per call).
+                let seed = w.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (t as u64 + 1);
+                let mut rng = Choices::from_seed(seed, 6 * w.calls_per_thread);
                 let mut events = Events::new();
                 for _ in 0..w.calls_per_thread {
                     step(&port, &keys, &sources, &mut rng, &mut events);
@@ -97,7 +84,7 @@ fn step(
     port: &Port,
     keys: &Mutex<Vec<Option<Key>>>,
     sources: &[(SourceId, SourceKind, Mode)],
-    rng: &mut Rng,
+    rng: &mut Choices,
     events: &mut Events,
 ) {
     let i = rng.below(sources.len());

@@ -167,3 +167,97 @@ fn a_linux_history_with_one_event_delivered_twice_is_rejected() {
     let v = verify_records(&records, &UNIFIED);
     assert!(!v.is_linearizable(), "a duplicated delivery was accepted");
 }
+
+/// Operations and Level registrations on Linux: recv operations submitted,
+/// some cancelled `Async`, some `Reap`ed, completing or not as data
+/// arrives, and a Level registration drained by another thread; the
+/// history verifies under `unified`.
+#[test]
+fn linux_port_histories_with_operations_and_level_verify_under_unified() {
+    let port: Arc<LinuxPort> = Arc::new(
+        Port::linux_with(Config {
+            history: true,
+            mutant: None,
+        })
+        .unwrap(),
+    );
+    let (lr, mut lw) = pipe();
+    let ls = port.add_fd(lr.as_fd(), Interest::Readable).unwrap();
+    let lk = port.register(ls, Mode::Level).unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let drainer = {
+        let (port, stop) = (port.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut evs = Events::new();
+            let mut got = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                port.wait(&mut evs, 4, Timeout::after(Duration::from_millis(5)))
+                    .unwrap();
+                for e in &evs {
+                    if e.key == lk {
+                        got += 1;
+                        let mut b = [0u8; 64];
+                        while let Ok(n) = std::io::Read::read(&mut &lr, &mut b) {
+                            if n == 0 {
+                                break;
+                            }
+                        }
+                        port.consume(ls).unwrap();
+                    }
+                }
+            }
+            got
+        })
+    };
+    let (a, mut b) = pipe();
+    let mut finals = 0;
+    for round in 0..40u32 {
+        let s = port.add_recv(a.as_fd(), vec![0; 16]).unwrap();
+        let k = port.submit(s, Mode::Single).unwrap();
+        match round % 4 {
+            0 => {
+                b.write_all(b"data").unwrap();
+            }
+            1 => {
+                port.cancel(k, CancelMode::Async).unwrap();
+            }
+            2 => {
+                b.write_all(b"data").unwrap();
+                std::thread::sleep(Duration::from_millis(1));
+                port.pump(8).unwrap();
+                let _ = port.cancel(k, CancelMode::Reap).unwrap();
+            }
+            _ => {
+                port.cancel(k, CancelMode::Async).unwrap();
+                b.write_all(b"late").unwrap();
+            }
+        }
+        let _ = lw.write_all(b"L");
+        // This thread waits for its operation's final event (or its reap).
+        let mut evs = Events::new();
+        let end = Instant::now() + Duration::from_secs(5);
+        while port.state(k).is_ok() {
+            assert!(Instant::now() < end, "round {round}: no final event");
+            port.wait(&mut evs, 1, Timeout::after(Duration::from_millis(5)))
+                .unwrap();
+            finals += evs.iter().filter(|e| e.key == k && e.is_final()).count();
+        }
+        // Drain what a cancelled recv left in the pipe.
+        let mut junk = [0u8; 64];
+        let _ = std::io::Read::read(&mut &a, &mut junk);
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let level_events = drainer.join().unwrap();
+    assert!(
+        level_events > 0 && finals > 0,
+        "{level_events} level events, {finals} finals"
+    );
+    let records = port.take_history();
+    let v = verify_records(&records, &UNIFIED);
+    assert!(
+        v.is_linearizable(),
+        "not linearizable under unified: {:?}\n{}",
+        v.failure(),
+        onering::history::to_jsonl(&records)
+    );
+}

@@ -80,6 +80,8 @@
 //! 8. **Errors.** A failing system call is an [`Error::Os`] naming the
 //!    call; `poll` treats `EINTR` as a spurious wake-up (no events lost: the
 //!    kernel keeps them queued).
+//! 9. **Source ids** are small dense integers (the core indexes its
+//!    per-source table by them); both backends allocate them from 0.
 //!
 //! Everything the environment does outside the kernel queue (the
 //! simulator's steps, a test's injected signals) reaches the core as a
@@ -186,9 +188,17 @@ pub trait Poller: Send + Sync + 'static {
 
 /// A kernel re-arm prepared under the port's lock and run without it, on
 /// the port's poller.
-pub trait PreArm<P>: Send {
+pub trait PreArm<P>: Send + Sized {
     /// Performs it (errors are the backend's to ignore or report later).
     fn run(self, poller: &P);
+
+    /// Performs a whole batch (one thread's release) and empties it; a
+    /// backend may submit the batch with one system call.
+    fn run_all(batch: &mut Vec<Self>, poller: &P) {
+        for a in batch.drain(..) {
+            a.run(poller);
+        }
+    }
 }
 
 /// A backend with nothing to re-arm outside the lock.

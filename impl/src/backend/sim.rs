@@ -263,16 +263,12 @@ impl Backend for SimBackend {
 
     fn consume(&mut self, source: SourceId) -> Result<(), Error> {
         let src = self.get_mut(source)?;
-        match src.kind {
-            SourceKind::Level => src.level = false,
-            SourceKind::Counter => {
-                src.count = 0;
-                src.level = false;
-            }
-            // Nothing to consume: a sticky condition never lowers.
-            SourceKind::Sticky | SourceKind::Futex | SourceKind::Operation => {
-                return Err(Error::InvalidStep(source))
-            }
+        // Only a `Level` or `Counter` condition can be drained (the model's
+        // precondition); a sticky condition never lowers.
+        onering_model::consume_fits(src.kind).map_err(|_| Error::InvalidStep(source))?;
+        src.level = false;
+        if src.kind == SourceKind::Counter {
+            src.count = 0;
         }
         Ok(())
     }

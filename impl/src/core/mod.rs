@@ -15,9 +15,12 @@
 //!
 //! Entries whose generation is stale are dropped when met.
 
+mod by_source;
 mod state;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use self::by_source::BySource;
 
 pub use self::state::StateName;
 use self::state::{Slot, State};
@@ -29,6 +32,7 @@ use crate::event::{
 use crate::history::{History, Op, Ret};
 use crate::mutant::Mutant;
 use crate::sync::ThreadToken;
+use onering_model::{futex_wake_fits, UNIFIED};
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
@@ -42,7 +46,7 @@ pub(crate) struct Core<B: Backend> {
     /// Free slot indices, reused oldest-first to delay reuse.
     free: VecDeque<u32>,
     /// Live slots per source, in registration order.
-    by_source: BTreeMap<SourceId, Vec<u32>>,
+    by_source: BySource,
     ready: VecDeque<Entry>,
     next_seq: u64,
     /// Keys each thread holds, released at its next `wait`.
@@ -78,7 +82,7 @@ impl<B: Backend> Core<B> {
             backend,
             slots: Vec::new(),
             free: VecDeque::new(),
-            by_source: BTreeMap::new(),
+            by_source: BySource::default(),
             ready: VecDeque::new(),
             next_seq: 0,
             holds: Vec::new(),
@@ -136,7 +140,7 @@ impl<B: Backend> Core<B> {
         slot.edge = false;
         slot.second_final = false;
         self.set_state(idx as usize, state);
-        self.by_source.entry(source).or_default().push(idx);
+        self.by_source.push(source, idx);
         self.slots[idx as usize].key(idx)
     }
 
@@ -148,12 +152,8 @@ impl<B: Backend> Core<B> {
         slot.queued = None;
         slot.holder = None;
         let source = slot.source;
-        if let Some(v) = self.by_source.get_mut(&source) {
-            v.retain(|&i| i as usize != idx);
-            if v.is_empty() {
-                self.by_source.remove(&source);
-                self.backend.unregister(source);
-            }
+        if self.by_source.remove(source, idx as u32) {
+            self.backend.unregister(source);
         }
         self.free.push_back(idx as u32);
     }
@@ -395,9 +395,10 @@ impl<B: Backend> Core<B> {
 
     pub(crate) fn register(&mut self, source: SourceId, mode: Mode) -> Result<Key, Error> {
         let kind = self.backend.kind(source)?;
-        if !kind.is_readiness() || !mode.is_readiness() {
-            return Err(Error::ModeMismatch { kind, mode });
-        }
+        // `register` is for readiness registrations; `submit` for the rest.
+        UNIFIED
+            .readiness_fits(kind, mode)
+            .map_err(|_| Error::ModeMismatch { kind, mode })?;
         // Armed before the slot exists, so a refusal changes nothing.
         self.arm_source(source, mode)?;
         let key = self.alloc(source, kind, mode, State::Armed);
@@ -411,12 +412,13 @@ impl<B: Backend> Core<B> {
 
     pub(crate) fn submit(&mut self, source: SourceId, mode: Mode) -> Result<Key, Error> {
         let kind = self.backend.kind(source)?;
-        match (kind, mode) {
-            (SourceKind::Operation, Mode::Single | Mode::Multishot)
-            | (SourceKind::Futex, Mode::Single) => {}
-            _ => return Err(Error::ModeMismatch { kind, mode }),
+        if kind.is_readiness() {
+            return Err(Error::ModeMismatch { kind, mode });
         }
-        if kind == SourceKind::Operation && self.by_source.contains_key(&source) {
+        UNIFIED
+            .mode_fits(kind, mode)
+            .map_err(|_| Error::ModeMismatch { kind, mode })?;
+        if kind == SourceKind::Operation && self.by_source.contains(source) {
             return Err(Error::AlreadySubmitted(source));
         }
         self.backend.submit(source, mode)?;
@@ -430,12 +432,12 @@ impl<B: Backend> Core<B> {
         let idx = self.lookup(key)?;
         let slot = &self.slots[idx];
         let mode = mode.unwrap_or(slot.mode);
-        if !slot.kind.is_readiness() || !mode.is_readiness() {
-            return Err(Error::ModeMismatch {
+        UNIFIED
+            .readiness_fits(slot.kind, mode)
+            .map_err(|_| Error::ModeMismatch {
                 kind: slot.kind,
                 mode,
-            });
-        }
+            })?;
         Ok(idx)
     }
 
@@ -487,7 +489,7 @@ impl<B: Backend> Core<B> {
         self.backend.consume(source)?;
         // An armed, unheld registration may have had its kernel report
         // drained with the condition: re-arm it (contract rule 5).
-        let armed = self.by_source.get(&source).and_then(|v| {
+        let armed = self.by_source.get(source).and_then(|v| {
             v.iter()
                 .map(|&i| i as usize)
                 .find(|&i| self.slots[i].state == State::Armed && self.slots[i].holder.is_none())
@@ -509,10 +511,11 @@ impl<B: Backend> Core<B> {
             Err(Error::StaleKey(_)) => return Ok(CancelOutcome::NotFound),
             Err(e) => return Err(e),
         };
-        let readiness = self.slots[idx].kind.is_readiness();
-        if readiness != (mode == CancelMode::Sync) {
-            return Err(Error::CancelModeMismatch { key, mode });
-        }
+        let slot = &self.slots[idx];
+        let readiness = slot.kind.is_readiness();
+        UNIFIED
+            .cancel_fits(slot.kind, slot.mode, mode)
+            .map_err(|_| Error::CancelModeMismatch { key, mode })?;
         self.drop_hold(me, idx);
         let outcome = if readiness {
             self.cancel_sync(idx)
@@ -625,7 +628,11 @@ impl<B: Backend> Core<B> {
                     i += 1;
                     continue;
                 }
-                self.ready.remove(i);
+                if i == 0 {
+                    self.ready.pop_front();
+                } else {
+                    self.ready.remove(i);
+                }
                 self.slots[idx].queued = None;
             } else {
                 if in_batch || slot.holder.is_some() {
@@ -713,7 +720,7 @@ impl<B: Backend> Core<B> {
 
     fn slots_of(&self, source: SourceId) -> Vec<usize> {
         self.by_source
-            .get(&source)
+            .get(source)
             .map(|v| v.iter().map(|&i| i as usize).collect())
             .unwrap_or_default()
     }
@@ -732,10 +739,10 @@ impl<B: Backend> Core<B> {
         let mut n = 0;
         match signal {
             Signal::Wake(source) => {
-                let live = self.by_source.get(&source).map_or(0, Vec::len);
+                let live = self.by_source.get(source).map_or(0, Vec::len);
                 for j in 0..live {
                     // `maybe_queue` never changes the source's slot list.
-                    let idx = self.by_source[&source][j] as usize;
+                    let idx = self.by_source.get(source).expect("live")[j] as usize;
                     if self.slots[idx].state != State::Armed {
                         continue;
                     }
@@ -791,6 +798,7 @@ impl<B: Backend> Core<B> {
                 }
             }
             Signal::FutexWake(source, max) => {
+                futex_wake_fits(max).map_err(|_| Error::ZeroWake(source))?;
                 for idx in self.slots_of(source) {
                     if n == max {
                         break;

@@ -1,4 +1,5 @@
-//! Per-registration state. Variant names are the model's.
+//! Per-registration state. Variant names are the model's ([`StateName`] is
+//! the model's `Reg`); the data they carry is the Port's own.
 
 use std::collections::VecDeque;
 
@@ -32,23 +33,9 @@ pub(crate) enum State {
 }
 
 /// The model state of a live registration (a data-free view of the core's
-/// per-registration state), for tests and harnesses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum StateName {
-    /// A readiness registration that reports its condition or edges.
-    Armed,
-    /// A `Oneshot` or `Dispatch` registration after a delivery.
-    Disarmed,
-    /// `Sync`-cancelled while another thread held it; its one final
-    /// cancelled event follows that thread's release.
-    CancelPending,
-    /// Its source was closed; only a cancel ends it.
-    Closed,
-    /// A submitted operation or futex wait that has not finished.
-    InFlight,
-    /// An operation whose final completion is known and not yet delivered.
-    Finishing,
-}
+/// per-registration state), for tests and harnesses: the model's
+/// [`onering_model::Reg`] (a live registration is never `Free`).
+pub use onering_model::Reg as StateName;
 
 impl State {
     pub(crate) fn name(&self) -> Option<StateName> {

@@ -12,19 +12,11 @@ use crate::state::{CancelReq, Entry, EventKind, Outcome, Phase, Reg};
 use crate::Model;
 
 impl Model {
-    /// The cancel modes this profile offers for the scenario's registrations.
+    /// The cancel modes this profile offers for the scenario's registrations
+    /// ([`crate::Rules::cancel_modes`]).
     pub fn cancel_modes(&self) -> &'static [CancelMode] {
-        let sc = self.scenario;
-        let r = &self.rules;
-        if !self.is_request()
-            || (sc.source.is_readiness() && r.readiness_cancel == ReadinessCancel::Dissociate)
-        {
-            &[CancelMode::Sync]
-        } else if sc.source.is_readiness() {
-            &[CancelMode::Async]
-        } else {
-            r.op_cancel_modes
-        }
+        self.rules
+            .cancel_modes(self.scenario.source, self.scenario.mode)
     }
 }
 

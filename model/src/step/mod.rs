@@ -32,6 +32,7 @@ mod operations;
 mod readiness;
 mod reduce;
 
+use crate::precondition;
 use delivery::Deliver;
 
 use crate::action::{Action, Shown};
@@ -77,8 +78,16 @@ pub struct Model {
 
 impl Model {
     /// A model, if the bound is representable.
+    /// A scenario whose mode does not fit its source kind
+    /// ([`Rules::mode_fits`]) is refused too.
     pub fn new(rules: Rules, scenario: Scenario, bound: Bound) -> Result<Model, BoundError> {
         bound.validate()?;
+        if let Err(refusal) = rules.mode_fits(scenario.source, scenario.mode) {
+            return Err(BoundError(format!(
+                "scenario {scenario} under {}: {refusal}",
+                rules.name
+            )));
+        }
         // Each key queues at most one readiness event (or, without
         // coalescing, one per environment step), plus two finals.
         let per_key = bound.env as usize + 3;
@@ -147,8 +156,8 @@ impl Model {
     /// (operations, futex waits, poll requests, multishot polls) rather than
     /// persistent readiness registrations.
     pub fn is_request(&self) -> bool {
-        let s = self.scenario;
-        !s.source.is_readiness() || s.mode == Mode::Multishot || self.rules.poll_request(s.mode)
+        self.rules
+            .is_request(self.scenario.source, self.scenario.mode)
     }
 
     /// The initial state: every key registered (or submitted) in the
@@ -292,7 +301,8 @@ impl Model {
                 max,
                 block,
             } => {
-                if idle(t) && (1..=crate::scenario::MAX_BATCH).contains(&max) {
+                let fits = precondition::wait_fits(max.into()).is_ok();
+                if idle(t) && fits && max <= crate::scenario::MAX_BATCH {
                     let held = self
                         .keys()
                         .filter(|&k| s.keys[k as usize].holders & (1 << t) != 0)
@@ -318,6 +328,7 @@ impl Model {
                 let ks = s.keys.get(k as usize).copied().unwrap_or_default();
                 if idle(t)
                     && live_key(k)
+                    && r.mode_fits(sc.source, sc.mode).is_ok()
                     && ks.reg == Reg::Free
                     && !(sc.source.is_readiness() && ks.closed)
                 {
@@ -333,7 +344,7 @@ impl Model {
                 if idle(t)
                     && live_key(k)
                     && !request
-                    && Mode::READINESS.contains(&mode)
+                    && r.readiness_fits(sc.source, mode).is_ok()
                     && matches!(ks.reg, Reg::Armed | Reg::Disarmed)
                 {
                     self.run(s, a, out, |c| c.modify(k, mode));
@@ -355,7 +366,7 @@ impl Model {
                 let ks = s.keys.get(k as usize).copied().unwrap_or_default();
                 if idle(t)
                     && live_key(k)
-                    && matches!(sc.source, SourceKind::Level | SourceKind::Counter)
+                    && precondition::consume_fits(sc.source).is_ok()
                     && ks.cond
                     && !ks.closed
                 {
@@ -367,7 +378,8 @@ impl Model {
                 key: k,
                 mode,
             } => {
-                if idle(t) && live_key(k) && self.cancel_modes().contains(&mode) {
+                let fits = r.cancel_fits(sc.source, sc.mode, mode).is_ok();
+                if idle(t) && live_key(k) && fits {
                     let choices = Ctx::new(self, s).cancel_choices(k, mode);
                     for choice in 0..choices {
                         self.run(s, a, out, |c| c.cancel(t, k, mode, choice));
@@ -422,7 +434,10 @@ impl Model {
                 }
             }
             Action::FutexWake { n } => {
-                if sc.source == SourceKind::Futex && (!self.budgets || s.futex_env > 0) && n >= 1 {
+                if sc.source == SourceKind::Futex
+                    && (!self.budgets || s.futex_env > 0)
+                    && precondition::futex_wake_fits(n.into()).is_ok()
+                {
                     self.futex_wake(s, n, out);
                 }
             }

@@ -68,6 +68,23 @@ impl FutexWord {
     }
 }
 
+/// A handle that raises a trigger source from any thread without taking
+/// the port's lock (one `write` to its eventfd). It keeps the eventfd open:
+/// after the source is removed, firing is harmless and reaches nobody.
+#[derive(Clone, Debug)]
+pub struct Trigger(Arc<std::os::fd::OwnedFd>);
+
+impl Trigger {
+    /// Adds `n` to the trigger's count.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] from `write`.
+    pub fn fire(&self, n: u64) -> Result<(), Error> {
+        sys::eventfd_add(self.0.as_fd(), n)
+    }
+}
+
 /// Wakes at most `n` threads or port registrations waiting on the shared
 /// futex `word`; returns how many the kernel woke. The port's waits see the
 /// wake as their final event.
@@ -146,6 +163,15 @@ impl Port<LinuxBackend> {
     pub fn add_trigger(&self) -> Result<SourceId, Error> {
         let fd = sys::eventfd()?;
         self.add_with(|b| Ok(b.add_fd(fd, What::Counter, Interest::Readable.bits())))
+    }
+
+    /// A lock-free handle for raising trigger `source` ([`Trigger::fire`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`], [`Error::InvalidStep`] for a non-fd source.
+    pub fn trigger_handle(&self, source: SourceId) -> Result<Trigger, Error> {
+        self.with_backend(|b| b.fd_of(source)).map(Trigger)
     }
 
     /// Adds `n` to trigger `source` (from any thread).

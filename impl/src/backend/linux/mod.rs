@@ -22,6 +22,14 @@
 //! rule 2). The ring's fd sits in the epoll set (edge-triggered), so one
 //! `epoll_wait` sees everything.
 //!
+//! Where io_uring does help readiness: the re-arms. A pool thread releases
+//! its whole batch at its next `wait`; the re-arms run without the port's
+//! lock (contract rule 5) and, two or more at a time, go to the kernel as
+//! one `io_uring_enter` of `IORING_OP_EPOLL_CTL` requests on a small ring
+//! of their own (waited for, so none lands after its source changed). A
+//! busy pool then pays a quarter of a system call per event, against raw
+//! `EPOLLONESHOT`'s one `epoll_ctl` per event.
+//!
 //! # Waking and Dispatch
 //!
 //! [`LinuxPoller::notify`] writes an eventfd registered `EPOLLET`: each write
@@ -47,6 +55,12 @@
 //!   typed error from `io_uring_setup` ([`LinuxBackend::io_uring_error`]).
 //! * Dropping the port cancels every in-flight operation and waits for all
 //!   their final completions before any buffer is freed.
+//! * Finding (Linux 6.18): a poll-driven request (`recv`, `accept`, `read`
+//!   of a pipe) whose submitting thread has exited is cancelled by the
+//!   kernel when it would complete, not when the thread exits: its final
+//!   event is `-ECANCELED`, not flagged `cancelled` (the port did not ask),
+//!   and nothing was consumed. Submit long-lived operations from threads
+//!   that outlive them.
 //!
 //! # Futex waits and the private futex hash (Linux 6.16+)
 //!
@@ -60,6 +74,13 @@
 //! [`futex_wake`]): shared futexes always hash globally, so the hazard
 //! cannot arise, at the price of a shared-key lookup per call. Other threads
 //! waiting on the same word must use shared futexes too ([`futex_wait`]).
+//!
+//! Finding (Linux 6.18.44, `examples/futex_hash.rs`, pinned by
+//! `tests/linux_futex_hash.rs`): arming a *private* io_uring futex wait in a
+//! single-threaded process already allocates the private hash (16 slots
+//! before any thread exists), so on this kernel the private wake after
+//! `pthread_create` is delivered too. The port does not rely on that; the
+//! test fails loudly if a kernel stops doing it.
 //!
 //! # fork without exec
 //!
@@ -87,13 +108,14 @@ mod uring;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::Duration;
 
-pub use self::api::{futex_wait, futex_wake, FutexWord, Interest, LinuxPort};
+pub use self::api::{futex_wait, futex_wake, FutexWord, Interest, LinuxPort, Trigger};
 use self::sys::{Epoll, EpollFlags};
-use self::uring::{Cqe, Ring, Start};
+use self::uring::{Cqe, CtlRing, Ring, Start};
 use crate::backend::{Backend, CancelAnswer, Poller, PreArm, Recheck, Signal};
 use crate::error::Error;
 use crate::event::{Mode, SourceId, SourceKind};
 use crate::sync::os::{Arc, AtomicU32, Flag};
+use crate::sync::Mutex;
 
 /// Token of the wake-up eventfd.
 const NOTIFY_TOKEN: u64 = 1 << 62;
@@ -220,6 +242,9 @@ pub struct LinuxPoller {
     epoll: Arc<Epoll>,
     notify: Arc<OwnedFd>,
     prearm_failed: Arc<Flag>,
+    /// Batches a thread's re-arms into one `io_uring_enter` (`None`: no
+    /// io_uring, one `epoll_ctl` each).
+    ctl: Option<Mutex<CtlRing>>,
 }
 
 impl Poller for LinuxPoller {
@@ -250,6 +275,34 @@ pub struct LinuxPreArm {
 }
 
 impl PreArm<LinuxPoller> for LinuxPreArm {
+    /// Two or more re-arms go to the kernel in one `io_uring_enter`
+    /// (`IORING_OP_EPOLL_CTL`): a pool thread releasing a batch of 8 makes
+    /// one system call instead of 8. One re-arm is a plain `epoll_ctl`.
+    fn run_all(batch: &mut Vec<Self>, poller: &LinuxPoller) {
+        if let (true, Some(ctl)) = (batch.len() >= 2, poller.ctl.as_ref()) {
+            let mods: Vec<(std::os::fd::RawFd, u32, u64)> = batch
+                .iter()
+                .map(|a| (a.fd.as_raw_fd(), a.flags.0, a.token))
+                .collect();
+            let r = ctl.lock().modify_all(poller.epoll.raw(), &mods);
+            match r {
+                Ok(0) => {
+                    // The fds stay open until here: dropped after the kernel
+                    // has copied every request.
+                    batch.clear();
+                    return;
+                }
+                Ok(_) => poller.prearm_failed.set(),
+                // Not submitted (or not all): re-arm each directly; a second
+                // MOD of the same registration is harmless.
+                Err(_) => {}
+            }
+        }
+        for a in batch.drain(..) {
+            a.run(poller);
+        }
+    }
+
     fn run(self, poller: &LinuxPoller) {
         if let Err(e) = poller
             .epoll
@@ -516,6 +569,11 @@ impl Backend for LinuxBackend {
             epoll: self.epoll.clone(),
             notify: self.notify.clone(),
             prearm_failed: self.prearm_failed.clone(),
+            ctl: self
+                .ring
+                .as_ref()
+                .and_then(|_| CtlRing::new().ok())
+                .map(Mutex::new),
         }
     }
 
@@ -665,6 +723,13 @@ impl Backend for LinuxBackend {
 
     fn submit(&mut self, source: SourceId, mode: Mode) -> Result<(), Error> {
         let ring_error = self.ring_error;
+        if self.ring.is_none() && !matches!(self.src(source)?.body, Body::Fd { .. }) {
+            // Refused before anything is taken: the call changes nothing.
+            return Err(ring_error.unwrap_or(Error::Os {
+                syscall: "io_uring_setup",
+                errno: libc::ENOSYS,
+            }));
+        }
         let src = self
             .sources
             .get_mut(source.0 as usize)

@@ -140,6 +140,11 @@ impl Epoll {
         .map(drop)
     }
 
+    /// The epoll fd (for batched `IORING_OP_EPOLL_CTL` re-arms).
+    pub(crate) fn raw(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+
     /// `EPOLL_CTL_ADD`.
     pub(crate) fn add(&self, fd: RawFd, flags: EpollFlags, token: u64) -> Result<(), Error> {
         self.ctl(

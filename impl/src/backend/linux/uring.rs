@@ -296,3 +296,89 @@ impl Drop for Ring {
         }
     }
 }
+
+/// A small ring used only to batch `EPOLL_CTL_MOD` re-arms: one
+/// `io_uring_enter` for a batch instead of one `epoll_ctl` per event. The
+/// call waits for every re-arm of the batch to complete (the kernel may punt
+/// one that would block on the epoll mutex to a worker): a re-arm still
+/// pending after the port released the event could land after the source
+/// was deleted and re-registered, and change its new registration.
+pub(crate) struct CtlRing {
+    ring: IoUring,
+}
+
+impl std::fmt::Debug for CtlRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CtlRing")
+            .field("fd", &self.ring.as_raw_fd())
+            .finish()
+    }
+}
+
+/// Most re-arms in one batch (the ring's size).
+pub(crate) const CTL_BATCH: usize = 64;
+
+impl CtlRing {
+    pub(crate) fn new() -> Result<Self, Error> {
+        let ring = IoUring::builder()
+            .setup_clamp()
+            .build(CTL_BATCH as u32)
+            .map_err(|e| os("io_uring_setup", e))?;
+        Ok(Self { ring })
+    }
+
+    /// `EPOLL_CTL_MOD` of each `(fd, events, token)` on `epfd`, submitted
+    /// together. The kernel copies each event at submission, so `mods` need
+    /// only live through this call; the caller keeps the fds open. Returns
+    /// how many failed with something other than `ENOENT` (a registration
+    /// deleted meanwhile). Every re-arm has completed when it returns.
+    pub(crate) fn modify_all(
+        &mut self,
+        epfd: RawFd,
+        mods: &[(RawFd, u32, u64)],
+    ) -> Result<usize, Error> {
+        let mut failed = 0;
+        // Leftovers of a batch that failed half-way are not this batch's.
+        self.ring.completion().for_each(drop);
+        for chunk in mods.chunks(CTL_BATCH) {
+            let evs: Vec<libc::epoll_event> = chunk
+                .iter()
+                .map(|&(_, events, u64)| libc::epoll_event { events, u64 })
+                .collect();
+            for (i, &(fd, _, _)) in chunk.iter().enumerate() {
+                let e = opcode::EpollCtl::new(
+                    types::Fd(epfd),
+                    types::Fd(fd),
+                    libc::EPOLL_CTL_MOD,
+                    (&evs[i] as *const libc::epoll_event).cast(),
+                )
+                .build()
+                .user_data(i as u64);
+                // SAFETY: the SQE points at `evs[i]`, which lives until after
+                // `submit` below, where the kernel copies it (prep).
+                if unsafe { self.ring.submission().push(&e) }.is_err() {
+                    return Err(Error::Os {
+                        syscall: "io_uring_enter",
+                        errno: libc::EBUSY,
+                    });
+                }
+            }
+            let mut done = 0;
+            while done < chunk.len() {
+                match self.ring.submit_and_wait(chunk.len() - done) {
+                    Ok(_) => {}
+                    Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
+                    Err(e) => return Err(os("io_uring_enter(IORING_OP_EPOLL_CTL)", e)),
+                }
+                let mut cq = self.ring.completion();
+                cq.sync();
+                for c in cq {
+                    done += 1;
+                    failed += usize::from(c.result() < 0 && c.result() != -libc::ENOENT);
+                }
+            }
+            drop(evs);
+        }
+        Ok(failed)
+    }
+}
