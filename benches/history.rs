@@ -1,68 +1,96 @@
-//! The history checker on histories recorded by the reference Port:
-//! a 10,000-call history over 8 sources (the figure: under a
-//! second), and, for scale, a more concurrent one with more threads.
+//! `onering verify` on histories the reference Port recorded: 1k to 1M
+//! calls, 2 to 64 threads, 1 to 64 sources. Time (read + check) and peak
+//! memory of each row; a row that gets no verdict or is rejected says so in
+//! its row (no row panics: threads make each history different). Each row
+//! has a budget of 60 s and 3 GiB; past it the row says "no verdict".
 //!
-//! `cargo bench -p onering-proofs --bench history`
+//! `cargo bench -p onering-proofs --bench history` (`-- quick`: up to 100k)
 //!
 //! porcupine (the Go checker the algorithm follows) cannot be built here
 //! (no Go module proxy on this machine), so no peer runs beside it.
 
-use onering_check::history::{parse_jsonl, verify};
+use onering_check::history::{verify_text, Options, Verdict};
 use onering_model::UNIFIED;
 use onering_proofs::workload::{record, Workload};
 use std::time::Instant;
 
+/// Peak resident memory since the last reset, in MiB (Linux).
+fn peak_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Resets the peak to the current resident size (Linux >= 4.0).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
     println!(
-        "{:<44} {:>8} {:>8} {:>13} {:>9} {:>12}",
-        "history", "calls", "sources", "configs", "seconds", "calls/s"
+        "{:>9} {:>7} {:>7} {:>9} {:>10} {:>9} {:>9} {:>10}  verdict",
+        "target", "threads", "sources", "calls", "configs", "seconds", "peak MiB", "calls/s"
     );
-    for (name, w) in [
-        (
-            "4 threads x 2,500 calls, 8 sources",
-            Workload {
-                seed: 7,
-                threads: 4,
-                sources: 8,
-                calls_per_thread: 3300,
-                mutant: None,
-            },
-        ),
-        (
-            "8 threads x 1,250 calls, 8 sources",
-            Workload {
-                seed: 11,
-                threads: 8,
-                sources: 8,
-                calls_per_thread: 1650,
-                mutant: None,
-            },
-        ),
-        (
-            "2 threads x 50,000 calls, 8 sources",
-            Workload {
-                seed: 13,
-                threads: 2,
-                sources: 8,
-                calls_per_thread: 66000,
-                mutant: None,
-            },
-        ),
-    ] {
-        let records = record(w);
+    let rows: &[(usize, usize, usize)] = &[
+        (1_000, 2, 1),
+        (10_000, 2, 1),
+        (10_000, 2, 8),
+        (10_000, 8, 8),
+        (100_000, 2, 1),
+        (100_000, 2, 64),
+        (100_000, 8, 8),
+        (100_000, 64, 64),
+        (1_000_000, 2, 1),
+        (1_000_000, 2, 64),
+    ];
+    for &(target, threads, sources) in rows {
+        if quick && target > 100_000 {
+            continue;
+        }
+        let records = record(Workload {
+            seed: 13,
+            threads,
+            sources,
+            // About 0.8 recorded calls per workload step.
+            calls_per_thread: target * 5 / 4 / threads,
+            mutant: None,
+        });
         let text = onering::history::to_jsonl(&records);
+        drop(records);
+        reset_peak();
+        let base = peak_mib();
         let start = Instant::now();
-        let calls = parse_jsonl(&text, &UNIFIED).expect("the Port writes valid histories");
-        let v = verify(&calls, &UNIFIED).expect("checkable");
+        // Budgets, so that a row that cannot be decided says so instead of
+        // running the machine out of memory.
+        let budget = Options {
+            max_seconds: Some(60.0),
+            max_memory: Some(3 << 30),
+        };
+        let checked = verify_text(&text, &UNIFIED, &budget, |_, _, _| {});
         let secs = start.elapsed().as_secs_f64();
-        assert!(v.linearizable, "{name}: {:?}", v.failure);
+        let peak = peak_mib() - base;
+        let (calls, configs, verdict) = match &checked {
+            Ok((calls, r)) => (
+                r.calls,
+                r.explored,
+                match &r.verdict {
+                    Verdict::Linearizable => "linearizable".to_string(),
+                    Verdict::NotLinearizable(f) => {
+                        format!("NOT linearizable at line {}", calls[f.stuck].line)
+                    }
+                    Verdict::NoVerdict(n) => onering_check::history::no_verdict_text(calls, n),
+                },
+            ),
+            Err(e) => (0, 0, format!("error: {e}")),
+        };
         println!(
-            "{name:<44} {:>8} {:>8} {:>13} {:>9.3} {:>12.0}",
-            v.calls,
-            v.parts,
-            v.explored,
-            secs,
-            v.calls as f64 / secs
+            "{target:>9} {threads:>7} {sources:>7} {calls:>9} {configs:>10} {secs:>9.3} {peak:>9.1} {:>10.0}  {verdict}",
+            calls as f64 / secs
         );
     }
 }

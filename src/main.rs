@@ -53,15 +53,18 @@ struct DocsArgs {
 
 #[derive(Args)]
 struct VerifyArgs {
-    /// Profile the history must conform to.
-    #[arg(long, default_value = "unified")]
-    profile: String,
+    /// Profile the history must conform to (a profile or a spec mutant).
+    #[arg(long, default_value = "unified", value_parser = parse_profile)]
+    profile: Rules,
     /// The history file, or `-` for standard input.
     history: String,
     /// Give up (exit 2, no verdict) after this many seconds of search.
     #[arg(long)]
     max_seconds: Option<f64>,
-    /// Print machine-readable JSON on standard output.
+    /// Give up (exit 2, no verdict) when the search holds more than this many MiB.
+    #[arg(long)]
+    max_memory: Option<u64>,
+    /// Print machine-readable JSON on standard output (also for errors: `{"error": ...}`).
     #[arg(long)]
     json: bool,
 }
@@ -127,7 +130,21 @@ struct CheckArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Usage errors exit 2 like bad input; with --json, as JSON too.
+            if e.use_stderr() && std::env::args().any(|a| a == "--json") {
+                let msg = e.render().to_string();
+                let first = msg.lines().next().unwrap_or("usage error");
+                println!(
+                    "{}",
+                    onering_check::history::error_json(first.trim_start_matches("error: "))
+                );
+            }
+            e.exit()
+        }
+    };
     match cli.command {
         Command::Check(args) => {
             let json = args.json;
@@ -150,13 +167,19 @@ fn main() -> ExitCode {
             }
         },
         Command::Conform(args) => onering_conformance::cli::run(&args),
-        Command::Verify(args) => match run_verify(args) {
-            Ok(code) => code,
-            Err(msg) => {
-                eprintln!("onering verify: {msg}");
-                ExitCode::from(2)
+        Command::Verify(args) => {
+            let json = args.json;
+            match run_verify(args) {
+                Ok(code) => code,
+                Err(msg) => {
+                    if json {
+                        println!("{}", onering_check::history::error_json(&msg));
+                    }
+                    eprintln!("onering verify: {msg}");
+                    ExitCode::from(2)
+                }
             }
-        },
+        }
     }
 }
 
@@ -261,16 +284,27 @@ fn run_docs(a: DocsArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--profile` of `verify`: any profile or spec mutant the model lists.
+fn parse_profile(name: &str) -> Result<Rules, String> {
+    profile(name).ok_or_else(|| {
+        format!(
+            "unknown profile `{name}`; known: {} (and spec mutants: {})",
+            profile_names().join(", "),
+            MUTANTS.map(|m| m.name).join(", ")
+        )
+    })
+}
+
+/// `verify`: reads the file, runs the library's check with a progress bar,
+/// prints the library's summary or JSON, exits with the library's status.
 fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
     use onering_check::history;
     use std::io::Read;
-    let rules = profile(&a.profile).ok_or_else(|| {
-        format!(
-            "unknown profile `{}`; known: {}",
-            a.profile,
-            profile_names().join(", ")
-        )
-    })?;
+    let options = history::Options {
+        max_seconds: a.max_seconds,
+        max_memory: a.max_memory.map(|mib| mib.saturating_mul(1 << 20)),
+    };
+    options.validate().map_err(|e| e.to_string())?;
     let text = if a.history == "-" {
         let mut s = String::new();
         std::io::stdin()
@@ -280,57 +314,27 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
     } else {
         std::fs::read_to_string(&a.history).map_err(|e| format!("{}: {e}", a.history))?
     };
-    let calls = history::parse_jsonl(&text, &rules).map_err(|e| format!("{}: {e}", a.history))?;
-    if a.max_seconds.is_some_and(|s| !(s > 0.0 && s.is_finite())) {
-        return Err("--max-seconds must be a positive number".into());
-    }
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} sources, {msg}")
             .expect("valid template"),
     );
-    let verdict = history::verify_with(&calls, &rules, a.max_seconds, |done, total, explored| {
+    let checked = history::verify_text(&text, &a.profile, &options, |done, total, explored| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
         bar.set_message(format!("{explored} configurations"));
     });
     bar.finish_and_clear();
-    let verdict = verdict.map_err(|e| format!("{}: {e}", a.history))?;
+    let (calls, report) = checked.map_err(|e| format!("{}: {e}", a.history))?;
     if a.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&history::to_json(&calls, &verdict)).expect("json")
+            serde_json::to_string_pretty(&report.to_json(&calls)).expect("json")
         );
     } else {
-        println!(
-            "{}: {} calls, {} sources, profile {}: {} ({} configurations, {:.3}s)",
-            a.history,
-            verdict.calls,
-            verdict.parts,
-            rules.name,
-            if verdict.linearizable {
-                "linearizable"
-            } else {
-                "NOT linearizable"
-            },
-            verdict.explored,
-            verdict.seconds
-        );
-        if let Some(f) = &verdict.failure {
-            println!(
-                "source {} ({}): the call on line {} cannot be linearized; smallest failing window:",
-                f.source,
-                f.kind.name(),
-                calls[f.stuck].line
-            );
-            print!("{}", history::render_failure(&calls, f));
-        }
+        print!("{}", report.summary(&a.history, &calls));
     }
-    Ok(if verdict.linearizable {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(ExitCode::from(report.exit_code()))
 }
 
 fn run_check(a: CheckArgs) -> Result<ExitCode, String> {

@@ -342,9 +342,9 @@ fn every_execution_of_the_unified_model_verifies_under_unified() {
             let (history, actions) = walk(&m, &mut rng);
             let v = verify_jsonl(&history, &UNIFIED).unwrap_or_else(|e| panic!("{e}\n{history}"));
             assert!(
-                v.linearizable,
+                v.is_linearizable(),
                 "{source:?}/{mode:?} walk {i} rejected: {:?}\nsteps: {actions:?}\n{history}",
-                v.failure
+                v.failure()
             );
         }
     }
@@ -359,10 +359,10 @@ fn epoll_executions_that_deliver_one_level_event_twice_are_rejected_by_unified()
         let (history, _) = walk(&m, &mut rng);
         // The same walk is always an epoll execution.
         assert!(
-            verify_jsonl(&history, &EPOLL).unwrap().linearizable,
+            verify_jsonl(&history, &EPOLL).unwrap().is_linearizable(),
             "{history}"
         );
-        if !verify_jsonl(&history, &UNIFIED).unwrap().linearizable {
+        if !verify_jsonl(&history, &UNIFIED).unwrap().is_linearizable() {
             rejected += 1;
         }
     }
@@ -389,7 +389,7 @@ fn a_walk_with_one_wait_result_altered_is_rejected() {
                 &history[end..]
             );
             match verify_jsonl(&doubled, &UNIFIED) {
-                Ok(v) => assert!(!v.linearizable, "{doubled}"),
+                Ok(v) => assert!(!v.is_linearizable(), "{doubled}"),
                 // A batch of max 1 cannot hold two events: malformed.
                 Err(e) => assert!(e.message.contains("more than max"), "{e}"),
             }

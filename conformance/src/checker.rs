@@ -26,15 +26,19 @@ pub fn check(jsonl: &str, rules: &Rules) -> HistoryVerdict {
         Err(e) => return HistoryVerdict::Unsupported(e.to_string()),
     };
     match history::verify(&calls, rules) {
-        Ok(v) if v.linearizable => HistoryVerdict::Linearizable {
-            explored: v.explored,
+        Ok(v) => match &v.verdict {
+            history::Verdict::Linearizable => HistoryVerdict::Linearizable {
+                explored: v.explored,
+            },
+            history::Verdict::NotLinearizable(f) => HistoryVerdict::Rejected(format!(
+                "{}\n{}",
+                history::rule_broken(&calls, f),
+                history::render_failure(&calls, f)
+            )),
+            history::Verdict::NoVerdict(n) => {
+                HistoryVerdict::Unsupported(history::no_verdict_text(&calls, n))
+            }
         },
-        Ok(v) => HistoryVerdict::Rejected(
-            v.failure
-                .as_ref()
-                .map(|f| history::render_failure(&calls, f))
-                .unwrap_or_default(),
-        ),
         Err(e) => HistoryVerdict::Unsupported(e.to_string()),
     }
 }

@@ -1,12 +1,13 @@
 //! History recording: every call on a port made with [`Config::history`]
 //! appends one [`Record`]; [`Port::take_history`] drains them and
 //! [`to_jsonl`] writes the versioned JSON Lines format documented in
-//! `docs/history-format.md`. Hand-written JSON: no serde in the build.
+//! `docs/history-format.md` with the `onering-history` crate's writer (the
+//! one implementation of the format).
 //!
 //! [`Config::history`]: crate::Config::history
 //! [`Port::take_history`]: crate::Port::take_history
 
-use std::fmt::Write as _;
+use onering_history as wire;
 use std::io;
 
 use crate::backend::Signal;
@@ -14,8 +15,9 @@ use crate::error::Error;
 use crate::event::{CancelMode, CancelOutcome, Event, EventKind, Key, Mode, SourceId, SourceKind};
 use crate::sync::ThreadToken;
 
-/// Version of the JSON Lines format (`"v"` on every line).
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the JSON Lines format the Port writes (`"v"` on every line):
+/// the oldest that can express its records.
+pub const FORMAT_VERSION: u32 = wire::FIRST_VERSION;
 
 /// `wait`'s timeout as recorded (deadlines are not replayable instants).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -231,180 +233,183 @@ impl History {
     }
 }
 
-fn key_json(out: &mut String, k: Key) {
-    let _ = write!(
-        out,
-        "{{\"index\":{},\"generation\":{}}}",
-        k.index, k.generation
-    );
+/// The model's word for one of the Port's (the names are the model's, so
+/// this is a lookup, not a translation).
+fn vocab<T: Copy>(name: &str, all: &[T], model_name: impl Fn(T) -> &'static str) -> T {
+    all.iter()
+        .copied()
+        .find(|x| model_name(*x) == name)
+        .expect("the Port's vocabulary uses the model's names")
 }
 
-fn opt_json(out: &mut String, v: Option<i64>) {
-    match v {
-        Some(v) => {
-            let _ = write!(out, "{v}");
-        }
-        None => out.push_str("null"),
+fn kind(k: SourceKind) -> onering_model::SourceKind {
+    vocab(k.name(), &onering_model::SourceKind::ALL, |x| x.name())
+}
+
+fn mode(m: Mode) -> onering_model::Mode {
+    vocab(m.name(), &onering_model::Mode::ALL, |x| x.name())
+}
+
+fn cancel_mode(m: CancelMode) -> onering_model::CancelMode {
+    use onering_model::CancelMode as C;
+    vocab(m.name(), &[C::Sync, C::Async, C::Reap], |x| x.name())
+}
+
+fn key(k: Key) -> wire::KeyRef {
+    wire::KeyRef {
+        index: k.index,
+        generation: k.generation,
     }
 }
 
-fn str_json(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn event_json(out: &mut String, e: &Event) {
-    out.push_str("{\"key\":");
-    key_json(out, e.key);
+fn event(e: &Event) -> wire::Event {
+    let k = key(e.key);
     match e.kind {
-        EventKind::Ready => out.push_str(",\"kind\":\"ready\""),
-        EventKind::Item { value } => {
-            let _ = write!(out, ",\"kind\":\"item\",\"value\":{value}");
-        }
-        EventKind::Final { result, cancelled } => {
-            out.push_str(",\"kind\":\"final\",\"result\":");
-            opt_json(out, result);
-            let _ = write!(out, ",\"cancelled\":{cancelled}");
-        }
+        EventKind::Ready => wire::Event::Ready {
+            key: k,
+            interest: None,
+        },
+        EventKind::Item { value } => wire::Event::Item { key: k, value },
+        EventKind::Final { result, cancelled } => wire::Event::Final {
+            key: k,
+            result,
+            cancelled,
+        },
     }
-    out.push('}');
 }
 
-impl Record {
-    /// This record as one JSON object (no trailing newline).
-    pub fn to_json(&self) -> String {
-        let mut o = String::with_capacity(128);
-        let _ = write!(
-            o,
-            "{{\"v\":{FORMAT_VERSION},\"thread\":{},\"call\":{},\"ret\":{},\"op\":\"{}\",\"args\":{{",
-            self.thread,
-            self.call,
-            self.ret,
-            self.op.name()
-        );
-        match self.op {
-            Op::AddSource { kind } => {
-                let _ = write!(o, "\"kind\":\"{}\"", kind.name());
-            }
-            Op::Register { source, mode } | Op::Submit { source, mode } => {
-                let _ = write!(o, "\"source\":{},\"mode\":\"{}\"", source.0, mode.name());
-            }
-            Op::Modify { key, mode } => {
-                o.push_str("\"key\":");
-                key_json(&mut o, key);
-                let _ = write!(o, ",\"mode\":\"{}\"", mode.name());
-            }
-            Op::Rearm { key } => {
-                o.push_str("\"key\":");
-                key_json(&mut o, key);
-            }
-            Op::Cancel { key, mode } => {
-                o.push_str("\"key\":");
-                key_json(&mut o, key);
-                let _ = write!(o, ",\"mode\":\"{}\"", mode.name());
-            }
-            Op::Wait { max, timeout } => {
-                let t = match timeout {
-                    WaitTimeout::Poll => "poll",
-                    WaitTimeout::Block => "block",
-                    WaitTimeout::Deadline => "deadline",
-                };
-                let _ = write!(o, "\"max\":{max},\"timeout\":\"{t}\"");
-            }
-            Op::Consume { source }
-            | Op::Raise { source }
-            | Op::Lower { source }
-            | Op::Wake { source }
-            | Op::Close { source } => {
-                let _ = write!(o, "\"source\":{}", source.0);
-            }
-            Op::Increment { source, n } => {
-                let _ = write!(o, "\"source\":{},\"n\":{n}", source.0);
-            }
-            Op::FutexWake { source, n } => {
-                let _ = write!(o, "\"source\":{},\"n\":{n}", source.0);
-            }
+impl Op {
+    /// The call in the history format.
+    pub fn to_wire(&self) -> wire::Op {
+        use wire::Op as W;
+        match *self {
+            Op::AddSource { kind: k } => W::AddSource { kind: kind(k) },
+            Op::Register { source, mode: m } => W::Register {
+                source: source.0,
+                mode: mode(m),
+                interest: None,
+                edge: false,
+            },
+            Op::Submit { source, mode: m } => W::Submit {
+                source: source.0,
+                mode: mode(m),
+            },
+            Op::Modify { key: k, mode: m } => W::Modify {
+                key: key(k),
+                mode: mode(m),
+                interest: None,
+                edge: false,
+            },
+            Op::Rearm { key: k } => W::Rearm { key: key(k) },
+            Op::Cancel { key: k, mode: m } => W::Cancel {
+                key: key(k),
+                mode: cancel_mode(m),
+            },
+            Op::Consume { source } => W::Consume { source: source.0 },
+            Op::Wait { max, timeout } => W::Wait {
+                max: u32::try_from(max).unwrap_or(u32::MAX),
+                timeout: match timeout {
+                    WaitTimeout::Poll => wire::Timeout::Poll,
+                    WaitTimeout::Block => wire::Timeout::Block,
+                    WaitTimeout::Deadline => wire::Timeout::Deadline,
+                },
+            },
+            Op::Raise { source } => W::Raise { source: source.0 },
+            Op::Lower { source } => W::Lower { source: source.0 },
+            Op::Increment { source, n } => W::Increment {
+                source: source.0,
+                n,
+            },
+            Op::Wake { source } => W::Wake { source: source.0 },
             Op::Complete {
                 source,
                 result,
                 cancelled,
-            } => {
-                let _ = write!(o, "\"source\":{},\"result\":", source.0);
-                opt_json(&mut o, result);
-                let _ = write!(o, ",\"cancelled\":{cancelled}");
-            }
-            Op::StreamItem { source, value } => {
-                let _ = write!(o, "\"source\":{},\"value\":{value}", source.0);
-            }
-        }
-        o.push_str("},\"result\":{");
-        match &self.result {
-            Ret::Unit => o.push_str("\"ok\":true"),
-            Ret::Source(s) => {
-                let _ = write!(o, "\"source\":{}", s.0);
-            }
-            Ret::Key(k) => {
-                o.push_str("\"key\":");
-                key_json(&mut o, *k);
-            }
-            Ret::Cancel(c) => match c {
-                CancelOutcome::Removed { completion } => {
-                    o.push_str("\"cancel\":\"removed\",\"completion\":");
-                    match completion {
-                        Some(c) => {
-                            o.push_str("{\"result\":");
-                            opt_json(&mut o, c.result);
-                            let _ = write!(o, ",\"cancelled\":{}}}", c.cancelled);
-                        }
-                        None => o.push_str("null"),
-                    }
-                }
-                CancelOutcome::Pending => o.push_str("\"cancel\":\"pending\""),
-                CancelOutcome::NotFound => o.push_str("\"cancel\":\"not-found\""),
+            } => W::Complete {
+                source: source.0,
+                result,
+                cancelled,
             },
-            Ret::Events(evs) => {
-                o.push_str("\"events\":[");
-                for (i, e) in evs.iter().enumerate() {
-                    if i > 0 {
-                        o.push(',');
-                    }
-                    event_json(&mut o, e);
-                }
-                o.push(']');
-            }
-            Ret::Count(n) => {
-                let _ = write!(o, "\"count\":{n}");
-            }
-            Ret::Err(e) => {
-                o.push_str("\"error\":");
-                str_json(&mut o, e.name());
-                o.push_str(",\"message\":");
-                str_json(&mut o, &e.to_string());
-            }
+            Op::StreamItem { source, value } => W::StreamItem {
+                source: source.0,
+                value,
+            },
+            Op::Close { source } => W::Close { source: source.0 },
+            Op::FutexWake { source, n } => W::FutexWake {
+                source: source.0,
+                n,
+            },
         }
-        o.push_str("}}");
-        o
     }
 }
 
-/// The records as JSON Lines: one object per line, each with `"v":1`.
-pub fn to_jsonl(records: &[Record]) -> String {
-    let mut s = String::new();
-    for r in records {
-        s.push_str(&r.to_json());
-        s.push('\n');
+impl Ret {
+    /// The result in the history format.
+    pub fn to_wire(&self) -> wire::CallResult {
+        use wire::CallResult as W;
+        match self {
+            Ret::Unit => W::OK,
+            Ret::Source(s) => W::Source { source: s.0 },
+            Ret::Key(k) => W::Key { key: key(*k) },
+            Ret::Cancel(c) => match c {
+                CancelOutcome::Removed { completion } => W::Cancel {
+                    cancel: "removed".into(),
+                    completion: completion.map(|c| wire::Completion {
+                        result: c.result,
+                        cancelled: c.cancelled,
+                    }),
+                },
+                CancelOutcome::Pending => W::Cancel {
+                    cancel: "pending".into(),
+                    completion: None,
+                },
+                CancelOutcome::NotFound => W::Cancel {
+                    cancel: "not-found".into(),
+                    completion: None,
+                },
+            },
+            Ret::Events(evs) => W::Events {
+                events: evs.iter().map(event).collect(),
+                end: None,
+            },
+            Ret::Count(n) => W::Count {
+                count: u64::from(*n),
+            },
+            Ret::Err(e) => W::Error {
+                error: e.name().to_string(),
+                message: Some(e.to_string()),
+                errno: None,
+            },
+        }
     }
-    s
+}
+
+impl Record {
+    /// This record as a line of the history format.
+    pub fn to_line(&self) -> wire::Line {
+        let mut l = wire::Line::new(
+            self.thread,
+            self.call,
+            self.ret,
+            self.op.to_wire(),
+            self.result.to_wire(),
+        );
+        l.v = l.needs_version();
+        l
+    }
+
+    /// This record as one JSON object (no trailing newline).
+    pub fn to_json(&self) -> String {
+        let mut s = wire::to_jsonl(std::slice::from_ref(&self.to_line()));
+        s.pop();
+        s
+    }
+}
+
+/// The records as JSON Lines, written by `onering-history`.
+pub fn to_jsonl(records: &[Record]) -> String {
+    let lines: Vec<wire::Line> = records.iter().map(Record::to_line).collect();
+    wire::to_jsonl(&lines)
 }
 
 /// Writes the records as JSON Lines.
@@ -413,9 +418,9 @@ pub fn to_jsonl(records: &[Record]) -> String {
 ///
 /// Whatever `w` returns.
 pub fn write_jsonl<W: io::Write>(records: &[Record], mut w: W) -> io::Result<()> {
+    let mut out = wire::Writer::new(&mut w);
     for r in records {
-        w.write_all(r.to_json().as_bytes())?;
-        w.write_all(b"\n")?;
+        out.write(&r.to_line())?;
     }
     Ok(())
 }

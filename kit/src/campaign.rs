@@ -30,9 +30,9 @@ pub fn judge(text: &str, rules: &Rules, budget: f64) -> Judgement {
 /// (`wait`, `cancel`, ...), to sort rejections by kind.
 fn judge_stuck(text: &str, rules: &Rules, budget: f64) -> (Judgement, Option<String>) {
     match check_text(text, rules, budget) {
-        Ok(v) if v.linearizable => (Judgement::Verified, None),
+        Ok(v) if v.is_linearizable() => (Judgement::Verified, None),
         Ok(v) => {
-            let stuck = v.failure.as_ref().and_then(|f| {
+            let stuck = v.failure().and_then(|f| {
                 let calls = onering_check::history::parse_jsonl(text, rules).ok()?;
                 let d = onering_check::history::describe(calls.get(f.stuck)?);
                 Some(d.split('(').next().unwrap_or("").to_string())

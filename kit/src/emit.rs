@@ -1,27 +1,24 @@
-//! The only place that knows the wire format: typed [`Record`]s to JSON
-//! Lines, version 1 of `docs/history-format.md`. Everything goes through
-//! `serde_json` (no hand-written JSON). When the `onering-history` crate's
-//! writer lands, this module is what switches to it.
+//! The kit's records in the history format: each [`Record`] becomes an
+//! `onering_history::Line`, and `onering-history`'s writer (the one
+//! implementation of the format) writes them. Nothing here knows JSON.
 
 use crate::history::{CancelAnswer, Completion, Event, Key, Op, Outcome, Record, Refusal, Timeout};
-use serde_json::{json, Value};
+use onering_history as wire;
 
-/// The format version written.
-pub const VERSION: u32 = 1;
+/// The format version written (the oldest that can express the records).
+pub const VERSION: u32 = wire::FIRST_VERSION;
 
-fn key(k: Key) -> Value {
-    json!({"index": k.index, "generation": k.generation})
+fn key(k: Key) -> wire::KeyRef {
+    wire::KeyRef {
+        index: k.index,
+        generation: k.generation,
+    }
 }
 
-fn completion(c: Completion) -> Value {
-    json!({"result": c.result, "cancelled": c.cancelled})
-}
-
-fn timeout(t: Timeout) -> &'static str {
-    match t {
-        Timeout::Poll => "poll",
-        Timeout::Block => "block",
-        Timeout::Deadline => "deadline",
+fn completion(c: Completion) -> wire::Completion {
+    wire::Completion {
+        result: c.result,
+        cancelled: c.cancelled,
     }
 }
 
@@ -42,94 +39,126 @@ pub fn refusal_name(r: Refusal) -> &'static str {
     }
 }
 
-/// `op` name and `args` object.
-fn op(o: &Op) -> (&'static str, Value) {
+fn op(o: &Op) -> wire::Op {
+    use wire::Op as W;
     match *o {
-        Op::AddSource { kind, .. } => ("add_source", json!({"kind": kind.name()})),
-        Op::Register { source, mode } => {
-            ("register", json!({"source": source, "mode": mode.name()}))
-        }
-        Op::Submit { source, mode } => ("submit", json!({"source": source, "mode": mode.name()})),
-        Op::Modify { key: k, mode } => ("modify", json!({"key": key(k), "mode": mode.name()})),
-        Op::Rearm { key: k } => ("rearm", json!({"key": key(k)})),
-        Op::Cancel { key: k, mode } => ("cancel", json!({"key": key(k), "mode": mode.name()})),
-        Op::Consume { source } => ("consume", json!({"source": source})),
-        Op::Wait { max, timeout: t } => ("wait", json!({"max": max, "timeout": timeout(t)})),
-        Op::Raise { source } => ("raise", json!({"source": source})),
-        Op::Lower { source } => ("lower", json!({"source": source})),
-        Op::Increment { source, n } => ("increment", json!({"source": source, "n": n})),
+        Op::AddSource { kind, .. } => W::AddSource { kind },
+        Op::Register { source, mode } => W::Register {
+            source,
+            mode,
+            interest: None,
+            edge: false,
+        },
+        Op::Submit { source, mode } => W::Submit { source, mode },
+        Op::Modify { key: k, mode } => W::Modify {
+            key: key(k),
+            mode,
+            interest: None,
+            edge: false,
+        },
+        Op::Rearm { key: k } => W::Rearm { key: key(k) },
+        Op::Cancel { key: k, mode } => W::Cancel { key: key(k), mode },
+        Op::Consume { source } => W::Consume { source },
+        Op::Wait { max, timeout } => W::Wait {
+            max,
+            timeout: match timeout {
+                Timeout::Poll => wire::Timeout::Poll,
+                Timeout::Block => wire::Timeout::Block,
+                Timeout::Deadline => wire::Timeout::Deadline,
+            },
+        },
+        Op::Raise { source } => W::Raise { source },
+        Op::Lower { source } => W::Lower { source },
+        Op::Increment { source, n } => W::Increment { source, n },
         Op::Complete {
             source,
             result,
             cancelled,
-        } => (
-            "complete",
-            json!({"source": source, "result": result, "cancelled": cancelled}),
-        ),
-        Op::StreamItem { source, value } => {
-            ("stream_item", json!({"source": source, "value": value}))
-        }
-        Op::Close { source } => ("close", json!({"source": source})),
-        Op::FutexWake { source, n } => ("futex_wake", json!({"source": source, "n": n})),
-        Op::Wake { source } => ("wake", json!({"source": source})),
+        } => W::Complete {
+            source,
+            result,
+            cancelled,
+        },
+        Op::StreamItem { source, value } => W::StreamItem { source, value },
+        Op::Close { source } => W::Close { source },
+        Op::FutexWake { source, n } => W::FutexWake { source, n },
+        Op::Wake { source } => W::Wake { source },
     }
 }
 
-fn event(e: &Event) -> Value {
+fn event(e: &Event) -> wire::Event {
     match *e {
-        Event::Ready(k) => json!({"key": key(k), "kind": "ready"}),
-        Event::Item(k, value) => json!({"key": key(k), "kind": "item", "value": value}),
-        Event::Final(k, c) => json!({
-            "key": key(k), "kind": "final", "result": c.result, "cancelled": c.cancelled,
-        }),
-    }
-}
-
-fn outcome(o: &Outcome) -> Value {
-    match o {
-        Outcome::Ok => json!({"ok": true}),
-        Outcome::Key(k) => json!({"key": key(*k)}),
-        Outcome::Count(n) => json!({"count": n}),
-        Outcome::Events(evs) => json!({"events": evs.iter().map(event).collect::<Vec<_>>()}),
-        Outcome::Refused(r, message) => json!({"error": refusal_name(*r), "message": message}),
-        Outcome::Cancel(a) => match a {
-            CancelAnswer::Removed(c) => {
-                json!({"cancel": "removed", "completion": c.map(completion)})
-            }
-            CancelAnswer::Pending => json!({"cancel": "pending"}),
-            CancelAnswer::NotFound => json!({"cancel": "not-found"}),
-            CancelAnswer::Cancelled => json!({"cancel": "cancelled"}),
-            CancelAnswer::InProgress => json!({"cancel": "in-progress"}),
-            CancelAnswer::TooLate => json!({"cancel": "too-late"}),
+        Event::Ready(k) => wire::Event::Ready {
+            key: key(k),
+            interest: None,
+        },
+        Event::Item(k, value) => wire::Event::Item { key: key(k), value },
+        Event::Final(k, c) => wire::Event::Final {
+            key: key(k),
+            result: c.result,
+            cancelled: c.cancelled,
         },
     }
 }
 
-/// One record as a JSON object. A call that never returned has no `ret`
-/// and no `result`; a call whose result is unknown has no `result`.
-pub fn record(r: &Record) -> Value {
-    let (name, args) = op(&r.op);
-    // `add_source` returns the source it names.
-    let result = match (&r.op, &r.result) {
-        (Op::AddSource { source, .. }, Some(Outcome::Ok)) => Some(json!({"source": source})),
-        (_, res) => res.as_ref().map(outcome),
-    };
-    let mut v = json!({"v": VERSION, "thread": r.thread, "call": r.call, "op": name, "args": args});
-    if let Some(ret) = r.ret {
-        v["ret"] = json!(ret);
-        if let Some(res) = result {
-            v["result"] = res;
-        }
+fn answer(cancel: &str, completion: Option<wire::Completion>) -> wire::CallResult {
+    wire::CallResult::Cancel {
+        cancel: cancel.to_string(),
+        completion,
     }
-    v
 }
 
-/// Records, one JSON object per line, each ended by `\n`, in the order given.
-pub fn to_jsonl(records: &[Record]) -> String {
-    let mut out = String::new();
-    for r in records {
-        out.push_str(&record(r).to_string());
-        out.push('\n');
+fn outcome(o: &Outcome) -> wire::CallResult {
+    use wire::CallResult as W;
+    match o {
+        Outcome::Ok => W::OK,
+        Outcome::Key(k) => W::Key { key: key(*k) },
+        Outcome::Count(n) => W::Count { count: *n as u64 },
+        Outcome::Events(evs) => W::Events {
+            events: evs.iter().map(event).collect(),
+            end: None,
+        },
+        Outcome::Refused(r, message) => W::Error {
+            error: refusal_name(*r).to_string(),
+            message: Some(message.clone()),
+            errno: None,
+        },
+        Outcome::Cancel(a) => match a {
+            CancelAnswer::Removed(c) => answer("removed", c.map(completion)),
+            CancelAnswer::Pending => answer("pending", None),
+            CancelAnswer::NotFound => answer("not-found", None),
+            CancelAnswer::Cancelled => answer("cancelled", None),
+            CancelAnswer::InProgress => answer("in-progress", None),
+            CancelAnswer::TooLate => answer("too-late", None),
+        },
     }
-    out
+}
+
+/// One record as a line of the format. A call that never returned has no
+/// `ret` and no `result`; a call whose result is unknown has no `result`.
+pub fn record(r: &Record) -> wire::Line {
+    // `add_source` returns the source it names.
+    let result = match (&r.op, &r.result) {
+        (Op::AddSource { source, .. }, Some(Outcome::Ok)) => {
+            Some(wire::CallResult::Source { source: *source })
+        }
+        (_, res) => res.as_ref().map(outcome),
+    };
+    let mut l = wire::Line {
+        v: VERSION,
+        port: None,
+        thread: Some(r.thread),
+        call: r.call,
+        ret: r.ret,
+        op: op(&r.op),
+        result: r.ret.and(result),
+    };
+    l.v = l.needs_version();
+    l
+}
+
+/// Records, one line each, in the order given.
+pub fn to_jsonl(records: &[Record]) -> String {
+    let lines: Vec<wire::Line> = records.iter().map(record).collect();
+    wire::to_jsonl(&lines)
 }

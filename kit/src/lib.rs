@@ -38,13 +38,13 @@
 //! let history = rec.history();
 //! assert!(history.to_jsonl().lines().last().unwrap().contains(r#""op":"wait""#));
 //! let epoll = onering_model::profile("epoll").unwrap();
-//! assert!(check(&history, &epoll).unwrap().linearizable);
+//! assert!(check(&history, &epoll).unwrap().is_linearizable());
 //!
 //! // A oneshot registration delivers once: a second delivery is rejected.
 //! let p = rec.begin(Op::Wait { max: 4, timeout: Timeout::Poll });
 //! p.end(Outcome::Events(vec![Event::Ready(Key::new(7))]));
 //! let v = check(&rec.history(), &epoll).unwrap();
-//! assert!(!v.linearizable);
+//! assert!(!v.is_linearizable());
 //! # let _ = CancelAnswer::NotFound;
 //! ```
 //!

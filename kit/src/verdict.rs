@@ -3,8 +3,8 @@
 //! exact text the recorder emits, so what is checked is what a file holds.
 
 use crate::history::History;
-use onering_check::history::{parse_jsonl, render_failure, verify_with};
-pub use onering_check::history::{Failure, Verdict, VerifyError};
+use onering_check::history::{no_verdict_text, render_failure, verify_text, NoVerdict, Options};
+pub use onering_check::history::{Failure, Report as Verdict, VerifyError};
 use onering_model::Rules;
 use std::fmt;
 
@@ -12,9 +12,10 @@ use std::fmt;
 #[derive(Clone, Debug)]
 pub enum CheckError {
     /// The history is malformed, or uses something the checker's model
-    /// cannot represent (the message names the line and the limit).
+    /// cannot represent or does not model (the message names the line and
+    /// the limit).
     Unsupported(VerifyError),
-    /// The time budget ran out.
+    /// The time (or memory) budget ran out.
     OutOfTime(VerifyError),
 }
 
@@ -39,21 +40,46 @@ pub fn check(history: &History, profile: &Rules) -> Result<Verdict, CheckError> 
 
 /// [`check`] of JSON Lines text, with a time budget in seconds.
 pub fn check_text(text: &str, profile: &Rules, budget: f64) -> Result<Verdict, CheckError> {
-    let calls = parse_jsonl(text, profile).map_err(|e| CheckError::Unsupported(e.into()))?;
-    verify_with(&calls, profile, Some(budget), |_, _, _| {}).map_err(|e| {
-        if e.line == 0 && e.message.starts_with("no verdict") {
-            CheckError::OutOfTime(e)
-        } else {
-            CheckError::Unsupported(e)
+    let options = Options {
+        max_seconds: Some(budget),
+        max_memory: None,
+    };
+    let (calls, report) =
+        verify_text(text, profile, &options, |_, _, _| {}).map_err(CheckError::Unsupported)?;
+    match report.no_verdict() {
+        None => Ok(report),
+        Some(n) => {
+            let e = VerifyError {
+                line: match n {
+                    NoVerdict::Unrepresentable { call, .. } => {
+                        calls.get(*call).map_or(0, |c| c.line)
+                    }
+                    NoVerdict::NotModelled(nm) => nm.line,
+                    _ => 0,
+                },
+                field: None,
+                message: no_verdict_text(&calls, n),
+            };
+            Err(match n {
+                NoVerdict::Time { .. } | NoVerdict::Memory { .. } => CheckError::OutOfTime(e),
+                _ => CheckError::Unsupported(e),
+            })
         }
-    })
+    }
 }
 
 /// The failure as the CLI prints it (a timeline of the failing window and
 /// the longest partial linearization); empty for a linearizable verdict.
 pub fn explain(text: &str, profile: &Rules, verdict: &Verdict) -> String {
-    match (&verdict.failure, parse_jsonl(text, profile)) {
-        (Some(f), Ok(calls)) => render_failure(&calls, f),
+    match (
+        verdict.failure(),
+        onering_check::history::parse_history(text, profile),
+    ) {
+        (Some(f), Ok(p)) => format!(
+            "{}\n{}",
+            onering_check::history::rule_broken(&p.calls, f),
+            render_failure(&p.calls, f)
+        ),
         _ => String::new(),
     }
 }

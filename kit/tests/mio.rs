@@ -206,15 +206,13 @@ fn the_wakers_batch_slot_must_be_accounted_for() {
     );
     let epoll = profile("epoll");
     assert!(
-        !check(&naive, &epoll).expect("checked").linearizable,
+        !check(&naive, &epoll).expect("checked").is_linearizable(),
         "recorded with max 2, the batch [one pipe] claims the other pipe was not ready"
     );
     let fixed = naive.to_jsonl().replace(r#""max":2"#, r#""max":1"#);
-    assert!(
-        onering_kit::check_text(&fixed, &epoll, 10.0)
-            .expect("checked")
-            .linearizable
-    );
+    assert!(onering_kit::check_text(&fixed, &epoll, 10.0)
+        .expect("checked")
+        .is_linearizable());
 }
 
 // ---- mio's own tests, re-enacted as histories -----------------------------
@@ -357,7 +355,7 @@ fn reenact_waker_multiple_wakeups_different_thread() {
         assert!(!poll_once(&rec, Duration::from_millis(10)));
     });
     let v = check(&rec.history(), &profile("epoll")).expect("checked");
-    assert!(v.linearizable, "{}", rec.history().to_jsonl());
+    assert!(v.is_linearizable(), "{}", rec.history().to_jsonl());
 }
 
 /// Finding mio-2: an edge that arrives while another thread still handles

@@ -115,6 +115,7 @@
 mod action;
 mod precondition;
 mod property;
+mod record;
 mod rules;
 mod scenario;
 mod state;
@@ -124,6 +125,7 @@ pub mod symmetry;
 pub use action::{Action, Answer, CancelMode, Shown};
 pub use precondition::{consume_fits, futex_wake_fits, wait_fits, Refusal};
 pub use property::{Kind, Obs, Property};
+pub use record::{Recorded, RecordedEvent, Rejection};
 pub use rules::{
     profile, profile_names, CloseRule, LevelRequeue, OpCancel, Order, ReadinessCancel, Rules,
     EPOLL, EVENT_PORTS, IOCP, IO_URING, KQUEUE, LINUX_AIO, MUTANTS, PROFILES, UNIFIED,

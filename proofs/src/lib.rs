@@ -8,7 +8,7 @@
 
 pub mod workload;
 
-use onering_check::history::{verify_jsonl, Verdict};
+use onering_check::history::{verify_jsonl, Report};
 use onering_model::Rules;
 
 /// Checks a history recorded by the reference `Port`.
@@ -17,7 +17,7 @@ use onering_model::Rules;
 ///
 /// If the checker cannot read what the Port recorded: that is a bug in one
 /// of the two, and a proof must stop on it.
-pub fn verify_records(records: &[onering::history::Record], rules: &Rules) -> Verdict {
+pub fn verify_records(records: &[onering::history::Record], rules: &Rules) -> Report {
     let text = onering::history::to_jsonl(records);
     verify_jsonl(&text, rules)
         .unwrap_or_else(|e| panic!("the Port recorded a history the checker cannot read: {e}"))

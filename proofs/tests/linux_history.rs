@@ -127,9 +127,9 @@ fn linux_port_histories_over_pipes_triggers_and_timers_verify_under_unified() {
     std::fs::write(&out, &text).unwrap();
     let v = verify_records(&records, &UNIFIED);
     assert!(
-        v.linearizable,
+        v.is_linearizable(),
         "the Linux port's history is not linearizable under unified: {:?}",
-        v.failure
+        v.failure()
     );
     println!(
         "{} calls, {} parts, {} configurations, linearizable; {:.2} s; written to {}",
@@ -163,9 +163,9 @@ fn a_linux_history_with_one_event_delivered_twice_is_rejected() {
         e.truncate(1);
     }
     records.insert(first + 1, fake);
-    assert!(verify_records(&records[..first + 1], &UNIFIED).linearizable);
+    assert!(verify_records(&records[..first + 1], &UNIFIED).is_linearizable());
     let v = verify_records(&records, &UNIFIED);
-    assert!(!v.linearizable, "a duplicated delivery was accepted");
+    assert!(!v.is_linearizable(), "a duplicated delivery was accepted");
 }
 
 /// Operations and Level registrations on Linux: recv operations submitted,
@@ -255,9 +255,9 @@ fn linux_port_histories_with_operations_and_level_verify_under_unified() {
     let records = port.take_history();
     let v = verify_records(&records, &UNIFIED);
     assert!(
-        v.linearizable,
+        v.is_linearizable(),
         "not linearizable under unified: {:?}\n{}",
-        v.failure,
+        v.failure(),
         onering::history::to_jsonl(&records)
     );
 }

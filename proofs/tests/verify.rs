@@ -23,7 +23,7 @@ fn concurrent_port_histories_are_linearizable_under_unified() {
     for seed in 1..=12 {
         let records = record(workload(seed, None));
         let v = verify_records(&records, &UNIFIED);
-        assert!(v.linearizable, "seed {seed}: {:?}", v.failure);
+        assert!(v.is_linearizable(), "seed {seed}: {:?}", v.verdict);
         assert!(v.calls > 500);
     }
 }
@@ -37,9 +37,10 @@ fn histories_of_the_port_with_a_known_bug_are_rejected() {
         .into_iter()
         .filter(|m| *m != Mutant::MissingWakeup)
     {
-        let caught = (1..=8)
-            .any(|seed| !verify_records(&record(workload(seed, Some(m))), &UNIFIED).linearizable);
-        assert!(caught, "{m:?} was not caught in 8 workloads");
+        let caught = (1..=16).any(|seed| {
+            !verify_records(&record(workload(seed, Some(m))), &UNIFIED).is_linearizable()
+        });
+        assert!(caught, "{m:?} was not caught in 16 workloads");
     }
 }
 
@@ -85,8 +86,8 @@ fn a_dispatch_event_handed_to_two_threads_at_once_is_rejected_by_unified_only_af
         &format!(r#"{{"events":[{{"key":{K0},"kind":"ready"}}]}}"#),
     );
     let v = verify_jsonl(&h, &UNIFIED).unwrap();
-    assert!(!v.linearizable);
-    let f = v.failure.unwrap();
+    assert!(!v.is_linearizable());
+    let f = v.failure().unwrap();
     assert_eq!(f.stuck, 4, "the second wait cannot be placed");
     // After thread 1's next wait (which releases and re-arms), it may.
     let mut ok = level_dispatch_prefix();
@@ -97,7 +98,7 @@ fn a_dispatch_event_handed_to_two_threads_at_once_is_rejected_by_unified_only_af
         r#"{"max":4,"timeout":"poll"}"#,
         &format!(r#"{{"events":[{{"key":{K0},"kind":"ready"}}]}}"#),
     );
-    assert!(verify_jsonl(&ok, &UNIFIED).unwrap().linearizable);
+    assert!(verify_jsonl(&ok, &UNIFIED).unwrap().is_linearizable());
 }
 
 #[test]
@@ -116,8 +117,8 @@ fn epoll_allows_a_level_event_twice_but_not_a_sync_cancel_removed_then_an_event(
     let ev = format!(r#"{{"events":[{{"key":{K0},"kind":"ready"}}]}}"#);
     h += &line(1, 7, "wait", r#"{"max":4,"timeout":"poll"}"#, &ev);
     h += &line(2, 9, "wait", r#"{"max":4,"timeout":"poll"}"#, &ev);
-    assert!(verify_jsonl(&h, &epoll).unwrap().linearizable);
-    assert!(!verify_jsonl(&h, &UNIFIED).unwrap().linearizable);
+    assert!(verify_jsonl(&h, &epoll).unwrap().is_linearizable());
+    assert!(!verify_jsonl(&h, &UNIFIED).unwrap().is_linearizable());
     h += &line(
         0,
         11,
@@ -126,7 +127,7 @@ fn epoll_allows_a_level_event_twice_but_not_a_sync_cancel_removed_then_an_event(
         r#"{"cancel":"0"}"#,
     );
     h += &line(1, 13, "wait", r#"{"max":4,"timeout":"poll"}"#, &ev);
-    assert!(!verify_jsonl(&h, &epoll).unwrap().linearizable);
+    assert!(!verify_jsonl(&h, &epoll).unwrap().is_linearizable());
 }
 
 #[test]
@@ -143,7 +144,7 @@ fn overlapping_calls_may_linearize_in_either_order() {
     // The wait [10, 20] overlaps the raise [12, 13]: it saw the event.
     h += "{\"v\":1,\"thread\":1,\"call\":10,\"ret\":20,\"op\":\"wait\",\"args\":{\"max\":1,\"timeout\":\"block\"},\"result\":{\"events\":[{\"key\":{\"index\":0,\"generation\":0},\"kind\":\"ready\"}]}}\n";
     h += &line(0, 12, "raise", r#"{"source":0}"#, r#"{"ok":true}"#);
-    assert!(verify_jsonl(&h, &UNIFIED).unwrap().linearizable);
+    assert!(verify_jsonl(&h, &UNIFIED).unwrap().is_linearizable());
 }
 
 #[test]
@@ -167,7 +168,7 @@ fn a_call_that_never_returned_may_or_may_not_have_happened() {
             line(1, 30, "wait", r#"{"max":4,"timeout":"poll"}"#, result)
         );
         assert_eq!(
-            verify_jsonl(&text, &UNIFIED).unwrap().linearizable,
+            verify_jsonl(&text, &UNIFIED).unwrap().is_linearizable(),
             ok,
             "{result}"
         );
@@ -179,11 +180,11 @@ fn malformed_lines_are_errors_with_their_line_number() {
     let good = line(0, 1, "add_source", r#"{"kind":"level"}"#, r#"{"source":0}"#);
     for (bad, needle) in [
         ("{not json".to_string(), "not JSON"),
-        (good.replace("\"v\":1", "\"v\":2"), "version 2"),
-        (good.replace("\"thread\":0,", ""), "missing `thread`"),
-        (good.replace("add_source", "frob"), "unknown op `frob`"),
-        (good.replace("\"level\"", "\"fast\""), "expected level, counter"),
-        (line(0, 5, "wait", r#"{"max":1,"timeout":"soon"}"#, r#"{"events":[]}"#), "expected poll, block or deadline"),
+        (good.replace("\"v\":1", "\"v\":3"), "version 3 is not known"),
+        (good.replace("\"thread\":0,", ""), "missing; `add_source` is a thread's call"),
+        (good.replace("add_source", "frob"), "unknown variant `frob`"),
+        (good.replace("\"level\"", "\"fast\""), "the model's source kinds are level, counter"),
+        (line(0, 5, "wait", r#"{"max":1,"timeout":"soon"}"#, r#"{"events":[]}"#), "expected one of `poll`, `block`, `deadline`"),
         (line(0, 5, "wait", r#"{"max":0,"timeout":"poll"}"#, r#"{"events":[]}"#), "must be refused"),
         (line(0, 5, "cancel", &format!(r#"{{"key":{K0},"mode":"sync"}}"#), r#"{"cancel":"maybe"}"#), "cancel answer `maybe`"),
         ("{\"v\":1,\"thread\":0,\"call\":5,\"ret\":3,\"op\":\"raise\",\"args\":{\"source\":0},\"result\":{\"ok\":true}}".to_string(), "must be greater than `call`"),
@@ -218,13 +219,22 @@ fn a_search_past_its_time_budget_gives_no_verdict() {
     });
     let text = onering::history::to_jsonl(&records);
     let calls = onering_check::history::parse_jsonl(&text, &UNIFIED).unwrap();
-    let e = onering_check::history::verify_with(&calls, &UNIFIED, Some(1e-9), |_, _, _| {})
-        .unwrap_err();
+    use onering_check::history::{verify_with, NoVerdict, Options};
+    let tiny = Options {
+        max_seconds: Some(1e-9),
+        max_memory: None,
+    };
+    let r = verify_with(&calls, &UNIFIED, &tiny, |_, _, _| {}).unwrap();
     assert!(
-        e.message.contains("no verdict within the time budget"),
-        "{e}"
+        matches!(r.no_verdict(), Some(NoVerdict::Time { .. })),
+        "{:?}",
+        r.verdict
     );
-    let v =
-        onering_check::history::verify_with(&calls, &UNIFIED, Some(60.0), |_, _, _| {}).unwrap();
-    assert!(v.linearizable);
+    assert_eq!(r.exit_code(), 2);
+    let enough = Options {
+        max_seconds: Some(60.0),
+        max_memory: None,
+    };
+    let v = verify_with(&calls, &UNIFIED, &enough, |_, _, _| {}).unwrap();
+    assert!(v.is_linearizable());
 }

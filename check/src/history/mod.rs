@@ -1,39 +1,40 @@
 //! `onering verify`: is a recorded history allowed by a profile of the
 //! model? Linearizability (Wing & Gong, with Lowe's just-in-time search and
 //! a memo of (linearized set, model state), as in porcupine) of a history in
-//! the JSON Lines format of `docs/history-format.md`, partitioned by source
-//! ([`partition`]), tolerant of the model's nondeterminism and of calls
-//! whose result is unknown.
+//! the format of `docs/history-format.md` (read by `onering-history`),
+//! partitioned by port and source ([`partition`]), tolerant of the model's
+//! nondeterminism and of calls whose result is unknown.
 //!
-//! What each call may do is the model's transition relation,
-//! [`onering_model::Model::apply`]; nothing here restates the semantics.
-//! Mapping of calls to model steps:
+//! What each recorded call may do is the model's
+//! [`onering_model::Model::recorded`] (which documents the mapping: several
+//! registrations of one source, `lower`/`close`/`consume` on every key, the
+//! io_uring cancel answer's arrival, the kernel's silent steps, ghosts);
+//! nothing here restates the semantics. This module only searches and
+//! reports.
 //!
-//! * `wait` releases the caller's holds and then harvests; a blocking wait
-//!   may do the two at different points of its interval (another thread's
-//!   call can see the release before this wait returns).
-//! * `cancel` of an io_uring-style profile includes its answer's arrival.
-//! * An operation whose cancel won may post its final event silently, at any
-//!   point (a kernel step that no call records).
-//! * A refused call (`"error"` result) changed nothing and is skipped.
-//! * A call without `ret` may or may not have taken effect; a call without
-//!   `result` took effect with any outcome.
+//! The answer is a [`Report`] with one of three [`Verdict`]s:
+//! linearizable, not linearizable (with a [`Failure`] to show), or no
+//! verdict ([`NoVerdict`]: a budget ran out, a call's effect cannot be
+//! represented in a model state, or a construct is not modelled).
 
+mod explain;
 mod linearize;
 pub mod parse;
 pub mod partition;
+mod report;
 
-pub use parse::{parse_jsonl, Call, ParseError};
+pub use parse::{parse_history, parse_jsonl, Call, NotModelled, ParseError, Parsed};
+pub use report::{describe, error_json, no_verdict_text, render_failure, rule_broken};
 
-use linearize::{check_part, Unsupported};
+use linearize::{check_part, Budget, Stop};
 use onering_model::Rules;
-use partition::{POp, Part};
-use serde_json::{json, Value};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Why a history could not be linearized.
 #[derive(Clone, Debug)]
 pub struct Failure {
+    /// The port whose history failed.
+    pub port: u32,
     /// The source whose part failed.
     pub source: u32,
     /// Its kind.
@@ -41,360 +42,339 @@ pub struct Failure {
     /// Index (into the history) of the first call that cannot be placed:
     /// the one whose return ends the shortest failing prefix.
     pub stuck: usize,
-    /// Indices of the calls of the smallest failing window, by call time:
-    /// from the first call the longest partial linearization could not
-    /// place, to `stuck`.
+    /// Why the model refuses the stuck call after the longest partial
+    /// linearization, if it does (`None`: no outcome of it is refused
+    /// there, but the calls cannot be ordered).
+    pub refused: Option<&'static str>,
+    /// Indices of the calls of the smallest failing window, by call time.
     pub window: Vec<usize>,
     /// Indices of the calls of the longest partial linearization of the
-    /// failing prefix, in linearization order.
-    pub longest: Vec<usize>,
+    /// failing prefix, in linearization order, with the model state after
+    /// each.
+    pub longest: Vec<(usize, onering_model::State)>,
+    /// The model state before the first call of `longest`.
+    pub start: Option<onering_model::State>,
     /// Calls in the failing prefix of this part.
     pub prefix_len: usize,
 }
 
+/// Why there is no verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NoVerdict {
+    /// The time budget (`--max-seconds`) ran out.
+    Time {
+        /// Configurations explored by then.
+        explored: u64,
+    },
+    /// The memory budget (`--max-memory`) ran out.
+    Memory {
+        /// Bytes the search's memo held.
+        bytes: u64,
+    },
+    /// The model cannot hold what a call did (a queue longer than a state
+    /// holds, more threads holding events of one source than it has slots).
+    Unrepresentable {
+        /// Index of the call in the history.
+        call: usize,
+        /// Why.
+        why: String,
+    },
+    /// The history uses a construct of the format the model does not check
+    /// yet.
+    NotModelled(NotModelled),
+}
+
+/// The verdict.
+#[derive(Clone, Debug)]
+pub enum Verdict {
+    /// Some order of the calls, each within its interval, is allowed.
+    Linearizable,
+    /// No order is: here is the smallest failing window.
+    NotLinearizable(Box<Failure>),
+    /// Neither could be decided.
+    NoVerdict(NoVerdict),
+}
+
 /// The answer of `onering verify`.
 #[derive(Clone, Debug)]
-pub struct Verdict {
-    /// Whether the history is linearizable under the profile.
-    pub linearizable: bool,
+pub struct Report {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The profile checked against.
+    pub profile: &'static str,
     /// Calls in the history.
     pub calls: usize,
-    /// Parts (sources) checked.
+    /// Parts (port × source) checked.
     pub parts: usize,
     /// Model configurations explored.
     pub explored: u64,
     /// Seconds spent.
     pub seconds: f64,
-    /// What failed, if anything.
-    pub failure: Option<Failure>,
 }
 
-/// An error that is not a verdict: malformed input, or a history the
-/// checker cannot represent.
-#[derive(Clone, Debug)]
-pub struct VerifyError {
-    /// 1-based line of the offending call (0: the history as a whole).
-    pub line: usize,
-    /// What is wrong.
-    pub message: String,
+impl Report {
+    /// Whether the verdict is [`Verdict::Linearizable`].
+    pub fn is_linearizable(&self) -> bool {
+        matches!(self.verdict, Verdict::Linearizable)
+    }
+
+    /// The failure, if not linearizable.
+    pub fn failure(&self) -> Option<&Failure> {
+        match &self.verdict {
+            Verdict::NotLinearizable(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The reason, if there is no verdict.
+    pub fn no_verdict(&self) -> Option<&NoVerdict> {
+        match &self.verdict {
+            Verdict::NoVerdict(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The exit status `onering verify` gives: 0 linearizable, 1 not, 2 no
+    /// verdict (as for bad input).
+    pub fn exit_code(&self) -> u8 {
+        match self.verdict {
+            Verdict::Linearizable => 0,
+            Verdict::NotLinearizable(_) => 1,
+            Verdict::NoVerdict(_) => 2,
+        }
+    }
 }
 
-impl std::fmt::Display for VerifyError {
+/// A history that cannot be checked because it is malformed (not a
+/// verdict): the reader's error, or an inconsistency between lines (a key
+/// no register returned, ...).
+pub type VerifyError = ParseError;
+
+/// Budgets of a check.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Options {
+    /// Seconds of search, at most (positive; huge values mean no budget).
+    pub max_seconds: Option<f64>,
+    /// Bytes of search memo, at most.
+    pub max_memory: Option<u64>,
+}
+
+/// A bad budget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptionsError(pub &'static str);
+
+impl std::fmt::Display for OptionsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}", self.message)
-        } else {
-            write!(f, "line {}: {}", self.line, self.message)
-        }
+        f.write_str(self.0)
     }
 }
 
-impl From<ParseError> for VerifyError {
-    fn from(e: ParseError) -> Self {
-        VerifyError {
-            line: e.line,
-            message: e.message,
+impl std::error::Error for OptionsError {}
+
+impl Options {
+    /// Checks the budgets: seconds must be a positive number (any size:
+    /// one past what a clock can hold means no budget), memory positive.
+    ///
+    /// # Errors
+    ///
+    /// An [`OptionsError`] naming the budget.
+    pub fn validate(&self) -> Result<(), OptionsError> {
+        if self.max_seconds.is_some_and(|s| s.is_nan() || s <= 0.0) {
+            return Err(OptionsError("--max-seconds must be a positive number"));
         }
+        if self.max_memory == Some(0) {
+            return Err(OptionsError("--max-memory must be positive"));
+        }
+        Ok(())
+    }
+
+    fn deadline(&self, start: Instant) -> Option<Instant> {
+        let d = Duration::try_from_secs_f64(self.max_seconds?).ok()?;
+        start.checked_add(d)
     }
 }
 
-fn unsupported(calls: &[Call], u: Unsupported) -> VerifyError {
-    VerifyError {
-        line: calls.get(u.call).map_or(0, |c| c.line),
-        message: u.message,
+/// Checks parsed calls against `rules`, without budgets.
+///
+/// # Errors
+///
+/// A malformed history ([`VerifyError`]).
+pub fn verify(calls: &[Call], rules: &Rules) -> Result<Report, VerifyError> {
+    verify_with(calls, rules, &Options::default(), |_, _, _| {})
+}
+
+/// The calls of each port: its own calls, and every environment step and
+/// source creation (they act on the source, whatever port watches it).
+/// Each entry: the port, and indices into `calls`.
+fn ports(calls: &[Call]) -> Vec<(u32, Vec<usize>)> {
+    use parse::Op;
+    let mut ids: Vec<u32> = calls.iter().map(|c| c.port).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() <= 1 {
+        return vec![(
+            ids.first().copied().unwrap_or(0),
+            (0..calls.len()).collect(),
+        )];
     }
+    let shared = |c: &Call| {
+        matches!(
+            c.op,
+            Op::AddSource { .. }
+                | Op::Declare { .. }
+                | Op::Raise { .. }
+                | Op::Lower { .. }
+                | Op::Complete { .. }
+                | Op::StreamItem { .. }
+                | Op::Close { .. }
+                | Op::FutexWake { .. }
+        )
+    };
+    ids.into_iter()
+        .map(|p| {
+            let mine = (0..calls.len())
+                .filter(|&i| calls[i].port == p || shared(&calls[i]))
+                .collect();
+            (p, mine)
+        })
+        .collect()
 }
 
-/// The part's ops that a prefix ending at time `cut` keeps: calls that
-/// returned by `cut` as they are, calls invoked before it but returning
-/// later as calls that never returned.
-fn prefix(ops: &[POp], cut: u64) -> Vec<POp> {
-    let mut kept: Vec<POp> = Vec::new();
-    let mut index = vec![None; ops.len()];
-    for (i, op) in ops.iter().enumerate() {
-        if op.start >= cut {
-            continue;
-        }
-        let mut o = op.clone();
-        if o.end > cut {
-            o.end = u64::MAX;
-            o.unknown = true;
-        }
-        o.after = op.after.and_then(|a| index[a]);
-        index[i] = Some(kept.len());
-        kept.push(o);
-    }
-    kept
-}
-
-/// Checks parsed calls against `rules`.
-pub fn verify(calls: &[Call], rules: &Rules) -> Result<Verdict, VerifyError> {
-    verify_with(calls, rules, None, |_, _, _| {})
-}
-
-/// [`verify`] with a time budget (past it: an error, no verdict) and
-/// `progress(parts done, parts, configurations explored)` after each part.
+/// [`verify`] with budgets and `progress(parts done, parts, configurations
+/// explored)` after each part.
+///
+/// # Errors
+///
+/// A malformed history ([`VerifyError`]).
 pub fn verify_with(
     calls: &[Call],
     rules: &Rules,
-    max_seconds: Option<f64>,
+    options: &Options,
     mut progress: impl FnMut(usize, usize, u64),
-) -> Result<Verdict, VerifyError> {
+) -> Result<Report, VerifyError> {
     let start = Instant::now();
-    let deadline = max_seconds.map(|s| start + std::time::Duration::from_secs_f64(s));
-    let parts = partition::partition(calls)?;
-    let mut explored = 0;
-    for (done, part) in parts.iter().enumerate() {
-        progress(done, parts.len(), explored);
-        let out = check_part(part, &part.ops, rules, false, deadline)
-            .map_err(|u| unsupported(calls, u))?;
-        explored += out.explored;
-        if !out.ok {
-            let failure = explain(calls, part, rules, deadline)?;
-            return Ok(Verdict {
-                linearizable: false,
-                calls: calls.len(),
-                parts: parts.len(),
-                explored,
-                seconds: start.elapsed().as_secs_f64(),
-                failure: Some(failure),
-            });
-        }
-    }
-    Ok(Verdict {
-        linearizable: true,
+    let budget = Budget {
+        deadline: options.deadline(start),
+        max_bytes: options.max_memory,
+    };
+    let mut report = Report {
+        verdict: Verdict::Linearizable,
+        profile: rules.name,
         calls: calls.len(),
-        parts: parts.len(),
-        explored,
-        seconds: start.elapsed().as_secs_f64(),
-        failure: None,
-    })
-}
-
-/// Finds the shortest failing prefix of a failing part (by binary search
-/// over return times) and the longest partial linearization of it.
-fn explain(
-    calls: &[Call],
-    part: &Part,
-    rules: &Rules,
-    deadline: Option<Instant>,
-) -> Result<Failure, VerifyError> {
-    let mut ends: Vec<u64> = part
-        .ops
-        .iter()
-        .map(|o| o.end)
-        .filter(|e| *e != u64::MAX)
-        .collect();
-    ends.sort_unstable();
-    ends.dedup();
-    let fails = |cut: u64| -> Result<bool, VerifyError> {
-        let ops = prefix(&part.ops, cut.saturating_add(1));
-        Ok(!check_part(part, &ops, rules, false, deadline)
-            .map_err(|u| unsupported(calls, u))?
-            .ok)
+        parts: 0,
+        explored: 0,
+        seconds: 0.0,
     };
-    // Invariant: ends[hi] fails (the whole part does).
-    let (mut lo, mut hi) = (0usize, ends.len().saturating_sub(1));
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        if fails(ends[mid])? {
-            hi = mid;
+    // Each port's calls (shared by its parts), then every part.
+    let mut histories: Vec<(u32, Vec<usize>, Vec<Call>)> = Vec::new();
+    let mut all_parts: Vec<(usize, partition::Part)> = Vec::new();
+    for (port, idx) in ports(calls) {
+        let sub: Vec<Call> = if idx.len() == calls.len() {
+            calls.to_vec()
         } else {
-            lo = mid + 1;
-        }
-    }
-    let cut = ends.get(hi).copied().unwrap_or(u64::MAX);
-    let ops = prefix(&part.ops, cut.saturating_add(1));
-    let out = check_part(part, &ops, rules, true, deadline).map_err(|u| unsupported(calls, u))?;
-    let stuck = ops
-        .iter()
-        .find(|o| o.end == cut)
-        .map_or(ops.last().map_or(0, |o| o.call), |o| o.call);
-    let placed: std::collections::HashSet<usize> = out.longest.iter().copied().collect();
-    let first_unplaced = ops
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !placed.contains(i))
-        .map(|(_, o)| o.start)
-        .min()
-        .unwrap_or(0);
-    let mut window: Vec<usize> = ops
-        .iter()
-        .filter(|o| o.start >= first_unplaced || o.end >= first_unplaced)
-        .map(|o| o.call)
-        .collect();
-    window.sort_by_key(|c| calls[*c].call);
-    window.dedup();
-    let mut longest: Vec<usize> = out.longest.iter().map(|i| ops[*i].call).collect();
-    longest.dedup();
-    Ok(Failure {
-        source: part.source,
-        kind: part.kind,
-        stuck,
-        window,
-        longest,
-        prefix_len: ops.len(),
-    })
-}
-
-/// Parses and checks a JSON Lines history.
-pub fn verify_jsonl(text: &str, rules: &Rules) -> Result<Verdict, VerifyError> {
-    let calls = parse_jsonl(text, rules)?;
-    verify(&calls, rules)
-}
-
-/// One call as text: `wait(max=2, poll) -> [k0.0:ready]`.
-pub fn describe(c: &Call) -> String {
-    use parse::{EvKind, Op, Res};
-    let op = match &c.op {
-        Op::AddSource { kind } => format!("add_source({})", kind.name()),
-        Op::Register { source, mode } => format!("register(s{source}, {})", mode.name()),
-        Op::Modify { key, mode } => format!("modify({key}, {})", mode.name()),
-        Op::Rearm { key } => format!("rearm({key})"),
-        Op::Cancel { key, mode } => format!("cancel({key}, {})", mode.name()),
-        Op::Consume { source } => format!("consume(s{source})"),
-        Op::Wait { max, block } => {
-            format!("wait(max={max}, {})", if *block { "block" } else { "poll" })
-        }
-        Op::Raise { source } => format!("raise(s{source})"),
-        Op::Lower { source } => format!("lower(s{source})"),
-        Op::Complete { source, cancelled } => {
-            format!(
-                "complete(s{source}{})",
-                if *cancelled { ", cancelled" } else { "" }
-            )
-        }
-        Op::StreamItem { source } => format!("stream_item(s{source})"),
-        Op::Close { source } => format!("close(s{source})"),
-        Op::FutexWake { source, n } => format!("futex_wake(s{source}, {n})"),
-    };
-    let res = match &c.result {
-        None => " -> ?".to_string(),
-        Some(Res::Ok) => String::new(),
-        Some(Res::Source(s)) => format!(" -> s{s}"),
-        Some(Res::Key(k)) => format!(" -> {k}"),
-        Some(Res::Cancel(a)) => format!(" -> {}", a.name()),
-        Some(Res::Count(n)) => format!(" -> {n}"),
-        Some(Res::Error(e)) => format!(" -> error {e}"),
-        Some(Res::Events(evs)) => {
-            let v: Vec<String> = evs
-                .iter()
-                .map(|e| {
-                    let kind = match e.kind {
-                        EvKind::Ready => "ready".to_string(),
-                        EvKind::Item => "item".to_string(),
-                        EvKind::Final(onering_model::Outcome::Done) => "final".to_string(),
-                        EvKind::Final(onering_model::Outcome::Cancelled) => {
-                            "final(cancelled)".to_string()
-                        }
-                    };
-                    format!("{}:{kind}", e.key)
-                })
-                .collect();
-            format!(" -> [{}]", v.join(", "))
-        }
-    };
-    format!("{op}{res}")
-}
-
-/// The failure as a per-thread timeline, and the longest partial
-/// linearization.
-pub fn render_failure(calls: &[Call], f: &Failure) -> String {
-    // The calls right before the stuck one matter most; a long window is
-    // cut to its last rows (the JSON form has them all).
-    const ROWS: usize = 40;
-    let shown = &f.window[f.window.len().saturating_sub(ROWS)..];
-    let mut threads: Vec<u32> = shown.iter().map(|i| calls[*i].thread).collect();
-    threads.sort_unstable();
-    threads.dedup();
-    let col = |t: u32| threads.iter().position(|x| *x == t).unwrap_or(0);
-    let mut rows: Vec<(String, Vec<String>, bool)> = Vec::new();
-    for &i in shown {
-        let c = &calls[i];
-        let mut cells = vec![String::new(); threads.len()];
-        cells[col(c.thread)] = describe(c);
-        let span = match c.ret {
-            Some(r) => format!("{}..{}", c.call, r),
-            None => format!("{}..", c.call),
+            idx.iter().map(|&i| calls[i].clone()).collect()
         };
-        rows.push((format!("line {:>5} [{span}]", c.line), cells, i == f.stuck));
-    }
-    let widths: Vec<usize> = (0..threads.len())
-        .map(|j| {
-            rows.iter()
-                .map(|r| r.1[j].chars().count())
-                .max()
-                .unwrap_or(0)
-                .max(3)
-        })
-        .collect();
-    let lead = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-    let mut out = String::new();
-    if shown.len() < f.window.len() {
-        out.push_str(&format!(
-            "({} earlier calls of the window not shown; --json lists them all)\n",
-            f.window.len() - shown.len()
-        ));
-    }
-    out.push_str(&format!("{:lead$}   ", ""));
-    for (j, t) in threads.iter().enumerate() {
-        out.push_str(&format!("{:<w$} | ", format!("thread {t}"), w = widths[j]));
-    }
-    out.push('\n');
-    for (head, cells, stuck) in rows {
-        out.push_str(&format!("{head:lead$}   "));
-        for (j, cell) in cells.iter().enumerate() {
-            out.push_str(&format!("{cell:<w$} | ", w = widths[j]));
+        match partition::partition(&sub) {
+            Ok(parts) => {
+                all_parts.extend(parts.into_iter().map(|p| (histories.len(), p)));
+            }
+            Err(partition::PartitionError::Malformed(e)) => return Err(e),
+            Err(partition::PartitionError::Unrepresentable { call, why }) => {
+                report.verdict = Verdict::NoVerdict(NoVerdict::Unrepresentable {
+                    call: idx[call],
+                    why,
+                });
+                report.seconds = start.elapsed().as_secs_f64();
+                return Ok(report);
+            }
         }
-        if stuck {
-            out.push_str("<-- cannot be linearized");
+        histories.push((port, idx, sub));
+    }
+    report.parts = all_parts.len();
+    for (done, (h, part)) in all_parts.iter().enumerate() {
+        let (port, idx, sub) = &histories[*h];
+        progress(done, all_parts.len(), report.explored);
+        let outcome = check_part(part, &part.ops, rules, false, budget).and_then(|out| {
+            report.explored += out.explored;
+            if out.ok {
+                Ok(None)
+            } else {
+                explain::explain(sub, part, rules, budget).map(Some)
+            }
+        });
+        match outcome {
+            Ok(None) => {}
+            Ok(Some(mut f)) => {
+                f.port = *port;
+                f.stuck = idx[f.stuck];
+                for w in f.window.iter_mut() {
+                    *w = idx[*w];
+                }
+                for l in f.longest.iter_mut() {
+                    l.0 = idx[l.0];
+                }
+                report.verdict = Verdict::NotLinearizable(Box::new(f));
+                break;
+            }
+            Err(stop) => {
+                report.verdict = Verdict::NoVerdict(match stop {
+                    Stop::Time { explored } => {
+                        report.explored += explored;
+                        NoVerdict::Time {
+                            explored: report.explored,
+                        }
+                    }
+                    Stop::Memory { explored, bytes } => {
+                        report.explored += explored;
+                        NoVerdict::Memory { bytes }
+                    }
+                    Stop::Unrepresentable { call, why } => NoVerdict::Unrepresentable {
+                        call: idx[call],
+                        why,
+                    },
+                });
+                break;
+            }
         }
-        out.push('\n');
     }
-    out.push_str(&format!(
-        "longest partial linearization: {} of the {} calls of the failing prefix on source {}",
-        f.longest.len(),
-        f.prefix_len,
-        f.source
-    ));
-    let tail: Vec<String> = f
-        .longest
-        .iter()
-        .rev()
-        .take(6)
-        .rev()
-        .map(|i| format!("line {} {}", calls[*i].line, describe(&calls[*i])))
-        .collect();
-    if !tail.is_empty() {
-        out.push_str(&format!(", ending:\n  {}\n", tail.join("\n  ")));
-    } else {
-        out.push('\n');
-    }
-    out
+    report.seconds = start.elapsed().as_secs_f64();
+    Ok(report)
 }
 
-/// The JSON form (names are stable).
-pub fn to_json(calls: &[Call], v: &Verdict) -> Value {
-    let mut j = json!({
-        "linearizable": v.linearizable,
-        "calls": v.calls,
-        "seconds": v.seconds,
-        "parts": v.parts,
-        "explored": v.explored,
-    });
-    if let Some(f) = &v.failure {
-        j["failure"] = json!({
-            "source": f.source,
-            "kind": f.kind.name(),
-            "line": calls[f.stuck].line,
-            "call": describe(&calls[f.stuck]),
-            "window": f.window.iter().map(|i| json!({
-                "line": calls[*i].line,
-                "thread": calls[*i].thread,
-                "call": describe(&calls[*i]),
-            })).collect::<Vec<_>>(),
-            "longest_partial_linearization": f.longest.iter().map(|i| calls[*i].line).collect::<Vec<_>>(),
-        });
+/// Parses and checks a history (text), without budgets. A construct the
+/// model does not check gives [`NoVerdict::NotModelled`].
+///
+/// # Errors
+///
+/// A malformed history ([`VerifyError`]).
+pub fn verify_jsonl(text: &str, rules: &Rules) -> Result<Report, VerifyError> {
+    verify_text(text, rules, &Options::default(), |_, _, _| {}).map(|(_, r)| r)
+}
+
+/// Parses and checks a history (text) with budgets; also returns the calls
+/// (the report's indices point into them).
+///
+/// # Errors
+///
+/// A malformed history ([`VerifyError`]).
+pub fn verify_text(
+    text: &str,
+    rules: &Rules,
+    options: &Options,
+    progress: impl FnMut(usize, usize, u64),
+) -> Result<(Vec<Call>, Report), VerifyError> {
+    let parsed = parse_history(text, rules)?;
+    if let Some(nm) = parsed.not_modelled {
+        let report = Report {
+            verdict: Verdict::NoVerdict(NoVerdict::NotModelled(nm)),
+            profile: rules.name,
+            calls: parsed.calls.len(),
+            parts: 0,
+            explored: 0,
+            seconds: 0.0,
+        };
+        return Ok((parsed.calls, report));
     }
-    j
+    let report = verify_with(&parsed.calls, rules, options, progress)?;
+    Ok((parsed.calls, report))
 }

@@ -1,36 +1,18 @@
-//! Reading a history: JSON Lines, version 1 (`docs/history-format.md`).
-//! Every malformed line is an error naming the line and what was expected;
-//! nothing is skipped silently.
+//! From the wire to the checker: the lines `onering-history` read, in the
+//! model's terms (answers resolved against the profile, the Port's several
+//! words for one step folded into one). A construct of format version 2
+//! that the model cannot check yet is a [`NotModelled`], never a guess.
 
+pub use onering_history::KeyRef;
+use onering_history::{CallResult, Event, Line, ReadError, Timeout, WaitEnd};
 use onering_model::{Answer, CancelMode, Mode, Outcome, Rules, SourceKind};
-use serde_json::Value;
 use std::fmt;
 
-/// A key as the implementation names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyRef {
-    /// Registration slot.
-    pub index: u32,
-    /// Reuse count of the slot.
-    pub generation: u32,
-}
+/// The thread of a step no user thread made (a kernel completion).
+pub const NO_THREAD: u32 = u32::MAX;
 
-impl fmt::Display for KeyRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "k{}.{}", self.index, self.generation)
-    }
-}
-
-/// What kind of event a wait returned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EvKind {
-    /// A readiness event.
-    Ready,
-    /// A multishot item.
-    Item,
-    /// The final event, flagged cancelled or not.
-    Final(Outcome),
-}
+/// What kind of event a wait returned: the model's [`EventKind`].
+pub use onering_model::EventKind as EvKind;
 
 /// One event of a wait's batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,10 +26,17 @@ pub struct Ev {
 /// A recorded operation with its arguments.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
-    /// The simulated backend created a source.
+    /// The simulated backend created a source, or a kernel history declared
+    /// its kind (`declare`, which names the source).
     AddSource { kind: SourceKind },
-    /// `register` (or `submit`, for requests).
-    Register { source: u32, mode: Mode },
+    /// The kind of `source`, declared.
+    Declare { source: u32, kind: SourceKind },
+    /// `register`, or (`submit`) `submit` of a request.
+    Register {
+        source: u32,
+        mode: Mode,
+        submit: bool,
+    },
     /// `modify(key, mode)`.
     Modify { key: KeyRef, mode: Mode },
     /// `rearm(key)`.
@@ -97,7 +86,9 @@ pub enum Res {
 pub struct Call {
     /// 1-based line in the input.
     pub line: usize,
-    /// Calling thread.
+    /// The port (poller) the call was made on.
+    pub port: u32,
+    /// Calling thread ([`NO_THREAD`] for a step no user thread made).
     pub thread: u32,
     /// Invocation time.
     pub call: u64,
@@ -110,290 +101,356 @@ pub struct Call {
     pub result: Option<Res>,
 }
 
-/// A malformed history.
+/// A malformed history: what the format or the model's words refuse.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
     /// 1-based line (0: the history as a whole).
     pub line: usize,
+    /// The offending field (`args.mode`), if one is to blame.
+    pub field: Option<String>,
     /// What was wrong and what was expected.
     pub message: String,
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}", self.message)
-        } else {
-            write!(f, "line {}: {}", self.line, self.message)
+        if self.line > 0 {
+            write!(f, "line {}: ", self.line)?;
         }
+        if let Some(field) = &self.field {
+            write!(f, "`{field}`: ")?;
+        }
+        f.write_str(&self.message)
     }
 }
 
 impl std::error::Error for ParseError {}
 
-type R<T> = Result<T, String>;
-
-fn field<'a>(v: &'a Value, name: &str) -> R<&'a Value> {
-    v.get(name).ok_or_else(|| format!("missing `{name}`"))
-}
-
-fn uint(v: &Value, name: &str) -> R<u64> {
-    field(v, name)?
-        .as_u64()
-        .ok_or_else(|| format!("`{name}` must be a non-negative integer"))
-}
-
-fn uint32(v: &Value, name: &str) -> R<u32> {
-    let n = uint(v, name)?;
-    u32::try_from(n).map_err(|_| format!("`{name}` = {n} does not fit in 32 bits"))
-}
-
-fn string<'a>(v: &'a Value, name: &str) -> R<&'a str> {
-    field(v, name)?
-        .as_str()
-        .ok_or_else(|| format!("`{name}` must be a string"))
-}
-
-fn key(v: &Value, name: &str) -> R<KeyRef> {
-    let k = field(v, name)?;
-    if !k.is_object() {
-        return Err(format!(
-            "`{name}` must be an object {{\"index\": u32, \"generation\": u32}}"
-        ));
-    }
-    Ok(KeyRef {
-        index: uint32(k, "index").map_err(|e| format!("`{name}`: {e}"))?,
-        generation: uint32(k, "generation").map_err(|e| format!("`{name}`: {e}"))?,
-    })
-}
-
-fn mode(v: &Value, name: &str) -> R<Mode> {
-    let s = string(v, name)?;
-    Mode::from_name(s).ok_or_else(|| {
-        format!("`{name}` is `{s}`; expected level, edge, oneshot, dispatch, single or multishot")
-    })
-}
-
-fn source_kind(v: &Value, name: &str) -> R<SourceKind> {
-    let s = string(v, name)?;
-    SourceKind::from_name(s).ok_or_else(|| {
-        format!("`{name}` is `{s}`; expected level, counter, sticky, futex or operation")
-    })
-}
-
-fn cancel_mode(v: &Value, name: &str) -> R<CancelMode> {
-    match string(v, name)? {
-        "sync" => Ok(CancelMode::Sync),
-        "async" => Ok(CancelMode::Async),
-        "reap" => Ok(CancelMode::Reap),
-        s => Err(format!("`{name}` is `{s}`; expected sync, async or reap")),
-    }
-}
-
-fn final_outcome(v: &Value) -> R<Outcome> {
-    match field(v, "cancelled")?.as_bool() {
-        Some(true) => Ok(Outcome::Cancelled),
-        Some(false) => Ok(Outcome::Done),
-        None => Err("`cancelled` must be true or false".into()),
-    }
-}
-
-fn event(v: &Value) -> R<Ev> {
-    let key = key(v, "key")?;
-    let kind = match string(v, "kind")? {
-        "ready" => EvKind::Ready,
-        "item" => EvKind::Item,
-        "final" => EvKind::Final(final_outcome(v)?),
-        s => return Err(format!("event kind `{s}`; expected ready, item or final")),
-    };
-    Ok(Ev { key, kind })
-}
-
-fn op(name: &str, args: &Value) -> R<Op> {
-    let src = || uint32(args, "source");
-    Ok(match name {
-        "add_source" => Op::AddSource {
-            kind: source_kind(args, "kind")?,
-        },
-        "register" | "submit" => Op::Register {
-            source: src()?,
-            mode: mode(args, "mode")?,
-        },
-        "modify" => Op::Modify {
-            key: key(args, "key")?,
-            mode: mode(args, "mode")?,
-        },
-        "rearm" => Op::Rearm {
-            key: key(args, "key")?,
-        },
-        "cancel" => Op::Cancel {
-            key: key(args, "key")?,
-            mode: cancel_mode(args, "mode")?,
-        },
-        "consume" => Op::Consume { source: src()? },
-        "wait" => {
-            let max = uint32(args, "max")?;
-            let block = match string(args, "timeout")? {
-                "poll" => false,
-                "block" | "deadline" => true,
-                s => return Err(format!("`timeout` is `{s}`; expected poll, block or deadline")),
-            };
-            Op::Wait { max, block }
+impl From<ReadError> for ParseError {
+    fn from(e: ReadError) -> Self {
+        ParseError {
+            line: e.line,
+            field: e.field,
+            message: e.message,
         }
-        "raise" | "increment" | "wake" => Op::Raise { source: src()? },
-        "lower" => Op::Lower { source: src()? },
-        "complete" => Op::Complete {
-            source: src()?,
-            cancelled: args
-                .get("cancelled")
-                .map(|c| c.as_bool().ok_or("`cancelled` must be true or false"))
-                .transpose()?
-                .unwrap_or(false),
+    }
+}
+
+/// A construct the history format expresses and the model cannot check yet
+/// (the first one met): the checker gives no verdict rather than misjudge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotModelled {
+    /// 1-based line.
+    pub line: usize,
+    /// What it is, in a few words.
+    pub construct: &'static str,
+}
+
+impl fmt::Display for NotModelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {} is not modelled", self.line, self.construct)
+    }
+}
+
+/// A parsed history: the calls, or the first construct not modelled.
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    /// The calls, in the order of the input.
+    pub calls: Vec<Call>,
+    /// The first construct the model cannot check, if any.
+    pub not_modelled: Option<NotModelled>,
+}
+
+fn perr(line: usize, field: &str, message: String) -> ParseError {
+    ParseError {
+        line,
+        field: Some(field.to_string()),
+        message,
+    }
+}
+
+/// Every answer of the model (the wire spells them in kebab case).
+const ANSWERS: [Answer; 6] = [
+    Answer::Removed,
+    Answer::Pending,
+    Answer::NotFound,
+    Answer::Cancelled,
+    Answer::InProgress,
+    Answer::TooLate,
+];
+
+/// The model's name of an answer as the wire spells it: `NotFound` is
+/// `not-found`.
+pub fn wire_answer_name(a: Answer) -> String {
+    let mut out = String::new();
+    for (i, c) in a
+        .name()
+        .chars()
+        .take_while(|c| c.is_alphanumeric())
+        .enumerate()
+    {
+        if c.is_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// The answer a cancel result names: the model's name or the profile's own.
+fn answer(
+    line: usize,
+    cancel: &str,
+    completion: Option<onering_history::Completion>,
+    rules: &Rules,
+) -> Result<Answer, ParseError> {
+    let found = ANSWERS
+        .into_iter()
+        .find(|a| wire_answer_name(*a) == cancel)
+        .or_else(|| {
+            ANSWERS
+                .into_iter()
+                .find(|a| rules.answer_name(*a) == cancel)
+        })
+        .ok_or_else(|| {
+            let model: Vec<String> = ANSWERS.into_iter().map(wire_answer_name).collect();
+            let mut own: Vec<&str> = ANSWERS
+                .into_iter()
+                .map(|a| rules.answer_name(a))
+                .filter(|n| !n.chars().next().is_some_and(char::is_uppercase))
+                .collect();
+            own.dedup();
+            perr(
+                line,
+                "result.cancel",
+                format!(
+                    "unknown cancel answer `{cancel}`; the model's answers are {}{}",
+                    model.join(", "),
+                    if own.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", and profile {} also says {}", rules.name, own.join(", "))
+                    }
+                ),
+            )
+        })?;
+    Ok(match (found, completion) {
+        (Answer::Removed, Some(c)) => Answer::RemovedWith(if c.cancelled {
+            Outcome::Cancelled
+        } else {
+            Outcome::Done
+        }),
+        (a, _) => a,
+    })
+}
+
+fn event(line: usize, i: usize, e: &Event) -> Result<Result<Ev, &'static str>, ParseError> {
+    let _ = (line, i);
+    Ok(match e {
+        Event::Ready {
+            interest: Some(_), ..
+        } => Err("an event of one half (read or write) of a descriptor's interest"),
+        Event::Ready { key, .. } => Ok(Ev {
+            key: *key,
+            kind: EvKind::Ready,
+        }),
+        Event::Item { key, .. } => Ok(Ev {
+            key: *key,
+            kind: EvKind::Item,
+        }),
+        Event::Final { key, cancelled, .. } => Ok(Ev {
+            key: *key,
+            kind: EvKind::Final(if *cancelled {
+                Outcome::Cancelled
+            } else {
+                Outcome::Done
+            }),
+        }),
+        Event::Notify {} => Err("the library's own wake-up (notify) in a batch"),
+        Event::CancelAnswer { .. } => Err("a cancel's own completion event"),
+    })
+}
+
+/// One line in the checker's terms: `Ok(None)` for a line with no model
+/// step (an `exit`), `Err` for a construct not modelled.
+fn call(
+    n: usize,
+    l: &Line,
+    rules: &Rules,
+) -> Result<Result<Option<Call>, &'static str>, ParseError> {
+    use onering_history::Op as W;
+    let op = match &l.op {
+        W::AddSource { kind } => Op::AddSource { kind: *kind },
+        W::Declare { source, kind } => Op::Declare {
+            source: *source,
+            kind: *kind,
         },
-        "stream_item" => Op::StreamItem { source: src()? },
-        "close" => Op::Close { source: src()? },
-        "futex_wake" => Op::FutexWake {
-            source: src()?,
-            n: uint32(args, "n")?,
-        },
-        other => {
-            return Err(format!(
-                "unknown op `{other}`; expected add_source, register, submit, modify, rearm, cancel, consume, wait, raise, lower, increment, wake, complete, stream_item, close or futex_wake"
+        W::Register {
+            interest: Some(_), ..
+        }
+        | W::Modify {
+            interest: Some(_), ..
+        } => {
+            return Ok(Err(
+                "a registration of one half (read or write) of a descriptor's interest",
             ))
         }
-    })
-}
-
-/// The answer a cancel result names: the model's names (`removed`,
-/// `pending`, `not-found`, ...) or the profile's own (`-ENOENT`, `0`, ...).
-fn answer(v: &Value, rules: &Rules) -> R<Answer> {
-    let s = string(v, "cancel")?;
-    let completion = v.get("completion").filter(|c| !c.is_null());
-    match s {
-        "removed" => Ok(match completion {
-            Some(c) => Answer::RemovedWith(final_outcome(c).map_err(|e| format!("`completion`: {e}"))?),
-            None => Answer::Removed,
-        }),
-        "pending" => Ok(Answer::Pending),
-        "not-found" => Ok(Answer::NotFound),
-        "cancelled" => Ok(Answer::Cancelled),
-        "in-progress" => Ok(Answer::InProgress),
-        "too-late" => Ok(Answer::TooLate),
-        other => [
-            Answer::Removed,
-            Answer::Pending,
-            Answer::NotFound,
-            Answer::Cancelled,
-            Answer::InProgress,
-            Answer::TooLate,
-        ]
-        .into_iter()
-        .find(|a| rules.answer_name(*a) == other)
-        .ok_or_else(|| {
-            format!("cancel answer `{other}`; expected removed, pending, not-found, cancelled, in-progress, too-late or the profile's own name")
-        }),
-    }
-}
-
-fn result(op: &Op, v: &Value, rules: &Rules) -> R<Res> {
-    if !v.is_object() {
-        return Err("`result` must be an object".into());
-    }
-    if let Some(e) = v.get("error") {
-        return Ok(Res::Error(
-            e.as_str().ok_or("`error` must be a string")?.to_string(),
-        ));
-    }
-    Ok(match op {
-        Op::AddSource { .. } => Res::Source(uint32(v, "source")?),
-        Op::Register { .. } => Res::Key(key(v, "key")?),
-        Op::Cancel { .. } => Res::Cancel(answer(v, rules)?),
-        Op::Wait { .. } => {
-            let evs = field(v, "events")?
-                .as_array()
-                .ok_or("`events` must be an array")?;
-            Res::Events(
-                evs.iter()
-                    .enumerate()
-                    .map(|(i, e)| event(e).map_err(|m| format!("event {}: {m}", i + 1)))
-                    .collect::<R<_>>()?,
-            )
+        W::Register { edge: true, .. } | W::Modify { edge: true, .. } => {
+            return Ok(Err("edge-oneshot"))
         }
-        Op::FutexWake { .. } => Res::Count(uint32(v, "count")?),
-        _ => Res::Ok,
-    })
-}
-
-fn call(line: usize, text: &str, rules: &Rules) -> R<Call> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    if !v.is_object() {
-        return Err("expected a JSON object".into());
-    }
-    let version = uint(&v, "v")?;
-    if version != 1 {
-        return Err(format!(
-            "version {version} is not known; this reader knows version 1"
-        ));
-    }
-    let thread = uint32(&v, "thread")?;
-    let call_t = uint(&v, "call")?;
-    let ret = match v.get("ret") {
-        None | Some(Value::Null) => None,
-        Some(_) => Some(uint(&v, "ret")?),
+        W::Register { source, mode, .. } => Op::Register {
+            source: *source,
+            mode: *mode,
+            submit: false,
+        },
+        W::Submit { source, mode } => Op::Register {
+            source: *source,
+            mode: *mode,
+            submit: true,
+        },
+        W::Modify { key, mode, .. } => Op::Modify {
+            key: *key,
+            mode: *mode,
+        },
+        W::Rearm { key } => Op::Rearm { key: *key },
+        W::Disable { .. } => {
+            return Ok(Err(
+                "interest switched off without removing the registration",
+            ))
+        }
+        W::Cancel { key, mode } => Op::Cancel {
+            key: *key,
+            mode: *mode,
+        },
+        W::Consume { source } => Op::Consume { source: *source },
+        W::Wait { max, timeout } => Op::Wait {
+            max: *max,
+            block: *timeout != Timeout::Poll,
+        },
+        W::Notify {} => return Ok(Err("the library's own wake-up (notify)")),
+        W::Exit {} => return Ok(Ok(None)),
+        W::Raise { source } | W::Increment { source, .. } | W::Wake { source } => {
+            Op::Raise { source: *source }
+        }
+        W::Lower { source } => Op::Lower { source: *source },
+        W::Complete {
+            source, cancelled, ..
+        } => Op::Complete {
+            source: *source,
+            cancelled: *cancelled,
+        },
+        W::StreamItem { source, .. } => Op::StreamItem { source: *source },
+        W::Close { source } => Op::Close { source: *source },
+        W::FutexWake { source, n } => Op::FutexWake {
+            source: *source,
+            n: *n,
+        },
     };
-    if ret.is_some_and(|r| r <= call_t) {
-        return Err(format!(
-            "`ret` ({}) must be greater than `call` ({call_t})",
-            ret.unwrap_or(0)
-        ));
-    }
-    let name = string(&v, "op")?;
-    let args = field(&v, "args")?;
-    if !args.is_object() {
-        return Err("`args` must be an object".into());
-    }
-    let op = op(name, args)?;
-    let result = match (ret, v.get("result")) {
-        (_, None) | (_, Some(Value::Null)) => None,
-        (None, Some(_)) => return Err("a call without `ret` cannot have a `result`".into()),
-        (Some(_), Some(r)) => Some(result(&op, r, rules).map_err(|e| format!("`result`: {e}"))?),
+    let result = match &l.result {
+        None => None,
+        Some(CallResult::Error { error, .. }) => Some(Res::Error(error.clone())),
+        Some(r) => Some(match (&op, r) {
+            (Op::AddSource { .. }, CallResult::Source { source }) => Res::Source(*source),
+            (Op::Register { .. }, CallResult::Key { key }) => Res::Key(*key),
+            (Op::Cancel { .. }, CallResult::Cancel { cancel, completion }) => {
+                Res::Cancel(answer(n, cancel, *completion, rules)?)
+            }
+            (Op::Cancel { .. }, CallResult::Count { .. }) => {
+                return Ok(Err("a cancel answer that is a count"))
+            }
+            (
+                Op::Wait { .. },
+                CallResult::Events {
+                    end: Some(WaitEnd::Early),
+                    events,
+                },
+            ) if events.is_empty() => return Ok(Err("a wait that returned early without events")),
+            (Op::Wait { .. }, CallResult::Events { events, .. }) => {
+                let mut evs = Vec::with_capacity(events.len());
+                for (i, e) in events.iter().enumerate() {
+                    match event(n, i, e)? {
+                        Ok(ev) => evs.push(ev),
+                        Err(construct) => return Ok(Err(construct)),
+                    }
+                }
+                Res::Events(evs)
+            }
+            (Op::FutexWake { .. }, CallResult::Count { count }) => {
+                Res::Count(u32::try_from(*count).map_err(|_| {
+                    perr(
+                        n,
+                        "result.count",
+                        format!("{count} does not fit in 32 bits"),
+                    )
+                })?)
+            }
+            (_, CallResult::Ok { .. } | CallResult::Count { .. }) => Res::Ok,
+            (_, other) => {
+                return Err(perr(
+                    n,
+                    "result",
+                    format!("`{}` cannot return {other:?}", l.op.name()),
+                ))
+            }
+        }),
     };
     if matches!(op, Op::Wait { max: 0, .. }) && !matches!(result, Some(Res::Error(_))) {
-        return Err("a wait with `max` 0 must be refused (an `error` result)".into());
+        return Err(perr(
+            n,
+            "args.max",
+            "is 0; a wait with `max` 0 must be refused (an `error` result)".into(),
+        ));
     }
-    Ok(Call {
-        line,
-        thread,
-        call: call_t,
-        ret,
+    Ok(Ok(Some(Call {
+        line: n,
+        port: l.port.unwrap_or(0),
+        thread: l.thread.unwrap_or(NO_THREAD),
+        call: l.call,
+        ret: l.ret,
         op,
         result,
-    })
+    })))
 }
 
-/// Parses a whole history. Blank lines are allowed; anything else that is
-/// not a version-1 call is an error.
-pub fn parse_jsonl(text: &str, rules: &Rules) -> Result<Vec<Call>, ParseError> {
-    let mut calls = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        calls.push(call(i + 1, line, rules).map_err(|message| ParseError {
-            line: i + 1,
-            message,
-        })?);
-    }
-    let mut times = std::collections::HashMap::new();
-    for c in &calls {
-        for t in std::iter::once(c.call).chain(c.ret) {
-            if let Some(other) = times.insert(t, c.line) {
-                return Err(ParseError {
-                    line: c.line,
-                    message: format!("timestamp {t} is used again (also on line {other}); every reading of the counter is unique"),
+/// Parses a whole history with `onering-history`'s reader, then resolves
+/// it against the profile's words.
+pub fn parse_history(text: &str, rules: &Rules) -> Result<Parsed, ParseError> {
+    let lines = onering_history::read_numbered(text)?;
+    from_lines(&lines, rules)
+}
+
+/// [`parse_history`] of lines already read (each with its line number).
+pub fn from_lines(lines: &[(usize, Line)], rules: &Rules) -> Result<Parsed, ParseError> {
+    let mut calls = Vec::with_capacity(lines.len());
+    let mut not_modelled = None;
+    for (n, l) in lines {
+        match call(*n, l, rules)? {
+            Ok(Some(c)) => calls.push(c),
+            Ok(None) => {}
+            Err(construct) => {
+                not_modelled.get_or_insert(NotModelled {
+                    line: *n,
+                    construct,
                 });
             }
         }
     }
-    Ok(calls)
+    Ok(Parsed {
+        calls,
+        not_modelled,
+    })
+}
+
+/// Parses a history whose every construct is modelled (tests, tools):
+/// a construct not modelled is an error here.
+pub fn parse_jsonl(text: &str, rules: &Rules) -> Result<Vec<Call>, ParseError> {
+    let p = parse_history(text, rules)?;
+    match p.not_modelled {
+        Some(nm) => Err(ParseError {
+            line: nm.line,
+            field: None,
+            message: format!("{} is not modelled", nm.construct),
+        }),
+        None => Ok(p.calls),
+    }
 }

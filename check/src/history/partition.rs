@@ -19,16 +19,8 @@ use super::parse::{Call, Ev, EvKind, KeyRef, Op, ParseError, Res};
 use onering_model::{Answer, CancelMode, Mode, SourceKind, MAX_KEYS};
 use std::collections::{BTreeMap, HashMap};
 
-/// A projected event: model key slot, model generation, kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct PEv {
-    /// Model key.
-    pub slot: u8,
-    /// Model generation (2 bits).
-    pub gen: u8,
-    /// What.
-    pub kind: EvKind,
-}
+/// A projected event: model key, model generation, kind.
+pub use onering_model::RecordedEvent as PEv;
 
 /// An operation of one part.
 #[derive(Clone, Debug, PartialEq)]
@@ -116,7 +108,11 @@ struct SourceInfo {
 }
 
 fn err(line: usize, message: String) -> ParseError {
-    ParseError { line, message }
+    ParseError {
+        line,
+        field: None,
+        message,
+    }
 }
 
 /// When each registration is known to have ended, and when it was last
@@ -128,8 +124,87 @@ struct Life {
     last_mention: u64,
 }
 
+/// Why a history cannot be split into parts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PartitionError {
+    /// The lines contradict each other (a key no register returned, ...).
+    Malformed(ParseError),
+    /// A source has more registrations alive at once than a model state
+    /// has keys ([`MAX_KEYS`]): no verdict.
+    Unrepresentable {
+        /// Index of the call.
+        call: usize,
+        /// Why.
+        why: String,
+    },
+}
+
+impl From<ParseError> for PartitionError {
+    fn from(e: ParseError) -> Self {
+        PartitionError::Malformed(e)
+    }
+}
+
+/// Which sources' parts each wait must be in (`None`: every source's).
+///
+/// A wait says something about a source's part if it returned an event of
+/// it, if it released a hold on one (its thread's previous wait returned
+/// one), or if its batch had room (then it claims nothing of the source was
+/// deliverable) or its result is unknown. A full batch with none of the
+/// source's events, from a thread that held none, is the same as no call
+/// in that part: leaving it out makes each part as long as its own calls,
+/// not as long as every wait of the history.
+fn wait_sources(calls: &[Call], key_source: &HashMap<KeyRef, u32>) -> Vec<Option<Vec<u32>>> {
+    let mut out = vec![None; calls.len()];
+    let mut waits: Vec<usize> = (0..calls.len())
+        .filter(|&i| {
+            matches!(calls[i].op, Op::Wait { .. })
+                && !matches!(calls[i].result, Some(Res::Error(_)))
+        })
+        .collect();
+    waits.sort_by_key(|&i| (calls[i].thread, calls[i].call));
+    // Per thread: the sources its last wait returned events of (`None`:
+    // unknown, so any).
+    let mut held: HashMap<u32, Option<Vec<u32>>> = HashMap::new();
+    for i in waits {
+        let c = &calls[i];
+        let Op::Wait { max, .. } = c.op else {
+            unreachable!("filtered above")
+        };
+        let prev = held.get(&c.thread).cloned().unwrap_or(Some(Vec::new()));
+        match &c.result {
+            Some(Res::Events(evs)) => {
+                let mut mine: Vec<u32> = evs
+                    .iter()
+                    .filter_map(|e| key_source.get(&e.key).copied())
+                    .collect();
+                mine.sort_unstable();
+                mine.dedup();
+                held.insert(c.thread, Some(mine.clone()));
+                out[i] = match prev {
+                    Some(p) if evs.len() == max as usize => {
+                        mine.extend(p);
+                        mine.sort_unstable();
+                        mine.dedup();
+                        Some(mine)
+                    }
+                    _ => None,
+                };
+            }
+            _ => {
+                held.insert(c.thread, None);
+            }
+        }
+    }
+    out
+}
+
 /// Splits `calls` into parts, one per source that has a registration.
-pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
+///
+/// # Errors
+///
+/// A [`PartitionError`].
+pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
     let mut sources: BTreeMap<u32, SourceInfo> = BTreeMap::new();
     let mut key_source: HashMap<KeyRef, u32> = HashMap::new();
     let mut life: HashMap<KeyRef, Life> = HashMap::new();
@@ -146,12 +221,16 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
             (Op::AddSource { kind }, Some(Res::Source(s))) => {
                 sources.entry(*s).or_default().kind = Some(*kind);
             }
+            (Op::Declare { source, kind }, _) => {
+                sources.entry(*source).or_default().kind = Some(*kind);
+            }
             (Op::Register { source, .. }, Some(Res::Key(k))) => {
                 if key_source.insert(*k, *source).is_some() {
                     return Err(err(
                         c.line,
                         format!("key {k} returned by a second register/submit"),
-                    ));
+                    )
+                    .into());
                 }
                 mention(*k, false);
             }
@@ -159,7 +238,8 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
                 return Err(err(
                     c.line,
                     "a register/submit whose result is unknown cannot be attributed to a key; record its result".into(),
-                ));
+                )
+                .into());
             }
             (Op::Cancel { key, .. }, Some(Res::Cancel(a))) => {
                 let terminal = matches!(
@@ -183,13 +263,14 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
     // takes over a slot whose previous registration had visibly ended (and
     // was last mentioned) before it was invoked, else a new slot.
     let mut slot_of: HashMap<KeyRef, (u8, u8)> = HashMap::new();
-    let mut regs: Vec<&Call> = calls
+    let mut regs: Vec<(usize, &Call)> = calls
         .iter()
-        .filter(|c| matches!((&c.op, &c.result), (Op::Register { .. }, Some(Res::Key(_)))))
+        .enumerate()
+        .filter(|(_, c)| matches!((&c.op, &c.result), (Op::Register { .. }, Some(Res::Key(_)))))
         .collect();
-    regs.sort_by_key(|c| c.call);
-    for c in regs {
-        let (Op::Register { source, mode }, Some(Res::Key(k))) = (&c.op, &c.result) else {
+    regs.sort_by_key(|(_, c)| c.call);
+    for (ci, c) in regs {
+        let (Op::Register { source, mode, .. }, Some(Res::Key(k))) = (&c.op, &c.result) else {
             unreachable!("filtered above")
         };
         let info = sources.entry(*source).or_default();
@@ -202,12 +283,12 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
             Some(s) => s,
             None => {
                 if info.slots.len() == MAX_KEYS as usize {
-                    return Err(err(
-                        c.line,
-                        format!(
-                            "source {source} would have more than {MAX_KEYS} registrations alive at once; the checker's model holds {MAX_KEYS} per source"
+                    return Err(PartitionError::Unrepresentable {
+                        call: ci,
+                        why: format!(
+                            "source {source} would have more than {MAX_KEYS} registrations alive at once; a model state holds {MAX_KEYS} per source"
                         ),
-                    ));
+                    });
                 }
                 info.slots.push((*k, 0));
                 info.slots.len() - 1
@@ -239,6 +320,7 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
         }
     };
 
+    let relevant = wait_sources(calls, &key_source);
     let mut parts: BTreeMap<u32, Vec<POp>> = sources.keys().map(|s| (*s, Vec::new())).collect();
     for (ci, c) in calls.iter().enumerate() {
         if matches!(c.result, Some(Res::Error(_))) {
@@ -262,8 +344,8 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
             });
         };
         match &c.op {
-            Op::AddSource { .. } => {}
-            Op::Register { source, mode } => {
+            Op::AddSource { .. } | Op::Declare { .. } => {}
+            Op::Register { source, mode, .. } => {
                 let Some(Res::Key(k)) = &c.result else {
                     unreachable!("checked above")
                 };
@@ -355,7 +437,7 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
                                 Ok((
                                     src,
                                     PEv {
-                                        slot,
+                                        key: slot,
                                         gen,
                                         kind: e.kind,
                                     },
@@ -369,10 +451,14 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, ParseError> {
                     return Err(err(
                         c.line,
                         format!("wait returned more than max = {max} events"),
-                    ));
+                    )
+                    .into());
                 }
                 let full = events.as_ref().is_some_and(|e| e.len() == *max as usize);
                 for (src, ops) in parts.iter_mut() {
+                    if relevant[ci].as_ref().is_some_and(|r| !r.contains(src)) {
+                        continue;
+                    }
                     let mine = events.as_ref().map(|e| {
                         e.iter()
                             .filter(|(s, _)| s == src)

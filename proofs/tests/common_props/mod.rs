@@ -393,9 +393,9 @@ pub fn check_history(records: &[Record]) {
 fn linearizable(records: &[Record]) {
     let v = verify_records(records, &UNIFIED);
     assert!(
-        v.linearizable,
+        v.is_linearizable(),
         "linearizable: the history checker rejects the recorded history (unified): {:?}\n{}",
-        v.failure,
+        v.failure(),
         onering::history::to_jsonl(records)
     );
 }

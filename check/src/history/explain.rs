@@ -1,0 +1,169 @@
+//! Explaining a failing part: the shortest failing prefix (a binary search
+//! over return times), its longest partial linearization, and the smallest
+//! window of calls to show.
+//!
+//! Only the order of the stamps is read, never their values or gaps: a
+//! prefix "up to time `cut`" keeps the calls that returned at or before
+//! `cut`, and treats a call invoked by then but returning later as one that
+//! never returned. Scaling or shifting every stamp blames the same call
+//! (`tests/history_explain.rs` checks it).
+
+use super::linearize::{check_part, Budget, Stop};
+use super::partition::{PKind, POp, Part};
+use super::{Call, Failure};
+use onering_model::Rules;
+
+/// The part's ops that a prefix ending at time `cut` keeps: calls that
+/// returned by `cut` as they are, calls invoked by `cut` but returning
+/// later as calls that never returned.
+fn prefix(ops: &[POp], cut: u64) -> Vec<POp> {
+    let mut kept: Vec<POp> = Vec::new();
+    let mut index = vec![None; ops.len()];
+    for (i, op) in ops.iter().enumerate() {
+        if op.start > cut {
+            continue;
+        }
+        let mut o = op.clone();
+        if o.end > cut {
+            o.end = u64::MAX;
+            o.unknown = true;
+        }
+        o.after = op.after.and_then(|a| index[a]);
+        index[i] = Some(kept.len());
+        kept.push(o);
+    }
+    kept
+}
+
+/// The failure of a part that does not linearize.
+pub(super) fn explain(
+    calls: &[Call],
+    part: &Part,
+    rules: &Rules,
+    budget: Budget,
+) -> Result<Failure, Stop> {
+    let mut ends: Vec<u64> = part
+        .ops
+        .iter()
+        .map(|o| o.end)
+        .filter(|e| *e != u64::MAX)
+        .collect();
+    ends.sort_unstable();
+    ends.dedup();
+    let fails = |cut: u64| -> Result<bool, Stop> {
+        Ok(!check_part(part, &prefix(&part.ops, cut), rules, false, budget)?.ok)
+    };
+    // Invariant: ends[hi] fails (the whole part does).
+    let (mut lo, mut hi) = (0usize, ends.len().saturating_sub(1));
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if fails(ends[mid])? {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    let cut = ends.get(hi).copied().unwrap_or(u64::MAX);
+    let ops = prefix(&part.ops, cut);
+    let out = check_part(part, &ops, rules, true, budget)?;
+    let stuck_op = ops
+        .iter()
+        .position(|o| o.end == cut)
+        .unwrap_or(ops.len().saturating_sub(1));
+    let stuck = ops.get(stuck_op).map_or(0, |o| o.call);
+    let refused = out
+        .refused
+        .iter()
+        .find(|(i, _)| ops[*i].call == stuck)
+        .map(|(_, why)| *why);
+    let placed: Vec<bool> = {
+        let mut p = vec![false; ops.len()];
+        for (i, _) in &out.longest {
+            p[*i] = true;
+        }
+        p
+    };
+    // The window: from the first call the longest partial linearization
+    // could not place, to the stuck one; plus the last placed call that
+    // touched the stuck call's registration (the holder's wait, the raise
+    // that the stuck call's result contradicts), which is often earlier.
+    let first_unplaced = ops
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !placed[*i])
+        .map(|(_, o)| o.start)
+        .min()
+        .unwrap_or(0);
+    let mut window: Vec<usize> = ops
+        .iter()
+        .filter(|o| o.start >= first_unplaced || o.end >= first_unplaced)
+        .map(|o| o.call)
+        .collect();
+    if let Some(cause) = cause(&ops, &out.longest, stuck_op) {
+        window.push(cause);
+    }
+    window.sort_by_key(|c| calls[*c].call);
+    window.dedup();
+    // A blocking wait is two ops (release, harvest) of one call: list it
+    // once.
+    let mut longest: Vec<(usize, onering_model::State)> = Vec::new();
+    for (i, cfg) in &out.longest {
+        let c = ops[*i].call;
+        match longest.last_mut() {
+            Some(last) if last.0 == c => last.1 = cfg.state,
+            _ => longest.push((c, cfg.state)),
+        }
+    }
+    Ok(Failure {
+        port: 0,
+        source: part.source,
+        kind: part.kind,
+        stuck,
+        refused,
+        window,
+        longest,
+        start: out.start.map(|c| c.state),
+        prefix_len: ops.len(),
+    })
+}
+
+/// The registration slot an op names, if it names one.
+fn slot(k: &PKind) -> Option<u8> {
+    match k {
+        PKind::Register { slot, .. }
+        | PKind::Modify { slot, .. }
+        | PKind::Rearm { slot, .. }
+        | PKind::Cancel { slot, .. } => Some(*slot),
+        PKind::Harvest {
+            events: Some(evs), ..
+        } => evs.first().map(|e| e.key),
+        _ => None,
+    }
+}
+
+/// The last placed call before the stuck one that acted on the stuck
+/// call's registration, or on the source (an environment step), or that
+/// was a harvest of another thread (the holder): what makes the stuck call
+/// impossible.
+fn cause(
+    ops: &[POp],
+    longest: &[(usize, super::linearize::Cfg)],
+    stuck_op: usize,
+) -> Option<usize> {
+    let stuck = ops.get(stuck_op)?;
+    let key = slot(&stuck.kind);
+    longest.iter().rev().map(|(i, _)| &ops[*i]).find_map(|o| {
+        let related = match (&o.kind, key) {
+            (
+                PKind::Harvest {
+                    events: Some(e), ..
+                },
+                Some(k),
+            ) => o.thread != stuck.thread && e.iter().any(|ev| ev.key == k),
+            (PKind::Raise | PKind::Lower | PKind::Close | PKind::Complete { .. }, _) => true,
+            (k2, Some(k)) => slot(k2) == Some(k) && o.thread != stuck.thread,
+            _ => false,
+        };
+        related.then_some(o.call)
+    })
+}
