@@ -58,10 +58,10 @@ struct VerifyArgs {
     profile: Rules,
     /// The history file, or `-` for standard input.
     history: String,
-    /// Give up (exit 2, no verdict) after this many seconds of search.
+    /// Give up (exit 3, no verdict) after this many seconds of search.
     #[arg(long)]
     max_seconds: Option<f64>,
-    /// Give up (exit 2, no verdict) when the search holds more than this many MiB.
+    /// Give up (exit 3, no verdict) when the search holds more than this many MiB.
     #[arg(long)]
     max_memory: Option<u64>,
     /// Print machine-readable JSON on standard output (also for errors: `{"error": ...}`).

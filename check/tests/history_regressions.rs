@@ -372,7 +372,7 @@ fn a_memory_budget_stops_with_no_verdict() {
         "{:?}",
         r.verdict
     );
-    assert_eq!(r.exit_code(), 2);
+    assert_eq!(r.exit_code(), 3);
 }
 
 /// Histories with heavily overlapping calls (four threads, every call

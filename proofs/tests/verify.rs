@@ -230,7 +230,7 @@ fn a_search_past_its_time_budget_gives_no_verdict() {
         "{:?}",
         r.verdict
     );
-    assert_eq!(r.exit_code(), 2);
+    assert_eq!(r.exit_code(), 3);
     let enough = Options {
         max_seconds: Some(60.0),
         max_memory: None,

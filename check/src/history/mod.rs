@@ -134,12 +134,16 @@ impl Report {
         }
     }
 
-    /// The exit status `onering verify` gives: 0 linearizable, 1 not, 2 no
-    /// verdict (as for bad input).
+    /// The exit status `onering verify` gives, the same policy as `onering
+    /// check`: 0 linearizable, 1 not, 2 a history the checker cannot judge
+    /// (as for bad input: a call the model cannot represent, a construct not
+    /// modelled yet), 3 a budget (`--max-seconds`, `--max-memory`) stopped
+    /// the search before a verdict.
     pub fn exit_code(&self) -> u8 {
         match self.verdict {
             Verdict::Linearizable => 0,
             Verdict::NotLinearizable(_) => 1,
+            Verdict::NoVerdict(NoVerdict::Time { .. } | NoVerdict::Memory { .. }) => 3,
             Verdict::NoVerdict(_) => 2,
         }
     }
