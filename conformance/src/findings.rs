@@ -20,6 +20,27 @@ pub fn explain(engine: EngineName, setup: Setup, case: &Case, r: &Report) -> Opt
         // Multi-threaded, io_uring, a rejected history: wake-ups from
         // another thread coalesce on a multishot poll in every set-up (F6);
         // otherwise deferred completions (F3) under DEFER_TASKRUN or SQPOLL.
+        // The Port on Linux: a Reap answered Pending for a request the
+        // kernel had already completed (F10) cannot be linearized.
+        if engine == EngineName::PortLinux
+            && !case.kind.is_readiness()
+            && r.summary.contains("not linearizable")
+            && r.transcript.iter().any(|l| l.contains("reap) -> Pending"))
+        {
+            return Some("F10");
+        }
+        // The Port on Linux: a wait serves a trigger's level registration
+        // that stays ready without harvesting the other triggers (F9).
+        if engine == EngineName::PortLinux
+            && case.backing == Backing::Eventfd
+            && r.summary.contains("not linearizable")
+            && (case.mode == onering_model::Mode::Level
+                || r.history
+                    .as_ref()
+                    .is_some_and(|h| h.contains("\"mode\":\"level\"")))
+        {
+            return Some("F9");
+        }
         let rejected = engine == EngineName::Uring && r.summary.contains("not linearizable");
         return if rejected
             && case.mode == onering_model::Mode::Multishot
