@@ -182,7 +182,7 @@ pub enum EngineName {
     Model,
     /// `onering::Port` on the simulated backend (`unified`).
     Port,
-    /// `onering::Port` on Linux (`unified`; not built yet on this branch).
+    /// `onering::Port` on its Linux backend (`unified`).
     PortLinux,
     /// Raw epoll (`epoll`).
     Epoll,

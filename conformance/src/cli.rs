@@ -112,9 +112,6 @@ pub fn validate(a: &ConformArgs) -> Result<(EngineName, Setup, Vec<Case>), Usage
             a.threads
         )));
     }
-    if engine == EngineName::PortLinux {
-        return Err(UsageError(engine::PORT_LINUX_NOT_BUILT.into()));
-    }
     if engine == EngineName::Uring {
         engine::probe_setup(setup).map_err(|e| UsageError(e.to_string()))?;
     }
@@ -125,10 +122,11 @@ pub fn validate(a: &ConformArgs) -> Result<(EngineName, Setup, Vec<Case>), Usage
 
 /// Runs the corpus and the generated cases.
 pub fn execute(a: &ConformArgs, engine: EngineName, setup: Setup, cases: Vec<Case>) -> Summary {
-    let chosen: Vec<Case> = cases
-        .into_iter()
-        .filter(|c| c.engines.contains(&engine))
-        .collect();
+    // A case that does not list the engine is reported "n/a" with the
+    // engines it is written for (its expectations are theirs), never
+    // dropped silently.
+    let (chosen, other): (Vec<Case>, Vec<Case>) =
+        cases.into_iter().partition(|c| c.engines.contains(&engine));
     let total = chosen.len() as u64 + u64::from(a.cases);
     let bar = if a.json || total < 8 {
         ProgressBar::hidden()
@@ -142,6 +140,20 @@ pub fn execute(a: &ConformArgs, engine: EngineName, setup: Setup, cases: Vec<Cas
     );
     bar.set_prefix(format!("conform {}", engine.name()));
     let mut runs = Vec::new();
+    for c in other {
+        let written: Vec<&str> = c.engines.iter().map(|e| e.name()).collect();
+        let r = run::CaseRun {
+            case: c.name.clone(),
+            engine: engine.name().to_string(),
+            verdict: Verdict::NotApplicable(format!(
+                "the case is written for {} (its steps or expectations are theirs)",
+                written.join(", ")
+            )),
+            cancel_orders: (0, 0),
+            seconds: 0.0,
+        };
+        runs.push((c, r));
+    }
     for c in chosen {
         bar.set_message(c.name.clone());
         for r in run::run_case(&c, engine, setup) {

@@ -64,10 +64,24 @@ pub fn families(engine: EngineName) -> &'static [Family] {
         fam(B::Read, S::Operation, M::Single, 2),
         fam(B::ReadMulti, S::Operation, M::Multishot, 1),
     ];
+    // The Port on Linux: real pipes, eventfd triggers, pidfds, futexes and
+    // reads (its read is `Single` only: no multishot read family).
+    const PORT_LINUX: &[Family] = &[
+        fam(B::Pipe, S::Level, M::Level, 2),
+        fam(B::Pipe, S::Level, M::Dispatch, 2),
+        fam(B::Socket, S::Level, M::Oneshot, 2),
+        fam(B::Pipe, S::Level, M::Edge, 2),
+        fam(B::Eventfd, S::Counter, M::Edge, 2),
+        fam(B::Eventfd, S::Counter, M::Dispatch, 1),
+        fam(B::Pidfd, S::Sticky, M::Dispatch, 1),
+        fam(B::Futex, S::Futex, M::Single, 3),
+        fam(B::Read, S::Operation, M::Single, 2),
+    ];
     match engine {
         EngineName::Epoll => EPOLL,
         EngineName::Uring => URING,
-        EngineName::Model | EngineName::Port | EngineName::PortLinux => UNIFIED,
+        EngineName::PortLinux => PORT_LINUX,
+        EngineName::Model | EngineName::Port => UNIFIED,
     }
 }
 
@@ -141,7 +155,8 @@ fn steps(f: Family, engine: EngineName) -> BoxedStrategy<Step> {
         if f.kind == S::Level && !uring {
             v.push(k.clone().prop_map(Step::Lower).boxed());
         }
-        if engine == EngineName::Epoll || engine == EngineName::Port {
+        let port = matches!(engine, EngineName::Port | EngineName::PortLinux);
+        if engine == EngineName::Epoll || port {
             let modes: &'static [Mode] = if engine == EngineName::Epoll {
                 &[M::Level, M::Oneshot]
             } else {
@@ -153,7 +168,7 @@ fn steps(f: Family, engine: EngineName) -> BoxedStrategy<Step> {
                     .boxed(),
             );
             // epoll's re-arm is EPOLL_CTL_MOD, generated as `modify`.
-            if matches!(f.mode, M::Oneshot | M::Dispatch) && engine == EngineName::Port {
+            if matches!(f.mode, M::Oneshot | M::Dispatch) && port {
                 v.push(k.clone().prop_map(Step::Rearm).boxed());
             }
         }
@@ -172,7 +187,7 @@ fn steps(f: Family, engine: EngineName) -> BoxedStrategy<Step> {
                 .boxed(),
         );
     }
-    if engine == EngineName::Port && !readiness {
+    if matches!(engine, EngineName::Port | EngineName::PortLinux) && !readiness {
         v.push(
             k.clone()
                 .prop_map(|k| Step::Cancel(k, CancelHow::Reap))

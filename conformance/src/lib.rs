@@ -3,7 +3,7 @@
 //! One corpus of scenarios (`corpus/*.toml`, format in [`case`]) runs
 //! against every engine ([`engine`]): the model itself, `onering::Port` on
 //! the simulated backend, raw epoll and raw io_uring (thin drivers in
-//! [`drivers`]), and — once it exists — the Port on Linux. Single-threaded
+//! [`drivers`]), and the Port on its Linux backend. Single-threaded
 //! cases are checked step by step against the engine's profile
 //! ([`stepper`]); multi-threaded ones are recorded as histories and checked
 //! by the history checker ([`run`]). Generated cases ([`gen`]) shrink to a

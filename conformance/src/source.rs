@@ -113,6 +113,12 @@ impl Source {
         self.reg_raw
     }
 
+    /// The registered descriptor (`None` once a `close` step closed it).
+    pub fn as_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        self.reg.as_ref().map(|f| f.as_fd())
+    }
+
     /// The descriptor reads go through: the registered one, or its dup
     /// once that was closed.
     fn read_fd(&self) -> RawFd {

@@ -61,6 +61,14 @@ fn the_port_conforms_to_unified_on_the_corpus() {
 }
 
 #[test]
+fn the_port_on_linux_conforms_to_unified_or_diverges_as_the_findings_say() {
+    assert_eq!(
+        failures(EngineName::PortLinux, Setup::Default),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
 fn raw_epoll_conforms_or_diverges_as_the_findings_say() {
     assert_eq!(
         failures(EngineName::Epoll, Setup::Default),

@@ -67,6 +67,14 @@ pub fn dup(fd: RawFd) -> io::Result<OwnedFd> {
     own(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) })
 }
 
+/// `close(fd)` of a descriptor the caller was handed and owns (a
+/// connection accepted for it); errors are ignored, as `OwnedFd`'s drop does.
+pub fn close_owned(fd: RawFd) {
+    // SAFETY: no pointers; the caller owns `fd` (nothing else closes or
+    // uses it), so closing it cannot pull a descriptor from under anyone.
+    unsafe { libc::close(fd) };
+}
+
 /// `write(fd, bytes)`.
 pub fn write(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
     // SAFETY: `bytes` is valid for reads of its length.

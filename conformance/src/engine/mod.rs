@@ -5,6 +5,7 @@
 mod epoll;
 mod model;
 mod port;
+mod port_linux;
 mod uring;
 
 use crate::case::{Case, EngineName, Step};
@@ -46,13 +47,6 @@ impl fmt::Display for EngineError {
 
 impl std::error::Error for EngineError {}
 
-/// The hook for the Port on its Linux backend (being built in impl/ on
-/// another branch). When `onering::Port<LinuxBackend>` exists, `build`
-/// returns it here, wrapped like [`port::PortEngine`]; until then this
-/// says so and the command line exits 2.
-pub const PORT_LINUX_NOT_BUILT: &str =
-    "port-linux is not built yet: onering::Port has no Linux backend on this branch (temporary; the engine hook is engine::build)";
-
 /// Builds `engine` for `case`; `rules` is the profile the model engine runs
 /// under (ignored by the others).
 pub fn build(
@@ -64,7 +58,7 @@ pub fn build(
     match engine {
         EngineName::Model => Ok(Box::new(model::ModelEngine::new(case, rules)?)),
         EngineName::Port => Ok(Box::new(port::PortEngine::new(case)?)),
-        EngineName::PortLinux => Err(EngineError::NotBuilt(PORT_LINUX_NOT_BUILT)),
+        EngineName::PortLinux => Ok(Box::new(port_linux::PortLinuxEngine::new(case)?)),
         EngineName::Epoll => Ok(Box::new(epoll::EpollEngine::new(case)?)),
         EngineName::Uring => Ok(Box::new(uring::UringEngine::new(case, setup)?)),
     }

@@ -1,0 +1,488 @@
+//! `onering::Port` on its Linux backend, judged by `unified`: the same
+//! steps as the simulated Port ([`super::port`]), but every source is a real
+//! kernel object and every wait blocks in the kernel.
+//!
+//! | backing | Port source | `raise` | `consume` |
+//! |---|---|---|---|
+//! | pipe, socket, timerfd, signalfd, inotify, pidfd | [`Port::add_fd`] of the case's [`Source`] (the port keeps a dup) | the source's own wake-up (write, expiry, signal, file, exit) | the case drains the fd, then [`Port::consume`] |
+//! | eventfd | [`Port::add_trigger`] (the port's own eventfd) | [`Port::trigger`] | [`Port::read_count`] |
+//! | futex | [`Port::add_futex`], one per key, on one shared [`FutexWord`] | — | — |
+//! | read | [`Port::add_read`] of a pipe, a new source per submission (a Port operation is submitted once) | `complete` writes a byte to the pipe | — |
+//! | accept-multishot | [`Port::add_accept`] on a Unix listener | `stream_item` connects a client | — |
+//!
+//! `close` is [`Port::remove`] (the unified close: the registrations become
+//! `Closed`). Backings with no Port source (`read-multishot`: the Port's read
+//! is `Single` only; `timeout`: io_uring timeouts, the Port has timerfd
+//! timers) are not applicable, with that reason.
+//!
+//! [`Port::add_fd`]: onering::Port::add_fd
+//! [`Port::consume`]: onering::Port::consume
+//! [`Port::add_trigger`]: onering::Port::add_trigger
+//! [`Port::trigger`]: onering::Port::trigger
+//! [`Port::read_count`]: onering::Port::read_count
+//! [`Port::add_futex`]: onering::Port::add_futex
+//! [`Port::add_read`]: onering::Port::add_read
+//! [`Port::add_accept`]: onering::Port::add_accept
+//! [`Port::remove`]: onering::Port::remove
+
+use super::{errno_name, io_err, Engine, EngineError};
+use crate::case::{Backing, CancelHow, Case, Step, WaitFor};
+use crate::drivers::sys;
+use crate::observe::{Ev, Observed};
+use crate::source::Source;
+use onering::{
+    CancelMode, CancelOutcome, Events, FutexWord, Interest, Key, LinuxPort, Port, SourceId, Timeout,
+};
+use onering_model::{Answer, EventKind, Mode, Outcome, SourceKind};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// How long a `wait block` may block: a wait that never returns is reported
+/// as an empty return after a minute (as the epoll engine does), which no
+/// blocking wait of the model shows.
+const BLOCK_BOUND: Duration = Duration::from_secs(60);
+
+struct Slot {
+    /// The real source behind fd backings (`None`: eventfd, futex, ops).
+    real: Option<Source>,
+    source: SourceId,
+    key: Option<Key>,
+    submitted: bool,
+    /// Every key handed out for this case key, oldest first: an event's
+    /// generation is its position here.
+    handed: Vec<Key>,
+    /// read: the pipe whose read end the operation reads, and its write end.
+    pipe: Option<(OwnedFd, OwnedFd)>,
+    /// pidfd: the child was killed (a second `raise` is refused).
+    exited: bool,
+    /// read: the current submission's byte was written, or its cancel
+    /// reached the kernel.
+    completed: bool,
+}
+
+/// The Port on Linux, one per run of a case.
+pub struct PortLinuxEngine {
+    port: LinuxPort,
+    backing: Backing,
+    kind: SourceKind,
+    mode: Mode,
+    word: FutexWord,
+    slots: Mutex<Vec<Slot>>,
+    /// accept-multishot: the real listener (its clients connect here).
+    listeners: Mutex<Vec<Source>>,
+}
+
+fn mode(m: Mode) -> onering::Mode {
+    match m {
+        Mode::Level => onering::Mode::Level,
+        Mode::Edge => onering::Mode::Edge,
+        Mode::Oneshot => onering::Mode::Oneshot,
+        Mode::Dispatch => onering::Mode::Dispatch,
+        Mode::Single => onering::Mode::Single,
+        Mode::Multishot => onering::Mode::Multishot,
+    }
+}
+
+fn refused(e: onering::Error) -> Observed {
+    match e {
+        onering::Error::Os { .. } => Observed::Refused(e.to_string()),
+        e => Observed::Refused(e.name().to_string()),
+    }
+}
+
+fn unit(r: Result<(), onering::Error>) -> Observed {
+    match r {
+        Ok(()) => Observed::Ok,
+        Err(e) => refused(e),
+    }
+}
+
+fn env(r: std::io::Result<()>) -> Observed {
+    match r {
+        Ok(()) => Observed::Ok,
+        Err(e) => Observed::Refused(errno_name(&e)),
+    }
+}
+
+fn os(e: onering::Error) -> EngineError {
+    EngineError::Io(e.to_string())
+}
+
+impl PortLinuxEngine {
+    /// A fresh port and the case's sources.
+    pub fn new(case: &Case) -> Result<Self, EngineError> {
+        match case.backing {
+            Backing::ReadMulti => {
+                return Err(EngineError::NotApplicable(
+                    "the Port on Linux reads `Single` only (Port::add_read); no multishot read"
+                        .into(),
+                ))
+            }
+            Backing::Timeout => {
+                return Err(EngineError::NotApplicable(
+                    "an io_uring timeout request; the Port's timers are timerfds (Port::add_timer)"
+                        .into(),
+                ))
+            }
+            _ => {}
+        }
+        let port = Port::linux().map_err(os)?;
+        let needs_ring = matches!(
+            case.backing,
+            Backing::Futex | Backing::Read | Backing::AcceptMulti
+        );
+        if needs_ring {
+            if let Some(e) = port.io_uring_error() {
+                return Err(EngineError::Refused(format!(
+                    "the Port on Linux has no io_uring for `{}`: {e}",
+                    case.backing.name()
+                )));
+            }
+        }
+        let word = FutexWord::new(0);
+        let mut slots = Vec::new();
+        let mut listeners = Vec::new();
+        for _ in 0..case.keys {
+            let mut slot = Slot {
+                real: None,
+                source: SourceId(u32::MAX),
+                key: None,
+                submitted: false,
+                handed: Vec::new(),
+                pipe: None,
+                exited: false,
+                completed: false,
+            };
+            match case.backing {
+                Backing::Eventfd => slot.source = port.add_trigger().map_err(os)?,
+                Backing::Futex => slot.source = port.add_futex(&word),
+                Backing::Read => {
+                    let (r, w) = sys::pipe().map_err(io_err)?;
+                    slot.source = port
+                        .add_read(r.as_fd(), vec![0; 64], u64::MAX)
+                        .map_err(os)?;
+                    slot.pipe = Some((r, w));
+                }
+                Backing::AcceptMulti => {
+                    let l = Source::new(case.backing).map_err(io_err)?;
+                    slot.source = port.add_accept(registered(&l)?).map_err(os)?;
+                    listeners.push(l);
+                }
+                b if b.is_fd() => {
+                    let real = Source::new(b).map_err(io_err)?;
+                    slot.source = port
+                        .add_fd(registered(&real)?, Interest::Readable)
+                        .map_err(os)?;
+                    slot.real = Some(real);
+                }
+                b => {
+                    return Err(EngineError::NotApplicable(format!(
+                        "no Port source for `{}`",
+                        b.name()
+                    )))
+                }
+            }
+            slots.push(slot);
+        }
+        Ok(PortLinuxEngine {
+            port,
+            backing: case.backing,
+            kind: case.kind,
+            mode: case.mode,
+            word,
+            slots: Mutex::new(slots),
+            listeners: Mutex::new(listeners),
+        })
+    }
+
+    fn slots(&self) -> MutexGuard<'_, Vec<Slot>> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn requests(&self) -> bool {
+        !self.kind.is_readiness()
+    }
+
+    /// A new source for key `k`'s next submission (a Port operation source
+    /// is submitted once).
+    fn resubmittable(&self, slot: &mut Slot) -> Result<(), onering::Error> {
+        if !slot.submitted {
+            return Ok(());
+        }
+        match self.backing {
+            Backing::Read => {
+                if let Some((r, _)) = &slot.pipe {
+                    slot.source = self.port.add_read(r.as_fd(), vec![0; 64], u64::MAX)?;
+                }
+            }
+            Backing::AcceptMulti => {
+                let ls = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(fd) = ls.first().and_then(Source::as_fd) {
+                    slot.source = self.port.add_accept(fd)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn wait(&self, max: u8, how: WaitFor) -> Observed {
+        let timeout = match how {
+            WaitFor::Poll => Timeout::Poll,
+            WaitFor::Block => Timeout::Deadline(Instant::now() + BLOCK_BOUND),
+            WaitFor::For(d) => Timeout::Deadline(Instant::now() + d),
+        };
+        let mut events = Events::new();
+        if let Err(e) = self.port.wait(&mut events, max as usize, timeout) {
+            return refused(e);
+        }
+        let slots = self.slots();
+        let evs = events
+            .iter()
+            .map(|e| {
+                let (k, gen) = slots
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, s)| {
+                        s.handed
+                            .iter()
+                            .position(|h| *h == e.key)
+                            .map(|g| (i as u8, g as u32))
+                    })
+                    .unwrap_or((e.key.index as u8, e.key.generation));
+                let current = slots.get(k as usize).is_some_and(|s| s.key == Some(e.key));
+                let kind = match e.kind {
+                    onering::EventKind::Ready => EventKind::Ready,
+                    onering::EventKind::Item { value } => {
+                        if self.backing == Backing::AcceptMulti && value >= 0 {
+                            // The accepted connection is the caller's.
+                            close_fd(value);
+                        }
+                        EventKind::Item
+                    }
+                    onering::EventKind::Final { cancelled, result } => {
+                        if self.backing == Backing::AcceptMulti {
+                            if let Some(v) = result.filter(|v| *v >= 0) {
+                                close_fd(v);
+                            }
+                        }
+                        EventKind::Final(if cancelled {
+                            Outcome::Cancelled
+                        } else {
+                            Outcome::Done
+                        })
+                    }
+                };
+                Ev {
+                    key: k,
+                    current,
+                    gen,
+                    kind,
+                }
+            })
+            .collect();
+        Observed::Events(evs)
+    }
+}
+
+/// A fresh source's registered descriptor (the Port dups it).
+fn registered(s: &Source) -> Result<std::os::fd::BorrowedFd<'_>, EngineError> {
+    s.as_fd()
+        .ok_or_else(|| EngineError::Io("the source has no descriptor".into()))
+}
+
+/// Closes an accepted connection's descriptor: the Port hands it to the
+/// caller, who owns it.
+fn close_fd(fd: i64) {
+    if let Ok(fd) = i32::try_from(fd) {
+        sys::close_owned(fd);
+    }
+}
+
+impl Engine for PortLinuxEngine {
+    fn step(&self, _thread: usize, step: &Step) -> Observed {
+        let src = |k: u8| self.slots()[k as usize].source;
+        let key = |k: u8| self.slots()[k as usize].key;
+        match *step {
+            Step::Register(k) => {
+                let mut slots = self.slots();
+                // A case's key is one registration at a time (the model's
+                // `Register` needs a free key).
+                if let Some(live) = slots[k as usize].key {
+                    if self.port.state(live).is_ok() {
+                        return Observed::Refused("registered".into());
+                    }
+                }
+                if let Err(e) = self.resubmittable(&mut slots[k as usize]) {
+                    return refused(e);
+                }
+                let s = slots[k as usize].source;
+                drop(slots);
+                let r = match self.backing {
+                    Backing::Futex => self.port.futex_wait(s, self.word.load()),
+                    _ if self.requests() => self.port.submit(s, mode(self.mode)),
+                    _ => self.port.register(s, mode(self.mode)),
+                };
+                match r {
+                    Ok(key) => {
+                        let mut slots = self.slots();
+                        let slot = &mut slots[k as usize];
+                        slot.key = Some(key);
+                        slot.submitted = true;
+                        slot.completed = false;
+                        slot.handed.push(key);
+                        Observed::Ok
+                    }
+                    Err(e) => refused(e),
+                }
+            }
+            Step::Modify(k, m) => match key(k) {
+                Some(key) => unit(self.port.modify(key, mode(m))),
+                None => Observed::Unsupported("no key was handed out yet"),
+            },
+            Step::Rearm(k) => match key(k) {
+                Some(key) => unit(self.port.rearm(key)),
+                None => Observed::Unsupported("no key was handed out yet"),
+            },
+            Step::Cancel(k, how) => {
+                let Some(key) = key(k) else {
+                    return Observed::Unsupported("no key was handed out yet");
+                };
+                let cm = match how {
+                    CancelHow::Reap => CancelMode::Reap,
+                    CancelHow::Default if self.requests() => CancelMode::Async,
+                    CancelHow::Default => CancelMode::Sync,
+                    CancelHow::PollRemove | CancelHow::SyncRegister => {
+                        return Observed::Unsupported("an io_uring cancel")
+                    }
+                };
+                match self.port.cancel(key, cm) {
+                    Ok(o) => {
+                        if self.requests() {
+                            // The cancel SQE is in the kernel: a read's
+                            // cancel lands before any later write, so a
+                            // `complete` after it is no step (as on the
+                            // simulated Port, whose cancel lands at once).
+                            self.slots()[k as usize].completed = true;
+                        }
+                        let answer = match o {
+                            CancelOutcome::Removed { completion: None } => Answer::Removed,
+                            CancelOutcome::Removed {
+                                completion: Some(c),
+                            } => Answer::RemovedWith(if c.cancelled {
+                                Outcome::Cancelled
+                            } else {
+                                Outcome::Done
+                            }),
+                            CancelOutcome::Pending => Answer::Pending,
+                            CancelOutcome::NotFound => Answer::NotFound,
+                        };
+                        Observed::Answer {
+                            answer,
+                            raw: format!("{o:?}"),
+                            final_first: None,
+                        }
+                    }
+                    Err(e) => refused(e),
+                }
+            }
+            Step::Consume(k) => {
+                if self.backing == Backing::Eventfd {
+                    return match self.port.read_count(src(k)) {
+                        Ok(_) => Observed::Ok,
+                        Err(e) => refused(e),
+                    };
+                }
+                let drained = {
+                    let mut slots = self.slots();
+                    match slots[k as usize].real.as_mut() {
+                        Some(r) => r.consume(),
+                        None => return Observed::Unsupported("an operation has nothing to drain"),
+                    }
+                };
+                match drained {
+                    Ok(()) => unit(self.port.consume(src(k))),
+                    Err(e) => Observed::Refused(errno_name(&e)),
+                }
+            }
+            Step::Wait(max, how) => self.wait(max, how),
+            Step::Raise(k) => {
+                if self.backing == Backing::Eventfd {
+                    return unit(self.port.trigger(src(k), 1));
+                }
+                let mut slots = self.slots();
+                let slot = &mut slots[k as usize];
+                if self.backing == Backing::Pidfd && slot.exited {
+                    // A process exits once: a second exit is no wake-up.
+                    return Observed::Refused("ESRCH".into());
+                }
+                match slot.real.as_mut() {
+                    Some(r) => {
+                        let o = env(r.raise());
+                        slot.exited = o == Observed::Ok;
+                        o
+                    }
+                    None => Observed::Unsupported("not a readiness source"),
+                }
+            }
+            Step::Lower(k) => {
+                // Another reader drains the descriptor behind the port's back.
+                let mut slots = self.slots();
+                match slots[k as usize].real.as_mut() {
+                    Some(r) => env(r.consume()),
+                    None => Observed::Unsupported("the port's own eventfd has no other reader"),
+                }
+            }
+            Step::Close(k) => unit(self.port.remove(src(k))),
+            Step::Complete(k) => match self.backing {
+                Backing::Read => {
+                    let mut slots = self.slots();
+                    let slot = &mut slots[k as usize];
+                    // Data written with no read in flight would complete
+                    // the *next* submission at once (FINDINGS.md L6): a
+                    // `complete` is one byte for the read in flight, once.
+                    let in_flight = slot.key.is_some_and(|key| {
+                        self.port.state(key) == Ok(onering::StateName::InFlight)
+                    });
+                    if !in_flight || slot.completed {
+                        return Observed::Refused(
+                            "no read in flight (completed or cancelled)".into(),
+                        );
+                    }
+                    match &slot.pipe {
+                        Some((_, w)) => {
+                            let o = env(sys::write(w.as_raw_fd(), b"x").map(drop));
+                            slot.completed = o == Observed::Ok;
+                            o
+                        }
+                        None => Observed::Unsupported("no pipe"),
+                    }
+                }
+                _ => Observed::Unsupported("only a read completes by a write"),
+            },
+            Step::StreamItem(_) => match self.backing {
+                Backing::AcceptMulti => {
+                    let mut ls = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+                    match ls.first_mut() {
+                        Some(l) => env(l.connect()),
+                        None => Observed::Unsupported("no listener"),
+                    }
+                }
+                _ => Observed::Unsupported("only accept streams items here"),
+            },
+            Step::FutexWake(n) => match onering::futex_wake(&self.word, u32::from(n)) {
+                Ok(c) => Observed::Count(c),
+                Err(e) => refused(e),
+            },
+            Step::FutexChange => {
+                self.word.fetch_add(1);
+                Observed::Ok
+            }
+            Step::Sleep(d) => {
+                std::thread::sleep(d);
+                Observed::Ok
+            }
+        }
+    }
+}
