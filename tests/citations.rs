@@ -101,7 +101,7 @@ fn every_citation_resolves_to_a_vendored_document() {
             // The document a bare `§n` refers to: the last one named on the line.
             let mut doc: Option<&Doc> = None;
             let words: Vec<&str> = line
-                .split(|c: char| c.is_whitespace() || "(),;`\"".contains(c))
+                .split(|c: char| c.is_whitespace() || "()[],;`\"".contains(c))
                 .filter(|w| !w.is_empty())
                 .collect();
             for (i, w) in words.iter().enumerate() {
