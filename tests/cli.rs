@@ -110,7 +110,11 @@ fn bad_input_exits_two_with_a_message() {
         ),
         (vec!["check", "--max-memory", "lots"], "--max-memory"),
         (
-            vec!["check", "--replay", "m1:epoll:operation/single:2.2.3.2.2:s:1"],
+            vec![
+                "check",
+                "--replay",
+                "m1:epoll:operation/single:2.2.3.2.2:s:1",
+            ],
             "has no scenario `operation/single`",
         ),
         (vec!["check", "--jobs", "0"], "--jobs"),
