@@ -1,5 +1,5 @@
 //! `onering conform`: the command line's whole logic (arguments, run,
-//! tables, JSON, exit status). `src/main.rs` only forwards to [`run`].
+//! tables, JSON, exit status). `src/main.rs` only forwards to [`run()`].
 //!
 //! Exit status: 0 every case passes or diverges as a finding explains; 1 a
 //! divergence no finding explains (or a pinned one vanished), printed with

@@ -41,8 +41,13 @@
 //! assert!(check(&history, &epoll).unwrap().is_linearizable());
 //!
 //! // A oneshot registration delivers once: a second delivery is rejected.
-//! let p = rec.begin(Op::Wait { max: 4, timeout: Timeout::Poll });
-//! p.end(Outcome::Events(vec![Event::Ready(Key::new(7))]));
+//! let rec = Recorder::new();
+//! rec.begin(Op::Register { source: 0, mode: Mode::Oneshot }).end(Outcome::Key(Key::new(7)));
+//! rec.call(Op::Raise { source: 0 }, || ((), Outcome::Ok));
+//! for _ in 0..2 {
+//!     let p = rec.begin(Op::Wait { max: 4, timeout: Timeout::Poll });
+//!     p.end(Outcome::Events(vec![Event::Ready(Key::new(7))]));
+//! }
 //! let v = check(&rec.history(), &epoll).unwrap();
 //! assert!(!v.is_linearizable());
 //! # let _ = CancelAnswer::NotFound;

@@ -11,7 +11,7 @@ use std::fmt;
 /// The thread of a step no user thread made (a kernel completion).
 pub const NO_THREAD: u32 = u32::MAX;
 
-/// What kind of event a wait returned: the model's [`EventKind`].
+/// What kind of event a wait returned: the model's [`EventKind`](onering_model::EventKind).
 pub use onering_model::EventKind as EvKind;
 
 /// One event of a wait's batch.
