@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use onering_check::budget::Budget;
 use onering_check::check::{self, ProfileReport};
 use onering_check::explore::Options;
+use onering_check::summary::Summary;
 use onering_check::timeline;
 use onering_model::{profile, profile_names, Bound, Property, Rules, MUTANTS, PROFILES, UNIFIED};
 use std::process::ExitCode;
@@ -400,108 +401,12 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
     };
 
     let reports = check_with_progress(&profiles, bound, &opts)?;
-
-    let (real, mutants): (Vec<ProfileReport>, Vec<ProfileReport>) =
-        reports.into_iter().partition(|r| !r.rules.is_spec_mutant());
-    let broken: Vec<String> = real
-        .iter()
-        .flat_map(|r| {
-            r.broken_promises()
-                .into_iter()
-                .map(move |p| format!("{}: {}", r.rules.name, p.id()))
-        })
-        .collect();
-    let uncaught: Vec<&str> = mutants
-        .iter()
-        .filter(|m| {
-            check::mutants()
-                .find(|(r, _)| r.name == m.rules.name)
-                .is_some_and(|(_, p)| m.property(p).violation.is_none())
-                && m.complete()
-        })
-        .map(|m| m.rules.name)
-        .collect();
-    let only_violated = only.is_some_and(|p| {
-        real.iter()
-            .chain(mutants.iter())
-            .any(|r| r.property(p).violation.is_some())
-    });
-    let single_mutant = !a.all && !mutants.is_empty();
-    let failed = if let Some(_p) = only {
-        only_violated
-    } else if single_mutant {
-        mutants.iter().any(|m| !m.broken_promises().is_empty())
-    } else {
-        !broken.is_empty() || !uncaught.is_empty()
-    };
-
-    // A violation found is definite even in a stopped run; "holds" and
-    // "not caught" are not.
-    let stopped = !real.iter().chain(mutants.iter()).all(|r| r.complete());
-    let code = if failed {
-        1
-    } else if stopped {
-        3
-    } else {
-        0
-    };
-
+    let summary = Summary::new(reports, a.all, only);
     if a.json {
-        let all: Vec<ProfileReport> = real.iter().chain(mutants.iter()).cloned().collect();
-        let mut v = check::to_json(&all, bound, &opts, only);
-        v["broken_promises"] = serde_json::json!(broken);
-        v["uncaught_mutants"] = serde_json::json!(uncaught);
-        v["exit"] = serde_json::json!(code);
+        let v = summary.to_json(bound, &opts);
         println!("{}", serde_json::to_string_pretty(&v).expect("json"));
-    } else if a.all {
-        println!("onering check --all, bound {bound}\n");
-        for r in &real {
-            print!("{}", check::render_profile(r, bound, &opts, only, true));
-        }
-        println!();
-        print!("{}", check::render_matrix(&real));
-        println!("\nspec mutants (unified with one rule broken):");
-        for (m, p) in check::mutants() {
-            let rep = mutants
-                .iter()
-                .find(|r| r.rules.name == m.name)
-                .expect("checked");
-            let caught = rep.property(p).violation.as_ref();
-            println!(
-                "  {:<28} {:<62} {} by {} ({} steps)",
-                m.name,
-                m.summary,
-                if caught.is_some() {
-                    "caught"
-                } else if !rep.complete() {
-                    "not finished"
-                } else {
-                    "NOT CAUGHT"
-                },
-                p.id(),
-                caught.map_or(0, |(_, t)| t.steps.len())
-            );
-        }
-        let total_states: u64 = real.iter().chain(mutants.iter()).map(|r| r.states()).sum();
-        println!("\n{total_states} states in all");
-        if !broken.is_empty() {
-            println!("broken promises: {}", broken.join("; "));
-        }
-        if !uncaught.is_empty() {
-            println!("mutants not caught: {}", uncaught.join(", "));
-        }
     } else {
-        println!("onering check, bound {bound}\n");
-        for r in real.iter().chain(mutants.iter()) {
-            print!("{}", check::render_profile(r, bound, &opts, only, true));
-        }
+        print!("{}", summary.render(bound, &opts));
     }
-    if stopped && !a.json {
-        let why = opts.budget.stopped().map_or("--max-states", |s| s.option());
-        println!(
-            "\nstopped by {why} after {:.1}s: verdicts other than `violated` are unknown (exit 3)",
-            opts.budget.elapsed()
-        );
-    }
-    Ok(ExitCode::from(code))
+    Ok(ExitCode::from(summary.exit_code()))
 }

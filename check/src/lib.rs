@@ -18,4 +18,5 @@ pub mod docs;
 pub mod explore;
 pub mod fptable;
 pub mod history;
+pub mod summary;
 pub mod timeline;
