@@ -130,7 +130,7 @@ fn call_or(name: &str, step: &str, model: &str) -> String {
 fn duplicates(ctx: &Ctx) -> String {
     let props = [Property::NoDuplicateDelivery, Property::TeardownSafe];
     let mut out = String::from("# Can two threads get the same event?\n\n");
-    out.push_str("> If multiple threads each call `epoll_wait()` on the same eventpoll fd, the application can easily end up with multiple threads simultaneously handling identical events. Worse, the application cannot tell how many of these duplicate events are outstanding, so tear-down becomes nigh impossible.\n>\n> — Mark Myers, *Comparing the aio and epoll event frameworks*, linux-kernel, May 2003\n\n");
+    out.push_str("> If multiple threads each call `epoll_wait()` on the same eventpoll fd, the application can easily end up with multiple threads simultaneously handling identical events. Worse, the application cannot tell how many of these duplicate events are outstanding, so tear-down becomes nigh impossible.\n>\n> — John Myers, *Comparing the aio and epoll event frameworks*, linux-kernel, May 2003\n\n");
     out.push_str("## Side by side\n\nWhat each profile's rules say (from its `Rules` value) and what the exhaustive check found:\n\n");
     let (h, a) = head(&props);
     let _ = writeln!(out, "| profile | one thread holds a registration at a time | a still-true level condition is queued again | {h} |\n|---|---|---|{a}|");
@@ -200,7 +200,7 @@ fn cancellation(ctx: &Ctx) -> String {
         Property::ExactlyOneTerminal,
     ];
     let mut out = String::from("# When may I free my state after a cancel?\n\n");
-    out.push_str("> The biggest difference between the two frameworks is in the cancellation semantics. epoll gives single threaded callers a guarantee that after a legitimate cancel (`EPOLL_CTL_DEL`) operation returns to the caller there is no possibility of an in-progress event for the canceled request being delivered through a subsequent call to `epoll_wait()`. […] Thread pool applications, on the other hand, have to deal with cancel/complete races anyway. Some other thread could have read the event immediately before the cancel call.\n>\n> — Mark Myers, 2003\n\n");
+    out.push_str("> The biggest difference between the two frameworks is in the cancellation semantics. epoll gives single threaded callers a guarantee that after a legitimate cancel (`EPOLL_CTL_DEL`) operation returns to the caller there is no possibility of an in-progress event for the canceled request being delivered through a subsequent call to `epoll_wait()`. […] Thread pool applications, on the other hand, have to deal with cancel/complete races anyway. Some other thread could have read the event immediately before the cancel call.\n>\n> — John Myers, 2003\n\n");
     out.push_str("## Side by side\n\nThe cancel call, the answers the model gave at the small bound in the mechanism's own words, and what each answer claims (the model fixes each answer's claim; `honest-cancel` judges it):\n\n");
     out.push_str("| profile | cancel | answers | what they claim |\n|---|---|---|---|\n");
     for r in &ctx.real {
@@ -317,7 +317,7 @@ fn op_rule(r: &Rules) -> String {
 fn rearm(ctx: &Ctx) -> String {
     let props = [Property::RearmRechecksLevel, Property::NoLostWakeup];
     let mut out = String::from("# Re-arming a one-shot registration\n\n");
-    out.push_str("> Should the cost of submission turn out to be significant […] some of this could be amortized by extending the aio framework with a method for a thread which has obtained an intermediate event to \"re-arm\" the operation once the thread has finished processing it.\n>\n> — Mark Myers, 2003\n\n");
+    out.push_str("> Should the cost of submission turn out to be significant […] some of this could be amortized by extending the aio framework with a method for a thread which has obtained an intermediate event to \"re-arm\" the operation once the thread has finished processing it.\n>\n> — John Myers, 2003\n\n");
     out.push_str("A thread pool wants each registration delivered to one thread, and the next event only once that thread is done: a one-shot registration that the finishing thread re-arms. The re-arm must look at the condition *now*: data that arrived while the registration was disarmed produced no wake-up that a re-arm could wait for.\n\n## Side by side\n\n");
     let (h, a) = head(&props);
     let _ = writeln!(out, "| profile | one-shot modes | re-arm call | re-arm re-checks the condition | re-armed implicitly at the holder's next wait | {h} |\n|---|---|---|---|---|{a}|");

@@ -238,7 +238,7 @@ pub fn index(ctx: &Ctx) -> String {
         ctx.bound
     );
     out.push_str("## The three questions of the 2002–2003 threads\n\n");
-    out.push_str("Jamie Lokier asked for one queue for every kind of event (2002); Mark Myers compared epoll and aio for thread pools (2003) and named three differences. Each has a page putting the mechanisms side by side:\n\n");
+    out.push_str("Jamie Lokier asked for one queue for every kind of event (2002); John Myers compared epoll and aio for thread pools (2003) and named three differences. Each has a page putting the mechanisms side by side:\n\n");
     out.push_str("- [**Duplicate events under a thread pool**](compare/duplicates.md): can two threads handle the same registration at once?\n");
     out.push_str("- [**Cancellation**](compare/cancellation.md): when a cancel returns, may I free my per-connection state? Does the answer tell me who won?\n");
     out.push_str("- [**Re-arm**](compare/rearm.md): how does a thread that finished with an event ask for the next one, and is a condition that is still true reported?\n\n");
