@@ -351,6 +351,92 @@ fn reap_removes_a_final_completion_queued_and_not_delivered() {
     );
 }
 
+/// F10: a `Reap` of a request whose completion the kernel has already
+/// posted (its CQE in the ring, no wait has harvested it) answers `Removed`
+/// with it; no event follows (unified `CancelMode::Reap`).
+#[test]
+fn reap_takes_a_completion_the_kernel_has_posted_before_any_wait() {
+    let port = port();
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let rs = port.add_recv(a.as_fd(), vec![0; 8]).unwrap();
+    let rk = port.submit(rs, Mode::Single).unwrap();
+    b.write_all(b"abc").unwrap();
+    // The write's task work posts the CQE on this thread's return to user
+    // space; the port has not looked at the ring since the submission.
+    assert_eq!(port.state(rk).unwrap(), onering::StateName::InFlight);
+    std::thread::sleep(Duration::from_millis(5));
+    match port.cancel(rk, CancelMode::Reap).unwrap() {
+        CancelOutcome::Removed {
+            completion: Some(c),
+        } => {
+            assert_eq!(c.result, Some(3));
+            assert!(!c.cancelled);
+        }
+        other => panic!("expected Removed with the completion, got {other:?}"),
+    }
+    assert_eq!(
+        port.take_buffer(rs).unwrap().as_deref().map(|b| &b[..3]),
+        Some(&b"abc"[..])
+    );
+    quiet(&port, Duration::from_millis(20));
+}
+
+/// F10: `futex_wake` counts the waits it released, so their finals are
+/// known: a `Reap` right after takes the woken wait's final.
+#[test]
+fn reap_takes_a_futex_wait_that_futex_wake_released() {
+    let port = port();
+    let word = FutexWord::new(7);
+    let f = port.add_futex(&word);
+    let k = port.futex_wait(f, 7).unwrap();
+    // As above: retry should the wake race the kernel's arming of the wait.
+    let end = Instant::now() + Duration::from_secs(5);
+    while futex_wake(&word, 1).unwrap() == 0 {
+        assert!(Instant::now() < end, "the wait was never armed");
+    }
+    match port.cancel(k, CancelMode::Reap).unwrap() {
+        CancelOutcome::Removed {
+            completion: Some(c),
+        } => {
+            assert_eq!(c.result, Some(0));
+            assert!(!c.cancelled);
+        }
+        other => panic!("expected Removed with the completion, got {other:?}"),
+    }
+    quiet(&port, Duration::from_millis(20));
+}
+
+/// F10: a first `Reap` answers `Pending` (the kernel's cancel is on its
+/// way); once the cancelled CQE is in the ring, a second `Reap` takes it.
+#[test]
+fn a_second_reap_takes_the_cancelled_completion_the_first_promised() {
+    let port = port();
+    let (a, _b) = UnixStream::pair().unwrap();
+    let rs = port.add_recv(a.as_fd(), vec![0; 8]).unwrap();
+    let rk = port.submit(rs, Mode::Single).unwrap();
+    assert_eq!(
+        port.cancel(rk, CancelMode::Reap).unwrap(),
+        CancelOutcome::Pending
+    );
+    // The cancel is submitted with the next ring enter at the latest; poll
+    // the ring through Reap itself until the cancelled final is there.
+    let end = Instant::now() + Duration::from_secs(5);
+    let c = loop {
+        assert!(Instant::now() < end, "the cancel never landed");
+        std::thread::sleep(Duration::from_millis(2));
+        match port.cancel(rk, CancelMode::Reap).unwrap() {
+            CancelOutcome::Pending => continue,
+            CancelOutcome::Removed {
+                completion: Some(c),
+            } => break c,
+            other => panic!("expected Removed with the completion, got {other:?}"),
+        }
+    };
+    assert!(c.cancelled, "{c:?}");
+    assert_eq!(c.result, None);
+    quiet(&port, Duration::from_millis(20));
+}
+
 #[test]
 fn level_registration_reports_while_the_condition_holds_without_rearm_syscalls() {
     let port = port();

@@ -821,20 +821,25 @@ impl Backend for LinuxBackend {
         CancelAnswer::Requested
     }
 
+    /// Drains the ring's CQ (non-blocking; the port's lock is held, so no
+    /// other thread reaps at the same time). The ring fd's edge in the
+    /// epoll set may still be reported later: its harvest finds nothing.
+    fn harvest_posted(&mut self, out: &mut Vec<Signal>) {
+        let mut cqes = Vec::new();
+        if let Some(r) = self.ring.as_mut() {
+            r.reap(&mut cqes);
+        }
+        for c in cqes {
+            self.finish(c, out);
+        }
+    }
+
     fn harvest(&mut self, t: u64, out: &mut Vec<Signal>) {
         match t {
             NOTIFY_TOKEN => {
                 let _ = sys::read_u64(self.notify.as_fd());
             }
-            RING_TOKEN => {
-                let mut cqes = Vec::new();
-                if let Some(r) = self.ring.as_mut() {
-                    r.reap(&mut cqes);
-                }
-                for c in cqes {
-                    self.finish(c, out);
-                }
-            }
+            RING_TOKEN => self.harvest_posted(out),
             t => {
                 let (source, gen) = untoken(t);
                 if let Ok(Src {
