@@ -135,6 +135,56 @@ fn trigger_counts_coalesce_and_consume_drains() {
     quiet(&port, Duration::from_millis(20));
 }
 
+fn keys_now(port: &LinuxPort, max: usize) -> Vec<Key> {
+    let mut evs = Events::new();
+    port.wait(&mut evs, max, Timeout::Poll).unwrap();
+    evs.iter().map(|e| e.key).collect()
+}
+
+/// F9: unified `Register` of a ready source queues its event at once (the
+/// registration's re-check), even while another level registration stays
+/// ready and queued: k0 comes first, before k1's re-queue at release.
+#[test]
+fn register_of_a_raised_trigger_queues_it_while_another_level_stays_ready() {
+    let port = port();
+    let t0 = port.add_trigger().unwrap();
+    let t1 = port.add_trigger().unwrap();
+    port.trigger(t0, 1).unwrap();
+    port.trigger(t1, 1).unwrap();
+    let k1 = port.register(t1, Mode::Level).unwrap();
+    assert_eq!(keys_now(&port, 4), vec![k1]);
+    let k0 = port.register(t0, Mode::Level).unwrap();
+    assert_eq!(keys_now(&port, 1), vec![k0]);
+    let mut both = keys_now(&port, 4);
+    both.sort_by_key(|k| k.index);
+    let mut want = vec![k0, k1];
+    want.sort_by_key(|k| k.index);
+    assert_eq!(both, want);
+    port.read_count(t1).unwrap();
+    // k1 is drained; k0 still holds and keeps being reported.
+    assert_eq!(keys_now(&port, 4), vec![k0]);
+}
+
+/// F9, `Edge`: an edge trigger registered while raised gets its one event
+/// from the next wait although a level stays queued (no-lost-wakeup), and
+/// no second edge follows.
+#[test]
+fn an_edge_trigger_registered_behind_a_ready_level_is_not_starved() {
+    let port = port();
+    let t0 = port.add_trigger().unwrap();
+    let t1 = port.add_trigger().unwrap();
+    port.trigger(t0, 1).unwrap();
+    port.trigger(t1, 1).unwrap();
+    let k1 = port.register(t1, Mode::Level).unwrap();
+    assert_eq!(keys_now(&port, 4), vec![k1]);
+    let k0 = port.register(t0, Mode::Edge).unwrap();
+    let got = keys_now(&port, 4);
+    assert!(got.contains(&k0) && got.contains(&k1), "{got:?}");
+    for _ in 0..3 {
+        assert_eq!(keys_now(&port, 4), vec![k1]);
+    }
+}
+
 #[test]
 fn one_shot_timer_fires_once_periodic_timer_keeps_firing() {
     let port = port();

@@ -180,6 +180,16 @@ pub trait Backend: Send + 'static {
     fn harvest_posted(&mut self, out: &mut Vec<Signal>) {
         let _ = out;
     }
+
+    /// Whether an [`arm`](Backend::arm) answered [`Recheck::Deferred`] since
+    /// the last call (which clears it). The kernel performs that re-check at
+    /// its next report, so the next `wait` asks the poller once (without
+    /// blocking) before it serves a batch from the queue alone; otherwise
+    /// the registration would wait behind whatever stays queued (a level
+    /// that stays true). Default: `false` (re-checks are never deferred).
+    fn take_deferred_recheck(&mut self) -> bool {
+        false
+    }
 }
 
 /// The half of a backend where threads block, shared by every thread of the
