@@ -12,7 +12,7 @@ use crate::run::Report;
 pub const FINDINGS: &str = include_str!("../FINDINGS.md");
 
 /// Ids the explainer may return.
-pub const IDS: &[&str] = &["F1", "F2", "F3", "F5", "F6", "F8", "F9", "F10", "L2"];
+pub const IDS: &[&str] = &["F1", "F2", "F3", "F5", "F6", "F8", "L2"];
 
 /// The finding that explains `r`, if one does.
 pub fn explain(engine: EngineName, setup: Setup, case: &Case, r: &Report) -> Option<&'static str> {
@@ -20,27 +20,8 @@ pub fn explain(engine: EngineName, setup: Setup, case: &Case, r: &Report) -> Opt
         // Multi-threaded, io_uring, a rejected history: wake-ups from
         // another thread coalesce on a multishot poll in every set-up (F6);
         // otherwise deferred completions (F3) under DEFER_TASKRUN or SQPOLL.
-        // The Port on Linux: a Reap answered Pending for a request the
-        // kernel had already completed (F10) cannot be linearized.
-        if engine == EngineName::PortLinux
-            && !case.kind.is_readiness()
-            && r.summary.contains("not linearizable")
-            && r.transcript.iter().any(|l| l.contains("reap) -> Pending"))
-        {
-            return Some("F10");
-        }
-        // The Port on Linux: a wait serves a trigger's level registration
-        // that stays ready without harvesting the other triggers (F9).
-        if engine == EngineName::PortLinux
-            && case.backing == Backing::Eventfd
-            && r.summary.contains("not linearizable")
-            && (case.mode == onering_model::Mode::Level
-                || r.history
-                    .as_ref()
-                    .is_some_and(|h| h.contains("\"mode\":\"level\"")))
-        {
-            return Some("F9");
-        }
+        // (F9 and F10, the Port on Linux's starved trigger and its Reap of
+        // a posted completion, are fixed: no rule explains them any more.)
         let rejected = engine == EngineName::Uring && r.summary.contains("not linearizable");
         return if rejected
             && case.mode == onering_model::Mode::Multishot
@@ -65,40 +46,6 @@ pub fn explain(engine: EngineName, setup: Setup, case: &Case, r: &Report) -> Opt
             if only_refused =>
         {
             Some("F5")
-        }
-        // F9: the Port on Linux starves a trigger registered (level or
-        // dispatch, or modified to level) while its eventfd was already
-        // raised, as long as another level registration stays ready: the
-        // wait returns what is ready without it.
-        (EngineName::PortLinux, Step::Wait(..), Observed::Events(got))
-            if case.backing == Backing::Eventfd
-                && !got.is_empty()
-                && !allowed.is_empty()
-                && !allowed.iter().any(|a| *a == obs.to_string()) =>
-        {
-            Some("F9")
-        }
-        // F10: the Port on Linux's Reap cancel of a request the kernel has
-        // completed (or cancelled) answers Pending (it does not reap the ring
-        // first).
-        (
-            EngineName::PortLinux,
-            Step::Cancel(_, crate::case::CancelHow::Reap),
-            Observed::Answer {
-                answer: onering_model::Answer::Pending,
-                ..
-            },
-        ) if allowed.iter().any(|a| a.starts_with("Removed{completion:")) => Some("F10"),
-        // F10, seen later: a Reap answered Pending for a request the
-        // kernel had completed, which the model can only explain by
-        // another request having completed; the wait then shows the truth.
-        (EngineName::PortLinux, Step::Wait(..), Observed::Events(_))
-            if !case.kind.is_readiness()
-                && r.transcript
-                    .iter()
-                    .any(|l| l.contains("reap") && l.contains("-> Pending")) =>
-        {
-            Some("F10")
         }
         // F8: the Port on Linux cannot move a plain fd's registration to
         // another epoll trigger class (level / edge / oneshot) by `modify`.

@@ -523,6 +523,24 @@ impl<B: Backend> Port<B> {
                 }
             }
             core.release_all(me);
+            if B::KERNEL_QUEUE && core.backend.take_deferred_recheck() && core.has_ready() {
+                // A registration or re-arm (also one of the releases just
+                // done) whose re-check the kernel does at its next report:
+                // ask it now, or a batch served from the queue alone (a
+                // level that stays true is always queued) leaves that
+                // registration behind (F9).
+                polled = true;
+                let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+                drop(core);
+                let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
+                core = self.lock();
+                core.harvest(&tokens);
+                tokens.clear();
+                core.spare_tokens.push(tokens);
+                if let Err(e) = polled_ok {
+                    core.deferred_error.get_or_insert(e);
+                }
+            }
             // `polled`: whether the kernel was asked once already in this call.
             loop {
                 if let Some(e) = core.deferred_error.take() {

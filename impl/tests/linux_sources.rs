@@ -135,6 +135,56 @@ fn trigger_counts_coalesce_and_consume_drains() {
     quiet(&port, Duration::from_millis(20));
 }
 
+fn keys_now(port: &LinuxPort, max: usize) -> Vec<Key> {
+    let mut evs = Events::new();
+    port.wait(&mut evs, max, Timeout::Poll).unwrap();
+    evs.iter().map(|e| e.key).collect()
+}
+
+/// F9: unified `Register` of a ready source queues its event at once (the
+/// registration's re-check), even while another level registration stays
+/// ready and queued: k0 comes first, before k1's re-queue at release.
+#[test]
+fn register_of_a_raised_trigger_queues_it_while_another_level_stays_ready() {
+    let port = port();
+    let t0 = port.add_trigger().unwrap();
+    let t1 = port.add_trigger().unwrap();
+    port.trigger(t0, 1).unwrap();
+    port.trigger(t1, 1).unwrap();
+    let k1 = port.register(t1, Mode::Level).unwrap();
+    assert_eq!(keys_now(&port, 4), vec![k1]);
+    let k0 = port.register(t0, Mode::Level).unwrap();
+    assert_eq!(keys_now(&port, 1), vec![k0]);
+    let mut both = keys_now(&port, 4);
+    both.sort_by_key(|k| k.index);
+    let mut want = vec![k0, k1];
+    want.sort_by_key(|k| k.index);
+    assert_eq!(both, want);
+    port.read_count(t1).unwrap();
+    // k1 is drained; k0 still holds and keeps being reported.
+    assert_eq!(keys_now(&port, 4), vec![k0]);
+}
+
+/// F9, `Edge`: an edge trigger registered while raised gets its one event
+/// from the next wait although a level stays queued (no-lost-wakeup), and
+/// no second edge follows.
+#[test]
+fn an_edge_trigger_registered_behind_a_ready_level_is_not_starved() {
+    let port = port();
+    let t0 = port.add_trigger().unwrap();
+    let t1 = port.add_trigger().unwrap();
+    port.trigger(t0, 1).unwrap();
+    port.trigger(t1, 1).unwrap();
+    let k1 = port.register(t1, Mode::Level).unwrap();
+    assert_eq!(keys_now(&port, 4), vec![k1]);
+    let k0 = port.register(t0, Mode::Edge).unwrap();
+    let got = keys_now(&port, 4);
+    assert!(got.contains(&k0) && got.contains(&k1), "{got:?}");
+    for _ in 0..3 {
+        assert_eq!(keys_now(&port, 4), vec![k1]);
+    }
+}
+
 #[test]
 fn one_shot_timer_fires_once_periodic_timer_keeps_firing() {
     let port = port();
@@ -349,6 +399,92 @@ fn reap_removes_a_final_completion_queued_and_not_delivered() {
         port.cancel(rk, CancelMode::Reap).unwrap(),
         CancelOutcome::NotFound
     );
+}
+
+/// F10: a `Reap` of a request whose completion the kernel has already
+/// posted (its CQE in the ring, no wait has harvested it) answers `Removed`
+/// with it; no event follows (unified `CancelMode::Reap`).
+#[test]
+fn reap_takes_a_completion_the_kernel_has_posted_before_any_wait() {
+    let port = port();
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let rs = port.add_recv(a.as_fd(), vec![0; 8]).unwrap();
+    let rk = port.submit(rs, Mode::Single).unwrap();
+    b.write_all(b"abc").unwrap();
+    // The write's task work posts the CQE on this thread's return to user
+    // space; the port has not looked at the ring since the submission.
+    assert_eq!(port.state(rk).unwrap(), onering::StateName::InFlight);
+    std::thread::sleep(Duration::from_millis(5));
+    match port.cancel(rk, CancelMode::Reap).unwrap() {
+        CancelOutcome::Removed {
+            completion: Some(c),
+        } => {
+            assert_eq!(c.result, Some(3));
+            assert!(!c.cancelled);
+        }
+        other => panic!("expected Removed with the completion, got {other:?}"),
+    }
+    assert_eq!(
+        port.take_buffer(rs).unwrap().as_deref().map(|b| &b[..3]),
+        Some(&b"abc"[..])
+    );
+    quiet(&port, Duration::from_millis(20));
+}
+
+/// F10: `futex_wake` counts the waits it released, so their finals are
+/// known: a `Reap` right after takes the woken wait's final.
+#[test]
+fn reap_takes_a_futex_wait_that_futex_wake_released() {
+    let port = port();
+    let word = FutexWord::new(7);
+    let f = port.add_futex(&word);
+    let k = port.futex_wait(f, 7).unwrap();
+    // As above: retry should the wake race the kernel's arming of the wait.
+    let end = Instant::now() + Duration::from_secs(5);
+    while futex_wake(&word, 1).unwrap() == 0 {
+        assert!(Instant::now() < end, "the wait was never armed");
+    }
+    match port.cancel(k, CancelMode::Reap).unwrap() {
+        CancelOutcome::Removed {
+            completion: Some(c),
+        } => {
+            assert_eq!(c.result, Some(0));
+            assert!(!c.cancelled);
+        }
+        other => panic!("expected Removed with the completion, got {other:?}"),
+    }
+    quiet(&port, Duration::from_millis(20));
+}
+
+/// F10: a first `Reap` answers `Pending` (the kernel's cancel is on its
+/// way); once the cancelled CQE is in the ring, a second `Reap` takes it.
+#[test]
+fn a_second_reap_takes_the_cancelled_completion_the_first_promised() {
+    let port = port();
+    let (a, _b) = UnixStream::pair().unwrap();
+    let rs = port.add_recv(a.as_fd(), vec![0; 8]).unwrap();
+    let rk = port.submit(rs, Mode::Single).unwrap();
+    assert_eq!(
+        port.cancel(rk, CancelMode::Reap).unwrap(),
+        CancelOutcome::Pending
+    );
+    // The cancel is submitted with the next ring enter at the latest; poll
+    // the ring through Reap itself until the cancelled final is there.
+    let end = Instant::now() + Duration::from_secs(5);
+    let c = loop {
+        assert!(Instant::now() < end, "the cancel never landed");
+        std::thread::sleep(Duration::from_millis(2));
+        match port.cancel(rk, CancelMode::Reap).unwrap() {
+            CancelOutcome::Pending => continue,
+            CancelOutcome::Removed {
+                completion: Some(c),
+            } => break c,
+            other => panic!("expected Removed with the completion, got {other:?}"),
+        }
+    };
+    assert!(c.cancelled, "{c:?}");
+    assert_eq!(c.result, None);
+    quiet(&port, Duration::from_millis(20));
 }
 
 #[test]

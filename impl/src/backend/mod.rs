@@ -74,6 +74,10 @@
 //!    A backend must produce exactly one final completion per submission.
 //!    Memory the kernel may write (buffers, futex words) stays owned by the
 //!    backend until that final completion has been harvested.
+//!    A completion the kernel has already posted is *known*: before a
+//!    `Reap` cancel decides, the core takes every posted completion through
+//!    [`Backend::harvest_posted`] (non-blocking), so `Reap` answers
+//!    `Removed` with it instead of `Pending`.
 //! 7. **Release.** [`Backend::unregister`] is called once the last live
 //!    registration of a source ends; the backend may drop the kernel
 //!    registration then.
@@ -167,6 +171,25 @@ pub trait Backend: Send + 'static {
 
     /// Turns a token [`Poller::poll`] returned into signals (rule 4).
     fn harvest(&mut self, token: u64, out: &mut Vec<Signal>);
+
+    /// Appends the signals of completions the kernel has already posted
+    /// (an io_uring CQ), without blocking and without waiting for a
+    /// [`Poller::poll`] token (rule 6): a `Reap` cancel calls it first, so a
+    /// final completion that exists is reaped, not promised. Default:
+    /// nothing (every completion arrives as a signal).
+    fn harvest_posted(&mut self, out: &mut Vec<Signal>) {
+        let _ = out;
+    }
+
+    /// Whether an [`arm`](Backend::arm) answered [`Recheck::Deferred`] since
+    /// the last call (which clears it). The kernel performs that re-check at
+    /// its next report, so the next `wait` asks the poller once (without
+    /// blocking) before it serves a batch from the queue alone; otherwise
+    /// the registration would wait behind whatever stays queued (a level
+    /// that stays true). Default: `false` (re-checks are never deferred).
+    fn take_deferred_recheck(&mut self) -> bool {
+        false
+    }
 }
 
 /// The half of a backend where threads block, shared by every thread of the

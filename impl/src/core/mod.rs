@@ -205,6 +205,21 @@ impl<B: Backend> Core<B> {
         for &t in tokens {
             self.backend.harvest(t, &mut signals);
         }
+        self.apply_kernel_signals(signals);
+    }
+
+    /// Applies the completions the kernel has already posted, without
+    /// blocking ([`Backend::harvest_posted`]): a `Reap` cancel looks here
+    /// first, so a posted final is reaped rather than promised.
+    fn harvest_posted(&mut self) {
+        let mut signals = std::mem::take(&mut self.signal_buf);
+        self.backend.harvest_posted(&mut signals);
+        self.apply_kernel_signals(signals);
+    }
+
+    /// Applies harvested kernel signals (recorded as the kernel's steps)
+    /// and keeps the buffer for the next harvest.
+    fn apply_kernel_signals(&mut self, mut signals: Vec<Signal>) {
         for sig in signals.drain(..) {
             let r = self.signal(sig);
             debug_assert!(r.is_ok(), "kernel signal {sig:?} refused: {r:?}");
@@ -516,6 +531,11 @@ impl<B: Backend> Core<B> {
         UNIFIED
             .cancel_fits(slot.kind, slot.mode, mode)
             .map_err(|_| Error::CancelModeMismatch { key, mode })?;
+        if !readiness && mode == CancelMode::Reap {
+            // A completion the kernel posted before this call is known:
+            // Reap takes it (`Removed`) instead of promising it (F10).
+            self.harvest_posted();
+        }
         self.drop_hold(me, idx);
         let outcome = if readiness {
             self.cancel_sync(idx)

@@ -233,6 +233,10 @@ pub struct LinuxBackend {
     next_gen: u32,
     /// The process that built the backend (fork detection in `Drop`).
     pid: u32,
+    /// An `arm` answered `Recheck::Deferred` (the kernel re-polls the file
+    /// at its next report): the next `wait` must poll before serving the
+    /// queue (F9).
+    deferred_recheck: bool,
 }
 
 /// The Linux poller: `epoll_wait` on the shared epoll set; `notify` writes
@@ -351,6 +355,7 @@ impl LinuxBackend {
             sources: Vec::new(),
             next_gen: 0,
             pid: std::process::id(),
+            deferred_recheck: false,
         })
     }
 
@@ -642,6 +647,21 @@ impl Backend for LinuxBackend {
             return Ok(Recheck::Now);
         }
         match *kernel {
+            Kernel::None if *what != What::Plain && mode != Mode::Edge => {
+                // A source the backend drains itself: its re-check is done
+                // now (`poll(2)`), so a raised source is queued at its
+                // registration, as unified's `Register` says, not after the
+                // wait that harvests the ADD's report (F9). The report still
+                // comes and only re-sets the same condition: a level,
+                // one-shot or dispatch registration that is queued or held
+                // ignores it. (Edge is left to the report: the ADD's report
+                // and a later raise coalesce into one, so it cannot be told
+                // apart from a new edge.)
+                epoll.add(fd.as_raw_fd(), flags, tok)?;
+                *kernel = want;
+                *ready = sys::readable_now(fd.as_fd())?;
+                return Ok(Recheck::Now);
+            }
             Kernel::None => {
                 // The kernel polls the file at ADD: its report is the re-check.
                 epoll.add(fd.as_raw_fd(), flags, tok)?;
@@ -663,7 +683,12 @@ impl Backend for LinuxBackend {
             Kernel::Oneshot => epoll.modify(fd.as_raw_fd(), flags, tok)?,
         }
         let lowered = std::mem::take(ready);
+        self.deferred_recheck = true;
         Ok(Recheck::Deferred { lowered })
+    }
+
+    fn take_deferred_recheck(&mut self) -> bool {
+        std::mem::take(&mut self.deferred_recheck)
     }
 
     fn unregister(&mut self, source: SourceId) {
@@ -821,20 +846,25 @@ impl Backend for LinuxBackend {
         CancelAnswer::Requested
     }
 
+    /// Drains the ring's CQ (non-blocking; the port's lock is held, so no
+    /// other thread reaps at the same time). The ring fd's edge in the
+    /// epoll set may still be reported later: its harvest finds nothing.
+    fn harvest_posted(&mut self, out: &mut Vec<Signal>) {
+        let mut cqes = Vec::new();
+        if let Some(r) = self.ring.as_mut() {
+            r.reap(&mut cqes);
+        }
+        for c in cqes {
+            self.finish(c, out);
+        }
+    }
+
     fn harvest(&mut self, t: u64, out: &mut Vec<Signal>) {
         match t {
             NOTIFY_TOKEN => {
                 let _ = sys::read_u64(self.notify.as_fd());
             }
-            RING_TOKEN => {
-                let mut cqes = Vec::new();
-                if let Some(r) = self.ring.as_mut() {
-                    r.reap(&mut cqes);
-                }
-                for c in cqes {
-                    self.finish(c, out);
-                }
-            }
+            RING_TOKEN => self.harvest_posted(out),
             t => {
                 let (source, gen) = untoken(t);
                 if let Ok(Src {

@@ -90,6 +90,31 @@ pub(crate) fn read_u64(fd: BorrowedFd<'_>) -> Result<u64, Error> {
     })
 }
 
+/// Whether `fd` is readable now (`poll(2)` with a zero timeout): the
+/// re-check of a source the backend drains itself, at its registration.
+pub(crate) fn readable_now(fd: BorrowedFd<'_>) -> Result<bool, Error> {
+    let mut p = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: `p` is one valid pollfd for the duration of the call, and
+        // `fd` is borrowed, so open, throughout.
+        let r = unsafe { libc::poll(&mut p, 1, 0) };
+        if r >= 0 {
+            return Ok(r > 0 && p.revents & libc::POLLIN != 0);
+        }
+        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        if errno != libc::EINTR {
+            return Err(Error::Os {
+                syscall: "poll",
+                errno,
+            });
+        }
+    }
+}
+
 // ----- epoll -------------------------------------------------------------
 
 /// An epoll instance.
