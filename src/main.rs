@@ -243,7 +243,8 @@ fn check_with_progress(
         bar.set_length(total as u64);
         bar.set_position(done as u64);
         bar.set_message(format!("{states} states"));
-    })?;
+    })
+    .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     Ok(reports)
 }
@@ -340,7 +341,8 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
 
 fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
     if let Some(tok) = &a.replay {
-        let (rules, scenario, bound, trace) = check::replay_token(tok)?;
+        let (rules, scenario, bound, trace) =
+            check::replay_token(tok).map_err(|e| e.to_string())?;
         println!("profile {} scenario {scenario} bound {bound}", rules.name);
         print!("{}", timeline::render(&rules, &trace, bound.threads, None));
         let violated =

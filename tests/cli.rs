@@ -307,7 +307,19 @@ fn verify_rejects_a_buggy_port_with_a_timeline() {
 
 #[test]
 fn verify_bad_input_exits_two_with_the_line() {
-    let p = write_temp("bad.jsonl", "{\"v\":1,\"thread\":0,\"call\":1,\"ret\":2,\"op\":\"add_source\",\"args\":{\"kind\":\"level\"},\"result\":{\"source\":0}}\n{oops\n");
+    use onering_history::{to_jsonl, CallResult, Line, Op};
+    // A good first line (the history crate writes it), then one that is
+    // not JSON at all.
+    let good = to_jsonl(&[Line::new(
+        0,
+        1,
+        2,
+        Op::AddSource {
+            kind: onering_model::SourceKind::Level,
+        },
+        CallResult::Source { source: 0 },
+    )]);
+    let p = write_temp("bad.jsonl", &format!("{good}{{oops\n"));
     let o = onering(&["verify", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("line 2: not JSON"), "{}", text(&o));

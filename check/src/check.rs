@@ -3,10 +3,12 @@
 //! with the shortest trace found; whether its witness was seen; whether the
 //! profile promises it.
 
+pub use crate::error::TokenError;
 use crate::explore::{explore, replay, Exploration, Options, Trace};
 use crate::timeline;
 use onering_model::{
-    profile, Bound, Mode, Model, Property, Rules, Scenario, SourceKind, MODEL_VERSION, MUTANTS,
+    profile, Bound, BoundError, Mode, Model, Property, Rules, Scenario, SourceKind, MODEL_VERSION,
+    MUTANTS,
 };
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -104,11 +106,11 @@ pub fn check_profiles(
     bound: Bound,
     opts: &Options,
     tick: impl Fn(usize, usize, u64) + Sync,
-) -> Result<Vec<ProfileReport>, String> {
+) -> Result<Vec<ProfileReport>, BoundError> {
     let mut tasks: Vec<(usize, Scenario)> = Vec::new();
     for (i, r) in profiles.iter().enumerate() {
         for s in r.scenarios {
-            Model::new(*r, *s, bound).map_err(|e| e.to_string())?;
+            Model::new(*r, *s, bound)?;
             tasks.push((i, *s));
         }
     }
@@ -236,7 +238,7 @@ pub fn token(
 }
 
 /// Parses and replays a token; returns the rules, scenario, bound and trace.
-pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), String> {
+pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), TokenError> {
     let all: Vec<&str> = tok.trim().split(':').collect();
     let version = all
         .first()
@@ -244,41 +246,28 @@ pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), String
         .and_then(|v| v.parse::<u32>().ok());
     let parts = match version {
         Some(v) if v == MODEL_VERSION => &all[1..],
-        Some(v) => {
-            return Err(format!(
-                "replay token is for model version {v}, this is model version {MODEL_VERSION}: its path means nothing here; run the check again for a current token"
-            ))
-        }
-        None if all.len() == 5 => {
-            return Err(format!(
-                "replay token carries no model version (made before versioned tokens); this is model version {MODEL_VERSION}: run the check again for a current token"
-            ))
-        }
+        Some(v) => return Err(TokenError::OtherVersion(v)),
+        None if all.len() == 5 => return Err(TokenError::Unversioned),
         None => &all[..],
     };
     if version.is_none() || parts.len() != 5 {
-        return Err(format!(
-            "replay token has {} fields separated by ':', expected 6 (m{MODEL_VERSION}:profile:source/mode:bound:s|n:path)",
-            all.len()
-        ));
+        return Err(TokenError::FieldCount(all.len()));
     }
-    let rules = profile(parts[0])
-        .ok_or_else(|| format!("unknown profile `{}` in replay token", parts[0]))?;
+    let rules = profile(parts[0]).ok_or_else(|| TokenError::UnknownProfile(parts[0].into()))?;
     let (src, mode) = parts[1]
         .split_once('/')
-        .ok_or_else(|| format!("scenario `{}` is not source/mode", parts[1]))?;
-    let source =
-        SourceKind::from_name(src).ok_or_else(|| format!("unknown source kind `{src}`"))?;
-    let mode = Mode::from_name(mode).ok_or_else(|| format!("unknown mode `{mode}`"))?;
+        .ok_or_else(|| TokenError::ScenarioShape(parts[1].into()))?;
+    let source = SourceKind::from_name(src).ok_or_else(|| TokenError::UnknownSource(src.into()))?;
+    let mode = Mode::from_name(mode).ok_or_else(|| TokenError::UnknownMode(mode.into()))?;
     let nums: Vec<u8> = parts[2]
         .split('.')
         .map(|n| {
             n.parse::<u8>()
-                .map_err(|_| format!("bound field `{n}` is not a number 0..=255"))
+                .map_err(|_| TokenError::BoundField(n.into()))
         })
         .collect::<Result<_, _>>()?;
     if nums.len() != 5 {
-        return Err("bound must be threads.keys.ops.env.batch".into());
+        return Err(TokenError::BoundShape);
     }
     let bound = Bound {
         threads: nums[0],
@@ -293,33 +282,30 @@ pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), String
             dead_variables: !parts[3].ends_with('x'),
             ..Options::default()
         },
-        other => return Err(format!("reduction flags `{other}` are not s, n, sx or nx")),
+        other => return Err(TokenError::Flags(other.into())),
     };
     let path: Vec<u8> = if parts[4].is_empty() {
         Vec::new()
     } else {
         parts[4]
             .split('.')
-            .map(|n| {
-                n.parse::<u8>()
-                    .map_err(|_| format!("path step `{n}` is not a number 0..=255"))
-            })
+            .map(|n| n.parse::<u8>().map_err(|_| TokenError::PathStep(n.into())))
             .collect::<Result<_, _>>()?
     };
     let scenario = Scenario::new(source, mode);
     if !rules.scenarios.contains(&scenario) {
-        return Err(format!(
-            "profile `{}` has no scenario `{scenario}`; its scenarios: {}",
-            rules.name,
-            rules
+        return Err(TokenError::NoScenario {
+            profile: rules.name,
+            scenario: scenario.to_string(),
+            available: rules
                 .scenarios
                 .iter()
                 .map(|s| s.to_string())
                 .collect::<Vec<_>>()
-                .join(", ")
-        ));
+                .join(", "),
+        });
     }
-    let model = Model::new(rules, scenario, bound).map_err(|e| e.to_string())?;
+    let model = Model::new(rules, scenario, bound)?;
     let trace = replay(&model, &opts, &path)?;
     Ok((rules, scenario, bound, trace))
 }

@@ -38,6 +38,7 @@
 
 use crate::budget::{Budget, Stop};
 use crate::codec::Codec;
+pub use crate::error::ReplayError;
 use crate::fptable::{fingerprint, shard_of, FpTable, SHARDS};
 use onering_model::symmetry::{compose, invert, Symmetry};
 use onering_model::{Action, Model, Obs, Property, Shown, State, Step, PACKED_WORDS};
@@ -663,7 +664,7 @@ fn expand_chunk(
 /// Replays a path of successor indices from the initial state, in the
 /// initial state's names. The reductions must match the run that produced
 /// the path.
-pub fn replay(model: &Model, opts: &Options, path: &[u8]) -> Result<Trace, String> {
+pub fn replay(model: &Model, opts: &Options, path: &[u8]) -> Result<Trace, ReplayError> {
     let sym = Symmetry::new(model.bound.threads, model.bound.keys, opts.symmetry)
         .dead_variables(opts.dead_variables);
     let mut model = *model;
@@ -680,7 +681,7 @@ fn reconstruct(model: &Model, sym: &Symmetry, table: &FpTable, f: Found) -> Trac
     replay_with(model, sym, &path).expect("a path found by the explorer replays")
 }
 
-fn replay_with(model: &Model, sym: &Symmetry, path: &[u8]) -> Result<Trace, String> {
+fn replay_with(model: &Model, sym: &Symmetry, path: &[u8]) -> Result<Trace, ReplayError> {
     let (mut cur, tpi, kpi) = sym.canonical(&model.init());
     // Maps from the current canonical names back to the initial names.
     let mut to_t = invert(sym.thread_perm(tpi));
@@ -690,13 +691,10 @@ fn replay_with(model: &Model, sym: &Symmetry, path: &[u8]) -> Result<Trace, Stri
     for (n, &via) in path.iter().enumerate() {
         succ.clear();
         model.successors(&cur, &mut succ);
-        let st = succ.get(via as usize).ok_or_else(|| {
-            format!(
-                "step {} of the path: the state has {} successors, not {}",
-                n + 1,
-                succ.len(),
-                via as usize + 1
-            )
+        let st = succ.get(via as usize).ok_or(ReplayError::NoSuchSuccessor {
+            step: n + 1,
+            successors: succ.len(),
+            via: via as usize + 1,
         })?;
         steps.push(TraceStep {
             action: st.action.permuted(&to_t, &to_k),

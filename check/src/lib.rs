@@ -15,6 +15,7 @@ pub mod budget;
 pub mod check;
 pub mod codec;
 pub mod docs;
+pub mod error;
 pub mod explore;
 pub mod fptable;
 pub mod history;

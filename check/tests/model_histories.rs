@@ -6,11 +6,11 @@
 
 use onering_check::history::verify_jsonl;
 use onering_corpus::workload::Choices;
+use onering_history::{to_jsonl, CallResult, Completion, Event, KeyRef, Line, Op, Timeout};
 use onering_model::{
     Action, Answer, Bound, EventKind, Mode, Model, Outcome, Rules, Scenario, SourceKind, State,
     EPOLL, UNIFIED,
 };
-use std::fmt::Write;
 
 /// Choices from the one workload generator (`onering_corpus::workload`),
 /// drawn from `seed` in blocks.
@@ -36,27 +36,45 @@ impl Rng {
     }
 }
 
-fn key(k: u8, gen: u32) -> String {
-    format!(r#"{{"index":{k},"generation":{gen}}}"#)
+fn key(k: u8, gen: u32) -> KeyRef {
+    KeyRef {
+        index: u32::from(k),
+        generation: gen,
+    }
 }
 
-/// A random execution of `m`, as a JSON Lines history.
-fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
+fn ok() -> CallResult {
+    CallResult::OK
+}
+
+/// A random execution of `m`, as history lines (the history crate's types;
+/// [`to_jsonl`] writes them).
+fn walk(m: &Model, rng: &mut Rng) -> (Vec<Line>, Vec<Action>) {
     let futex = m.scenario.source == SourceKind::Futex;
-    let source = |k: u8| if futex { 0 } else { k as u32 };
-    let mut out = String::new();
+    let source = |k: u8| if futex { 0 } else { u32::from(k) };
+    let mut out: Vec<Line> = Vec::new();
     let mut time = 0u64;
-    let line = |out: &mut String,
-                thread: u8,
-                call: u64,
-                ret: u64,
-                op: &str,
-                args: String,
-                result: String| {
-        let _ = writeln!(
-            out,
-            r#"{{"v":1,"thread":{thread},"call":{call},"ret":{ret},"op":"{op}","args":{args},"result":{result}}}"#
-        );
+    let line =
+        |out: &mut Vec<Line>, thread: u8, call: u64, ret: u64, op: Op, result: CallResult| {
+            out.push(Line {
+                v: 1,
+                ..Line::new(u32::from(thread), call, ret, op, result)
+            });
+        };
+    let register = |k: u8| {
+        if m.is_request() {
+            Op::Submit {
+                source: source(k),
+                mode: m.scenario.mode,
+            }
+        } else {
+            Op::Register {
+                source: source(k),
+                mode: m.scenario.mode,
+                interest: None,
+                edge: false,
+            }
+        }
     };
     // The initial registrations.
     let sources = if futex { 1 } else { m.bound.keys };
@@ -66,27 +84,24 @@ fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
             9,
             time,
             time + 1,
-            "add_source",
-            format!(r#"{{"kind":"{}"}}"#, m.scenario.source.name()),
-            format!(r#"{{"source":{s}}}"#),
+            Op::AddSource {
+                kind: m.scenario.source,
+            },
+            CallResult::Source {
+                source: u32::from(s),
+            },
         );
         time += 2;
     }
     let mut gens = vec![0u32; m.bound.keys as usize];
-    let op_name = if m.is_request() { "submit" } else { "register" };
     for k in 0..m.bound.keys {
         line(
             &mut out,
             9,
             time,
             time + 1,
-            op_name,
-            format!(
-                r#"{{"source":{},"mode":"{}"}}"#,
-                source(k),
-                m.scenario.mode.name()
-            ),
-            format!(r#"{{"key":{}}}"#, key(k, 0)),
+            register(k),
+            CallResult::Key { key: key(k, 0) },
         );
         time += 2;
     }
@@ -114,36 +129,42 @@ fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
         actions.push(st.action);
         let (call, ret) = (time, time + 1);
         time += 2;
-        let events = |st: &onering_model::Step, gens: &[u32]| {
-            let v: Vec<String> = st
+        let events = |st: &onering_model::Step, gens: &[u32]| CallResult::Events {
+            events: st
                 .shown
                 .batch()
                 .map(|e| {
-                    let k = e.key();
-                    let kind = match e.kind() {
-                        EventKind::Ready => r#""kind":"ready""#.to_string(),
-                        EventKind::Item => r#""kind":"item","value":0"#.to_string(),
-                        EventKind::Final(o) => format!(
-                            r#""kind":"final","result":null,"cancelled":{}"#,
-                            o == Outcome::Cancelled
-                        ),
-                    };
-                    format!(r#"{{"key":{},{kind}}}"#, key(k, gens[k as usize]))
+                    let k = key(e.key(), gens[e.key() as usize]);
+                    match e.kind() {
+                        EventKind::Ready => Event::Ready {
+                            key: k,
+                            interest: None,
+                        },
+                        EventKind::Item => Event::Item { key: k, value: 0 },
+                        EventKind::Final(o) => Event::Final {
+                            key: k,
+                            result: None,
+                            cancelled: o == Outcome::Cancelled,
+                        },
+                    }
                 })
-                .collect();
-            format!(r#"{{"events":[{}]}}"#, v.join(","))
+                .collect(),
+            end: None,
+        };
+        let wait = |max: u8, timeout| Op::Wait {
+            max: u32::from(max),
+            timeout,
         };
         match st.action {
             Action::Wait { thread, max, block } => {
-                let timeout = if block { "block" } else { "poll" };
+                let timeout = if block { Timeout::Block } else { Timeout::Poll };
                 if st.shown.returned {
                     line(
                         &mut out,
                         thread,
                         call,
                         ret,
-                        "wait",
-                        format!(r#"{{"max":{max},"timeout":"{timeout}"}}"#),
+                        wait(max, timeout),
                         events(&st, &gens),
                     );
                 } else {
@@ -158,8 +179,7 @@ fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
                         thread,
                         since,
                         ret,
-                        "wait",
-                        format!(r#"{{"max":{max},"timeout":"block"}}"#),
+                        wait(max, Timeout::Block),
                         events(&st, &gens),
                     );
                 }
@@ -171,13 +191,10 @@ fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
                     thread,
                     call,
                     ret,
-                    op_name,
-                    format!(
-                        r#"{{"source":{},"mode":"{}"}}"#,
-                        source(k),
-                        m.scenario.mode.name()
-                    ),
-                    format!(r#"{{"key":{}}}"#, key(k, gens[k as usize])),
+                    register(k),
+                    CallResult::Key {
+                        key: key(k, gens[k as usize]),
+                    },
                 );
             }
             Action::Modify {
@@ -190,13 +207,13 @@ fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
                     thread,
                     call,
                     ret,
-                    "modify",
-                    format!(
-                        r#"{{"key":{},"mode":"{}"}}"#,
-                        key(k, gens[k as usize]),
-                        mode.name()
-                    ),
-                    r#"{"ok":true}"#.into(),
+                    Op::Modify {
+                        key: key(k, gens[k as usize]),
+                        mode,
+                        interest: None,
+                        edge: false,
+                    },
+                    ok(),
                 );
             }
             Action::Rearm { thread, key: k } => {
@@ -205,9 +222,10 @@ fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
                     thread,
                     call,
                     ret,
-                    "rearm",
-                    format!(r#"{{"key":{}}}"#, key(k, gens[k as usize])),
-                    r#"{"ok":true}"#.into(),
+                    Op::Rearm {
+                        key: key(k, gens[k as usize]),
+                    },
+                    ok(),
                 );
             }
             Action::Consume { thread, key: k } => {
@@ -216,9 +234,8 @@ fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
                     thread,
                     call,
                     ret,
-                    "consume",
-                    format!(r#"{{"source":{}}}"#, source(k)),
-                    r#"{"ok":true}"#.into(),
+                    Op::Consume { source: source(k) },
+                    ok(),
                 );
             }
             Action::Cancel {
@@ -226,14 +243,17 @@ fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
                 key: k,
                 mode,
             } => {
-                let answer = match st.shown.answer.expect("a cancel answers") {
-                    Answer::Removed => r#"{"cancel":"removed","completion":null}"#.to_string(),
-                    Answer::RemovedWith(o) => format!(
-                        r#"{{"cancel":"removed","completion":{{"result":null,"cancelled":{}}}}}"#,
-                        o == Outcome::Cancelled
+                let (word, completion) = match st.shown.answer.expect("a cancel answers") {
+                    Answer::Removed => ("removed", None),
+                    Answer::RemovedWith(o) => (
+                        "removed",
+                        Some(Completion {
+                            result: None,
+                            cancelled: o == Outcome::Cancelled,
+                        }),
                     ),
-                    Answer::Pending => r#"{"cancel":"pending"}"#.to_string(),
-                    Answer::NotFound => r#"{"cancel":"not-found"}"#.to_string(),
+                    Answer::Pending => ("pending", None),
+                    Answer::NotFound => ("not-found", None),
                     other => panic!("unified never answers {other:?}"),
                 };
                 line(
@@ -241,57 +261,60 @@ fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
                     thread,
                     call,
                     ret,
-                    "cancel",
-                    format!(
-                        r#"{{"key":{},"mode":"{}"}}"#,
-                        key(k, gens[k as usize]),
-                        mode.name()
-                    ),
-                    answer,
+                    Op::Cancel {
+                        key: key(k, gens[k as usize]),
+                        mode,
+                    },
+                    CallResult::Cancel {
+                        cancel: word.into(),
+                        completion,
+                    },
                 );
             }
             Action::Raise { key: k } | Action::Lower { key: k } | Action::Close { key: k } => {
+                let source = source(k);
                 let op = match st.action {
-                    Action::Raise { .. } => "raise",
-                    Action::Lower { .. } => "lower",
-                    _ => "close",
+                    Action::Raise { .. } => Op::Raise { source },
+                    Action::Lower { .. } => Op::Lower { source },
+                    _ => Op::Close { source },
                 };
-                line(
-                    &mut out,
-                    8,
-                    call,
-                    ret,
-                    op,
-                    format!(r#"{{"source":{}}}"#, source(k)),
-                    r#"{"ok":true}"#.into(),
-                )
+                line(&mut out, 8, call, ret, op, ok())
             }
             Action::Complete { key: k } => line(
                 &mut out,
                 8,
                 call,
                 ret,
-                "complete",
-                format!(r#"{{"source":{},"result":0,"cancelled":false}}"#, source(k)),
-                r#"{"ok":true}"#.into(),
+                Op::Complete {
+                    source: source(k),
+                    result: Some(0),
+                    cancelled: false,
+                },
+                ok(),
             ),
             Action::StreamItem { key: k } => line(
                 &mut out,
                 8,
                 call,
                 ret,
-                "stream_item",
-                format!(r#"{{"source":{},"value":0}}"#, source(k)),
-                r#"{"ok":true}"#.into(),
+                Op::StreamItem {
+                    source: source(k),
+                    value: 0,
+                },
+                ok(),
             ),
             Action::FutexWake { n } => line(
                 &mut out,
                 8,
                 call,
                 ret,
-                "futex_wake",
-                format!(r#"{{"source":0,"n":{n}}}"#),
-                format!(r#"{{"count":{}}}"#, st.shown.released.count_ones()),
+                Op::FutexWake {
+                    source: 0,
+                    n: u32::from(n),
+                },
+                CallResult::Count {
+                    count: u64::from(st.shown.released.count_ones()),
+                },
             ),
             // Kernel steps are silent; the unified profile never defers a
             // cancel answer.
@@ -301,14 +324,23 @@ fn walk(m: &Model, rng: &mut Rng) -> (String, Vec<Action>) {
     }
     // Waits still blocked at the end never returned.
     for (t, b) in blocked_since.iter().enumerate() {
-        if let Some((since, max)) = b {
-            let _ = writeln!(
-                out,
-                r#"{{"v":1,"thread":{t},"call":{since},"op":"wait","args":{{"max":{max},"timeout":"block"}}}}"#
-            );
+        if let Some((since, max)) = *b {
+            out.push(Line {
+                v: 1,
+                ret: None,
+                result: None,
+                ..Line::new(t as u32, since, since, wait_op(max), CallResult::OK)
+            });
         }
     }
     (out, actions)
+}
+
+fn wait_op(max: u8) -> Op {
+    Op::Wait {
+        max: u32::from(max),
+        timeout: Timeout::Block,
+    }
 }
 
 fn model(rules: Rules, source: SourceKind, mode: Mode) -> Model {
@@ -339,7 +371,8 @@ fn every_execution_of_the_unified_model_verifies_under_unified() {
     for (source, mode) in scenarios {
         let m = model(UNIFIED, source, mode);
         for i in 0..600 {
-            let (history, actions) = walk(&m, &mut rng);
+            let (lines, actions) = walk(&m, &mut rng);
+            let history = to_jsonl(&lines);
             let v = verify_jsonl(&history, &UNIFIED).unwrap_or_else(|e| panic!("{e}\n{history}"));
             assert!(
                 v.is_linearizable(),
@@ -356,7 +389,7 @@ fn epoll_executions_that_deliver_one_level_event_twice_are_rejected_by_unified()
     let m = model(EPOLL, SourceKind::Level, Mode::Level);
     let mut rejected = 0;
     for _ in 0..300 {
-        let (history, _) = walk(&m, &mut rng);
+        let history = to_jsonl(&walk(&m, &mut rng).0);
         // The same walk is always an epoll execution.
         assert!(
             verify_jsonl(&history, &EPOLL).unwrap().is_linearizable(),
@@ -376,18 +409,24 @@ fn a_walk_with_one_wait_result_altered_is_rejected() {
     let m = model(UNIFIED, SourceKind::Level, Mode::Dispatch);
     let mut altered = 0;
     for _ in 0..200 {
-        let (history, _) = walk(&m, &mut rng);
-        let needle = r#""kind":"ready"}]}"#;
-        if let Some(at) = history.find(needle) {
-            // A wait that got an event now reports the event twice.
-            let end = at + needle.len() - 2; // just after the event's `}`
-            let start = history[..at].rfind("{\"key\"").unwrap();
-            let doubled = format!(
-                "{},{}{}",
-                &history[..end],
-                &history[start..end],
-                &history[end..]
-            );
+        let (mut lines, _) = walk(&m, &mut rng);
+        // The first wait whose batch ends with a readiness event now
+        // reports that event twice.
+        let got = lines.iter_mut().find_map(|l| match &mut l.result {
+            Some(CallResult::Events { events, .. })
+                if matches!(events.last(), Some(Event::Ready { .. })) =>
+            {
+                Some(events)
+            }
+            _ => None,
+        });
+        if let Some(events) = got {
+            let last = events
+                .last()
+                .cloned()
+                .expect("a batch ending with an event");
+            events.push(last);
+            let doubled = to_jsonl(&lines);
             match verify_jsonl(&doubled, &UNIFIED) {
                 Ok(v) => assert!(!v.is_linearizable(), "{doubled}"),
                 // A batch of max 1 cannot hold two events: malformed.
@@ -397,7 +436,7 @@ fn a_walk_with_one_wait_result_altered_is_rejected() {
         }
     }
     if altered <= 20 {
-        let (history, _) = walk(&m, &mut rng);
+        let history = to_jsonl(&walk(&m, &mut rng).0);
         panic!("only {altered} walks had an event to alter; a walk:\n{history}");
     }
 }

@@ -5,16 +5,18 @@
 
 use crate::case::{Backing, CancelHow, Case, Step, WaitFor};
 use crate::observe::Observed;
-use onering_model::{Answer, EventKind, Outcome};
-use serde_json::{json, Value};
+use onering_history::{CallResult, Completion, Event, KeyRef, Line, Op, Timeout, Writer};
+use onering_model::{Answer, CancelMode, EventKind, Outcome};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+
+/// The recorder writes version 1: it uses nothing version 2 added.
+const V: u32 = 1;
 
 /// What a call names, read as it starts.
 #[derive(Debug, Clone)]
 pub struct Named {
-    op: &'static str,
-    args: Value,
+    op: Op,
     /// The call names a key before its first registration.
     unnamed: bool,
 }
@@ -23,7 +25,7 @@ pub struct Named {
 #[derive(Debug)]
 pub struct Recorder {
     clock: AtomicU64,
-    lines: Mutex<Vec<(u64, String)>>,
+    lines: Mutex<Vec<Line>>,
     /// Per key: the generation of its current registration (+1; 0 = none).
     gens: Vec<AtomicU64>,
     backing: Backing,
@@ -31,8 +33,47 @@ pub struct Recorder {
     mode: onering_model::Mode,
 }
 
-fn key(k: u8, gen: u64) -> Value {
-    json!({"index": k, "generation": gen})
+fn key(k: u8, gen: u64) -> KeyRef {
+    KeyRef {
+        index: u32::from(k),
+        generation: u32::try_from(gen).expect("a case registers a key fewer than 2^32 times"),
+    }
+}
+
+fn line(thread: usize, call: u64, ret: u64, op: Op, result: CallResult) -> Line {
+    Line {
+        v: V,
+        port: None,
+        thread: Some(u32::try_from(thread).expect("a case has few threads")),
+        call,
+        ret: Some(ret),
+        op,
+        result: Some(result),
+    }
+}
+
+/// A cancel's answer as the format names it (kebab case of the model's
+/// name, `docs/history-format.md`).
+fn cancel(answer: Answer) -> CallResult {
+    let (word, completion) = match answer {
+        Answer::Removed => ("removed", None),
+        Answer::RemovedWith(o) => (
+            "removed",
+            Some(Completion {
+                result: None,
+                cancelled: o == Outcome::Cancelled,
+            }),
+        ),
+        Answer::Pending => ("pending", None),
+        Answer::NotFound => ("not-found", None),
+        Answer::Cancelled => ("cancelled", None),
+        Answer::InProgress => ("in-progress", None),
+        Answer::TooLate => ("too-late", None),
+    };
+    CallResult::Cancel {
+        cancel: word.into(),
+        completion,
+    }
 }
 
 impl Recorder {
@@ -56,11 +97,15 @@ impl Recorder {
         for s in 0..sources {
             let c = r.tick();
             let t = r.tick();
-            r.push(
+            r.push(line(
+                0,
+                c,
                 t,
-                json!({"v": 1, "thread": 0, "call": c, "ret": t, "op": "add_source",
-                       "args": {"kind": case.kind.name()}, "result": {"source": s}}),
-            );
+                Op::AddSource { kind: case.kind },
+                CallResult::Source {
+                    source: u32::from(s),
+                },
+            ));
         }
         r
     }
@@ -70,18 +115,15 @@ impl Recorder {
         self.clock.fetch_add(1, Ordering::SeqCst)
     }
 
-    fn push(&self, ret: u64, v: Value) {
-        self.lines
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((ret, v.to_string()));
+    fn push(&self, l: Line) {
+        self.lines.lock().unwrap_or_else(|p| p.into_inner()).push(l);
     }
 
-    fn source(&self, k: u8) -> u8 {
+    fn source(&self, k: u8) -> u32 {
         if self.backing == Backing::Futex {
             0
         } else {
-            k
+            u32::from(k)
         }
     }
 
@@ -101,47 +143,72 @@ impl Recorder {
             }
             _ => false,
         };
-        let (op, args) = match *step {
-            Step::Register(k) => (
-                if self.request { "submit" } else { "register" },
-                json!({"source": self.source(k), "mode": self.mode.name()}),
-            ),
-            Step::Modify(k, m) => (
-                "modify",
-                json!({"key": key(k, self.gen(k)), "mode": m.name()}),
-            ),
-            Step::Rearm(k) => ("rearm", json!({"key": key(k, self.gen(k))})),
-            Step::Cancel(k, how) => {
-                let mode = if how == CancelHow::Reap {
-                    "reap"
+        let op = match *step {
+            Step::Register(k) if self.request => Op::Submit {
+                source: self.source(k),
+                mode: self.mode,
+            },
+            Step::Register(k) => Op::Register {
+                source: self.source(k),
+                mode: self.mode,
+                interest: None,
+                edge: false,
+            },
+            Step::Modify(k, m) => Op::Modify {
+                key: key(k, self.gen(k)),
+                mode: m,
+                interest: None,
+                edge: false,
+            },
+            Step::Rearm(k) => Op::Rearm {
+                key: key(k, self.gen(k)),
+            },
+            Step::Cancel(k, how) => Op::Cancel {
+                key: key(k, self.gen(k)),
+                mode: if how == CancelHow::Reap {
+                    CancelMode::Reap
                 } else if self.request {
-                    "async"
+                    CancelMode::Async
                 } else {
-                    "sync"
-                };
-                ("cancel", json!({"key": key(k, self.gen(k)), "mode": mode}))
-            }
-            Step::Consume(k) => ("consume", json!({"source": self.source(k)})),
-            Step::Wait(max, how) => (
-                "wait",
-                json!({"max": max, "timeout": match how {
-                    WaitFor::Poll => "poll",
-                    WaitFor::For(_) => "deadline",
-                    WaitFor::Block => "block",
-                }}),
-            ),
-            Step::Raise(k) => ("raise", json!({"source": self.source(k)})),
-            Step::Lower(k) => ("lower", json!({"source": self.source(k)})),
-            Step::Close(k) => ("close", json!({"source": self.source(k)})),
-            Step::Complete(k) => (
-                "complete",
-                json!({"source": self.source(k), "result": 0, "cancelled": false}),
-            ),
-            Step::StreamItem(k) => ("stream_item", json!({"source": self.source(k), "value": 1})),
-            Step::FutexWake(n) => ("futex_wake", json!({"source": 0, "n": n})),
+                    CancelMode::Sync
+                },
+            },
+            Step::Consume(k) => Op::Consume {
+                source: self.source(k),
+            },
+            Step::Wait(max, how) => Op::Wait {
+                max: u32::from(max),
+                timeout: match how {
+                    WaitFor::Poll => Timeout::Poll,
+                    WaitFor::For(_) => Timeout::Deadline,
+                    WaitFor::Block => Timeout::Block,
+                },
+            },
+            Step::Raise(k) => Op::Raise {
+                source: self.source(k),
+            },
+            Step::Lower(k) => Op::Lower {
+                source: self.source(k),
+            },
+            Step::Close(k) => Op::Close {
+                source: self.source(k),
+            },
+            Step::Complete(k) => Op::Complete {
+                source: self.source(k),
+                result: Some(0),
+                cancelled: false,
+            },
+            Step::StreamItem(k) => Op::StreamItem {
+                source: self.source(k),
+                value: 1,
+            },
+            Step::FutexWake(n) => Op::FutexWake {
+                source: 0,
+                n: u32::from(n),
+            },
             Step::FutexChange | Step::Sleep(_) => return None,
         };
-        Some(Named { op, args, unnamed })
+        Some(Named { op, unnamed })
     }
 
     /// Records one call of `thread` over `[call, ret]`, named by what
@@ -155,7 +222,7 @@ impl Recorder {
         named: Option<Named>,
         obs: &Observed,
     ) {
-        let Some(Named { op, args, unnamed }) = named else {
+        let Some(Named { op, unnamed }) = named else {
             return;
         };
         if matches!(obs, Observed::Unsupported(_)) {
@@ -178,54 +245,59 @@ impl Recorder {
             self.gens[*k as usize].fetch_add(1, Ordering::SeqCst);
         }
         let result = match obs {
-            Observed::Refused(e) => json!({"error": e, "message": e}),
-            Observed::Events(evs) => json!({"events": evs.iter().map(|e| {
-                // Engines number a key's registrations from 0, as this
-                // recorder does; the engine knows which one an event is for.
-                let k = key(e.key, u64::from(e.gen));
-                match e.kind {
-                    EventKind::Ready => json!({"key": k, "kind": "ready"}),
-                    EventKind::Item => json!({"key": k, "kind": "item", "value": 1}),
-                    EventKind::Final(o) => json!({"key": k, "kind": "final", "result": null,
-                        "cancelled": o == Outcome::Cancelled}),
-                }
-            }).collect::<Vec<_>>()}),
-            Observed::Answer { answer, .. } => match answer {
-                Answer::Removed => json!({"cancel": "removed", "completion": null}),
-                Answer::RemovedWith(o) => json!({"cancel": "removed",
-                    "completion": {"result": null, "cancelled": *o == Outcome::Cancelled}}),
-                Answer::Pending => json!({"cancel": "pending"}),
-                Answer::NotFound => json!({"cancel": "not-found"}),
-                Answer::Cancelled => json!({"cancel": "cancelled"}),
-                Answer::InProgress => json!({"cancel": "in-progress"}),
-                Answer::TooLate => json!({"cancel": "too-late"}),
+            Observed::Refused(e) => CallResult::Error {
+                error: e.clone(),
+                message: Some(e.clone()),
+                errno: None,
             },
-            Observed::Count(n) => json!({"count": n}),
-            Observed::Ok if matches!(step, Step::Register(_)) => {
-                let k = match step {
-                    Step::Register(k) => *k,
-                    _ => 0,
-                };
-                json!({"key": key(k, self.gen(k))})
-            }
-            Observed::Ok | Observed::Unsupported(_) => json!({"ok": true}),
+            Observed::Events(evs) => CallResult::Events {
+                events: evs
+                    .iter()
+                    .map(|e| {
+                        // Engines number a key's registrations from 0, as
+                        // this recorder does; the engine knows which one
+                        // an event is for.
+                        let k = key(e.key, u64::from(e.gen));
+                        match e.kind {
+                            EventKind::Ready => Event::Ready {
+                                key: k,
+                                interest: None,
+                            },
+                            EventKind::Item => Event::Item { key: k, value: 1 },
+                            EventKind::Final(o) => Event::Final {
+                                key: k,
+                                result: None,
+                                cancelled: o == Outcome::Cancelled,
+                            },
+                        }
+                    })
+                    .collect(),
+                end: None,
+            },
+            Observed::Answer { answer, .. } => cancel(*answer),
+            Observed::Count(n) => CallResult::Count {
+                count: u64::from(*n),
+            },
+            Observed::Ok => match step {
+                Step::Register(k) => CallResult::Key {
+                    key: key(*k, self.gen(*k)),
+                },
+                _ => CallResult::OK,
+            },
+            Observed::Unsupported(_) => CallResult::OK,
         };
-        self.push(
-            ret,
-            json!({"v": 1, "thread": thread, "call": call, "ret": ret, "op": op,
-                   "args": args, "result": result}),
-        );
+        self.push(line(thread, call, ret, op, result));
     }
 
-    /// The history, lines in the order of `ret`.
+    /// The history, lines in the order of `ret`, written by
+    /// [`onering_history::Writer`].
     pub fn finish(&self) -> String {
         let mut lines = self.lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        lines.sort_by_key(|l| l.0);
-        let mut out = String::new();
-        for (_, l) in lines {
-            out.push_str(&l);
-            out.push('\n');
+        lines.sort_by_key(|l| l.ret);
+        let mut w = Writer::new(Vec::new());
+        for l in &lines {
+            w.write(l).expect("writing to a Vec cannot fail");
         }
-        out
+        String::from_utf8(w.into_inner()).expect("the writer writes UTF-8")
     }
 }
