@@ -9,7 +9,9 @@ use onering_check::check::{self, ProfileReport};
 use onering_check::explore::Options;
 use onering_check::summary::Summary;
 use onering_check::timeline;
-use onering_model::{profile, profile_names, Bound, Property, Rules, MUTANTS, PROFILES, UNIFIED};
+use onering_model::{
+    profile, profile_names, Bound, BoundError, Property, Rules, MUTANTS, PROFILES, UNIFIED,
+};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -244,9 +246,31 @@ fn check_with_progress(
         bar.set_position(done as u64);
         bar.set_message(format!("{states} states"));
     })
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| bound_message(&e))?;
     bar.finish_and_clear();
     Ok(reports)
+}
+
+/// The model's bound error in the command line's words (its flags).
+fn bound_message(e: &BoundError) -> String {
+    match e {
+        BoundError::OutOfRange {
+            field,
+            value,
+            lo,
+            hi,
+        } => format!("--{field} {value} is outside the representable range {lo}..={hi}"),
+        BoundError::QueueSlots {
+            keys,
+            env,
+            slots,
+            max,
+        } => format!(
+            "--keys {keys} with --env {env}: keys x (env + 3) = {slots} queue slots, more than \
+             the {max} a state holds (keys x (env + 3) <= {max})"
+        ),
+        _ => e.to_string(),
+    }
 }
 
 fn run_docs(a: DocsArgs) -> Result<ExitCode, String> {
@@ -360,7 +384,7 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
         env: a.env,
         batch: a.batch,
     };
-    bound.validate().map_err(|e| e.to_string())?;
+    bound.validate().map_err(|e| bound_message(&e))?;
     let only = match &a.property {
         Some(id) => Some(Property::from_id(id).ok_or_else(|| {
             format!(

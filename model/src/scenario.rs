@@ -197,11 +197,68 @@ impl Default for Bound {
 
 /// A bound the model cannot represent.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BoundError(pub String);
+pub enum BoundError {
+    /// A field of the [`Bound`] outside what a state can represent.
+    OutOfRange {
+        /// The field's name (`threads`, `keys`, `ops`, `env`, `batch`).
+        field: &'static str,
+        /// Its value.
+        value: u8,
+        /// The smallest value a state can represent.
+        lo: u8,
+        /// The largest.
+        hi: u8,
+    },
+    /// `keys × (env + 3)` is more than the ready queue's slots.
+    QueueSlots {
+        /// Keys of the bound.
+        keys: u8,
+        /// Environment steps per key.
+        env: u8,
+        /// `keys × (env + 3)`.
+        slots: usize,
+        /// The slots a state holds.
+        max: usize,
+    },
+    /// The scenario's mode does not fit its source kind under the profile.
+    Scenario {
+        /// The scenario.
+        scenario: Scenario,
+        /// The profile's name.
+        profile: &'static str,
+        /// Why it does not fit.
+        refusal: crate::Refusal,
+    },
+}
 
 impl fmt::Display for BoundError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Self::OutOfRange {
+                field,
+                value,
+                lo,
+                hi,
+            } => write!(
+                f,
+                "{field} {value} is outside the representable range {lo}..={hi}"
+            ),
+            Self::QueueSlots {
+                keys,
+                env,
+                slots,
+                max,
+            } => write!(
+                f,
+                "keys {keys} with env {env}: keys x (env + 3) = {slots} queue slots, more than \
+                 the {max} a state holds (keys x (env + 3) <= {max})"
+            ),
+            Self::Scenario {
+                scenario,
+                profile,
+                refusal,
+            } => write!(f, "scenario {scenario} under {profile}: {refusal}"),
+        }
     }
 }
 
@@ -212,11 +269,14 @@ impl Bound {
     /// threads 1..=4, keys 1..=4, ops 0..=8, env 0..=6, batch 1..=4, and
     /// `keys × (env + 3) ≤ 24` (the ready queue's slots).
     pub fn validate(&self) -> Result<(), BoundError> {
-        let check = |name: &str, v: u8, lo: u8, hi: u8| {
-            if v < lo || v > hi {
-                Err(BoundError(format!(
-                    "--{name} {v} is outside the representable range {lo}..={hi}"
-                )))
+        let check = |field: &'static str, value: u8, lo: u8, hi: u8| {
+            if value < lo || value > hi {
+                Err(BoundError::OutOfRange {
+                    field,
+                    value,
+                    lo,
+                    hi,
+                })
             } else {
                 Ok(())
             }
@@ -230,14 +290,12 @@ impl Bound {
         // coalescing, one per environment step), plus two finals.
         let slots = self.keys as usize * (self.env as usize + 3);
         if slots > crate::state::MAX_QUEUE {
-            return Err(BoundError(format!(
-                "--keys {} with --env {}: keys x (env + 3) = {slots} queue slots, more than \
-                 the {} a state holds (keys x (env + 3) <= {})",
-                self.keys,
-                self.env,
-                crate::state::MAX_QUEUE,
-                crate::state::MAX_QUEUE
-            )));
+            return Err(BoundError::QueueSlots {
+                keys: self.keys,
+                env: self.env,
+                slots,
+                max: crate::state::MAX_QUEUE,
+            });
         }
         Ok(())
     }

@@ -50,3 +50,52 @@ fn every_profile_and_mutant_is_found_by_name() {
     }
     assert!(profile("epol").is_none());
 }
+
+/// The model's bound errors are typed and speak in the bound's field names,
+/// never in a command line's flags (the CLI translates them).
+#[test]
+fn bound_errors_are_typed_and_name_fields_not_flags() {
+    let b = Bound {
+        threads: 9,
+        ..Bound::default()
+    };
+    let e = b.validate().unwrap_err();
+    assert_eq!(
+        e,
+        BoundError::OutOfRange {
+            field: "threads",
+            value: 9,
+            lo: 1,
+            hi: MAX_THREADS
+        }
+    );
+    let b = Bound {
+        keys: 4,
+        env: 6,
+        ..Bound::default()
+    };
+    let e = b.validate().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            BoundError::QueueSlots {
+                keys: 4,
+                env: 6,
+                slots: 36,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    for e in [
+        Bound {
+            threads: 0,
+            ..Bound::default()
+        }
+        .validate()
+        .unwrap_err(),
+        e,
+    ] {
+        assert!(!e.to_string().contains("--"), "{e}");
+    }
+}

@@ -83,21 +83,22 @@ impl Model {
     pub fn new(rules: Rules, scenario: Scenario, bound: Bound) -> Result<Model, BoundError> {
         bound.validate()?;
         if let Err(refusal) = rules.mode_fits(scenario.source, scenario.mode) {
-            return Err(BoundError(format!(
-                "scenario {scenario} under {}: {refusal}",
-                rules.name
-            )));
+            return Err(BoundError::Scenario {
+                scenario,
+                profile: rules.name,
+                refusal,
+            });
         }
         // Each key queues at most one readiness event (or, without
         // coalescing, one per environment step), plus two finals.
         let per_key = bound.env as usize + 3;
         if per_key * bound.keys as usize > MAX_QUEUE {
-            return Err(BoundError(format!(
-                "--keys {} with --env {} could need {} queue slots; a state holds {MAX_QUEUE}",
-                bound.keys,
-                bound.env,
-                per_key * bound.keys as usize
-            )));
+            return Err(BoundError::QueueSlots {
+                keys: bound.keys,
+                env: bound.env,
+                slots: per_key * bound.keys as usize,
+                max: MAX_QUEUE,
+            });
         }
         Ok(Model {
             rules,
