@@ -6,6 +6,7 @@ mod epoll;
 mod model;
 mod port;
 mod port_linux;
+mod port_shared;
 mod uring;
 
 use crate::case::{Case, EngineName, Step};

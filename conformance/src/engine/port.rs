@@ -1,10 +1,11 @@
 //! `onering::Port` on the simulated backend, judged by `unified`.
 
+use super::port_shared::{answer, cancel_mode, refused, unit};
 use super::{Engine, EngineError};
-use crate::case::{CancelHow, Case, Step, WaitFor};
+use crate::case::{Case, Step, WaitFor};
 use crate::observe::{Ev, Observed};
-use onering::{CancelMode, CancelOutcome, Events, Key, Port, SourceId, Timeout};
-use onering_model::{Answer, EventKind, Mode, Outcome, SourceKind};
+use onering::{Events, Key, Port, SourceId, Timeout};
+use onering_model::{EventKind, Mode, Outcome, SourceKind};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -24,41 +25,16 @@ pub struct PortEngine {
     slots: Mutex<Vec<Slot>>,
 }
 
-fn kind(k: SourceKind) -> onering::SourceKind {
-    match k {
-        SourceKind::Level => onering::SourceKind::Level,
-        SourceKind::Counter => onering::SourceKind::Counter,
-        SourceKind::Sticky => onering::SourceKind::Sticky,
-        SourceKind::Futex => onering::SourceKind::Futex,
-        SourceKind::Operation => onering::SourceKind::Operation,
-    }
-}
-
-fn mode(m: Mode) -> onering::Mode {
-    match m {
-        Mode::Level => onering::Mode::Level,
-        Mode::Edge => onering::Mode::Edge,
-        Mode::Oneshot => onering::Mode::Oneshot,
-        Mode::Dispatch => onering::Mode::Dispatch,
-        Mode::Single => onering::Mode::Single,
-        Mode::Multishot => onering::Mode::Multishot,
-    }
-}
-
-fn refused(e: onering::Error) -> Observed {
-    Observed::Refused(e.name().to_string())
-}
-
 impl PortEngine {
     pub fn new(case: &Case) -> Result<Self, EngineError> {
         Self::with_port(case, Port::new())
     }
 
     pub fn with_port(case: &Case, port: Port) -> Result<Self, EngineError> {
-        let shared = (case.kind == SourceKind::Futex).then(|| port.add_source(kind(case.kind)));
+        let shared = (case.kind == SourceKind::Futex).then(|| port.add_source(case.kind));
         let slots = (0..case.keys)
             .map(|_| Slot {
-                source: shared.unwrap_or_else(|| port.add_source(kind(case.kind))),
+                source: shared.unwrap_or_else(|| port.add_source(case.kind)),
                 key: None,
                 submitted: false,
                 handed: Vec::new(),
@@ -74,13 +50,6 @@ impl PortEngine {
 
     fn requests(&self) -> bool {
         !self.kind.is_readiness()
-    }
-}
-
-fn unit(r: Result<(), onering::Error>) -> Observed {
-    match r {
-        Ok(()) => Observed::Ok,
-        Err(e) => refused(e),
     }
 }
 
@@ -102,14 +71,14 @@ impl Engine for PortEngine {
                 if self.kind == SourceKind::Operation && slots[k as usize].submitted {
                     // A Port operation source is submitted once: a new
                     // submission is a new source.
-                    slots[k as usize].source = self.port.add_source(kind(self.kind));
+                    slots[k as usize].source = self.port.add_source(self.kind);
                 }
                 let s = slots[k as usize].source;
                 drop(slots);
                 let r = if self.requests() {
-                    self.port.submit(s, mode(self.mode))
+                    self.port.submit(s, self.mode)
                 } else {
-                    self.port.register(s, mode(self.mode))
+                    self.port.register(s, self.mode)
                 };
                 match r {
                     Ok(key) => {
@@ -123,7 +92,7 @@ impl Engine for PortEngine {
                 }
             }
             Step::Modify(k, m) => match key(k) {
-                Some(key) => unit(self.port.modify(key, mode(m))),
+                Some(key) => unit(self.port.modify(key, m)),
                 None => Observed::Unsupported("no key was handed out yet"),
             },
             Step::Rearm(k) => match key(k) {
@@ -136,34 +105,12 @@ impl Engine for PortEngine {
                     // none to name before the first registration.
                     return Observed::Unsupported("no key was handed out yet");
                 };
-                let cm = match how {
-                    CancelHow::Reap => CancelMode::Reap,
-                    CancelHow::Default if self.requests() => CancelMode::Async,
-                    CancelHow::Default => CancelMode::Sync,
-                    CancelHow::PollRemove | CancelHow::SyncRegister => {
-                        return Observed::Unsupported("an io_uring cancel")
-                    }
+                let cm = match cancel_mode(how, self.requests()) {
+                    Ok(cm) => cm,
+                    Err(o) => return o,
                 };
                 match self.port.cancel(key, cm) {
-                    Ok(o) => {
-                        let answer = match o {
-                            CancelOutcome::Removed { completion: None } => Answer::Removed,
-                            CancelOutcome::Removed {
-                                completion: Some(c),
-                            } => Answer::RemovedWith(if c.cancelled {
-                                Outcome::Cancelled
-                            } else {
-                                Outcome::Done
-                            }),
-                            CancelOutcome::Pending => Answer::Pending,
-                            CancelOutcome::NotFound => Answer::NotFound,
-                        };
-                        Observed::Answer {
-                            answer,
-                            raw: format!("{o:?}"),
-                            final_first: None,
-                        }
-                    }
+                    Ok(o) => answer(o),
                     Err(e) => refused(e),
                 }
             }

@@ -25,15 +25,14 @@
 //! [`Port::add_accept`]: onering::Port::add_accept
 //! [`Port::remove`]: onering::Port::remove
 
+use super::port_shared::{answer, cancel_mode, refused, unit};
 use super::{errno_name, io_err, Engine, EngineError};
-use crate::case::{Backing, CancelHow, Case, Step, WaitFor};
+use crate::case::{Backing, Case, Step, WaitFor};
 use crate::drivers::sys;
 use crate::observe::{Ev, Observed};
 use crate::source::Source;
-use onering::{
-    CancelMode, CancelOutcome, Events, FutexWord, Interest, Key, LinuxPort, Port, SourceId, Timeout,
-};
-use onering_model::{Answer, EventKind, Mode, Outcome, SourceKind};
+use onering::{Events, FutexWord, Interest, Key, LinuxPort, Port, SourceId, Timeout};
+use onering_model::{EventKind, Mode, Outcome, SourceKind};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -71,31 +70,6 @@ pub struct PortLinuxEngine {
     slots: Mutex<Vec<Slot>>,
     /// accept-multishot: the real listener (its clients connect here).
     listeners: Mutex<Vec<Source>>,
-}
-
-fn mode(m: Mode) -> onering::Mode {
-    match m {
-        Mode::Level => onering::Mode::Level,
-        Mode::Edge => onering::Mode::Edge,
-        Mode::Oneshot => onering::Mode::Oneshot,
-        Mode::Dispatch => onering::Mode::Dispatch,
-        Mode::Single => onering::Mode::Single,
-        Mode::Multishot => onering::Mode::Multishot,
-    }
-}
-
-fn refused(e: onering::Error) -> Observed {
-    match e {
-        onering::Error::Os { .. } => Observed::Refused(e.to_string()),
-        e => Observed::Refused(e.name().to_string()),
-    }
-}
-
-fn unit(r: Result<(), onering::Error>) -> Observed {
-    match r {
-        Ok(()) => Observed::Ok,
-        Err(e) => refused(e),
-    }
 }
 
 fn env(r: std::io::Result<()>) -> Observed {
@@ -321,8 +295,8 @@ impl Engine for PortLinuxEngine {
                 drop(slots);
                 let r = match self.backing {
                     Backing::Futex => self.port.futex_wait(s, self.word.load()),
-                    _ if self.requests() => self.port.submit(s, mode(self.mode)),
-                    _ => self.port.register(s, mode(self.mode)),
+                    _ if self.requests() => self.port.submit(s, self.mode),
+                    _ => self.port.register(s, self.mode),
                 };
                 match r {
                     Ok(key) => {
@@ -338,7 +312,7 @@ impl Engine for PortLinuxEngine {
                 }
             }
             Step::Modify(k, m) => match key(k) {
-                Some(key) => unit(self.port.modify(key, mode(m))),
+                Some(key) => unit(self.port.modify(key, m)),
                 None => Observed::Unsupported("no key was handed out yet"),
             },
             Step::Rearm(k) => match key(k) {
@@ -349,13 +323,9 @@ impl Engine for PortLinuxEngine {
                 let Some(key) = key(k) else {
                     return Observed::Unsupported("no key was handed out yet");
                 };
-                let cm = match how {
-                    CancelHow::Reap => CancelMode::Reap,
-                    CancelHow::Default if self.requests() => CancelMode::Async,
-                    CancelHow::Default => CancelMode::Sync,
-                    CancelHow::PollRemove | CancelHow::SyncRegister => {
-                        return Observed::Unsupported("an io_uring cancel")
-                    }
+                let cm = match cancel_mode(how, self.requests()) {
+                    Ok(cm) => cm,
+                    Err(o) => return o,
                 };
                 match self.port.cancel(key, cm) {
                     Ok(o) => {
@@ -366,23 +336,7 @@ impl Engine for PortLinuxEngine {
                             // simulated Port, whose cancel lands at once).
                             self.slots()[k as usize].completed = true;
                         }
-                        let answer = match o {
-                            CancelOutcome::Removed { completion: None } => Answer::Removed,
-                            CancelOutcome::Removed {
-                                completion: Some(c),
-                            } => Answer::RemovedWith(if c.cancelled {
-                                Outcome::Cancelled
-                            } else {
-                                Outcome::Done
-                            }),
-                            CancelOutcome::Pending => Answer::Pending,
-                            CancelOutcome::NotFound => Answer::NotFound,
-                        };
-                        Observed::Answer {
-                            answer,
-                            raw: format!("{o:?}"),
-                            final_first: None,
-                        }
+                        answer(o)
                     }
                     Err(e) => refused(e),
                 }
