@@ -2,22 +2,9 @@
 //! every stale diagram and every generated leftover.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn onering(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_onering"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{onering, text};
 
 #[test]
 fn book_check_names_stale_pages_diagrams_and_leftovers() {

@@ -2,22 +2,10 @@
 //! on a violation (printed), 2 on bad input with a clear message, 3 when a
 //! budget stopped the run before every verdict was decided.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn onering(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_onering"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{onering, text};
 
 const SMALL: [&str; 6] = ["--threads", "2", "--keys", "1", "--ops", "2"];
 

@@ -2,22 +2,8 @@
 //! FINDINGS.md explains, 1 on an unexplained divergence (printed with its
 //! minimal scenario), 2 on bad input with a clear message (also as JSON).
 
-use std::process::{Command, Output};
-
-fn onering(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_onering"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{onering, text};
 
 #[test]
 fn conform_model_passes_the_corpus_and_prints_the_table() {

@@ -1,22 +1,10 @@
-//! `onering verify` as a user meets it: exit status 0/1/2, `--json` on
+//! `onering verify` as a user meets it: exit status 0/1/2/3, `--json` on
 //! every path (also errors), budgets that cannot panic.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn onering(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_onering"))
-        .args(args)
-        .output()
-        .expect("run onering")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{onering, text};
 
 fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("onering-cli-verify-{}", std::process::id()));
