@@ -31,7 +31,7 @@ mod sync;
 
 #[cfg(all(target_os = "linux", not(loom)))]
 pub use crate::backend::linux::{
-    futex_wait, futex_wake, FutexWord, Interest, LinuxBackend, LinuxPort,
+    futex_wait, futex_wake, BufferPool, FutexWord, Interest, LinuxBackend, LinuxPort,
 };
 pub use crate::backend::sim::SimBackend;
 pub use crate::backend::{Backend, CancelAnswer, NoPreArm, Poller, PreArm, Recheck, Signal};

@@ -57,7 +57,7 @@ pub(crate) use imp::{current_thread, MutexGuard, Ordering, ThreadId};
 /// loom or shuttle, because the kernel reads the real address.
 #[cfg(all(target_os = "linux", not(loom)))]
 pub(crate) mod os {
-    pub(crate) use std::sync::atomic::AtomicU32;
+    pub(crate) use std::sync::atomic::{AtomicU16, AtomicU32};
 
     /// A reference-counted pointer to memory or fds the kernel may hold.
     #[derive(Debug, Default)]

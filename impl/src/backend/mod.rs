@@ -73,7 +73,11 @@
 //!    cancel won, exactly as the `unified` profile's `Async` cancel says).
 //!    A backend must produce exactly one final completion per submission.
 //!    Memory the kernel may write (buffers, futex words) stays owned by the
-//!    backend until that final completion has been harvested.
+//!    backend until that final completion has been harvested; memory the
+//!    kernel picks per item (a provided-buffer pool) is owned by the
+//!    backend for the pool's whole life, and an item's bytes are copied
+//!    out before its buffer goes back to the kernel. A `Multishot`
+//!    operation's items ([`Signal::Item`]) all precede its one final.
 //!    A completion the kernel has already posted is *known*: before a
 //!    `Reap` cancel decides, the core takes every posted completion through
 //!    [`Backend::harvest_posted`] (non-blocking), so `Reap` answers

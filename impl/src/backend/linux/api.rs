@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 use std::time::Duration;
 
-use super::{sys, Drained, LinuxBackend, OpSpec, What};
+use super::{sys, BufferPool, Drained, LinuxBackend, OpSpec, What};
 use crate::error::Error;
 use crate::event::{Key, Mode, SourceId};
 use crate::history::{Op, Ret};
@@ -123,6 +123,16 @@ impl Port<LinuxBackend> {
     /// As [`Port::linux`].
     pub fn linux_with(config: Config) -> Result<Self, Error> {
         Ok(Self::with_config(LinuxBackend::new()?, config))
+    }
+
+    /// [`Port::linux_with`] with the provided-buffer pool that multishot
+    /// reads and receives share ([`BufferPool`]; default 64 x 4 KiB).
+    ///
+    /// # Errors
+    ///
+    /// As [`Port::linux`].
+    pub fn linux_with_pool(config: Config, pool: BufferPool) -> Result<Self, Error> {
+        Ok(Self::with_config(LinuxBackend::with_pool(pool)?, config))
     }
 
     /// Why io_uring is unavailable to this port, if it is.
@@ -264,7 +274,12 @@ impl Port<LinuxBackend> {
     /// An operation: `read` of up to `buf.len()` bytes at `offset`
     /// (`u64::MAX`: the file position). The port owns `buf` from
     /// [`submit`](Port::submit) until the final event; take it back with
-    /// [`take_buffer`](Self::take_buffer). `Single` only.
+    /// [`take_buffer`](Self::take_buffer).
+    ///
+    /// `Multishot` (Linux 6.7+, pollable files: pipes, sockets, ttys)
+    /// streams one item per chunk read, into buffers of the port's
+    /// [`BufferPool`] instead of `buf`; see [`add_recv`](Self::add_recv)
+    /// for what the items and the final carry.
     ///
     /// # Errors
     ///
@@ -293,7 +308,19 @@ impl Port<LinuxBackend> {
         self.add_op(fd, OpSpec::Write { buf, offset })
     }
 
-    /// An operation: `recv` into `buf`. `Single` only.
+    /// An operation: `recv` into `buf` (`Single`).
+    ///
+    /// `Multishot` (Linux 6.0+) receives into buffers of the port's
+    /// [`BufferPool`] (provided-buffer ring), not into `buf`: each item's
+    /// value is its byte count, and its bytes are taken, in order, with
+    /// [`take_data`](Self::take_data). The stream ends with one final
+    /// event: `Some(0)` at end of file, `Some(-errno)` on an error, or
+    /// cancelled. `Some(-ENOBUFS)` means the kernel found the pool empty
+    /// (it outran the port's harvest) and ended the stream; nothing was
+    /// lost, the unread bytes stay in the socket. The port does not re-arm
+    /// by itself (a submission has exactly one final event, as `unified`
+    /// says): submit the same source again, which reuses the buffers the
+    /// harvest already returned.
     ///
     /// # Errors
     ///
@@ -311,6 +338,19 @@ impl Port<LinuxBackend> {
     /// As [`add_read`](Self::add_read).
     pub fn add_accept(&self, fd: BorrowedFd<'_>) -> Result<SourceId, Error> {
         self.add_op(fd, OpSpec::Accept)
+    }
+
+    /// The bytes of the oldest multishot read or recv item of operation
+    /// `source` not yet taken (`None`: none left). Items are copied out of
+    /// the pool when harvested, so taking them late never starves the
+    /// kernel of buffers.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownSource`]; [`Error::InvalidStep`] for a source that is
+    /// not an operation.
+    pub fn take_data(&self, source: SourceId) -> Result<Option<Vec<u8>>, Error> {
+        self.with_backend(|b| b.take_data(source))
     }
 
     /// The buffer of a finished operation (`None` if taken, or none).

@@ -10,7 +10,8 @@
 //! | the caller's fd, `Level` | epoll level-triggered | no re-arm syscall: the kernel re-polls the file at every `epoll_wait`, which is the re-check. In a pool, a held level that stays true wakes the other waiters (they skip it: held), so prefer Dispatch there |
 //! | the caller's fd, `Edge` | epoll `EPOLLET` | one report per arrival, nothing to re-arm |
 //! | eventfd trigger, timer (one-shot, periodic: timerfd), signal (signalfd), file changes (inotify), process exit (pidfd) | the fd in the epoll set, `EPOLLET`, every mode | the port drains these fds itself, under its lock (`read_count`, `read_signals`, `read_changes`), so its cached condition is exact: a report harvested after the drain is a later arrival. Every mode is then served with no re-arm syscall at all |
-//! | read, write, accept, recv (`Single`; accept also `Multishot`) | io_uring | completion-based: the kernel does the I/O, no readiness round trip; multishot accept streams fds from one SQE |
+//! | read, write, accept, recv (`Single`) | io_uring | completion-based: the kernel does the I/O into the caller's buffer (owned by the port until the final), no readiness round trip |
+//! | accept, read, recv (`Multishot`) | io_uring multishot (`IORING_ACCEPT_MULTISHOT`, `IORING_OP_READ_MULTISHOT`, `IORING_RECV_MULTISHOT`) with a provided-buffer ring (`IORING_REGISTER_PBUF_RING`) for the bytes | one SQE streams every fd or chunk, no syscall per item; the kernel picks a buffer per item from the port's pool, the port copies it out at harvest and hands the buffer straight back (`uring.rs`, `bufring.rs`), so a slow consumer never starves the pool; the pool running dry ends the stream with `-ENOBUFS` and the caller re-submits |
 //! | futex wait | io_uring `FUTEX_WAIT` | the only way to wait for a futex word through a queue; wakes are `futex(FUTEX_WAKE)` |
 //!
 //! Why not io_uring for readiness too: io_uring's multishot poll re-arms
@@ -101,14 +102,18 @@
 
 mod api;
 #[allow(unsafe_code)]
+mod bufring;
+#[allow(unsafe_code)]
 mod sys;
 #[allow(unsafe_code)]
 mod uring;
 
+use std::collections::VecDeque;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::Duration;
 
 pub use self::api::{futex_wait, futex_wake, FutexWord, Interest, LinuxPort, Trigger};
+pub use self::bufring::BufferPool;
 use self::sys::{Epoll, EpollFlags};
 use self::uring::{Cqe, CtlRing, Ring, Start};
 use crate::backend::{Backend, CancelAnswer, Poller, PreArm, Recheck, Signal};
@@ -187,6 +192,9 @@ enum Body {
         cancel: bool,
         /// The buffer, handed back with the final completion.
         done: Option<Vec<u8>>,
+        /// Bytes of multishot read/recv items (and of a final that
+        /// carried data), oldest first, until the caller takes them.
+        chunks: VecDeque<Vec<u8>>,
     },
 }
 
@@ -328,6 +336,16 @@ impl LinuxBackend {
     /// that cannot be set up is not an error here: see
     /// [`io_uring_error`](Self::io_uring_error).
     pub fn new() -> Result<Self, Error> {
+        Self::with_pool(BufferPool::default())
+    }
+
+    /// [`new`](Self::new) with the provided-buffer pool multishot reads and
+    /// receives use (mapped and registered at the first such submission).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
+    pub fn with_pool(pool: BufferPool) -> Result<Self, Error> {
         let epoll = Epoll::new()?;
         let notify = sys::eventfd()?;
         epoll.add(
@@ -335,7 +353,7 @@ impl LinuxBackend {
             EpollFlags(EpollFlags::IN | EpollFlags::ET),
             NOTIFY_TOKEN,
         )?;
-        let (ring, ring_error) = match Ring::new(256) {
+        let (ring, ring_error) = match Ring::new(256, pool) {
             Ok(r) => {
                 epoll.add(
                     r.fd(),
@@ -406,6 +424,7 @@ impl LinuxBackend {
             in_flight: false,
             cancel: false,
             done: None,
+            chunks: VecDeque::new(),
         })
     }
 
@@ -450,6 +469,14 @@ impl LinuxBackend {
                 in_flight: true, ..
             } => Err(Error::InvalidStep(s)),
             Body::Op { done, .. } => Ok(done.take()),
+            _ => Err(Error::InvalidStep(s)),
+        }
+    }
+
+    /// The oldest untaken bytes of a multishot read or recv of `s`.
+    pub(crate) fn take_data(&mut self, s: SourceId) -> Result<Option<Vec<u8>>, Error> {
+        match &mut self.src_mut(s)?.body {
+            Body::Op { chunks, .. } => Ok(chunks.pop_front()),
             _ => Err(Error::InvalidStep(s)),
         }
     }
@@ -500,8 +527,12 @@ impl LinuxBackend {
                 in_flight,
                 cancel,
                 done,
+                chunks,
                 ..
             } => {
+                if let Some(d) = cqe.data {
+                    chunks.push_back(d);
+                }
                 if cqe.more {
                     out.push(Signal::Item(source, i64::from(cqe.result)));
                     return;
@@ -776,6 +807,25 @@ impl Backend for LinuxBackend {
                     expected: *expected,
                 }
             }
+            Body::Op {
+                in_flight: true, ..
+            } => return Err(Error::AlreadySubmitted(source)),
+            // Multishot read and recv use the pool, not the spec's buffer:
+            // the spec stays, so the source can be submitted again after
+            // its final (e.g. after `-ENOBUFS`).
+            Body::Op {
+                fd,
+                pending: Some(OpSpec::Read { offset, .. }),
+                ..
+            } if mode == Mode::Multishot => Start::ReadMulti {
+                fd: fd.clone(),
+                offset: *offset,
+            },
+            Body::Op {
+                fd,
+                pending: Some(OpSpec::Recv { .. }),
+                ..
+            } if mode == Mode::Multishot => Start::RecvMulti { fd: fd.clone() },
             Body::Op { fd, pending, .. } => match (pending.take(), mode) {
                 (None, _) => return Err(Error::AlreadySubmitted(source)),
                 (Some(OpSpec::Accept), m) => Start::Accept {

@@ -8,14 +8,24 @@
 //! Nothing else can reach that memory meanwhile, and [`Ring`]'s `Drop`
 //! cancels every in-flight operation and waits for all their final CQEs
 //! before the table (and the ring's mappings) are freed.
+//!
+//! Multishot `read` and `recv` write into the provided-buffer ring
+//! ([`BufRing`]), not into a caller's buffer: each item's bytes are copied
+//! out when its CQE is reaped and the buffer goes straight back to the
+//! kernel, so the pool is never exhausted by items the caller has not taken
+//! yet, only by the kernel outrunning the port's harvest (`-ENOBUFS`).
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use io_uring::{cqueue, opcode, squeue, types, IoUring};
 
+use super::bufring::{BufRing, BufferPool};
 use crate::error::Error;
 use crate::sync::os::{Arc, AtomicU32};
+
+/// The one buffer group of the port's ring.
+const GROUP: u16 = 0;
 
 /// Tag bit of the user_data of cancel requests (their own CQEs carry no
 /// operation's result and are dropped).
@@ -38,6 +48,11 @@ pub(crate) enum Start {
     },
     /// `recv` into `buf`.
     Recv { fd: Arc<OwnedFd>, buf: Vec<u8> },
+    /// Multishot `read` (`IORING_OP_READ_MULTISHOT`, Linux 6.7+; pollable
+    /// files only) into buffers of the pool, one item per buffer.
+    ReadMulti { fd: Arc<OwnedFd>, offset: u64 },
+    /// Multishot `recv` (Linux 6.0+) into buffers of the pool.
+    RecvMulti { fd: Arc<OwnedFd> },
     /// `accept`; `multishot` streams one accepted fd per CQE.
     Accept { fd: Arc<OwnedFd>, multishot: bool },
     /// A wait on a shared 32-bit futex word while it holds `expected`.
@@ -61,12 +76,19 @@ pub(crate) struct Cqe {
     pub(crate) more: bool,
     /// The operation's buffer, handed back with its final CQE.
     pub(crate) buf: Option<Vec<u8>>,
+    /// The bytes of a provided buffer this CQE names (multishot read and
+    /// recv), copied out; the buffer itself is the kernel's again.
+    pub(crate) data: Option<Vec<u8>>,
 }
 
 /// One io_uring instance and its in-flight table.
 pub(crate) struct Ring {
     ring: IoUring,
     in_flight: HashMap<u64, Pinned>,
+    /// The provided-buffer ring, registered at the first multishot read or
+    /// recv (a port that never streams bytes maps nothing).
+    bufs: Option<BufRing>,
+    pool: BufferPool,
 }
 
 impl std::fmt::Debug for Ring {
@@ -74,6 +96,7 @@ impl std::fmt::Debug for Ring {
         f.debug_struct("Ring")
             .field("fd", &self.ring.as_raw_fd())
             .field("in_flight", &self.in_flight.len())
+            .field("bufs", &self.bufs)
             .finish()
     }
 }
@@ -88,7 +111,7 @@ fn os(syscall: &'static str, e: std::io::Error) -> Error {
 impl Ring {
     /// `io_uring_setup`. `ENOSYS` (no io_uring), `EPERM`
     /// (`kernel.io_uring_disabled`, seccomp) come back as [`Error::Os`].
-    pub(crate) fn new(entries: u32) -> Result<Self, Error> {
+    pub(crate) fn new(entries: u32, pool: BufferPool) -> Result<Self, Error> {
         let ring = IoUring::builder()
             .setup_clamp()
             .build(entries)
@@ -96,7 +119,17 @@ impl Ring {
         Ok(Self {
             ring,
             in_flight: HashMap::new(),
+            bufs: None,
+            pool,
         })
+    }
+
+    /// The buffer group, registered on first use.
+    fn group(&mut self) -> Result<u16, Error> {
+        if self.bufs.is_none() {
+            self.bufs = Some(BufRing::new(&self.ring, GROUP, self.pool)?);
+        }
+        Ok(self.bufs.as_ref().map_or(GROUP, BufRing::group))
     }
 
     /// The ring's fd: readable (for epoll) while CQEs are pending.
@@ -185,6 +218,33 @@ impl Ring {
                     },
                 )
             }
+            Start::ReadMulti { fd, offset } => {
+                let group = self.group()?;
+                // len 0: up to the selected buffer's size.
+                let e = opcode::ReadMulti::new(types::Fd(fd.as_raw_fd()), 0, group)
+                    .offset(offset)
+                    .build();
+                (
+                    e,
+                    Pinned {
+                        _fd: Some(fd),
+                        buf: None,
+                        _word: None,
+                    },
+                )
+            }
+            Start::RecvMulti { fd } => {
+                let group = self.group()?;
+                let e = opcode::RecvMulti::new(types::Fd(fd.as_raw_fd()), group).build();
+                (
+                    e,
+                    Pinned {
+                        _fd: Some(fd),
+                        buf: None,
+                        _word: None,
+                    },
+                )
+            }
             Start::Accept { fd, multishot } => {
                 let raw = types::Fd(fd.as_raw_fd());
                 let e = if multishot {
@@ -259,11 +319,18 @@ impl Ring {
             } else {
                 self.in_flight.remove(&token).and_then(|p| p.buf)
             };
+            // A CQE naming a provided buffer hands it back: copy the bytes
+            // out, return the buffer to the kernel.
+            let data = match (cqueue::buffer_select(cqe.flags()), self.bufs.as_mut()) {
+                (Some(bid), Some(b)) => b.take(bid, usize::try_from(cqe.result()).unwrap_or(0)),
+                _ => None,
+            };
             out.push(Cqe {
                 token,
                 result: cqe.result(),
                 more,
                 buf,
+                data,
             });
         }
     }
@@ -274,6 +341,9 @@ impl Drop for Ring {
     /// buffer or word is freed while the kernel may still write it.
     fn drop(&mut self) {
         if self.in_flight.is_empty() {
+            if let Some(b) = self.bufs.take() {
+                b.unregister(&self.ring);
+            }
             return;
         }
         let all = opcode::AsyncCancel2::new(types::CancelBuilder::any())
@@ -288,11 +358,16 @@ impl Drop for Ring {
                 // than free it under the kernel.
                 if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
                     std::mem::forget(std::mem::take(&mut self.in_flight));
+                    std::mem::forget(self.bufs.take());
                     return;
                 }
             }
             self.reap(&mut sink);
             sink.clear();
+        }
+        // No request can select a buffer any more.
+        if let Some(b) = self.bufs.take() {
+            b.unregister(&self.ring);
         }
     }
 }
