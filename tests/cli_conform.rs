@@ -73,11 +73,9 @@ fn conform_port_linux_runs_the_corpus_on_real_sources_and_pins_its_findings() {
     };
     assert_eq!(verdict("epoll-level-pipe"), "pass");
     assert_eq!(verdict("uring-read"), "pass");
-    assert_eq!(
-        verdict("port-linux-modify-trigger"),
-        "expected-divergence F8"
-    );
-    // F9 and F10 were Port-on-Linux bugs, fixed: their cases now pass.
+    // F8, F9 and F10 were Port-on-Linux bugs, fixed: their cases now pass.
+    assert_eq!(verdict("port-linux-modify-trigger"), "pass");
+    assert_eq!(verdict("epoll-mod-rearm-ready"), "pass");
     assert_eq!(verdict("port-linux-trigger-level-starved"), "pass");
     assert_eq!(verdict("port-linux-reap-completed"), "pass");
     assert_eq!(verdict("port-linux-reap-woken-futex"), "pass");

@@ -12,7 +12,7 @@ use crate::run::Report;
 pub const FINDINGS: &str = include_str!("../FINDINGS.md");
 
 /// Ids the explainer may return.
-pub const IDS: &[&str] = &["F1", "F2", "F3", "F5", "F6", "F8", "L2"];
+pub const IDS: &[&str] = &["F1", "F2", "F3", "F5", "F6", "L2"];
 
 /// The finding that explains `r`, if one does.
 pub fn explain(engine: EngineName, setup: Setup, case: &Case, r: &Report) -> Option<&'static str> {
@@ -20,8 +20,9 @@ pub fn explain(engine: EngineName, setup: Setup, case: &Case, r: &Report) -> Opt
         // Multi-threaded, io_uring, a rejected history: wake-ups from
         // another thread coalesce on a multishot poll in every set-up (F6);
         // otherwise deferred completions (F3) under DEFER_TASKRUN or SQPOLL.
-        // (F9 and F10, the Port on Linux's starved trigger and its Reap of
-        // a posted completion, are fixed: no rule explains them any more.)
+        // (F8, F9 and F10, the Port on Linux's refused modify across
+        // trigger classes, its starved trigger and its Reap of a posted
+        // completion, are fixed: no rule explains them any more.)
         let rejected = engine == EngineName::Uring && r.summary.contains("not linearizable");
         return if rejected
             && case.mode == onering_model::Mode::Multishot
@@ -46,13 +47,6 @@ pub fn explain(engine: EngineName, setup: Setup, case: &Case, r: &Report) -> Opt
             if only_refused =>
         {
             Some("F5")
-        }
-        // F8: the Port on Linux cannot move a plain fd's registration to
-        // another epoll trigger class (level / edge / oneshot) by `modify`.
-        (EngineName::PortLinux, Step::Modify(..), Observed::Refused(e))
-            if e == "mode-mismatch" && allowed.iter().any(|a| a == "ok") =>
-        {
-            Some("F8")
         }
         // F6: wake-ups of a multishot poll whose task work is pending
         // coalesce into one CQE (the profile says one CQE per wake-up).

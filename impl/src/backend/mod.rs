@@ -65,6 +65,11 @@
 //!    cached condition. A `PreArm` must stay harmless if the source is
 //!    closed or re-registered meanwhile (it keeps its fd open; a re-arm of
 //!    a deleted registration fails with `ENOENT`, ignored).
+//!    **Changing mode.** `modify` calls [`Backend::remode`] instead, saying
+//!    whether the registration is the source's only one: a backend whose
+//!    kernel registration has one trigger per source (epoll: level,
+//!    `EPOLLET` or `EPOLLONESHOT`) may then switch it, since no other
+//!    registration depends on the old trigger.
 //! 6. **Operations.** [`Backend::submit`] starts an operation or futex wait.
 //!    [`Backend::cancel_op`] asks it to stop and answers
 //!    [`CancelAnswer::Stopped`] (it stopped now; the core posts its cancelled
@@ -150,6 +155,19 @@ pub trait Backend: Send + 'static {
     /// [`Error::ModeMismatch`] if the kernel registration cannot serve
     /// `mode` alongside the source's other registrations.
     fn arm(&mut self, source: SourceId, mode: Mode) -> Result<Recheck, Error>;
+
+    /// `modify` moved a registration of `source` to `mode` (rule 5, as
+    /// [`arm`](Backend::arm)); `sole`: it is the source's only live
+    /// registration, so the kernel registration may change its trigger
+    /// class to serve `mode`. Default: [`arm`](Backend::arm).
+    ///
+    /// # Errors
+    ///
+    /// As [`arm`](Backend::arm).
+    fn remode(&mut self, source: SourceId, mode: Mode, sole: bool) -> Result<Recheck, Error> {
+        let _ = sole;
+        self.arm(source, mode)
+    }
 
     /// The last live registration of `source` ended.
     fn unregister(&mut self, source: SourceId);

@@ -177,7 +177,23 @@ impl<B: Backend> Core<B> {
     }
 
     fn arm_source(&mut self, source: SourceId, mode: Mode) -> Result<(), Error> {
-        match self.backend.arm(source, mode)? {
+        let r = self.backend.arm(source, mode)?;
+        self.note_recheck(source, r);
+        Ok(())
+    }
+
+    /// `modify`'s arm: the backend may change the kernel trigger when this
+    /// is the source's only registration (contract rule 5).
+    fn remode(&mut self, idx: usize) -> Result<(), Error> {
+        let (source, mode) = (self.slots[idx].source, self.slots[idx].mode);
+        let sole = self.by_source.get(source).is_some_and(|v| v.len() == 1);
+        let r = self.backend.remode(source, mode, sole)?;
+        self.note_recheck(source, r);
+        Ok(())
+    }
+
+    fn note_recheck(&mut self, source: SourceId, r: Recheck) {
+        match r {
             Recheck::Now | Recheck::Deferred { lowered: false } => {}
             Recheck::Deferred { lowered: true } => {
                 if self.history.is_some() {
@@ -185,7 +201,6 @@ impl<B: Backend> Core<B> {
                 }
             }
         }
-        Ok(())
     }
 
     /// [`Self::arm`] where no caller can be told of a failure: kept for the
@@ -462,7 +477,7 @@ impl<B: Backend> Core<B> {
             State::Armed | State::Disarmed => {
                 let old = self.slots[idx].mode;
                 self.slots[idx].mode = mode;
-                if let Err(e) = self.arm(idx) {
+                if let Err(e) = self.remode(idx) {
                     self.slots[idx].mode = old;
                     return Err(e);
                 }

@@ -350,7 +350,22 @@ impl Port<LinuxBackend> {
     /// [`Error::UnknownSource`]; [`Error::InvalidStep`] for a source that is
     /// not an operation.
     pub fn take_data(&self, source: SourceId) -> Result<Option<Vec<u8>>, Error> {
-        self.with_backend(|b| b.take_data(source))
+        let mut v = Vec::new();
+        Ok(self.take_data_into(source, &mut v)?.map(|_| v))
+    }
+
+    /// [`take_data`](Self::take_data) appending to `out` (no allocation once
+    /// `out` has room): the item's length, `None` if none is left.
+    ///
+    /// # Errors
+    ///
+    /// As [`take_data`](Self::take_data).
+    pub fn take_data_into(
+        &self,
+        source: SourceId,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<usize>, Error> {
+        self.with_backend(|b| b.take_data_into(source, out))
     }
 
     /// The buffer of a finished operation (`None` if taken, or none).

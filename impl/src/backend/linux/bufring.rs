@@ -207,12 +207,12 @@ impl BufRing {
         tail.store(self.tail, std::sync::atomic::Ordering::Release);
     }
 
-    /// The first `len` bytes of buffer `bid`, which a CQE just handed back;
-    /// the buffer goes back to the kernel. `None` if the kernel did not own
-    /// `bid` (nothing is read then).
-    pub(crate) fn take(&mut self, bid: u16, len: usize) -> Option<Vec<u8>> {
+    /// Appends the first `len` bytes of buffer `bid`, which a CQE just
+    /// handed back, to `out`; the buffer goes back to the kernel. `false` if
+    /// the kernel did not own `bid` (nothing is read then).
+    pub(crate) fn take_into(&mut self, bid: u16, len: usize, out: &mut Vec<u8>) -> bool {
         if bid >= self.pool.count || !self.owned(bid) {
-            return None;
+            return false;
         }
         self.set_owned(bid, false);
         let len = len.min(self.pool.size as usize);
@@ -228,11 +228,11 @@ impl BufRing {
                     .add(usize::from(bid) * self.pool.size as usize),
                 len,
             )
-        }
-        .to_vec();
+        };
+        out.extend_from_slice(data);
         self.push(bid);
         self.publish();
-        Some(data)
+        true
     }
 
     /// Unregisters the group; on failure the mappings are leaked, since the

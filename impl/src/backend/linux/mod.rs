@@ -27,9 +27,16 @@
 //! its whole batch at its next `wait`; the re-arms run without the port's
 //! lock (contract rule 5) and, two or more at a time, go to the kernel as
 //! one `io_uring_enter` of `IORING_OP_EPOLL_CTL` requests on a small ring
-//! of their own (waited for, so none lands after its source changed). A
-//! busy pool then pays a quarter of a system call per event, against raw
-//! `EPOLLONESHOT`'s one `epoll_ctl` per event.
+//! of their own (waited for, so none lands after its source changed). Each
+//! releasing thread takes a ring of its own from a free list, so no thread
+//! waits on another's `io_uring_enter`. A busy pool then pays a quarter of
+//! a system call per event, against raw `EPOLLONESHOT`'s one `epoll_ctl`
+//! per event.
+//!
+//! `modify` of a source's only registration to another trigger class
+//! (level, `EPOLLET`, `EPOLLONESHOT`) switches the fd's epoll registration
+//! with `EPOLL_CTL_MOD` (F8); with several registrations on one fd it is
+//! refused (`ModeMismatch`), as the others depend on the trigger.
 //!
 //! # Waking and Dispatch
 //!
@@ -194,8 +201,29 @@ enum Body {
         done: Option<Vec<u8>>,
         /// Bytes of multishot read/recv items (and of a final that
         /// carried data), oldest first, until the caller takes them.
-        chunks: VecDeque<Vec<u8>>,
+        chunks: Chunks,
     },
+}
+
+/// The bytes of a multishot read or recv not yet taken: one byte queue and
+/// the items' lengths, so an item costs no allocation of its own.
+#[derive(Debug, Default)]
+pub(crate) struct Chunks {
+    bytes: VecDeque<u8>,
+    lens: VecDeque<usize>,
+}
+
+impl Chunks {
+    fn push(&mut self, data: &[u8]) {
+        self.bytes.extend(data);
+        self.lens.push_back(data.len());
+    }
+
+    fn pop_into(&mut self, out: &mut Vec<u8>) -> Option<usize> {
+        let n = self.lens.pop_front()?;
+        out.extend(self.bytes.drain(..n));
+        Some(n)
+    }
 }
 
 /// What `consume` drained last.
@@ -254,9 +282,12 @@ pub struct LinuxPoller {
     epoll: Arc<Epoll>,
     notify: Arc<OwnedFd>,
     prearm_failed: Arc<Flag>,
-    /// Batches a thread's re-arms into one `io_uring_enter` (`None`: no
-    /// io_uring, one `epoll_ctl` each).
-    ctl: Option<Mutex<CtlRing>>,
+    /// Rings that batch a thread's re-arms into one `io_uring_enter`, one
+    /// per thread releasing at the same time: a thread takes one from the
+    /// free list (a brief lock, never held across a system call), submits
+    /// and waits on it alone, and puts it back; the list grows to the most
+    /// concurrent releasers (`None`: no io_uring, one `epoll_ctl` each).
+    ctl: Option<Mutex<Vec<CtlRing>>>,
 }
 
 impl Poller for LinuxPoller {
@@ -291,12 +322,23 @@ impl PreArm<LinuxPoller> for LinuxPreArm {
     /// (`IORING_OP_EPOLL_CTL`): a pool thread releasing a batch of 8 makes
     /// one system call instead of 8. One re-arm is a plain `epoll_ctl`.
     fn run_all(batch: &mut Vec<Self>, poller: &LinuxPoller) {
-        if let (true, Some(ctl)) = (batch.len() >= 2, poller.ctl.as_ref()) {
-            let mods: Vec<(std::os::fd::RawFd, u32, u64)> = batch
-                .iter()
-                .map(|a| (a.fd.as_raw_fd(), a.flags.0, a.token))
-                .collect();
-            let r = ctl.lock().modify_all(poller.epoll.raw(), &mods);
+        let ring = match (batch.len() >= 2, poller.ctl.as_ref()) {
+            (true, Some(free)) => {
+                let taken = free.lock().pop();
+                taken.or_else(|| CtlRing::new().ok())
+            }
+            _ => None,
+        };
+        if let Some(mut ring) = ring {
+            let r = ring.modify_all(
+                poller.epoll.raw(),
+                batch.iter().map(|a| (a.fd.as_raw_fd(), a.flags.0, a.token)),
+            );
+            // A ring whose batch failed half-way may hold unsubmitted
+            // entries: dropped, not reused.
+            if let (Ok(_), Some(free)) = (&r, poller.ctl.as_ref()) {
+                free.lock().push(ring);
+            }
             match r {
                 Ok(0) => {
                     // The fds stay open until here: dropped after the kernel
@@ -424,7 +466,7 @@ impl LinuxBackend {
             in_flight: false,
             cancel: false,
             done: None,
-            chunks: VecDeque::new(),
+            chunks: Chunks::default(),
         })
     }
 
@@ -473,10 +515,15 @@ impl LinuxBackend {
         }
     }
 
-    /// The oldest untaken bytes of a multishot read or recv of `s`.
-    pub(crate) fn take_data(&mut self, s: SourceId) -> Result<Option<Vec<u8>>, Error> {
+    /// Appends the oldest untaken bytes of a multishot read or recv of `s`
+    /// to `out`; their length (`None`: nothing left).
+    pub(crate) fn take_data_into(
+        &mut self,
+        s: SourceId,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<usize>, Error> {
         match &mut self.src_mut(s)?.body {
-            Body::Op { chunks, .. } => Ok(chunks.pop_front()),
+            Body::Op { chunks, .. } => Ok(chunks.pop_into(out)),
             _ => Err(Error::InvalidStep(s)),
         }
     }
@@ -514,7 +561,105 @@ impl LinuxBackend {
         }
     }
 
-    fn finish(&mut self, cqe: Cqe, out: &mut Vec<Signal>) {
+    /// `arm` (contract rule 5); `may_switch`: the registration is the
+    /// source's only one and `modify` moved it, so the fd's epoll trigger
+    /// may change class (F8): `EPOLL_CTL_MOD` to the new trigger, which
+    /// re-polls the file like any re-arm.
+    fn arm_as(&mut self, source: SourceId, mode: Mode, may_switch: bool) -> Result<Recheck, Error> {
+        let epoll = self.epoll.clone();
+
+        let prearm_failed = self.prearm_failed.get();
+        let src = self.src_mut(source)?;
+        let tok = token(source, src.gen);
+        let Body::Fd {
+            fd,
+            what,
+            interest,
+            kernel,
+            ready,
+            prearmed,
+            ..
+        } = &mut src.body
+        else {
+            return Err(Error::InvalidStep(source));
+        };
+        let Some(fd) = fd.as_ref() else {
+            return Err(Error::Closed(source));
+        };
+        // Sources the backend drains itself (under the lock) are always
+        // edge-triggered: the cached condition is exact there. The
+        // caller's own fds get the trigger their mode needs.
+        let want = match (*what, mode) {
+            (What::Plain, Mode::Edge)
+            | (What::Counter | What::Signal | What::Inotify | What::Pidfd, _) => Kernel::Edge,
+            (What::Plain, Mode::Level) => Kernel::Level,
+            (What::Plain, _) => Kernel::Oneshot,
+        };
+        let flags = EpollFlags(
+            *interest
+                | match want {
+                    Kernel::Edge => EpollFlags::ET,
+                    Kernel::Oneshot => EpollFlags::ONESHOT,
+                    Kernel::Level | Kernel::None => 0,
+                },
+        );
+        let was_prearmed = std::mem::take(prearmed);
+        if was_prearmed && *kernel == want && !prearm_failed {
+            // Re-armed (and re-polled) without the lock already; anything
+            // the kernel reported since has set the cached condition.
+            return Ok(Recheck::Now);
+        }
+        match *kernel {
+            Kernel::None if *what != What::Plain && mode != Mode::Edge => {
+                // A source the backend drains itself: its re-check is done
+                // now (`poll(2)`), so a raised source is queued at its
+                // registration, as unified's `Register` says, not after the
+                // wait that harvests the ADD's report (F9). The report still
+                // comes and only re-sets the same condition: a level,
+                // one-shot or dispatch registration that is queued or held
+                // ignores it. (Edge is left to the report: the ADD's report
+                // and a later raise coalesce into one, so it cannot be told
+                // apart from a new edge.)
+                epoll.add(fd.as_raw_fd(), flags, tok)?;
+                *kernel = want;
+                *ready = sys::readable_now(fd.as_fd())?;
+                return Ok(Recheck::Now);
+            }
+            Kernel::None => {
+                // The kernel polls the file at ADD: its report is the re-check.
+                epoll.add(fd.as_raw_fd(), flags, tok)?;
+                *kernel = want;
+            }
+            k if k != want => {
+                // One epoll registration per fd: its trigger serves one
+                // class of modes at a time. A sole registration may move
+                // it (F8), unless a re-arm prepared for its holder's
+                // release is still to run without the lock: that
+                // `EPOLL_CTL_MOD` would land after the switch and restore
+                // the old trigger.
+                if !may_switch || was_prearmed {
+                    *prearmed = was_prearmed;
+                    return Err(Error::ModeMismatch {
+                        kind: SourceKind::Level,
+                        mode,
+                    });
+                }
+                epoll.modify(fd.as_raw_fd(), flags, tok)?;
+                *kernel = want;
+            }
+            // Exact cached condition: the core re-checks it now.
+            Kernel::Edge => return Ok(Recheck::Now),
+            // Level-triggered: the next epoll_wait re-polls the file.
+            Kernel::Level => {}
+            // One-shot: EPOLL_CTL_MOD re-arms and re-polls.
+            Kernel::Oneshot => epoll.modify(fd.as_raw_fd(), flags, tok)?,
+        }
+        let lowered = std::mem::take(ready);
+        self.deferred_recheck = true;
+        Ok(Recheck::Deferred { lowered })
+    }
+
+    fn finish(&mut self, cqe: Cqe, arena: &[u8], out: &mut Vec<Signal>) {
         let (source, gen) = untoken(cqe.token);
         let Ok(src) = self.src_mut(source) else {
             return;
@@ -530,8 +675,8 @@ impl LinuxBackend {
                 chunks,
                 ..
             } => {
-                if let Some(d) = cqe.data {
-                    chunks.push_back(d);
+                if let Some(d) = cqe.data.clone() {
+                    chunks.push(&arena[d]);
                 }
                 if cqe.more {
                     out.push(Signal::Item(source, i64::from(cqe.result)));
@@ -605,11 +750,12 @@ impl Backend for LinuxBackend {
             epoll: self.epoll.clone(),
             notify: self.notify.clone(),
             prearm_failed: self.prearm_failed.clone(),
+            // One ring to start with; more as threads release concurrently.
             ctl: self
                 .ring
                 .as_ref()
                 .and_then(|_| CtlRing::new().ok())
-                .map(Mutex::new),
+                .map(|r| Mutex::new(vec![r])),
         }
     }
 
@@ -636,86 +782,11 @@ impl Backend for LinuxBackend {
     }
 
     fn arm(&mut self, source: SourceId, mode: Mode) -> Result<Recheck, Error> {
-        let epoll = self.epoll.clone();
-        let prearm_failed = self.prearm_failed.get();
-        let src = self.src_mut(source)?;
-        let tok = token(source, src.gen);
-        let Body::Fd {
-            fd,
-            what,
-            interest,
-            kernel,
-            ready,
-            prearmed,
-            ..
-        } = &mut src.body
-        else {
-            return Err(Error::InvalidStep(source));
-        };
-        let Some(fd) = fd.as_ref() else {
-            return Err(Error::Closed(source));
-        };
-        // Sources the backend drains itself (under the lock) are always
-        // edge-triggered: the cached condition is exact there. The
-        // caller's own fds get the trigger their mode needs.
-        let want = match (*what, mode) {
-            (What::Plain, Mode::Edge)
-            | (What::Counter | What::Signal | What::Inotify | What::Pidfd, _) => Kernel::Edge,
-            (What::Plain, Mode::Level) => Kernel::Level,
-            (What::Plain, _) => Kernel::Oneshot,
-        };
-        let flags = EpollFlags(
-            *interest
-                | match want {
-                    Kernel::Edge => EpollFlags::ET,
-                    Kernel::Oneshot => EpollFlags::ONESHOT,
-                    Kernel::Level | Kernel::None => 0,
-                },
-        );
-        if std::mem::take(prearmed) && *kernel == want && !prearm_failed {
-            // Re-armed (and re-polled) without the lock already; anything
-            // the kernel reported since has set the cached condition.
-            return Ok(Recheck::Now);
-        }
-        match *kernel {
-            Kernel::None if *what != What::Plain && mode != Mode::Edge => {
-                // A source the backend drains itself: its re-check is done
-                // now (`poll(2)`), so a raised source is queued at its
-                // registration, as unified's `Register` says, not after the
-                // wait that harvests the ADD's report (F9). The report still
-                // comes and only re-sets the same condition: a level,
-                // one-shot or dispatch registration that is queued or held
-                // ignores it. (Edge is left to the report: the ADD's report
-                // and a later raise coalesce into one, so it cannot be told
-                // apart from a new edge.)
-                epoll.add(fd.as_raw_fd(), flags, tok)?;
-                *kernel = want;
-                *ready = sys::readable_now(fd.as_fd())?;
-                return Ok(Recheck::Now);
-            }
-            Kernel::None => {
-                // The kernel polls the file at ADD: its report is the re-check.
-                epoll.add(fd.as_raw_fd(), flags, tok)?;
-                *kernel = want;
-            }
-            k if k != want => {
-                // One epoll registration per fd: its trigger serves one
-                // class of modes at a time.
-                return Err(Error::ModeMismatch {
-                    kind: SourceKind::Level,
-                    mode,
-                });
-            }
-            // Exact cached condition: the core re-checks it now.
-            Kernel::Edge => return Ok(Recheck::Now),
-            // Level-triggered: the next epoll_wait re-polls the file.
-            Kernel::Level => {}
-            // One-shot: EPOLL_CTL_MOD re-arms and re-polls.
-            Kernel::Oneshot => epoll.modify(fd.as_raw_fd(), flags, tok)?,
-        }
-        let lowered = std::mem::take(ready);
-        self.deferred_recheck = true;
-        Ok(Recheck::Deferred { lowered })
+        self.arm_as(source, mode, false)
+    }
+
+    fn remode(&mut self, source: SourceId, mode: Mode, sole: bool) -> Result<Recheck, Error> {
+        self.arm_as(source, mode, sole)
     }
 
     fn take_deferred_recheck(&mut self) -> bool {
@@ -901,11 +972,17 @@ impl Backend for LinuxBackend {
     /// epoll set may still be reported later: its harvest finds nothing.
     fn harvest_posted(&mut self, out: &mut Vec<Signal>) {
         let mut cqes = Vec::new();
+        let mut arena = Vec::new();
         if let Some(r) = self.ring.as_mut() {
             r.reap(&mut cqes);
+            // Borrowed out while the sources take their bytes, then kept.
+            arena = std::mem::take(&mut r.arena);
         }
         for c in cqes {
-            self.finish(c, out);
+            self.finish(c, &arena, out);
+        }
+        if let Some(r) = self.ring.as_mut() {
+            r.arena = arena;
         }
     }
 

@@ -76,9 +76,10 @@ pub(crate) struct Cqe {
     pub(crate) more: bool,
     /// The operation's buffer, handed back with its final CQE.
     pub(crate) buf: Option<Vec<u8>>,
-    /// The bytes of a provided buffer this CQE names (multishot read and
-    /// recv), copied out; the buffer itself is the kernel's again.
-    pub(crate) data: Option<Vec<u8>>,
+    /// Where in [`Ring::arena`] the bytes of the provided buffer this CQE
+    /// names (multishot read and recv) were copied; the buffer itself is the
+    /// kernel's again.
+    pub(crate) data: Option<std::ops::Range<usize>>,
 }
 
 /// One io_uring instance and its in-flight table.
@@ -89,6 +90,9 @@ pub(crate) struct Ring {
     /// recv (a port that never streams bytes maps nothing).
     bufs: Option<BufRing>,
     pool: BufferPool,
+    /// The bytes of the provided buffers the last [`reap`](Self::reap)
+    /// handed back, back to back (reused: no allocation per item).
+    pub(crate) arena: Vec<u8>,
 }
 
 impl std::fmt::Debug for Ring {
@@ -121,6 +125,7 @@ impl Ring {
             in_flight: HashMap::new(),
             bufs: None,
             pool,
+            arena: Vec::new(),
         })
     }
 
@@ -306,6 +311,7 @@ impl Ring {
     /// Drains the completion queue; the final CQE of a token hands its
     /// buffer back and removes it from the in-flight table.
     pub(crate) fn reap(&mut self, out: &mut Vec<Cqe>) {
+        self.arena.clear();
         let mut cq = self.ring.completion();
         cq.sync();
         for cqe in &mut cq {
@@ -322,7 +328,12 @@ impl Ring {
             // A CQE naming a provided buffer hands it back: copy the bytes
             // out, return the buffer to the kernel.
             let data = match (cqueue::buffer_select(cqe.flags()), self.bufs.as_mut()) {
-                (Some(bid), Some(b)) => b.take(bid, usize::try_from(cqe.result()).unwrap_or(0)),
+                (Some(bid), Some(b)) => {
+                    let start = self.arena.len();
+                    let len = usize::try_from(cqe.result()).unwrap_or(0);
+                    let copied = b.take_into(bid, len, &mut self.arena);
+                    copied.then_some(start..self.arena.len())
+                }
                 _ => None,
             };
             out.push(Cqe {
@@ -380,6 +391,9 @@ impl Drop for Ring {
 /// was deleted and re-registered, and change its new registration.
 pub(crate) struct CtlRing {
     ring: IoUring,
+    /// The events of the batch being submitted (kept: no allocation per
+    /// batch).
+    evs: Vec<(RawFd, libc::epoll_event)>,
 }
 
 impl std::fmt::Debug for CtlRing {
@@ -399,38 +413,45 @@ impl CtlRing {
             .setup_clamp()
             .build(CTL_BATCH as u32)
             .map_err(|e| os("io_uring_setup", e))?;
-        Ok(Self { ring })
+        Ok(Self {
+            ring,
+            evs: Vec::with_capacity(CTL_BATCH),
+        })
     }
 
     /// `EPOLL_CTL_MOD` of each `(fd, events, token)` on `epfd`, submitted
-    /// together. The kernel copies each event at submission, so `mods` need
+    /// together. The kernel copies each event at submission, so they need
     /// only live through this call; the caller keeps the fds open. Returns
     /// how many failed with something other than `ENOENT` (a registration
     /// deleted meanwhile). Every re-arm has completed when it returns.
     pub(crate) fn modify_all(
         &mut self,
         epfd: RawFd,
-        mods: &[(RawFd, u32, u64)],
+        mods: impl Iterator<Item = (RawFd, u32, u64)>,
     ) -> Result<usize, Error> {
         let mut failed = 0;
         // Leftovers of a batch that failed half-way are not this batch's.
         self.ring.completion().for_each(drop);
-        for chunk in mods.chunks(CTL_BATCH) {
-            let evs: Vec<libc::epoll_event> = chunk
-                .iter()
-                .map(|&(_, events, u64)| libc::epoll_event { events, u64 })
-                .collect();
-            for (i, &(fd, _, _)) in chunk.iter().enumerate() {
+        let mut mods = mods.peekable();
+        while mods.peek().is_some() {
+            self.evs.clear();
+            self.evs.extend(
+                mods.by_ref()
+                    .take(CTL_BATCH)
+                    .map(|(fd, events, u64)| (fd, libc::epoll_event { events, u64 })),
+            );
+            for (i, (fd, ev)) in self.evs.iter().enumerate() {
                 let e = opcode::EpollCtl::new(
                     types::Fd(epfd),
-                    types::Fd(fd),
+                    types::Fd(*fd),
                     libc::EPOLL_CTL_MOD,
-                    (&evs[i] as *const libc::epoll_event).cast(),
+                    (ev as *const libc::epoll_event).cast(),
                 )
                 .build()
                 .user_data(i as u64);
-                // SAFETY: the SQE points at `evs[i]`, which lives until after
-                // `submit` below, where the kernel copies it (prep).
+                // SAFETY: the SQE points at `self.evs[i]`, which is not
+                // touched until after `submit_and_wait` below, where the
+                // kernel copies it (prep).
                 if unsafe { self.ring.submission().push(&e) }.is_err() {
                     return Err(Error::Os {
                         syscall: "io_uring_enter",
@@ -438,9 +459,10 @@ impl CtlRing {
                     });
                 }
             }
+            let n = self.evs.len();
             let mut done = 0;
-            while done < chunk.len() {
-                match self.ring.submit_and_wait(chunk.len() - done) {
+            while done < n {
+                match self.ring.submit_and_wait(n - done) {
                     Ok(_) => {}
                     Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
                     Err(e) => return Err(os("io_uring_enter(IORING_OP_EPOLL_CTL)", e)),
@@ -452,7 +474,6 @@ impl CtlRing {
                     failed += usize::from(c.result() < 0 && c.result() != -libc::ENOENT);
                 }
             }
-            drop(evs);
         }
         Ok(failed)
     }
