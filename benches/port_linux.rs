@@ -1,8 +1,9 @@
 //! The Port on Linux against its peers, side by side in one run, medians
 //! over repeats:
 //!
-//! 1. single-thread ping-pong over an eventfd and over a pipe: Port
-//!    (Dispatch and Level) vs raw epoll vs mio vs polling;
+//! 1. single-thread ping-pong over an eventfd and over a pipe: Port Level
+//!    vs raw level-triggered epoll, Port Dispatch vs raw `EPOLLONESHOT` +
+//!    `EPOLL_CTL_MOD`, and mio, polling;
 //! 2. multi-thread Dispatch throughput, 2/4/8 threads over 64 always-ready
 //!    fds: Port vs raw `EPOLLONESHOT` + `EPOLL_CTL_MOD` vs polling;
 //! 3. costs: register + cancel, rearm, and heap bytes per registration.
@@ -162,30 +163,44 @@ mod linux {
         }
     }
 
-    fn raw_pingpong(kind: Kind, n: u64) -> f64 {
+    /// Raw epoll: level-triggered, or `EPOLLONESHOT` re-armed with
+    /// `EPOLL_CTL_MOD` after each drain (the peer of Port Dispatch).
+    fn raw_pingpong(kind: Kind, oneshot: bool, n: u64) -> f64 {
         let ep = RawEpoll::new();
         let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 8];
+        let flags = libc::EPOLLIN as u32
+            | if oneshot {
+                libc::EPOLLONESHOT as u32
+            } else {
+                0
+            };
         match kind {
             Kind::Eventfd => {
                 let e = eventfd();
-                ep.ctl(libc::EPOLL_CTL_ADD, e.as_raw_fd(), libc::EPOLLIN as u32, 1);
+                ep.ctl(libc::EPOLL_CTL_ADD, e.as_raw_fd(), flags, 1);
                 let start = Instant::now();
                 for _ in 0..n {
                     efd_write(e.as_raw_fd());
                     ep.wait(&mut evs);
                     efd_read(e.as_raw_fd());
+                    if oneshot {
+                        ep.ctl(libc::EPOLL_CTL_MOD, e.as_raw_fd(), flags, 1);
+                    }
                 }
                 start.elapsed().as_nanos() as f64 / n as f64
             }
             Kind::Pipe => {
                 let (mut r, mut w) = pipe();
-                ep.ctl(libc::EPOLL_CTL_ADD, r.as_raw_fd(), libc::EPOLLIN as u32, 1);
+                ep.ctl(libc::EPOLL_CTL_ADD, r.as_raw_fd(), flags, 1);
                 let mut b = [0u8; 1];
                 let start = Instant::now();
                 for _ in 0..n {
                     w.write_all(b"x").unwrap();
                     ep.wait(&mut evs);
                     r.read_exact(&mut b).unwrap();
+                    if oneshot {
+                        ep.ctl(libc::EPOLL_CTL_MOD, r.as_raw_fd(), flags, 1);
+                    }
                 }
                 start.elapsed().as_nanos() as f64 / n as f64
             }
@@ -259,20 +274,22 @@ mod linux {
     fn pingpong(repeats: usize, n: u64) {
         println!("\n## single-thread ping-pong (ns per round trip: write, wait, drain; median of {repeats})\n");
         println!(
-        "| source  | raw epoll (LT) | Port Level | Port Dispatch | mio (ET) | polling (oneshot) |"
+        "| source  | raw epoll (LT) | Port Level | raw EPOLLONESHOT+MOD | Port Dispatch | mio (ET) | polling (oneshot) |"
     );
-        println!("|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|");
         for (kind, name) in [(Kind::Eventfd, "eventfd"), (Kind::Pipe, "pipe")] {
-            let raw = med(repeats, || raw_pingpong(kind, n));
+            let raw = med(repeats, || raw_pingpong(kind, false, n));
             let lvl = med(repeats, || port_pingpong(kind, Mode::Level, n));
+            let one = med(repeats, || raw_pingpong(kind, true, n));
             let dsp = med(repeats, || port_pingpong(kind, Mode::Dispatch, n));
             let mio = med(repeats, || mio_pingpong(kind, n));
             let pol = med(repeats, || polling_pingpong(kind, n));
             let r = |x: f64| format!("{x:.0} ({:.2}x)", x / raw);
             println!(
-                "| {name} | {raw:.0} (1.00x) | {} | {} | {} | {} |",
+                "| {name} | {raw:.0} (1.00x) | {} | {one:.0} | {:.0} ({:.2}x of raw oneshot) | {} | {} |",
                 r(lvl),
-                r(dsp),
+                dsp,
+                dsp / one,
                 r(mio),
                 r(pol)
             );
@@ -482,7 +499,7 @@ mod linux {
     }
 
     /// `ONERING_BENCH_ONLY=mt:port|raw|polling` (4 threads, 1 s) or
-    /// `ONERING_BENCH_ONLY=eventfd|pipe:raw|level|dispatch|mio|polling` runs
+    /// `ONERING_BENCH_ONLY=eventfd|pipe:raw|oneshot|level|dispatch|mio|polling` runs
     /// one ping-pong variant for 10,000 rounds and exits: for counting its
     /// system calls (`strace -c -f`) or instructions (`valgrind --tool=callgrind`).
     fn only(spec: &str) {
@@ -505,7 +522,8 @@ mod linux {
         };
         let n = 10_000;
         let ns = match imp {
-            "raw" => raw_pingpong(kind, n),
+            "raw" => raw_pingpong(kind, false, n),
+            "oneshot" => raw_pingpong(kind, true, n),
             "level" => port_pingpong(kind, Mode::Level, n),
             "dispatch" => port_pingpong(kind, Mode::Dispatch, n),
             "mio" => mio_pingpong(kind, n),
