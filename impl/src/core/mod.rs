@@ -762,9 +762,14 @@ impl<B: Backend> Core<B> {
 
     /// The live submission of operation `source`.
     fn op_slot(&self, source: SourceId) -> Result<usize, Error> {
-        self.slots_of(source)
-            .into_iter()
-            .find(|&i| !self.slots[i].kind.is_readiness())
+        // Every streamed item looks here: no allocation.
+        self.by_source
+            .get(source)
+            .and_then(|v| {
+                v.iter()
+                    .map(|&i| i as usize)
+                    .find(|&i| !self.slots[i].kind.is_readiness())
+            })
             .ok_or(Error::NotInFlight(source))
     }
 
