@@ -574,10 +574,15 @@ impl LinuxBackend {
     /// may change class (F8): `EPOLL_CTL_MOD` to the new trigger, which
     /// re-polls the file like any re-arm.
     fn arm_as(&mut self, source: SourceId, mode: Mode, may_switch: bool) -> Result<Recheck, Error> {
-        let epoll = self.epoll.clone();
-
+        // Borrowed, not cloned: this runs for every released event, and the
+        // epoll set's reference count is shared by every thread.
+        let epoll = &*self.epoll;
         let prearm_failed = self.prearm_failed.get();
-        let src = self.src_mut(source)?;
+        let src = self
+            .sources
+            .get_mut(source.0 as usize)
+            .and_then(Option::as_mut)
+            .ok_or(Error::UnknownSource(source))?;
         let tok = token(source, src.gen);
         let Body::Fd {
             fd,
