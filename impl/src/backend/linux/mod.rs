@@ -200,8 +200,9 @@ enum Body {
         /// The buffer, handed back with the final completion.
         done: Option<Vec<u8>>,
         /// Bytes of multishot read/recv items (and of a final that
-        /// carried data), oldest first, until the caller takes them.
-        chunks: Chunks,
+        /// carried data), oldest first, until the caller takes them. Boxed:
+        /// every source's table entry is as large as the largest body.
+        chunks: Box<Chunks>,
     },
 }
 
@@ -474,7 +475,7 @@ impl LinuxBackend {
             in_flight: false,
             cancel: false,
             done: None,
-            chunks: Chunks::default(),
+            chunks: Box::default(),
         })
     }
 
