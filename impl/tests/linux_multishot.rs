@@ -329,3 +329,32 @@ fn a_pool_that_is_not_a_power_of_two_is_refused_at_the_first_multishot_submit() 
     // Refused before anything was started: a Single recv still works.
     assert_eq!(port.in_flight(), 0);
 }
+
+#[test]
+fn items_not_yet_taken_do_not_hold_pool_buffers() {
+    // Two 16-byte buffers, twenty items left untaken: each item's bytes are
+    // copied out when harvested, so the kernel never runs dry.
+    let port = small_pool_port(2, 16);
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let s = port.add_recv(a.as_fd(), Vec::new()).unwrap();
+    let k = port.submit(s, Mode::Multishot).unwrap();
+    for i in 0..20u8 {
+        b.write_all(&[i; 16]).unwrap();
+        assert_eq!(item(next_for(&port, k).kind), 16, "item {i}");
+    }
+    let mut buf = Vec::new();
+    for i in 0..20u8 {
+        buf.clear();
+        assert_eq!(port.take_data_into(s, &mut buf).unwrap(), Some(16));
+        assert_eq!(buf, [i; 16], "item {i}'s bytes, in order");
+    }
+    assert_eq!(port.take_data_into(s, &mut buf).unwrap(), None);
+    port.cancel(k, CancelMode::Async).unwrap();
+    assert_eq!(
+        stream_of(&port, k),
+        vec![EventKind::Final {
+            result: None,
+            cancelled: true
+        }]
+    );
+}
