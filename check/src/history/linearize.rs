@@ -9,29 +9,60 @@
 //! ordered: backtrack. Calls that never returned may stay unlinearized.
 //!
 //! What a recorded call does is the model's [`Model::recorded`]; this file
-//! only searches. The model runs with thread slots, not thread names: a
-//! history thread takes a slot while it holds an event of this part (or is
-//! inside a call) and gives it back afterwards, so any number of threads
-//! fit as long as at most [`MAX_THREADS`] hold events of one source at once.
+//! only searches. The model runs with thread slots, not thread names, and
+//! between two calls of a recorded history every thread is idle: what the
+//! model knows of a thread then is only which events it holds. So a
+//! configuration keeps, per model key, the history threads that hold it
+//! ([`Cfg`]), and each step is run on a view of two slots: slot 0 is the
+//! calling thread (its holds), slot 1 stands for every other thread (their
+//! holds, merged: a step of one thread only asks whether *another* thread
+//! holds a key). Any number of threads fit; where the model can hand one
+//! key to more than [`HOLDERS`] threads at once (a spec mutant), that branch
+//! cannot be represented (see [`Stop::Unrepresentable`]). In a profile
+//! where holds are only a ghost (no rule reads them), they are forgotten.
+//!
+//! A branch the model cannot represent (a queue longer than a state holds,
+//! too many holders) is dropped and remembered: a linearization found
+//! without it is a verdict; a search that fails after dropping one has
+//! none.
 //!
 //! The memo key is a 128-bit Zobrist hash of the linearized set (updated
 //! in O(1) per step, instead of cloning and hashing a bitset of the whole
 //! part) and the configuration, in a table with a fast hasher.
 
 use super::partition::{PKind, POp, Part};
-use onering_model::{Model, Recorded, Rejection, Rules, Scenario, State, MAX_THREADS};
+use onering_model::{
+    Model, OpCancel, Phase, ReadinessCancel, Recorded, Rejection, Rules, Scenario, State, MAX_KEYS,
+    MAX_THREADS,
+};
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Instant;
 
-const FREE: u32 = u32::MAX;
+/// No thread.
+const NOBODY: u32 = u32::MAX;
 
-/// A model state plus which history thread holds each thread slot.
+/// History threads that may hold one key at once (the model hands a key
+/// to one thread at a time in every profile where holds matter; a spec
+/// mutant may hand it to two).
+pub const HOLDERS: usize = 2;
+
+/// A model state (holds cleared) plus the history threads that hold each
+/// key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Cfg {
-    /// The model state.
+    /// The model state, with every key's `holders` cleared (see `hold`).
     pub state: State,
-    slots: [u32; MAX_THREADS as usize],
+    /// Per key, the history threads holding it (ascending, [`NOBODY`]
+    /// last).
+    hold: [[u32; HOLDERS]; MAX_KEYS as usize],
+}
+
+impl Cfg {
+    /// The history threads that hold model key `k`.
+    pub fn holders(&self, k: usize) -> impl Iterator<Item = u32> + '_ {
+        self.hold[k].iter().copied().filter(|t| *t != NOBODY)
+    }
 }
 
 /// What checking one part found.
@@ -137,7 +168,9 @@ fn zobrist(i: usize) -> u128 {
 /// The model step of a part's op.
 fn recorded(k: &PKind) -> Recorded<'_> {
     match k {
-        PKind::Register { slot, gen, mode } => Recorded::Register {
+        PKind::Register {
+            slot, gen, mode, ..
+        } => Recorded::Register {
             key: *slot,
             gen: *gen,
             mode: *mode,
@@ -189,12 +222,79 @@ fn recorded(k: &PKind) -> Recorded<'_> {
     }
 }
 
-struct Ctx<'a> {
-    part: &'a Part,
+struct Ctx {
     model: Model,
+    /// Whether any rule reads holds (else they are a ghost, forgotten).
+    holds_matter: bool,
 }
 
-impl Ctx<'_> {
+/// Whether a rule of `r` reads which threads hold a key: the exclusive
+/// hold, and the unified cancels (a cancel answers `pending` while another
+/// thread holds the event). An operation cancel rule with no operation
+/// cancel mode is never applied.
+fn holds_matter(r: &Rules) -> bool {
+    r.exclusive_hold
+        || r.readiness_cancel == ReadinessCancel::Unified
+        || (r.op_cancel == OpCancel::Unified && !r.op_cancel_modes.is_empty())
+}
+
+impl Ctx {
+    /// The model state of `cfg` seen by `thread`: its holds on slot 0,
+    /// everyone else's on slot 1.
+    fn view(&self, cfg: &Cfg, thread: Option<u32>) -> State {
+        let mut st = cfg.state;
+        if self.holds_matter {
+            for (k, ks) in st.keys.iter_mut().enumerate() {
+                let mut bits = 0u8;
+                for h in cfg.holders(k) {
+                    bits |= if Some(h) == thread { 1 } else { 2 };
+                }
+                ks.holders = bits;
+            }
+        }
+        st
+    }
+
+    /// Back from a view after a step of `thread`: who holds each key.
+    fn unview(&self, cfg: &Cfg, thread: Option<u32>, mut st: State) -> Result<Cfg, &'static str> {
+        let mut hold = [[NOBODY; HOLDERS]; MAX_KEYS as usize];
+        if st.threads.iter().any(|t| t.phase != Phase::Idle) {
+            return Err("a call left its thread inside the model (not idle)");
+        }
+        for (k, ks) in st.keys.iter_mut().enumerate() {
+            let bits = std::mem::take(&mut ks.holders);
+            if !self.holds_matter {
+                continue;
+            }
+            if bits & !3 != 0 {
+                return Err("a step gave a hold to a thread that made no call");
+            }
+            // At most one new holder (the caller) beside the others.
+            let mut who = [NOBODY; HOLDERS + 1];
+            let mut n = 0;
+            if bits & 1 != 0 {
+                if let Some(t) = thread {
+                    who[n] = t;
+                    n += 1;
+                }
+            }
+            if bits & 2 != 0 {
+                for h in cfg.holders(k).filter(|h| Some(*h) != thread) {
+                    who[n] = h;
+                    n += 1;
+                }
+            }
+            if n > HOLDERS {
+                return Err(
+                    "more threads hold one registration at once than the checker keeps (HOLDERS)",
+                );
+            }
+            who[..n].sort_unstable();
+            hold[k].copy_from_slice(&who[..HOLDERS]);
+        }
+        Ok(Cfg { state: st, hold })
+    }
+
     /// The configurations `op` can lead to from `cfg`, agreeing with its
     /// recorded result; `Ok(Err(why))` if the model refuses it here.
     fn apply(&self, op: &POp, cfg: &Cfg) -> Result<Result<Vec<Cfg>, &'static str>, Stop> {
@@ -207,31 +307,36 @@ impl Ctx<'_> {
                 | PKind::Close
                 | PKind::FutexWake { .. }
         );
-        // The calling thread's slot (an environment step uses none: any
-        // slot number will do, and it is not kept).
-        let t = match cfg.slots.iter().position(|x| *x == op.thread) {
-            Some(t) => t,
-            None => match cfg.slots.iter().position(|x| *x == FREE) {
-                Some(t) => t,
-                None if !thread_step => 0,
-                None => {
-                    return Err(Stop::Unrepresentable {
-                        call: op.call,
-                        why: format!(
-                            "more than {MAX_THREADS} threads hold events of source {} at once; the model has {MAX_THREADS} thread slots",
-                            self.part.source
-                        ),
-                    })
-                }
-            },
-        } as u8;
+        let thread = thread_step.then_some(op.thread);
         let unrepresentable = |why: &str| Stop::Unrepresentable {
             call: op.call,
             why: why.to_string(),
         };
+        let evicted;
+        let cfg = match op.kind {
+            PKind::Register {
+                slot, evict: true, ..
+            } => {
+                // The slot's previous registration is never mentioned
+                // again: forget it, if it cannot act unseen.
+                let retired = (cfg.holders(slot as usize).next().is_none())
+                    .then(|| self.model.retire(&cfg.state, slot))
+                    .flatten();
+                let Some(state) = retired else {
+                    return Err(unrepresentable(
+                        "it needs the model key of an earlier registration of its source that is never mentioned again but could still deliver (more registrations alive at once than a model state holds)",
+                    ));
+                };
+                evicted = Cfg { state, ..*cfg };
+                &evicted
+            }
+            _ => cfg,
+        };
+        let view = self.view(cfg, thread);
+        // The calling thread is slot 0; an environment step uses none.
         let states = match self
             .model
-            .recorded(&cfg.state, t, &recorded(&op.kind), op.unknown)
+            .recorded(&view, 0, &recorded(&op.kind), op.unknown)
         {
             Ok(s) => s,
             Err(Rejection::Refused(why)) => return Ok(Err(why)),
@@ -245,16 +350,7 @@ impl Ctx<'_> {
                 .map_err(|r| unrepresentable(r.why()))?;
             for mut st in closed {
                 Model::forget_ghosts(&mut st);
-                let mut slots = cfg.slots;
-                if thread_step {
-                    slots[t as usize] = op.thread;
-                    let idle = st.threads[t as usize].phase == onering_model::Phase::Idle;
-                    let holds = st.keys.iter().any(|k| k.holders & (1 << t) != 0);
-                    if idle && !holds {
-                        slots[t as usize] = FREE;
-                    }
-                }
-                let c = Cfg { state: st, slots };
+                let c = self.unview(cfg, thread, st).map_err(&unrepresentable)?;
                 if !out.contains(&c) {
                     out.push(c);
                 }
@@ -287,12 +383,15 @@ pub fn check_part(
         call: ops.first().map_or(0, |o| o.call),
         why: e.to_string(),
     })?;
-    let cx = Ctx { part, model };
+    let cx = Ctx {
+        model,
+        holds_matter: holds_matter(rules),
+    };
     let mut init = model.init_free();
     Model::forget_ghosts(&mut init);
     let mut cfg = Cfg {
         state: init,
-        slots: [FREE; MAX_THREADS as usize],
+        hold: [[NOBODY; HOLDERS]; MAX_KEYS as usize],
     };
     let start_cfg = cfg;
 
@@ -345,6 +444,7 @@ pub fn check_part(
     let mut longest: Vec<(usize, Cfg)> = Vec::new();
     let mut refused: Vec<(usize, &'static str)> = Vec::new();
     let mut explored = 0u64;
+    let mut dropped: Option<Stop> = None;
     let mut cur = next[0];
     let tail = len + 1;
     // Frames below `dirty` are the same as when `longest` was last taken.
@@ -367,7 +467,15 @@ pub fn check_part(
                 cur = next[cur];
                 continue;
             }
-            let outs = cx.apply(&ops[i], &cfg)?;
+            let outs = match cx.apply(&ops[i], &cfg) {
+                Ok(o) => o,
+                Err(stop) => {
+                    // This branch cannot be followed: drop it, and have no
+                    // verdict if no other branch linearizes.
+                    dropped.get_or_insert(stop);
+                    Err("cannot be represented")
+                }
+            };
             explored += 1;
             if explored.is_multiple_of(256) {
                 if budget.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -432,6 +540,9 @@ pub fn check_part(
             // Backtrack: undo the last linearized operation and try its
             // next outcome, or else the calls after it.
             let Some(mut frame) = stack.pop() else {
+                if let Some(stop) = dropped {
+                    return Err(stop);
+                }
                 return Ok(done(explored, false, longest, refused));
             };
             let op = frame.op;
