@@ -360,6 +360,12 @@ impl Ctx {
     }
 }
 
+/// Whether `op` is the release of a blocking wait whose thread holds
+/// nothing in `cfg`.
+fn idle_release(op: &POp, cfg: &Cfg) -> bool {
+    matches!(op.kind, PKind::Release) && !cfg.hold.iter().flatten().any(|h| *h == op.thread)
+}
+
 /// Checks one part; `track` records the longest partial linearization and
 /// the refusals after it.
 ///
@@ -439,13 +445,15 @@ pub fn check_part(
         op: usize,
         prev: Cfg,
         alts: Vec<Cfg>,
+        /// Placed at once (see the idle release below): when undone, the
+        /// point before it has nothing else to try.
+        forced: bool,
     }
     let mut stack: Vec<Frame> = Vec::new();
     let mut longest: Vec<(usize, Cfg)> = Vec::new();
     let mut refused: Vec<(usize, &'static str)> = Vec::new();
     let mut explored = 0u64;
     let mut dropped: Option<Stop> = None;
-    let mut cur = next[0];
     let tail = len + 1;
     // Frames below `dirty` are the same as when `longest` was last taken.
     let mut dirty = 0usize;
@@ -456,17 +464,55 @@ pub fn check_part(
         refused,
         explored,
     };
+    // Candidates (the calls invoked before the first return still in the
+    // list) are tried in order of invocation. `after`: at this point,
+    // candidates up to this position were tried already (`usize::MAX`:
+    // all). Trying the earliest return first instead was measured worse on
+    // the Port's 8-thread histories (418k against 327k configurations for
+    // the same 96k calls) and did not decide the 64-thread ones either.
+    let order = |j: usize| call_at[j];
+    let mut after = 0usize;
     loop {
-        if cur == tail {
+        let mut e = next[0];
+        let mut best: Option<usize> = None;
+        let mut forced: Option<usize> = None;
+        let first_ret = loop {
+            if e == tail {
+                break None;
+            }
+            let (_, j, is_call) = events[e - 1];
+            if !is_call {
+                break Some(j);
+            }
+            let blocked = ops[j].after.is_some_and(|a| !linearized[a]);
+            if !blocked {
+                if forced.is_none() && idle_release(&ops[j], &cfg) {
+                    forced = Some(j);
+                }
+                if order(j) > after && best.is_none_or(|b| order(j) < order(b)) {
+                    best = Some(j);
+                }
+            }
+            e = next[e];
+        };
+        // A release by a thread that holds nothing here changes nothing,
+        // now or at any point before its harvest (only the thread's own
+        // calls give it holds, and it is inside this wait): placing it now
+        // loses no linearization, so it is placed at once and not tried
+        // elsewhere.
+        let best = if after == usize::MAX {
+            None
+        } else {
+            forced.or(best)
+        };
+        let Some(first_ret) = first_ret else {
+            return Ok(done(explored, true, longest, refused));
+        };
+        if ops[first_ret].end == u64::MAX {
+            // Only calls that never returned are left.
             return Ok(done(explored, true, longest, refused));
         }
-        let (_, i, is_call) = events[cur - 1];
-        if is_call {
-            let blocked = ops[i].after.is_some_and(|a| !linearized[a]);
-            if blocked {
-                cur = next[cur];
-                continue;
-            }
+        if let Some(i) = best {
             let outs = match cx.apply(&ops[i], &cfg) {
                 Ok(o) => o,
                 Err(stop) => {
@@ -512,6 +558,7 @@ pub fn check_part(
                         op: i,
                         prev: cfg,
                         alts: alts.collect(),
+                        forced: Some(i) == forced,
                     });
                     unlink(&mut next, &mut prev, call_at[i]);
                     unlink(&mut next, &mut prev, ret_at[i]);
@@ -526,51 +573,57 @@ pub fn check_part(
                         dirty = stack.len();
                         refused.clear();
                     }
-                    cur = next[0];
+                    after = 0;
                 }
-                None => {
-                    cur = next[cur];
+                None if Some(i) == forced => {
+                    // Seen before with this configuration: the point has
+                    // nothing else to try.
+                    after = usize::MAX;
                 }
+                None => after = order(i),
             }
         } else {
-            if ops[i].end == u64::MAX {
-                // Only calls that never returned are left.
-                return Ok(done(explored, true, longest, refused));
-            }
             // Backtrack: undo the last linearized operation and try its
-            // next outcome, or else the calls after it.
-            let Some(mut frame) = stack.pop() else {
-                if let Some(stop) = dropped {
-                    return Err(stop);
+            // next outcome, or else the candidates after it (none after a
+            // forced one: undo the one before it too).
+            loop {
+                let Some(mut frame) = stack.pop() else {
+                    if let Some(stop) = dropped {
+                        return Err(stop);
+                    }
+                    return Ok(done(explored, false, longest, refused));
+                };
+                let op = frame.op;
+                dirty = dirty.min(stack.len());
+                relink(&mut next, &mut prev, ret_at[op]);
+                relink(&mut next, &mut prev, call_at[op]);
+                cfg = frame.prev;
+                let mut chosen = None;
+                while let Some(c) = frame.alts.pop() {
+                    if memo.insert((lin_hash, c)) {
+                        chosen = Some(c);
+                        break;
+                    }
                 }
-                return Ok(done(explored, false, longest, refused));
-            };
-            let op = frame.op;
-            dirty = dirty.min(stack.len());
-            relink(&mut next, &mut prev, ret_at[op]);
-            relink(&mut next, &mut prev, call_at[op]);
-            cfg = frame.prev;
-            let mut chosen = None;
-            while let Some(c) = frame.alts.pop() {
-                if memo.insert((lin_hash, c)) {
-                    chosen = Some(c);
+                if let Some(c) = chosen {
+                    unlink(&mut next, &mut prev, call_at[op]);
+                    unlink(&mut next, &mut prev, ret_at[op]);
+                    stack.push(Frame {
+                        op,
+                        prev: cfg,
+                        alts: frame.alts,
+                        forced: frame.forced,
+                    });
+                    cfg = c;
+                    after = 0;
                     break;
                 }
-            }
-            if let Some(c) = chosen {
-                unlink(&mut next, &mut prev, call_at[op]);
-                unlink(&mut next, &mut prev, ret_at[op]);
-                stack.push(Frame {
-                    op,
-                    prev: cfg,
-                    alts: frame.alts,
-                });
-                cfg = c;
-                cur = next[0];
-            } else {
                 linearized[op] = false;
                 lin_hash ^= zobrist(op);
-                cur = next[call_at[op]];
+                if !frame.forced {
+                    after = order(op);
+                    break;
+                }
             }
         }
     }
