@@ -572,6 +572,16 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                     .into());
                 }
                 let full = events.as_ref().is_some_and(|e| e.len() == *max as usize);
+                if matches!(c.result, Some(Res::Interrupted)) {
+                    // It released the caller's holds and took nothing.
+                    for ops in parts.values_mut() {
+                        ops.push(POp {
+                            kind: PKind::Release,
+                            ..base.clone()
+                        });
+                    }
+                    continue;
+                }
                 for (id, ops) in parts.iter_mut() {
                     if relevant[ci].as_ref().is_some_and(|r| !r.contains(&id.0)) {
                         continue;
