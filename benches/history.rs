@@ -36,17 +36,26 @@ fn main() {
         "{:>9} {:>7} {:>7} {:>9} {:>10} {:>9} {:>9} {:>10}  verdict",
         "target", "threads", "sources", "calls", "configs", "seconds", "peak MiB", "calls/s"
     );
+    // (calls, threads, sources): 1k to 1M calls, 2 to 64 threads, 1 to 64
+    // sources.
     let rows: &[(usize, usize, usize)] = &[
         (1_000, 2, 1),
+        (1_000, 8, 8),
+        (1_000, 64, 64),
         (10_000, 2, 1),
         (10_000, 2, 8),
         (10_000, 8, 8),
+        (10_000, 64, 1),
+        (10_000, 64, 64),
         (100_000, 2, 1),
         (100_000, 2, 64),
         (100_000, 8, 8),
+        (100_000, 64, 1),
         (100_000, 64, 64),
         (1_000_000, 2, 1),
         (1_000_000, 2, 64),
+        (1_000_000, 8, 8),
+        (1_000_000, 64, 64),
     ];
     for &(target, threads, sources) in rows {
         if quick && target > 100_000 {

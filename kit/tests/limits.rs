@@ -2,19 +2,19 @@
 //! checker or the format lifts one, these tests say so
 //! (docs/findings-libraries.md, "onering's limits").
 
-use onering_kit::{
-    check, CheckError, Event, Key, Mode, Op, Outcome, Recorder, SourceKind, Timeout,
-};
+use onering_kit::{check, Event, Key, Mode, Op, Outcome, Recorder, SourceKind, Timeout};
 
 fn epoll() -> onering_model::Rules {
     onering_model::profile("epoll").expect("epoll")
 }
 
-/// L7: five threads that each got the same level-triggered fd (epoll
-/// re-queues it after every delivery) hold it at once; the checker's model
-/// has four thread slots, so a faithful history gets no verdict.
+/// L7 (lifted): five threads that each got the same level-triggered fd
+/// (epoll re-queues it after every delivery) hold it at once. The checker
+/// once had four thread slots per source and gave no verdict; it now keeps
+/// who holds each registration, so any number of threads is checked:
+/// allowed by `epoll`, refused by `unified` (one holder at a time).
 #[test]
-fn more_than_four_threads_holding_one_source_gets_no_verdict() {
+fn five_threads_holding_one_level_fd_are_checked() {
     let rec = Recorder::new();
     rec.begin(Op::AddSource {
         kind: SourceKind::Level,
@@ -42,21 +42,12 @@ fn more_than_four_threads_holding_one_source_gets_no_verdict() {
             });
         }
     });
-    match check(&rec.history(), &epoll()) {
-        Err(CheckError::Unsupported(e)) => {
-            assert!(e.message.contains("thread slots"), "{e}")
-        }
-        other => panic!("expected no verdict (4 thread slots), got {other:?}"),
-    }
-    // With four holders it is decided (and allowed).
-    let four: String = rec
-        .history()
-        .to_jsonl()
-        .lines()
-        .take(7)
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert!(onering_kit::check_text(&four, &epoll(), 10.0)
+    let history = rec.history();
+    assert!(check(&history, &epoll())
+        .expect("decided")
+        .is_linearizable());
+    let unified = onering_model::profile("unified").expect("unified");
+    assert!(!check(&history, &unified)
         .expect("decided")
         .is_linearizable());
 }

@@ -557,6 +557,39 @@ impl Model {
         Ok(all)
     }
 
+    /// Forgets the registration under `key`, for a checker that needs its
+    /// key for another registration of the source and knows the history
+    /// never mentions this one again: the state with the key `Free` (the
+    /// source's condition kept), or `None` if the registration could still
+    /// act unseen. It can not if it is `Free`, `Disarmed` or `Closed` (only
+    /// a call naming it could make it deliver again), no thread holds it,
+    /// and nothing of it is queued but readiness a harvest drops.
+    pub fn retire(&self, s: &State, key: u8) -> Option<State> {
+        let ks = s.keys.get(key as usize)?;
+        let inert = matches!(ks.reg, Reg::Free | Reg::Disarmed | Reg::Closed) && ks.holders == 0;
+        let only_stale = s
+            .queue()
+            .iter()
+            .all(|e| e.key() != key || e.kind() == EventKind::Ready);
+        if !inert || !only_stale {
+            return None;
+        }
+        let mut n = *s;
+        let mut i = 0;
+        while i < n.qlen as usize {
+            if n.queue[i].key() == key {
+                n.remove_at(i);
+            } else {
+                i += 1;
+            }
+        }
+        let k = &mut n.keys[key as usize];
+        k.reg = Reg::Free;
+        k.pending_edge = false;
+        k.cancel = crate::state::CancelReq::None;
+        Some(n)
+    }
+
     /// Clears the ghost fields (which only judge properties; no rule reads
     /// them), so that a checker's memo recognises equal configurations.
     pub fn forget_ghosts(s: &mut State) {

@@ -73,8 +73,17 @@ pub enum Res {
     Key(KeyRef),
     /// A cancel's answer.
     Cancel(Answer),
-    /// A wait's batch.
+    /// A wait's batch. An empty one says nothing was deliverable at some
+    /// point of the call: a poll, or a wait whose deadline passed (v2
+    /// `"end": "deadline"`, or a version-1 blocking wait). This is what
+    /// catches a lost wake-up: a waiter left asleep, then timed out, while
+    /// an event it could take stayed deliverable for its whole interval.
     Events(Vec<Ev>),
+    /// v2: a wait interrupted (`"end": "interrupted"`: a signal, the
+    /// library's own interruption) without events. It released the
+    /// caller's holds and took nothing, and says nothing of what was
+    /// deliverable.
+    Interrupted,
     /// A count (futex waiters released, ...).
     Count(u32),
     /// The call was refused and changed nothing.
@@ -365,6 +374,13 @@ fn call(
                     events,
                 },
             ) if events.is_empty() => return Ok(Err("a wait that returned early without events")),
+            (
+                Op::Wait { .. },
+                CallResult::Events {
+                    end: Some(WaitEnd::Interrupted),
+                    events,
+                },
+            ) if events.is_empty() => Res::Interrupted,
             (Op::Wait { .. }, CallResult::Events { events, .. }) => {
                 let mut evs = Vec::with_capacity(events.len());
                 for (i, e) in events.iter().enumerate() {

@@ -9,11 +9,32 @@
 //! Cross-source order (`no-starvation`) is therefore not checked here.
 //!
 //! Within a part, registrations take model key slots (at most
-//! [`onering_model::MAX_KEYS`] alive at once): in order of invocation, a
-//! registration takes over a slot whose previous registration had visibly
-//! ended (a terminal answer or final event returned) before it was invoked,
-//! else a new slot. Each registration of a slot is the slot's next
-//! generation (mod 4: the model only compares generations for equality).
+//! [`onering_model::MAX_KEYS`] at once), in order of invocation:
+//!
+//! 1. a slot whose previous registration had visibly ended (a terminal
+//!    answer or final event returned) and was last mentioned before the new
+//!    one was invoked;
+//! 2. else a new slot;
+//! 3. else the slot of a registration that is never mentioned again and
+//!    whose last mention left it disarmed (a one-shot or dispatch event
+//!    delivered): the new registration **evicts** it ([`PKind::Register`]'s
+//!    `evict`), which the search allows only where the model shows it can
+//!    no longer do anything ([`onering_model::Model::retire`]);
+//! 4. else, for a source whose steps act on every registration alike
+//!    (readiness kinds: not `operation` or `futex`, where a completion or
+//!    a wake picks one registration), a new **group**: the source's part is
+//!    split into groups of at most [`MAX_KEYS`] registrations each, every
+//!    group with the source's environment steps and waits. Registrations of
+//!    one source interact only through the order of the ready queue and
+//!    the size of a batch, which a group sees as a part sees other sources'
+//!    events (see above);
+//! 5. else the slot of any registration never mentioned again (evicted as
+//!    in 3);
+//! 6. else no verdict: more registrations of an `operation` or `futex`
+//!    source alive at once than a model state holds.
+//!
+//! Each registration of a slot is the slot's next generation (mod 4: the
+//! model only compares generations for equality).
 
 use super::parse::{Call, Ev, EvKind, KeyRef, Op, ParseError, Res};
 use onering_model::{Answer, CancelMode, Mode, SourceKind, MAX_KEYS};
@@ -25,8 +46,15 @@ pub use onering_model::RecordedEvent as PEv;
 /// An operation of one part.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PKind {
-    /// `register`/`submit` returning the registration `slot`/`gen`.
-    Register { slot: u8, gen: u8, mode: Mode },
+    /// `register`/`submit` returning the registration `slot`/`gen`;
+    /// `evict`: the slot's previous registration is never mentioned again
+    /// and must be forgotten first (it must be unable to act).
+    Register {
+        slot: u8,
+        gen: u8,
+        mode: Mode,
+        evict: bool,
+    },
     /// `modify`.
     Modify { slot: u8, gen: u8, mode: Mode },
     /// `rearm`.
@@ -89,6 +117,9 @@ pub struct POp {
 pub struct Part {
     /// The source.
     pub source: u32,
+    /// Which group of the source's registrations (0 unless the source has
+    /// more than [`MAX_KEYS`] registrations alive at once).
+    pub group: u32,
     /// Its kind.
     pub kind: SourceKind,
     /// The mode of its first registration.
@@ -103,8 +134,9 @@ pub struct Part {
 struct SourceInfo {
     kind: Option<SourceKind>,
     first_mode: Option<Mode>,
-    /// Per model key slot: its latest registration and how many it has had.
-    slots: Vec<(KeyRef, u8)>,
+    /// Per group, per model key slot: its latest registration and how
+    /// many it has had.
+    groups: Vec<Vec<(KeyRef, u8)>>,
 }
 
 fn err(line: usize, message: String) -> ParseError {
@@ -122,6 +154,11 @@ fn err(line: usize, message: String) -> ParseError {
 struct Life {
     finished: Option<u64>,
     last_mention: u64,
+    /// The last mention delivered an event that disarms it (a one-shot or
+    /// dispatch registration's readiness).
+    disarmed: bool,
+    /// Its mode (the register's, then each modify's).
+    mode: Option<Mode>,
 }
 
 /// Why a history cannot be split into parts.
@@ -210,9 +247,18 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
     let mut life: HashMap<KeyRef, Life> = HashMap::new();
     for c in calls {
         let end = c.ret.unwrap_or(u64::MAX);
-        let mut mention = |k: KeyRef, finished: bool| {
+        // `disarms`: the mention is an event delivery (whether it disarms);
+        // `mode`: the registration's mode from now on.
+        let mut mention = |k: KeyRef, finished: bool, disarms: Option<bool>, mode: Option<Mode>| {
             let l = life.entry(k).or_default();
-            l.last_mention = l.last_mention.max(end);
+            if mode.is_some() {
+                l.mode = mode;
+            }
+            if end >= l.last_mention {
+                l.last_mention = end;
+                l.disarmed = disarms.unwrap_or(false)
+                    && matches!(l.mode, Some(Mode::Oneshot | Mode::Dispatch));
+            }
             if finished {
                 l.finished = Some(l.finished.map_or(end, |f| f.min(end)));
             }
@@ -224,7 +270,7 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
             (Op::Declare { source, kind }, _) => {
                 sources.entry(*source).or_default().kind = Some(*kind);
             }
-            (Op::Register { source, .. }, Some(Res::Key(k))) => {
+            (Op::Register { source, mode, .. }, Some(Res::Key(k))) => {
                 if key_source.insert(*k, *source).is_some() {
                     return Err(err(
                         c.line,
@@ -232,7 +278,7 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                     )
                     .into());
                 }
-                mention(*k, false);
+                mention(*k, false, None, Some(*mode));
             }
             (Op::Register { .. }, None) => {
                 return Err(err(
@@ -246,23 +292,31 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                     a,
                     Answer::Removed | Answer::RemovedWith(_) | Answer::NotFound
                 );
-                mention(*key, terminal);
+                mention(*key, terminal, None, None);
             }
-            (Op::Modify { key, .. } | Op::Rearm { key } | Op::Cancel { key, .. }, _) => {
-                mention(*key, false);
+            (Op::Modify { key, mode }, _) => {
+                mention(*key, false, None, Some(*mode));
+            }
+            (Op::Rearm { key } | Op::Cancel { key, .. }, _) => {
+                mention(*key, false, None, None);
             }
             (Op::Wait { .. }, Some(Res::Events(evs))) => {
                 for e in evs {
-                    mention(e.key, matches!(e.kind, EvKind::Final(_)));
+                    let disarms = matches!(e.kind, EvKind::Ready);
+                    mention(
+                        e.key,
+                        matches!(e.kind, EvKind::Final(_)),
+                        Some(disarms),
+                        None,
+                    );
                 }
             }
             _ => {}
         }
     }
-    // Model key slots: registrations in order of invocation; a registration
-    // takes over a slot whose previous registration had visibly ended (and
-    // was last mentioned) before it was invoked, else a new slot.
-    let mut slot_of: HashMap<KeyRef, (u8, u8)> = HashMap::new();
+    // Model key slots, in order of invocation (see the module
+    // documentation for the order of preference).
+    let mut slot_of: HashMap<KeyRef, Slot> = HashMap::new();
     let mut regs: Vec<(usize, &Call)> = calls
         .iter()
         .enumerate()
@@ -275,39 +329,68 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
         };
         let info = sources.entry(*source).or_default();
         info.first_mode.get_or_insert(*mode);
-        let reusable = info.slots.iter().position(|(prev, _)| {
-            let l = life.get(prev).copied().unwrap_or_default();
+        let kind = info
+            .kind
+            .unwrap_or(default_kind(info.first_mode.unwrap_or(*mode)));
+        let splittable = !matches!(kind, SourceKind::Operation | SourceKind::Futex);
+        let life_of = |prev: &KeyRef| life.get(prev).copied().unwrap_or_default();
+        let ended = |prev: &KeyRef| {
+            let l = life_of(prev);
             l.finished.is_some_and(|f| f < c.call) && l.last_mention < c.call
-        });
-        let slot = match reusable {
-            Some(s) => s,
-            None => {
-                if info.slots.len() == MAX_KEYS as usize {
-                    return Err(PartitionError::Unrepresentable {
-                        call: ci,
-                        why: format!(
-                            "source {source} would have more than {MAX_KEYS} registrations alive at once; a model state holds {MAX_KEYS} per source"
-                        ),
-                    });
-                }
-                info.slots.push((*k, 0));
-                info.slots.len() - 1
-            }
         };
-        let entry = &mut info.slots[slot];
+        let silent = |prev: &KeyRef| life_of(prev).last_mention < c.call;
+        let find = |groups: &Vec<Vec<(KeyRef, u8)>>, pred: &dyn Fn(&KeyRef) -> bool| {
+            groups.iter().enumerate().find_map(|(g, slots)| {
+                slots
+                    .iter()
+                    .position(|(prev, _)| pred(prev))
+                    .map(|s| (g, s))
+            })
+        };
+        let groups = &mut info.groups;
+        let (g, slot, evict) = if let Some((g, s)) = find(groups, &ended) {
+            (g, s, false)
+        } else if let Some(g) = groups.iter().position(|s| s.len() < MAX_KEYS as usize) {
+            groups[g].push((*k, 0));
+            (g, groups[g].len() - 1, false)
+        } else if let Some((g, s)) = find(groups, &|p| silent(p) && life_of(p).disarmed) {
+            (g, s, true)
+        } else if splittable || groups.is_empty() {
+            groups.push(vec![(*k, 0)]);
+            (groups.len() - 1, 0, false)
+        } else if let Some((g, s)) = find(groups, &silent) {
+            (g, s, true)
+        } else {
+            return Err(PartitionError::Unrepresentable {
+                call: ci,
+                why: format!(
+                    "source {source} ({}) would have more than {MAX_KEYS} registrations alive at once; a model state holds {MAX_KEYS} per source, and an {} source cannot be split (a completion or wake picks one of them)",
+                    kind.name(),
+                    kind.name()
+                ),
+            });
+        };
+        let entry = &mut groups[g][slot];
         entry.0 = *k;
         entry.1 += 1;
-        slot_of.insert(*k, (slot as u8, entry.1 & 3));
+        slot_of.insert(
+            *k,
+            Slot {
+                group: g as u32,
+                slot: slot as u8,
+                gen: entry.1 & 3,
+                evict,
+            },
+        );
     }
-    let locate = |k: &KeyRef, line: usize| -> Result<(u32, u8, u8), ParseError> {
+    let locate = |k: &KeyRef, line: usize| -> Result<(u32, Slot), ParseError> {
         let src = *key_source.get(k).ok_or_else(|| {
             err(
                 line,
                 format!("key {k} was never returned by a register or submit"),
             )
         })?;
-        let (slot, gen) = slot_of[k];
-        Ok((src, slot, gen))
+        Ok((src, slot_of[k]))
     };
     let known_source = |s: u32, line: usize| -> Result<(), ParseError> {
         if sources.contains_key(&s) {
@@ -321,7 +404,15 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
     };
 
     let relevant = wait_sources(calls, &key_source);
-    let mut parts: BTreeMap<u32, Vec<POp>> = sources.keys().map(|s| (*s, Vec::new())).collect();
+    // One part per (source, group); a source without registrations has
+    // none (nothing of it can be observed).
+    let mut parts: BTreeMap<(u32, u32), Vec<POp>> = BTreeMap::new();
+    for (src, info) in &sources {
+        for g in 0..info.groups.len() {
+            parts.insert((*src, g as u32), Vec::new());
+        }
+    }
+    let groups_of = |src: u32| sources.get(&src).map_or(0, |i| i.groups.len() as u32);
     for (ci, c) in calls.iter().enumerate() {
         if matches!(c.result, Some(Res::Error(_))) {
             // A refused call changed nothing.
@@ -337,11 +428,25 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
             kind: PKind::Raise,
             after: None,
         };
-        let mut push = |src: u32, kind: PKind| {
-            parts.get_mut(&src).expect("known source").push(POp {
-                kind,
-                ..base.clone()
-            });
+        // A call on one registration: its group's part.
+        let mut push_one = |src: u32, group: u32, kind: PKind| {
+            if let Some(ops) = parts.get_mut(&(src, group)) {
+                ops.push(POp {
+                    kind,
+                    ..base.clone()
+                });
+            }
+        };
+        // A step on the source: every group's part.
+        let env = |parts: &mut BTreeMap<(u32, u32), Vec<POp>>, src: u32, kind: PKind| {
+            for g in 0..groups_of(src) {
+                if let Some(ops) = parts.get_mut(&(src, g)) {
+                    ops.push(POp {
+                        kind: kind.clone(),
+                        ..base.clone()
+                    });
+                }
+            }
         };
         match &c.op {
             Op::AddSource { .. } | Op::Declare { .. } => {}
@@ -349,43 +454,54 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                 let Some(Res::Key(k)) = &c.result else {
                     unreachable!("checked above")
                 };
-                let (src, slot, gen) = locate(k, c.line)?;
+                let (src, at) = locate(k, c.line)?;
                 debug_assert_eq!(src, *source);
-                push(
+                push_one(
                     src,
+                    at.group,
                     PKind::Register {
-                        slot,
-                        gen,
+                        slot: at.slot,
+                        gen: at.gen,
                         mode: *mode,
+                        evict: at.evict,
                     },
                 );
             }
             Op::Modify { key, mode } => {
-                let (src, slot, gen) = locate(key, c.line)?;
-                push(
+                let (src, at) = locate(key, c.line)?;
+                push_one(
                     src,
+                    at.group,
                     PKind::Modify {
-                        slot,
-                        gen,
+                        slot: at.slot,
+                        gen: at.gen,
                         mode: *mode,
                     },
                 );
             }
             Op::Rearm { key } => {
-                let (src, slot, gen) = locate(key, c.line)?;
-                push(src, PKind::Rearm { slot, gen });
+                let (src, at) = locate(key, c.line)?;
+                push_one(
+                    src,
+                    at.group,
+                    PKind::Rearm {
+                        slot: at.slot,
+                        gen: at.gen,
+                    },
+                );
             }
             Op::Cancel { key, mode } => {
-                let (src, slot, gen) = locate(key, c.line)?;
+                let (src, at) = locate(key, c.line)?;
                 let answer = match &c.result {
                     Some(Res::Cancel(a)) => Some(*a),
                     _ => None,
                 };
-                push(
+                push_one(
                     src,
+                    at.group,
                     PKind::Cancel {
-                        slot,
-                        gen,
+                        slot: at.slot,
+                        gen: at.gen,
                         mode: *mode,
                         answer,
                     },
@@ -393,19 +509,20 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
             }
             Op::Consume { source } => {
                 known_source(*source, c.line)?;
-                push(*source, PKind::Consume);
+                env(&mut parts, *source, PKind::Consume);
             }
             Op::Raise { source } => {
                 known_source(*source, c.line)?;
-                push(*source, PKind::Raise);
+                env(&mut parts, *source, PKind::Raise);
             }
             Op::Lower { source } => {
                 known_source(*source, c.line)?;
-                push(*source, PKind::Lower);
+                env(&mut parts, *source, PKind::Lower);
             }
             Op::Complete { source, cancelled } => {
                 known_source(*source, c.line)?;
-                push(
+                env(
+                    &mut parts,
                     *source,
                     PKind::Complete {
                         cancelled: *cancelled,
@@ -414,11 +531,11 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
             }
             Op::StreamItem { source } => {
                 known_source(*source, c.line)?;
-                push(*source, PKind::StreamItem);
+                env(&mut parts, *source, PKind::StreamItem);
             }
             Op::Close { source } => {
                 known_source(*source, c.line)?;
-                push(*source, PKind::Close);
+                env(&mut parts, *source, PKind::Close);
             }
             Op::FutexWake { source, n } => {
                 known_source(*source, c.line)?;
@@ -426,19 +543,19 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                     Some(Res::Count(n)) => Some(*n),
                     _ => None,
                 };
-                push(*source, PKind::FutexWake { n: *n, count });
+                env(&mut parts, *source, PKind::FutexWake { n: *n, count });
             }
             Op::Wait { max, block } => {
-                let events: Option<Vec<(u32, PEv)>> = match &c.result {
+                let events: Option<Vec<((u32, u32), PEv)>> = match &c.result {
                     Some(Res::Events(evs)) => Some(
                         evs.iter()
                             .map(|e: &Ev| {
-                                let (src, slot, gen) = locate(&e.key, c.line)?;
+                                let (src, at) = locate(&e.key, c.line)?;
                                 Ok((
-                                    src,
+                                    (src, at.group),
                                     PEv {
-                                        key: slot,
-                                        gen,
+                                        key: at.slot,
+                                        gen: at.gen,
                                         kind: e.kind,
                                     },
                                 ))
@@ -455,13 +572,23 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                     .into());
                 }
                 let full = events.as_ref().is_some_and(|e| e.len() == *max as usize);
-                for (src, ops) in parts.iter_mut() {
-                    if relevant[ci].as_ref().is_some_and(|r| !r.contains(src)) {
+                if matches!(c.result, Some(Res::Interrupted)) {
+                    // It released the caller's holds and took nothing.
+                    for ops in parts.values_mut() {
+                        ops.push(POp {
+                            kind: PKind::Release,
+                            ..base.clone()
+                        });
+                    }
+                    continue;
+                }
+                for (id, ops) in parts.iter_mut() {
+                    if relevant[ci].as_ref().is_some_and(|r| !r.contains(&id.0)) {
                         continue;
                     }
                     let mine = events.as_ref().map(|e| {
                         e.iter()
-                            .filter(|(s, _)| s == src)
+                            .filter(|(s, _)| s == id)
                             .map(|(_, p)| *p)
                             .collect::<Vec<_>>()
                     });
@@ -494,20 +621,37 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
     }
     Ok(parts
         .into_iter()
-        .filter_map(|(source, ops)| {
+        .filter_map(|((source, group), ops)| {
             let info = &sources[&source];
             let first_mode = info.first_mode?;
-            let kind = info.kind.unwrap_or(match first_mode {
-                Mode::Single | Mode::Multishot => SourceKind::Operation,
-                _ => SourceKind::Level,
-            });
+            let kind = info.kind.unwrap_or(default_kind(first_mode));
             Some(Part {
                 source,
+                group,
                 kind,
                 first_mode,
-                slots: info.slots.len() as u8,
+                slots: info.groups[group as usize].len() as u8,
                 ops,
             })
         })
         .collect())
+}
+
+/// The kind of a source no line declared: what its first registration's
+/// mode implies.
+fn default_kind(first_mode: Mode) -> SourceKind {
+    match first_mode {
+        Mode::Single | Mode::Multishot => SourceKind::Operation,
+        _ => SourceKind::Level,
+    }
+}
+
+/// Where a registration lives in the parts of its source.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    group: u32,
+    slot: u8,
+    gen: u8,
+    /// It evicts the slot's previous registration.
+    evict: bool,
 }

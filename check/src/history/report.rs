@@ -48,6 +48,7 @@ pub fn describe(c: &Call) -> String {
         Some(Res::Cancel(a)) => format!(" -> {}", a.name()),
         Some(Res::Count(n)) => format!(" -> {n}"),
         Some(Res::Error(e)) => format!(" -> error {e}"),
+        Some(Res::Interrupted) => " -> [] (interrupted)".to_string(),
         Some(Res::Events(evs)) => {
             let v: Vec<String> = evs
                 .iter()

@@ -1,0 +1,263 @@
+//! The checker's reach past the model state's fixed slots (4 threads, 4
+//! keys): any number of threads, registrations of one source beyond 4 alive
+//! at once, and the clear "no verdict" (exit 2) where a history truly needs
+//! more than a state holds. Each accepting test has a twin the checker must
+//! reject, so none passes by checking nothing.
+
+use onering_check::history::{verify_text, NoVerdict, Options, Report};
+use onering_history::{to_jsonl, CallResult, Event, KeyRef, Line, Op, Timeout};
+use onering_model::{profile, Mode, Rules, SourceKind, UNIFIED};
+
+fn key(index: u32) -> KeyRef {
+    KeyRef {
+        index,
+        generation: 0,
+    }
+}
+
+fn ready(index: u32) -> Event {
+    Event::Ready {
+        key: key(index),
+        interest: None,
+    }
+}
+
+fn poll(max: u32) -> Op {
+    Op::Wait {
+        max,
+        timeout: Timeout::Poll,
+    }
+}
+
+fn events(evs: Vec<Event>) -> CallResult {
+    CallResult::Events {
+        events: evs,
+        end: None,
+    }
+}
+
+/// A history built call by call: `seq` calls are sequential, `at` calls
+/// take the stamps given.
+#[derive(Default)]
+struct H {
+    lines: Vec<Line>,
+    t: u64,
+}
+
+impl H {
+    fn seq(&mut self, thread: u32, op: Op, result: CallResult) -> &mut Self {
+        self.lines
+            .push(Line::new(thread, self.t + 1, self.t + 2, op, result));
+        self.t += 2;
+        self
+    }
+    fn at(&mut self, thread: u32, call: u64, ret: u64, op: Op, result: CallResult) -> &mut Self {
+        self.lines.push(Line::new(thread, call, ret, op, result));
+        self.t = self.t.max(ret);
+        self
+    }
+    fn source(&mut self, kind: SourceKind) -> &mut Self {
+        let source = self
+            .lines
+            .iter()
+            .filter(|l| matches!(l.op, Op::AddSource { .. }))
+            .count() as u32;
+        self.seq(0, Op::AddSource { kind }, CallResult::Source { source })
+    }
+    fn register(&mut self, source: u32, mode: Mode, index: u32) -> &mut Self {
+        self.seq(
+            0,
+            Op::Register {
+                source,
+                mode,
+                interest: None,
+                edge: false,
+            },
+            CallResult::Key { key: key(index) },
+        )
+    }
+    fn check(&self, rules: &Rules) -> (Vec<onering_check::history::Call>, Report) {
+        verify_text(
+            &to_jsonl(&self.lines),
+            rules,
+            &Options {
+                max_seconds: Some(60.0),
+                max_memory: None,
+            },
+            |_, _, _| {},
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", to_jsonl(&self.lines)))
+    }
+}
+
+/// 64 threads each take the one level-triggered event and are all still
+/// handling it when the last returns: `epoll` re-queues a level event
+/// after every delivery, so this is allowed; `unified` hands a
+/// registration to one thread at a time, so it is not. (The model has 4
+/// thread slots; the checker keeps who holds what.)
+#[test]
+fn sixty_four_threads_holding_one_level_event_at_once_are_checked() {
+    let mut h = H::default();
+    h.source(SourceKind::Level).register(0, Mode::Level, 0).seq(
+        0,
+        Op::Raise { source: 0 },
+        CallResult::OK,
+    );
+    let base = h.t;
+    for t in 1..=64u32 {
+        // Every wait overlaps every other.
+        let call = base + u64::from(t);
+        h.at(t, call, call + 1000, poll(1), events(vec![ready(0)]));
+    }
+    let epoll = profile("epoll").expect("epoll");
+    let (_, r) = h.check(&epoll);
+    assert!(r.is_linearizable(), "{:?}", r.verdict);
+    let (_, r) = h.check(&UNIFIED);
+    assert!(r.failure().is_some(), "{:?}", r.verdict);
+}
+
+/// 64 threads take turns on one dispatch registration under `unified`:
+/// each takes the event, re-arms it by its next wait, and the next thread
+/// takes it again. Threads that stop calling keep nothing. The twin: one
+/// thread never releases (its later wait is missing), so the next delivery
+/// is refused.
+#[test]
+fn sixty_four_threads_taking_turns_on_one_registration_are_checked() {
+    let build = |drop_release_of: Option<u32>| {
+        let mut h = H::default();
+        h.source(SourceKind::Level)
+            .register(0, Mode::Dispatch, 0)
+            .seq(0, Op::Raise { source: 0 }, CallResult::OK);
+        for t in 1..=64u32 {
+            h.seq(t, poll(4), events(vec![ready(0)])).seq(
+                t,
+                Op::Consume { source: 0 },
+                CallResult::OK,
+            );
+            if drop_release_of != Some(t) {
+                // The release (and the dispatch re-arm) of its next wait.
+                h.seq(t, poll(4), events(vec![]));
+            }
+            h.seq(0, Op::Raise { source: 0 }, CallResult::OK);
+        }
+        h
+    };
+    let (_, r) = build(None).check(&UNIFIED);
+    assert!(r.is_linearizable(), "{:?}", r.verdict);
+    let (_, r) = build(Some(40)).check(&UNIFIED);
+    assert!(r.failure().is_some(), "{:?}", r.verdict);
+}
+
+/// Six edge registrations of one counter alive at once: more than a model
+/// state's 4 keys, so the source's part is split into groups. The first
+/// batch is full (4 of them), the second takes the other two. The twin
+/// leaves one out of a batch that had room, and is refused.
+#[test]
+fn six_registrations_of_one_source_alive_at_once_are_checked_in_groups() {
+    let build = |second: Vec<Event>| {
+        let mut h = H::default();
+        h.source(SourceKind::Counter);
+        for k in 0..6 {
+            h.register(0, Mode::Edge, k);
+        }
+        h.seq(0, Op::Increment { source: 0, n: 1 }, CallResult::OK)
+            .seq(1, poll(4), events((0..4).map(ready).collect()))
+            .seq(2, poll(4), events(second));
+        h
+    };
+    let (_, r) = build(vec![ready(4), ready(5)]).check(&UNIFIED);
+    assert!(r.is_linearizable(), "{:?}", r.verdict);
+    assert!(r.parts >= 2, "split into groups: {} parts", r.parts);
+    let (calls, r) = build(vec![ready(4)]).check(&UNIFIED);
+    let f = r.failure().unwrap_or_else(|| panic!("{:?}", r.verdict));
+    assert_eq!(calls[f.stuck].line, 10);
+}
+
+/// Six one-shot registrations of one sticky source, each delivered once
+/// and then never named again (a library that leaks its keys): each new
+/// one takes the key of a silent, disarmed one. The twin delivers a leaked
+/// one again without a re-arm, which a one-shot cannot do.
+#[test]
+fn silent_disarmed_registrations_give_their_key_to_new_ones() {
+    let build = |again: bool| {
+        let mut h = H::default();
+        h.source(SourceKind::Sticky)
+            .seq(0, Op::Raise { source: 0 }, CallResult::OK);
+        for k in 0..6 {
+            h.register(0, Mode::Oneshot, k)
+                .seq(1, poll(4), events(vec![ready(k)]))
+                .seq(1, poll(4), events(vec![]));
+        }
+        if again {
+            h.seq(1, poll(4), events(vec![ready(0)]));
+        }
+        h
+    };
+    let (_, r) = build(false).check(&UNIFIED);
+    assert!(r.is_linearizable(), "{:?}", r.verdict);
+    assert_eq!(r.parts, 1, "one part: the keys were reused");
+    let (_, r) = build(true).check(&UNIFIED);
+    assert!(r.failure().is_some(), "{:?}", r.verdict);
+}
+
+/// Five operations of one source in flight at once: a completion picks
+/// one of them, so the source cannot be split, and a model state holds
+/// four. No verdict (exit 2), saying so; never a panic or a guess.
+#[test]
+fn five_operations_in_flight_on_one_source_get_no_verdict_saying_why() {
+    let mut h = H::default();
+    h.source(SourceKind::Operation);
+    for k in 0..5 {
+        h.seq(
+            0,
+            Op::Submit {
+                source: 0,
+                mode: Mode::Single,
+            },
+            CallResult::Key { key: key(k) },
+        );
+    }
+    h.seq(1, poll(4), events(vec![]));
+    let (calls, r) = h.check(&UNIFIED);
+    assert_eq!(r.exit_code(), 2, "{:?}", r.verdict);
+    match r.no_verdict() {
+        Some(NoVerdict::Unrepresentable { call, why }) => {
+            assert_eq!(calls[*call].line, 6, "the fifth submit");
+            assert!(why.contains("more registrations alive at once"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Completed and reaped one by one, five submissions fit in one key.
+    let mut h = H::default();
+    h.source(SourceKind::Operation);
+    for k in 0..5 {
+        h.seq(
+            0,
+            Op::Submit {
+                source: 0,
+                mode: Mode::Single,
+            },
+            CallResult::Key { key: key(k) },
+        )
+        .seq(
+            0,
+            Op::Complete {
+                source: 0,
+                result: Some(1),
+                cancelled: false,
+            },
+            CallResult::OK,
+        )
+        .seq(
+            1,
+            poll(4),
+            events(vec![Event::Final {
+                key: key(k),
+                result: Some(1),
+                cancelled: false,
+            }]),
+        );
+    }
+    let (_, r) = h.check(&UNIFIED);
+    assert!(r.is_linearizable(), "{:?}", r.verdict);
+}
