@@ -10,7 +10,7 @@
 
 use super::linearize::{check_part, Budget, Stop};
 use super::partition::{PKind, POp, Part};
-use super::{Call, Failure};
+use super::{Call, Failure, Step};
 use onering_model::Rules;
 
 /// The part's ops that a prefix ending at time `cut` keeps: calls that
@@ -104,16 +104,12 @@ pub(super) fn explain(
     }
     window.sort_by_key(|c| calls[*c].call);
     window.dedup();
-    // A blocking wait is two ops (release, harvest) of one call: list it
+    let longest = steps(&ops, out.start.map(|c| c.state), &out.longest);
+    // A blocking wait is two ops (release, harvest) of one call: count it
     // once.
-    let mut longest: Vec<(usize, onering_model::State)> = Vec::new();
-    for (i, cfg) in &out.longest {
-        let c = ops[*i].call;
-        match longest.last_mut() {
-            Some(last) if last.0 == c => last.1 = cfg.state,
-            _ => longest.push((c, cfg.state)),
-        }
-    }
+    let mut prefix_calls: Vec<usize> = ops.iter().map(|o| o.call).collect();
+    prefix_calls.sort_unstable();
+    prefix_calls.dedup();
     Ok(Failure {
         port: 0,
         source: part.source,
@@ -123,8 +119,39 @@ pub(super) fn explain(
         window,
         longest,
         start: out.start.map(|c| c.state),
-        prefix_len: ops.len(),
+        prefix_len: prefix_calls.len(),
     })
+}
+
+/// A linearization of `ops` (op index, configuration after it) as steps,
+/// each call once: a blocking wait is two ops (release, harvest) that other
+/// calls may separate; it is listed at its harvest (the step that returns
+/// its events), or, when only its release is placed, as parked there.
+pub(super) fn steps(
+    ops: &[POp],
+    start: Option<onering_model::State>,
+    lin: &[(usize, super::linearize::Cfg)],
+) -> Vec<Step> {
+    let mut out: Vec<Step> = Vec::with_capacity(lin.len());
+    let mut before = start.or_else(|| lin.first().map(|(_, c)| c.state));
+    for (i, cfg) in lin {
+        let o = &ops[*i];
+        let step = Step {
+            call: o.call,
+            before: before.unwrap_or(cfg.state),
+            after: cfg.state,
+            threads: cfg.threads(),
+            parked: matches!(o.kind, PKind::Release),
+        };
+        before = Some(cfg.state);
+        if let Some(pos) = out.iter().position(|s| s.call == o.call) {
+            // The harvest of a wait whose release is earlier: the wait moves
+            // here.
+            out.remove(pos);
+        }
+        out.push(step);
+    }
+    out
 }
 
 /// The registration slot an op names, if it names one.

@@ -34,6 +34,13 @@ pub struct Cfg {
     slots: [u32; MAX_THREADS as usize],
 }
 
+impl Cfg {
+    /// The history thread on each model thread slot (`None`: free).
+    pub fn threads(&self) -> [Option<u32>; MAX_THREADS as usize] {
+        self.slots.map(|t| (t != FREE).then_some(t))
+    }
+}
+
 /// What checking one part found.
 #[derive(Clone, Debug)]
 pub struct PartOutcome {
@@ -41,7 +48,7 @@ pub struct PartOutcome {
     pub ok: bool,
     /// Op indices (into the part) of the longest partial linearization
     /// found, in order, with the configuration after each (only when asked
-    /// for).
+    /// for; for a part that linearizes, the linearization found).
     pub longest: Vec<(usize, Cfg)>,
     /// The configuration the longest partial linearization starts from.
     pub start: Option<Cfg>,
@@ -342,6 +349,13 @@ pub fn check_part(
         alts: Vec<Cfg>,
     }
     let mut stack: Vec<Frame> = Vec::new();
+    // The linearization on the stack, each op with the configuration after
+    // it (`cfg`: after the top).
+    let witness = |stack: &[Frame], cfg: Cfg| -> Vec<(usize, Cfg)> {
+        (0..stack.len())
+            .map(|j| (stack[j].op, stack.get(j + 1).map_or(cfg, |f| f.prev)))
+            .collect()
+    };
     let mut longest: Vec<(usize, Cfg)> = Vec::new();
     let mut refused: Vec<(usize, &'static str)> = Vec::new();
     let mut explored = 0u64;
@@ -351,14 +365,19 @@ pub fn check_part(
     let mut dirty = 0usize;
     let done = |explored: u64, ok: bool, longest: Vec<(usize, Cfg)>, refused| PartOutcome {
         ok,
-        longest: if ok { Vec::new() } else { longest },
+        longest,
         start: Some(start_cfg),
         refused,
         explored,
     };
     loop {
         if cur == tail {
-            return Ok(done(explored, true, longest, refused));
+            let found = if track {
+                witness(&stack, cfg)
+            } else {
+                Vec::new()
+            };
+            return Ok(done(explored, true, found, refused));
         }
         let (_, i, is_call) = events[cur - 1];
         if is_call {
@@ -427,7 +446,12 @@ pub fn check_part(
         } else {
             if ops[i].end == u64::MAX {
                 // Only calls that never returned are left.
-                return Ok(done(explored, true, longest, refused));
+                let found = if track {
+                    witness(&stack, cfg)
+                } else {
+                    Vec::new()
+                };
+                return Ok(done(explored, true, found, refused));
             }
             // Backtrack: undo the last linearized operation and try its
             // next outcome, or else the calls after it.

@@ -135,7 +135,14 @@ pub fn render_failure(calls: &[Call], f: &Failure) -> String {
         .rev()
         .take(6)
         .rev()
-        .map(|(i, _)| format!("line {} {}", calls[*i].line, describe(&calls[*i])))
+        .map(|s| {
+            format!(
+                "line {} {}{}",
+                calls[s.call].line,
+                describe(&calls[s.call]),
+                if s.parked { " (parked)" } else { "" }
+            )
+        })
         .collect();
     if !tail.is_empty() {
         out.push_str(&format!(", ending:\n  {}\n", tail.join("\n  ")));
@@ -259,7 +266,7 @@ impl Report {
                     "thread": thread(&calls[*i]),
                     "call": describe(&calls[*i]),
                 })).collect::<Vec<_>>(),
-                "longest_partial_linearization": f.longest.iter().map(|(i, _)| calls[*i].line).collect::<Vec<_>>(),
+                "longest_partial_linearization": f.longest.iter().map(|s| calls[s.call].line).collect::<Vec<_>>(),
             });
         }
         j
