@@ -114,6 +114,7 @@ pub(super) fn explain(
         port: 0,
         source: part.source,
         kind: part.kind,
+        rules: *rules,
         stuck,
         refused,
         window,

@@ -41,6 +41,8 @@ pub struct Failure {
     pub source: u32,
     /// Its kind.
     pub kind: onering_model::SourceKind,
+    /// The profile checked against (whose rule the failure names).
+    pub rules: Rules,
     /// Index (into the history) of the first call that cannot be placed:
     /// the one whose return ends the shortest failing prefix.
     pub stuck: usize,
