@@ -198,3 +198,72 @@ fn a_linearizable_history_renders_its_linearization() {
     assert_eq!(dom.matches(r#"class="call bad"#).count(), 0);
     assert!(!dom.contains(r#"id="stuck-flag""#));
 }
+
+/// The page's data from its `<script type="application/json">`.
+fn page_data(html: &str) -> serde_json::Value {
+    let start = html.find(r#"id="onering-data">"#).unwrap() + r#"id="onering-data">"#.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end].replace("<\\/", "</")).unwrap()
+}
+
+/// A long history draws the calls nearest where it gets stuck, at most
+/// `MAX_DRAWN`, and carries only their steps: the page stays small.
+#[test]
+fn a_long_failing_history_draws_the_calls_before_the_stuck_one() {
+    use onering_check::history::{render_html, verify_text, Options, MAX_DRAWN};
+    let mut text = String::new();
+    let mut t = 0u64;
+    let mut line = |thread: u32, op: &str, args: &str, result: &str| {
+        t += 2;
+        text.push_str(&format!(
+            r#"{{"v":1,"thread":{thread},"call":{},"ret":{t},"op":"{op}","args":{args},"result":{result}}}"#,
+            t - 1
+        ));
+        text.push('\n');
+    };
+    line(0, "add_source", r#"{"kind":"level"}"#, r#"{"source":0}"#);
+    let key = r#"{"index":0,"generation":0}"#;
+    line(
+        0,
+        "register",
+        r#"{"source":0,"mode":"level"}"#,
+        &format!(r#"{{"key":{key}}}"#),
+    );
+    let ready = format!(r#"{{"events":[{{"kind":"ready","key":{key}}}]}}"#);
+    for _ in 0..1500 {
+        line(1, "raise", r#"{"source":0}"#, r#"{"ok":true}"#);
+        line(0, "wait", r#"{"max":2,"timeout":"poll"}"#, &ready);
+        line(1, "consume", r#"{"source":0}"#, r#"{"ok":true}"#);
+        line(
+            0,
+            "wait",
+            r#"{"max":2,"timeout":"poll"}"#,
+            r#"{"events":[]}"#,
+        );
+    }
+    line(1, "raise", r#"{"source":0}"#, r#"{"ok":true}"#);
+    line(
+        0,
+        "wait",
+        r#"{"max":2,"timeout":"poll"}"#,
+        r#"{"events":[]}"#,
+    );
+    let epoll = onering_model::EPOLL;
+    let (calls, report) = verify_text(&text, &epoll, &Options::default(), |_, _, _| {}).unwrap();
+    let f = report.failure().expect("the last empty poll is wrong");
+    let html = render_html("long", &calls, &report, &epoll, &Options::default());
+    let data = page_data(&html);
+    let view = &data["views"][0];
+    let drawn = view["drawn"].as_array().unwrap();
+    assert_eq!(drawn.len(), MAX_DRAWN);
+    assert_eq!(view["total"], 6003, "every call but add_source");
+    assert_eq!(
+        drawn.last().unwrap()["id"],
+        f.stuck,
+        "ends at the stuck call"
+    );
+    assert_eq!(view["placed"], 6002);
+    assert_eq!(view["steps"].as_array().unwrap().len(), MAX_DRAWN - 1);
+    assert_eq!(view["steps"][0]["n"], 6002 - (MAX_DRAWN - 2));
+    assert!(html.len() < 400_000, "{} bytes", html.len());
+}

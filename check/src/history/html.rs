@@ -342,6 +342,7 @@ fn view_json(calls: &[Call], v: &View) -> Value {
     stamps.sort_unstable();
     stamps.dedup();
     let rank = |t: u64| stamps.binary_search(&t).unwrap_or(0);
+    let window: std::collections::HashSet<usize> = v.window.iter().copied().collect();
     let drawn: Vec<Value> = v
         .drawn
         .iter()
@@ -360,14 +361,19 @@ fn view_json(calls: &[Call], v: &View) -> Value {
                 "order": step.map(|(n, _)| n + 1),
                 "parked": step.is_some_and(|(_, s)| s.parked),
                 "stuck": v.stuck == Some(i),
-                "window": v.window.contains(&i),
+                "window": window.contains(&i),
             })
         })
         .collect();
+    // Only the steps of drawn calls travel (a long linearization would
+    // make the page as large as the history), each with its place in the
+    // whole order.
+    let drawn_set: std::collections::HashSet<usize> = v.drawn.iter().copied().collect();
     let steps: Vec<Value> = v
         .steps
         .iter()
         .enumerate()
+        .filter(|(_, s)| drawn_set.contains(&s.call))
         .map(|(n, s)| {
             let before_keys = if n == 0 {
                 Default::default()
@@ -377,6 +383,7 @@ fn view_json(calls: &[Call], v: &View) -> Value {
             let c = &calls[s.call];
             json!({
                 "id": s.call,
+                "n": n + 1,
                 "line": c.line,
                 "thread": thread_name(c.thread),
                 "text": describe(c),
@@ -405,6 +412,7 @@ fn view_json(calls: &[Call], v: &View) -> Value {
         "drawn": drawn,
         "total": v.total,
         "steps": steps,
+        "placed": v.steps.len(),
         "stuck": stuck,
     })
 }

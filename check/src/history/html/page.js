@@ -83,9 +83,14 @@
 
   function draw(view) {
     tl.textContent = "";
+    // The lane names stay put while the lanes scroll.
+    const names = sv("svg", { class: "names", width: 112, height: 10 }, tl);
+    const scroller = el("div", { class: "scroller" }, tl);
     stepsCard.textContent = "";
     const byId = new Map(view.drawn.map((c) => [c.id, c]));
     const stepOf = new Map(view.steps.map((s, i) => [s.id, i]));
+    // `s.n`: the step's place in the whole order (the page may carry only
+    // the steps of the calls it draws); `view.placed`: how many in all.
 
     // Rows: a lane per thread; calls that overlap on one lane (steps no
     // user thread made) get sub-rows.
@@ -122,25 +127,28 @@
       }
       pos.push(x);
     }
-    const avail = Math.max(600, tl.clientWidth - LEFT - 40);
+    const avail = Math.max(480, scroller.clientWidth - 40);
     // Squeeze (labels then clip) rather than scroll, down to 60%.
     const scale = Math.max(0.6, avail / (pos[view.ticks] + 60));
     // Fractional ranks (linearization points) fall between two stamps.
     const X = (r) => {
       const a = Math.min(Math.floor(r), view.ticks);
       const b = pos[a + 1] === undefined ? pos[a] + MIN : pos[a + 1];
-      return LEFT + 14 + (pos[a] + (r - a) * (b - pos[a])) * scale;
+      return 14 + (pos[a] + (r - a) * (b - pos[a])) * scale;
     };
     const width = X(view.ticks) + 70;
-    const svg = sv("svg", { width: width, height: height, id: "lanes", role: "img" }, tl);
+    const svg = sv("svg", { width: width, height: height, id: "lanes", role: "img" }, scroller);
+    names.setAttribute("width", LEFT);
+    names.setAttribute("height", height);
 
     view.lanes.forEach((name, i) => {
       const h = PAD * 2 + ROW * Math.max(1, rowsOf[i].length);
       sv("rect", { class: "lane-band" + (i % 2 ? " odd" : ""), x: 0, y: laneTop[i], width: width, height: h }, svg);
-      sv("text", { class: "lane-label", x: 12, y: laneTop[i] + h / 2 + 4, "data-lane": i }, svg, name);
+      sv("rect", { class: "lane-band" + (i % 2 ? " odd" : ""), x: 0, y: laneTop[i], width: LEFT, height: h }, names);
+      sv("text", { class: "lane-label", x: 12, y: laneTop[i] + h / 2 + 4, "data-lane": i }, names, name);
     });
-    sv("line", { class: "axis", x1: LEFT, y1: TOP - 6, x2: LEFT, y2: height - 18 }, svg);
-    sv("text", { class: "tick", x: LEFT + 10, y: height - 5 }, svg,
+    sv("line", { class: "axis", x1: LEFT - 1, y1: TOP - 6, x2: LEFT - 1, y2: height - 18 }, names);
+    sv("text", { class: "tick", x: 14, y: height - 5 }, svg,
       "time → (stamps in order; gaps mean nothing)");
 
     const rectY = (c) => laneTop[c.lane] + PAD + c.row * ROW + 8;
@@ -172,7 +180,7 @@
       let q = Math.max(p + 0.12, c.start + 0.3);
       if (c.end !== null) q = Math.min(q, c.end - 0.3);
       p = q;
-      pts.push([X(q), rectY(c), stepOf.get(s.id) + 1, s.id]);
+      pts.push([X(q), rectY(c), s.n, s.id]);
     }
     if (pts.length > 1) {
       sv("polyline", { class: "lin-path", points: pts.map((t) => t[0] + "," + t[1]).join(" ") }, under);
@@ -184,7 +192,7 @@
         sv("line", { class: "stuck-line", x1: xs, y1: TOP - 10, x2: xs, y2: height - 20 }, svg);
         sv("text", {
           class: "stuck-flag", id: "stuck-flag",
-          x: Math.max(LEFT + 4, xs - 6), y: TOP - 14, "text-anchor": "end",
+          x: Math.max(240, xs - 6), y: TOP - 14, "text-anchor": "end",
         }, svg, "stuck: line " + c.line + " cannot be linearized");
         const sx = X(c.start) + 8, sy = rectY(c) + RH / 2;
         if (pts.length) {
@@ -196,28 +204,31 @@
     }
     for (const [x, yy, n, id] of pts) {
       const g = sv("g", { class: "lin-point", "data-order": n }, svg);
-      sv("circle", { class: "lin-dot", cx: x, cy: yy, r: n > 99 ? 10 : 8 }, g);
+      const w = Math.max(16, 7 + 6.2 * String(n).length);
+      sv("rect", { class: "lin-dot", x: x - w / 2, y: yy - 8, width: w, height: 16, rx: 8, ry: 8 }, g);
       sv("text", { class: "lin-num", x: x, y: yy + 3.5, "text-anchor": "middle" }, g, String(n));
       g.addEventListener("mouseenter", () => focus(id));
     }
 
     // The order as a list.
     el("h2", {}, stepsCard, data.verdict === "not-linearizable"
-      ? "Longest partial linearization (" + view.steps.length + " calls), then the stuck call"
-      : "Linearization (" + view.steps.length + " calls)");
+      ? "Longest partial linearization (" + view.placed + " calls), then the stuck call"
+      : "Linearization (" + view.placed + " calls)");
     if (view.total > view.drawn.length) {
       el("p", { class: "note" }, stepsCard, "The lanes show " + view.drawn.length + " of the " +
         view.total + " calls (those closest to where it gets stuck); --json lists them all.");
     }
-    const ol = el("ol", { id: "steps" }, stepsCard);
-    view.steps.forEach((s, i) => {
+    const ol = el("ul", { id: "steps" }, stepsCard);
+    view.steps.forEach((s) => {
       const li = el("li", { "data-id": s.id }, ol);
+      el("span", { class: "num" }, li, s.n + ".");
       el("span", { class: "ln" }, li, "line " + s.line + " · " + s.thread + " · ");
       li.appendChild(document.createTextNode(s.text + (s.parked ? " (parked)" : "")));
       li.addEventListener("mouseenter", () => focus(s.id));
     });
     if (view.stuck) {
       const li = el("li", { class: "stuck", "data-id": view.stuck.id }, ol);
+      el("span", { class: "num" }, li, "✗");
       el("span", { class: "ln" }, li, "line " + view.stuck.line + " · " + view.stuck.thread + " · ");
       li.appendChild(document.createTextNode(view.stuck.text + ": cannot be placed"));
       li.addEventListener("mouseenter", () => focus(view.stuck.id));
@@ -244,7 +255,7 @@
           " · stamps " + c.call + ".." + (c.ret === null ? "(never returned)" : c.ret));
       }
       if (s) {
-        el("p", { class: "where" }, side, "step " + (i + 1) + " of " + view.steps.length +
+        el("p", { class: "where" }, side, "step " + s.n + " of " + view.placed +
           " in the " + (data.verdict === "not-linearizable" ? "longest partial " : "") + "linearization" +
           (s.parked ? " (a blocking wait that parked here)" : ""));
         stateList(side, "model state before", s.before, null);
@@ -265,7 +276,12 @@
     const byLine = m && view.drawn.find((c) => c.line === Number(m[1]));
     const first = byLine ? byLine.id : view.stuck ? view.stuck.id
       : view.steps.length ? view.steps[view.steps.length - 1].id : null;
-    if (first !== null) focus(first);
+    if (first !== null) {
+      focus(first);
+      // Bring the focused call (the stuck one, by default) into view.
+      const c = byId.get(first);
+      if (c) scroller.scrollLeft = Math.max(0, X(c.start) - scroller.clientWidth * 0.6);
+    }
   }
 
   draw(data.views[0]);
