@@ -48,6 +48,19 @@ const CANCEL_AFTER_FINAL: &str = r#"{"v":1,"thread":0,"call":1,"ret":2,"op":"add
 {"v":1,"thread":0,"call":9,"ret":10,"op":"cancel","args":{"key":{"index":0,"generation":0},"mode":"async"},"result":{"cancel":"removed","completion":null}}
 "#;
 
+/// The C program's history of `docs/history-format.md`, to its seventh
+/// line: thread 1's blocking wait (line 6) gets the pipe's level event,
+/// then thread 2's blocking wait (line 7) gets it too, which `unified`
+/// (one thread at a time) forbids.
+const SECOND_BLOCKING_WAITER: &str = r#"{"v":1,"thread":0,"call":0,"ret":1,"op":"add_source","args":{"kind":"level"},"result":{"source":0}}
+{"v":1,"thread":0,"call":2,"ret":3,"op":"add_source","args":{"kind":"counter"},"result":{"source":1}}
+{"v":1,"thread":0,"call":4,"ret":5,"op":"register","args":{"source":0,"mode":"level"},"result":{"key":{"index":0,"generation":0}}}
+{"v":1,"thread":0,"call":6,"ret":7,"op":"register","args":{"source":1,"mode":"edge"},"result":{"key":{"index":1,"generation":0}}}
+{"v":1,"thread":0,"call":8,"ret":9,"op":"raise","args":{"source":0},"result":{"ok":true}}
+{"v":1,"thread":1,"call":10,"ret":11,"op":"wait","args":{"max":4,"timeout":"deadline"},"result":{"events":[{"key":{"index":0,"generation":0},"kind":"ready"}]}}
+{"v":1,"thread":2,"call":12,"ret":13,"op":"wait","args":{"max":4,"timeout":"deadline"},"result":{"events":[{"key":{"index":0,"generation":0},"kind":"ready"}]}}
+"#;
+
 fn check(text: &str, rules: &onering_model::Rules) -> (Vec<Call>, Report) {
     let (calls, report) = verify_text(text, rules, &Options::default(), |_, _, _| {}).unwrap();
     assert!(
@@ -180,4 +193,25 @@ fn each_failure_names_the_rule_of_the_profile_it_breaks_in_one_sentence() {
         assert_eq!(r.to_json(&calls)["failure"]["rule"], sentence.as_str());
         assert!(r.summary("h", &calls).lines().nth(1) == Some(sentence.as_str()));
     }
+}
+
+#[test]
+fn a_stuck_blocking_wait_has_the_holders_wait_in_its_window() {
+    let (calls, r) = check(SECOND_BLOCKING_WAITER, &UNIFIED);
+    let j = r.to_json(&calls);
+    assert_eq!(j["failure"]["line"], 7);
+    let window = lines(&j["failure"]["window"]);
+    assert!(
+        window.contains(&6),
+        "the holder's wait (line 6): {window:?}"
+    );
+    // The stuck wait parked (its release is placed) but is not counted as
+    // placed.
+    let text = r.summary("h", &calls);
+    assert!(
+        text.contains(
+            "3 of the 4 calls of the failing prefix on source 0 (and 1 blocking wait parked)"
+        ),
+        "{text}"
+    );
 }

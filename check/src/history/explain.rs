@@ -66,9 +66,12 @@ pub(super) fn explain(
     let cut = ends.get(hi).copied().unwrap_or(u64::MAX);
     let ops = prefix(&part.ops, cut);
     let out = check_part(part, &ops, rules, true, budget)?;
+    // The stuck call's op returning at `cut`: for a blocking wait its
+    // harvest (what it returned), not its release, which shares the end.
     let stuck_op = ops
         .iter()
-        .position(|o| o.end == cut)
+        .position(|o| o.end == cut && !matches!(o.kind, PKind::Release))
+        .or_else(|| ops.iter().position(|o| o.end == cut))
         .unwrap_or(ops.len().saturating_sub(1));
     let stuck = ops.get(stuck_op).map_or(0, |o| o.call);
     let refused = out

@@ -123,11 +123,19 @@ pub fn render_failure(calls: &[Call], f: &Failure) -> String {
         }
         out.push('\n');
     }
+    // A blocking wait that only parked is not placed: it has not returned
+    // what it returned yet.
+    let parked = f.longest.iter().filter(|s| s.parked).count();
     out.push_str(&format!(
-        "longest partial linearization: {} of the {} calls of the failing prefix on source {}",
-        f.longest.len(),
+        "longest partial linearization: {} of the {} calls of the failing prefix on source {}{}",
+        f.longest.len() - parked,
         f.prefix_len,
-        f.source
+        f.source,
+        match parked {
+            0 => String::new(),
+            1 => " (and 1 blocking wait parked)".to_string(),
+            n => format!(" (and {n} blocking waits parked)"),
+        }
     ));
     let tail: Vec<String> = f
         .longest

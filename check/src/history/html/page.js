@@ -203,7 +203,8 @@
       }
     }
     for (const [x, yy, n, id] of pts) {
-      const g = sv("g", { class: "lin-point", "data-order": n }, svg);
+      const parked = view.steps.some((s) => s.id === id && s.parked);
+      const g = sv("g", { class: "lin-point" + (parked ? " parked" : ""), "data-order": n }, svg);
       const w = Math.max(16, 7 + 6.2 * String(n).length);
       sv("rect", { class: "lin-dot", x: x - w / 2, y: yy - 8, width: w, height: 16, rx: 8, ry: 8 }, g);
       sv("text", { class: "lin-num", x: x, y: yy + 3.5, "text-anchor": "middle" }, g, String(n));
@@ -254,19 +255,20 @@
         el("div", { class: "where" }, side, "line " + c.line + " · " + view.lanes[c.lane] +
           " · stamps " + c.call + ".." + (c.ret === null ? "(never returned)" : c.ret));
       }
-      if (s) {
+      if (view.stuck && view.stuck.id === id) {
+        el("p", { class: "why", id: "stuck-why" }, side, view.stuck.refused
+          ? "The model refuses it after the longest partial linearization: " + view.stuck.refused
+          : "No order of the calls, each within its interval, lets it return what it returned.");
+        if (s) el("p", { class: "where" }, side, "(it parked, as a blocking wait, at step " + s.n + ")");
+        if (view.stuck.state) {
+          stateList(side, "model state after the longest partial linearization", view.stuck.state, null);
+        }
+      } else if (s) {
         el("p", { class: "where" }, side, "step " + s.n + " of " + view.placed +
           " in the " + (data.verdict === "not-linearizable" ? "longest partial " : "") + "linearization" +
           (s.parked ? " (a blocking wait that parked here)" : ""));
         stateList(side, "model state before", s.before, null);
         stateList(side, "model state after (changes marked)", s.after, s.before);
-      } else if (view.stuck && view.stuck.id === id) {
-        el("p", { class: "why", id: "stuck-why" }, side, view.stuck.refused
-          ? "The model refuses it after the longest partial linearization: " + view.stuck.refused
-          : "No order of the calls, each within its interval, lets it return what it returned.");
-        if (view.stuck.state) {
-          stateList(side, "model state after the longest partial linearization", view.stuck.state, null);
-        }
       } else {
         el("p", { class: "where" }, side, "not in the longest partial linearization");
       }
