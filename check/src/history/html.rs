@@ -413,6 +413,7 @@ fn view_json(calls: &[Call], v: &View) -> Value {
         "total": v.total,
         "steps": steps,
         "placed": v.steps.len(),
+        "parked": v.steps.iter().filter(|s| s.parked).count(),
         "stuck": stuck,
     })
 }

@@ -213,7 +213,9 @@
 
     // The order as a list.
     el("h2", {}, stepsCard, data.verdict === "not-linearizable"
-      ? "Longest partial linearization (" + view.placed + " calls), then the stuck call"
+      ? "Longest partial linearization (" + (view.placed - view.parked) + " calls" +
+        (view.parked ? ", " + view.parked + " blocking wait" + (view.parked > 1 ? "s" : "") + " parked" : "") +
+        "), then the stuck call"
       : "Linearization (" + view.placed + " calls)");
     if (view.total > view.drawn.length) {
       el("p", { class: "note" }, stepsCard, "The lanes show " + view.drawn.length + " of the " +
