@@ -267,3 +267,39 @@ fn a_long_failing_history_draws_the_calls_before_the_stuck_one() {
     assert_eq!(view["steps"][0]["n"], 6002 - (MAX_DRAWN - 2));
     assert!(html.len() < 400_000, "{} bytes", html.len());
 }
+
+/// A page that cannot be written is bad input (exit 2, with `--json` as
+/// `{"error": ...}`), after the verdict; `--json` and `--html` go together.
+#[test]
+fn an_unwritable_page_exits_two_and_json_goes_with_html() {
+    let d = dir();
+    let history = d.join("json.jsonl");
+    std::fs::write(&history, HELD_AT_CANCEL).unwrap();
+    let bad = d.join("no-such-dir").join("x.html");
+    let o = onering(&[
+        "verify",
+        "--json",
+        "--html",
+        bad.to_str().unwrap(),
+        history.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(j["error"].as_str().unwrap().contains("--html"), "{j}");
+
+    let page = d.join("json.html");
+    let o = onering(&[
+        "verify",
+        "--json",
+        "--html",
+        page.to_str().unwrap(),
+        history.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["verdict"], "not-linearizable");
+    assert_eq!(
+        page_data(&std::fs::read_to_string(&page).unwrap())["verdict"],
+        "not-linearizable"
+    );
+}
