@@ -279,11 +279,12 @@
     const m = /line=(\d+)/.exec(location.hash);
     const byLine = m && view.drawn.find((c) => c.line === Number(m[1]));
     const first = byLine ? byLine.id : view.stuck ? view.stuck.id
-      : view.steps.length ? view.steps[view.steps.length - 1].id : null;
+      : view.steps.length ? view.steps[0].id : null;
     if (first !== null) {
       focus(first);
-      // Bring the focused call (the stuck one, by default) into view.
-      const c = byId.get(first);
+      // Bring the stuck call, or the one the address names, into view (a
+      // linearization opens at its start).
+      const c = (byLine || view.stuck) ? byId.get(first) : null;
       if (c) scroller.scrollLeft = Math.max(0, X(c.start) - scroller.clientWidth * 0.6);
     }
   }
