@@ -14,7 +14,7 @@
 //! element; `html/page.js` builds the lanes from it. Its names are the
 //! page's own and not a stable interface.
 
-use super::linearize::{check_part, Budget};
+use super::linearize::{check_part, Budget, Stop};
 use super::parse::{Op, Res, NO_THREAD};
 use super::partition::{self, PKind, Part};
 use super::report::{describe, no_verdict_text, rule_broken};
@@ -188,8 +188,11 @@ fn witness_views(calls: &[Call], rules: &Rules, options: &Options) -> Result<Vec
             partition::PartitionError::Unrepresentable { why, .. } => why,
         })?;
         for part in parts {
-            let out = check_part(&part, &part.ops, rules, true, budget)
-                .map_err(|s| format!("the search stopped ({s:?})"))?;
+            let out = check_part(&part, &part.ops, rules, true, budget).map_err(|s| match s {
+                Stop::Time { .. } => "the time budget ran out on the second search".to_string(),
+                Stop::Memory { .. } => "the memory budget ran out on the second search".to_string(),
+                Stop::Unrepresentable { why, .. } => why,
+            })?;
             if !out.ok {
                 return Err("a part did not linearize on the second search".into());
             }
