@@ -92,10 +92,11 @@ pub fn render_html(
         "notes": notes,
         "views": views.iter().map(|v| view_json(calls, v)).collect::<Vec<_>>(),
     });
-    // `</` cannot end the script element early once escaped.
+    // No `<` at all inside the script element (`</script>`, `<!--`): JSON
+    // has `<` only in strings, where `\u003c` means the same.
     let data = serde_json::to_string(&data)
         .expect("json")
-        .replace("</", "<\\/");
+        .replace('<', "\\u003c");
     format!(
         "<!DOCTYPE html>\n<!-- written by `onering verify --html`; self-contained: no network -->\n\
          <html lang=\"en\"><head><meta charset=\"utf-8\">\
