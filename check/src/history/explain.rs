@@ -107,7 +107,7 @@ pub(super) fn explain(
     }
     window.sort_by_key(|c| calls[*c].call);
     window.dedup();
-    let longest = steps(&ops, out.start.map(|c| c.state), &out.longest);
+    let longest = steps(&ops, out.start, &out.longest);
     // A blocking wait is two ops (release, harvest) of one call: count it
     // once.
     let mut prefix_calls: Vec<usize> = ops.iter().map(|o| o.call).collect();
@@ -133,21 +133,25 @@ pub(super) fn explain(
 /// its events), or, when only its release is placed, as parked there.
 pub(super) fn steps(
     ops: &[POp],
-    start: Option<onering_model::State>,
+    start: Option<super::linearize::Cfg>,
     lin: &[(usize, super::linearize::Cfg)],
 ) -> Vec<Step> {
+    let holders = |c: &super::linearize::Cfg| -> [Vec<u32>; onering_model::MAX_KEYS as usize] {
+        std::array::from_fn(|k| c.holders(k).collect())
+    };
     let mut out: Vec<Step> = Vec::with_capacity(lin.len());
-    let mut before = start.or_else(|| lin.first().map(|(_, c)| c.state));
+    let mut before = start.or_else(|| lin.first().map(|(_, c)| *c));
     for (i, cfg) in lin {
         let o = &ops[*i];
+        let prev = before.unwrap_or(*cfg);
         let step = Step {
             call: o.call,
-            before: before.unwrap_or(cfg.state),
+            before: prev.state,
             after: cfg.state,
-            threads: cfg.threads(),
+            holders: [holders(&prev), holders(cfg)],
             parked: matches!(o.kind, PKind::Release),
         };
-        before = Some(cfg.state);
+        before = Some(*cfg);
         if let Some(pos) = out.iter().position(|s| s.call == o.call) {
             // The harvest of a wait whose release is earlier: the wait moves
             // here.

@@ -19,7 +19,7 @@ use super::parse::{Op, Res, NO_THREAD};
 use super::partition::{self, PKind, Part};
 use super::report::{describe, no_verdict_text, rule_broken};
 use super::{explain, ports, Call, Failure, Options, Report, Step, Verdict};
-use onering_model::{Phase, Reg, Rules, State, MAX_KEYS, MAX_THREADS};
+use onering_model::{Phase, Reg, Rules, State, MAX_KEYS};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -197,7 +197,7 @@ fn witness_views(calls: &[Call], rules: &Rules, options: &Options) -> Result<Vec
             if !out.ok {
                 return Err("a part did not linearize on the second search".into());
             }
-            let mut steps = explain::steps(&part.ops, out.start.map(|c| c.state), &out.longest);
+            let mut steps = explain::steps(&part.ops, out.start, &out.longest);
             for s in steps.iter_mut() {
                 s.call = idx[s.call];
             }
@@ -253,20 +253,16 @@ fn thread_name(t: u32) -> String {
     }
 }
 
-/// A model state in words, one fact a line: the ready queue, each live key,
-/// each busy thread slot.
+/// A model state in words, one fact a line: the ready queue, each live key
+/// (with the history threads holding it), each busy model thread slot.
 fn state_text(
     s: &State,
-    threads: &[Option<u32>; MAX_THREADS as usize],
+    holders: &[Vec<u32>; MAX_KEYS as usize],
     keys: &[Option<String>; MAX_KEYS as usize],
 ) -> Vec<String> {
     let key = |k: u8| match &keys[k as usize] {
         Some(name) => format!("{name} (slot {k})"),
         None => format!("key slot {k}"),
-    };
-    let thread = |m: usize| match threads[m] {
-        Some(t) => thread_name(t),
-        None => format!("model thread {m}"),
     };
     let mut out = Vec::new();
     let q: Vec<String> = s
@@ -283,7 +279,8 @@ fn state_text(
         .collect();
     out.push(format!("ready queue: [{}]", q.join(", ")));
     for (k, ks) in s.keys.iter().enumerate() {
-        if ks.reg == Reg::Free && !ks.cond && !ks.closed && ks.holders == 0 {
+        let held = &holders[k];
+        if ks.reg == Reg::Free && !ks.cond && !ks.closed && held.is_empty() {
             continue;
         }
         let mut facts = vec![format!("{:?}", ks.reg).to_lowercase()];
@@ -301,11 +298,8 @@ fn state_text(
         if ks.pending_edge {
             facts.push("pending edge".into());
         }
-        if ks.holders != 0 {
-            let hs: Vec<String> = (0..MAX_THREADS as usize)
-                .filter(|m| ks.holders & (1 << m) != 0)
-                .map(thread)
-                .collect();
+        if !held.is_empty() {
+            let hs: Vec<String> = held.iter().map(|t| thread_name(*t)).collect();
             facts.push(format!("held by {}", hs.join(", ")));
         }
         out.push(format!("{}: {}", key(k as u8), facts.join(", ")));
@@ -319,7 +313,7 @@ fn state_text(
                 format!("cancelling {}: answer {} on its way", key(k), a.name())
             }
         };
-        out.push(format!("{}: {phase}", thread(m)));
+        out.push(format!("model thread slot {m}: {phase}"));
     }
     out
 }
@@ -392,8 +386,8 @@ fn view_json(calls: &[Call], v: &View) -> Value {
                 "thread": thread_name(c.thread),
                 "text": describe(c),
                 "parked": s.parked,
-                "before": state_text(&s.before, &s.threads, &before_keys),
-                "after": state_text(&s.after, &s.threads, &names[n]),
+                "before": state_text(&s.before, &s.holders[0], &before_keys),
+                "after": state_text(&s.after, &s.holders[1], &names[n]),
             })
         })
         .collect();
@@ -406,7 +400,7 @@ fn view_json(calls: &[Call], v: &View) -> Value {
             "thread": thread_name(c.thread),
             "text": describe(c),
             "refused": v.refused,
-            "state": last.map(|n| state_text(&v.steps[n].after, &v.steps[n].threads, &names[n])),
+            "state": last.map(|n| state_text(&v.steps[n].after, &v.steps[n].holders[1], &names[n])),
         })
     });
     json!({

@@ -35,9 +35,13 @@ pub struct Cfg {
 }
 
 impl Cfg {
-    /// The history thread on each model thread slot (`None`: free).
-    pub fn threads(&self) -> [Option<u32>; MAX_THREADS as usize] {
-        self.slots.map(|t| (t != FREE).then_some(t))
+    /// The history threads holding key `k`.
+    pub fn holders(&self, k: usize) -> impl Iterator<Item = u32> + '_ {
+        let bits = self.state.keys[k].holders;
+        (0..MAX_THREADS as usize)
+            .filter(move |m| bits & (1 << m) != 0)
+            .map(|m| self.slots[m])
+            .filter(|t| *t != FREE)
     }
 }
 

@@ -72,9 +72,9 @@ pub struct Step {
     pub before: onering_model::State,
     /// The model state right after.
     pub after: onering_model::State,
-    /// The history thread on each model thread slot after the call
-    /// (`None`: a free slot).
-    pub threads: [Option<u32>; onering_model::MAX_THREADS as usize],
+    /// The history threads holding each model key right before and right
+    /// after the call (the model's holds by thread name).
+    pub holders: [[Vec<u32>; onering_model::MAX_KEYS as usize]; 2],
     /// A blocking wait that parked (its release is placed) but whose
     /// harvest is not.
     pub parked: bool,
