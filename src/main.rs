@@ -67,6 +67,11 @@ struct VerifyArgs {
     /// Give up (exit 3, no verdict) when the search holds more than this many MiB.
     #[arg(long)]
     max_memory: Option<u64>,
+    /// Also write the verdict as a self-contained HTML page to this file: a
+    /// lane per thread, the (longest partial) linearization, the stuck
+    /// call, the model state on hover.
+    #[arg(long, value_name = "FILE")]
+    html: Option<String>,
     /// Print machine-readable JSON on standard output (also for errors: `{"error": ...}`).
     #[arg(long)]
     json: bool,
@@ -352,6 +357,10 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
     });
     bar.finish_and_clear();
     let (calls, report) = checked.map_err(|e| format!("{}: {e}", a.history))?;
+    if let Some(path) = &a.html {
+        let page = history::render_html(&a.history, &calls, &report, &a.profile, &options);
+        std::fs::write(path, page).map_err(|e| format!("--html {path}: {e}"))?;
+    }
     if a.json {
         println!(
             "{}",

@@ -4,7 +4,8 @@
 
 use crate::drive::{run, RunLimits};
 use crate::harness::Harness;
-use crate::verdict::{check_text, explain, CheckError};
+use crate::library::LibraryRules;
+use crate::verdict::{check_text_with, explain_with, CheckError};
 use crate::workload::{workload, workload_of_seed, Shape, Workload};
 use onering_model::Rules;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
@@ -23,21 +24,35 @@ pub enum Judgement {
 
 /// Checks one history's text against `rules` with a time budget.
 pub fn judge(text: &str, rules: &Rules, budget: f64) -> Judgement {
-    judge_stuck(text, rules, budget).0
+    judge_with(text, rules, &LibraryRules::NONE, budget)
 }
 
-/// [`judge`], and for a rejection the operation of the stuck call
+/// [`judge`] under `rules` and a library's own rules ([`LibraryRules`]).
+pub fn judge_with(text: &str, rules: &Rules, library: &LibraryRules, budget: f64) -> Judgement {
+    judge_stuck(text, rules, library, budget).0
+}
+
+/// [`judge_with`], and for a rejection the operation of the stuck call
 /// (`wait`, `cancel`, ...), to sort rejections by kind.
-fn judge_stuck(text: &str, rules: &Rules, budget: f64) -> (Judgement, Option<String>) {
-    match check_text(text, rules, budget) {
+fn judge_stuck(
+    text: &str,
+    rules: &Rules,
+    library: &LibraryRules,
+    budget: f64,
+) -> (Judgement, Option<String>) {
+    match check_text_with(text, rules, library, budget) {
         Ok(v) if v.is_linearizable() => (Judgement::Verified, None),
         Ok(v) => {
             let stuck = v.failure().and_then(|f| {
                 let calls = onering_check::history::parse_jsonl(text, rules).ok()?;
+                let calls = library.kernel_calls(&calls);
                 let d = onering_check::history::describe(calls.get(f.stuck)?);
                 Some(d.split('(').next().unwrap_or("").to_string())
             });
-            (Judgement::Rejected(explain(text, rules, &v)), stuck)
+            (
+                Judgement::Rejected(explain_with(text, rules, library, &v)),
+                stuck,
+            )
         }
         Err(e @ (CheckError::Unsupported(_) | CheckError::OutOfTime(_))) => {
             (Judgement::NoVerdict(e.to_string()), None)
@@ -89,7 +104,8 @@ impl std::fmt::Display for Tally {
 }
 
 /// Runs seeds `seeds` (a fresh harness from `make` for each) and checks
-/// every history against every profile in `profiles`.
+/// every history against every profile in `profiles`, with the harness's
+/// [`Harness::library_rules`].
 pub fn campaign<H: Harness>(
     make: impl Fn() -> io::Result<H>,
     shape: Shape,
@@ -97,10 +113,11 @@ pub fn campaign<H: Harness>(
     profiles: &[Rules],
     limits: RunLimits,
 ) -> io::Result<Vec<Tally>> {
+    let library = make()?.library_rules();
     let mut tallies: Vec<Tally> = profiles
         .iter()
         .map(|r| Tally {
-            profile: r.name.to_string(),
+            profile: library.label(r.name),
             ..Tally::default()
         })
         .collect();
@@ -111,7 +128,7 @@ pub fn campaign<H: Harness>(
         for (t, rules) in tallies.iter_mut().zip(profiles) {
             t.runs += 1;
             t.calls += text.lines().count();
-            let (j, stuck) = judge_stuck(&text, rules, 10.0);
+            let (j, stuck) = judge_stuck(&text, rules, &library, 10.0);
             match j {
                 Judgement::Verified => t.verified += 1,
                 Judgement::Rejected(why) => {
@@ -166,7 +183,7 @@ pub fn prop_check<H: Harness>(
             let text = run(&h, &w, RunLimits::default())
                 .map_err(|e| TestCaseError::fail(format!("run: {e}")))?
                 .to_jsonl();
-            if let Judgement::Rejected(why) = judge(&text, rules, 10.0) {
+            if let Judgement::Rejected(why) = judge_with(&text, rules, &h.library_rules(), 10.0) {
                 return Err(TestCaseError::fail(format!("{why}\nhistory:\n{text}")));
             }
         }

@@ -5,7 +5,7 @@
 //! does not depend on them (the checker considers every order the stamps
 //! allow).
 
-use crate::drive::{judge, run, Judgement, RunLimits, Step, WaitFor, Workload};
+use crate::drive::{judge_with, run, Judgement, RunLimits, Step, WaitFor, Workload};
 use crate::fd::FdKind;
 use crate::harness::Harness;
 use onering_model::Rules;
@@ -160,7 +160,8 @@ pub fn corpus() -> Vec<(&'static str, &'static str, Workload)> {
 }
 
 /// Runs every corpus workload `runs` times on fresh harnesses from `make`
-/// and judges each history under `rules`: (name, judgement of the first
+/// and judges each history under `rules` (and the harness's
+/// [`Harness::library_rules`]): (name, judgement of the first
 /// run not verified, or of the last).
 pub fn run_corpus<H: Harness>(
     make: impl Fn() -> io::Result<H>,
@@ -171,8 +172,9 @@ pub fn run_corpus<H: Harness>(
     for (name, _, w) in corpus() {
         let mut j = Judgement::Verified;
         for _ in 0..runs.max(1) {
-            let text = run(&make()?, &w, RunLimits::default())?.to_jsonl();
-            j = judge(&text, rules, 10.0);
+            let h = make()?;
+            let text = run(&h, &w, RunLimits::default())?.to_jsonl();
+            j = judge_with(&text, rules, &h.library_rules(), 10.0);
             if j != Judgement::Verified {
                 break;
             }

@@ -16,7 +16,9 @@
 //! at the run's budget. The history is taken at that moment (calls still
 //! open are never-returned); only then are blocked waiters woken.
 
-pub use crate::campaign::{campaign, judge, prop_check, Counterexample, Judgement, Tally};
+pub use crate::campaign::{
+    campaign, judge, judge_with, prop_check, Counterexample, Judgement, Tally,
+};
 pub use crate::workload::{workload, workload_of_seed, Shape, Step, WaitFor, Workload};
 
 use crate::fd::{FdKind, FdSource};

@@ -10,6 +10,7 @@
 //! thread (or only from thread 0 when [`Harness::concurrent_waits`] is
 //! false), environment steps from any thread.
 
+use crate::library::LibraryRules;
 use onering_model::Mode;
 use rustix::fd::BorrowedFd;
 use std::io;
@@ -25,6 +26,13 @@ pub trait Harness: Sync {
     /// promises intact. If not, only one thread waits.
     fn concurrent_waits(&self) -> bool {
         true
+    }
+
+    /// What the library documents doing on its own between its caller and
+    /// the kernel ([`LibraryRules`]), for the campaign to check its
+    /// histories against the profile with these rules. None by default.
+    fn library_rules(&self) -> LibraryRules {
+        LibraryRules::NONE
     }
 
     /// Registers `fd` for readability under `token` in `mode`.

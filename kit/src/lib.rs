@@ -13,7 +13,9 @@
 //!   verdicts over many seeds; [`corpus`] runs a fixed set of named races
 //!   on any harness.
 //! * [`check`]: the checker's typed [`Verdict`] for a history under a
-//!   profile ([`onering_model::profile`]), the same as `onering verify`.
+//!   profile ([`onering_model::profile`]), the same as `onering verify`;
+//!   [`check_with`] adds a library's own documented rules
+//!   ([`LibraryRules`], e.g. polling's empty answer to a concurrent wait).
 //!
 //! The semantics (what a profile allows) are stated once, in
 //! [`onering_model`]; this crate only records and forwards.
@@ -56,7 +58,7 @@
 //! ## Adapting a library: the `polling` crate in thirty lines
 //!
 //! ```
-//! use onering_kit::{drive, Harness, Mode};
+//! use onering_kit::{drive, Harness, LibraryRules, Mode};
 //! use polling::{Event, Events, PollMode, Poller};
 //! use std::{io, num::NonZeroUsize, os::fd::{AsRawFd, BorrowedFd}, time::Duration};
 //!
@@ -68,8 +70,9 @@
 //!
 //! impl Harness for Polling {
 //!     fn modes(&self) -> &'static [Mode] { &[Mode::Oneshot, Mode::Level, Mode::Edge] }
-//!     // polling: "Only one thread can wait on I/O".
-//!     fn concurrent_waits(&self) -> bool { false }
+//!     // polling: "If another thread is already in wait(), concurrent calls
+//!     // to this method will return immediately with no new events".
+//!     fn library_rules(&self) -> LibraryRules { LibraryRules::POLLING }
 //!     fn register(&self, fd: BorrowedFd<'_>, token: usize, mode: Mode) -> io::Result<()> {
 //!         // SAFETY: the driver deletes every registration before the fd closes.
 //!         unsafe { self.0.add_with_mode(fd.as_raw_fd(), Event::readable(token), poll_mode(mode)) }
@@ -108,6 +111,7 @@ pub mod emit;
 pub mod fd;
 pub mod harness;
 pub mod history;
+pub mod library;
 pub mod recorder;
 pub mod verdict;
 pub mod workload;
@@ -117,5 +121,9 @@ pub use history::{
     CancelAnswer, CancelMode, Completion, Event, History, Key, Mode, Op, Outcome, Record, Refusal,
     SourceKind, Timeout,
 };
+pub use library::LibraryRules;
 pub use recorder::{Pending, Recorder};
-pub use verdict::{check, check_text, explain, CheckError, Failure, Verdict};
+pub use verdict::{
+    check, check_text, check_text_with, check_with, explain, explain_with, CheckError, Failure,
+    Verdict,
+};

@@ -8,13 +8,16 @@
 //! will return immediately with no new events". On Linux every call is one
 //! `epoll_ctl`/`epoll_wait` (src/epoll.rs), so the profile is `epoll`:
 //! `register(oneshot)`, re-arm = `modify(key, oneshot)` (`EPOLL_CTL_MOD`),
-//! `delete` = `cancel(sync)` answering `0`.
+//! `delete` = `cancel(sync)` answering `0`. Several threads wait at once;
+//! a wait that returns empty while another thread is in `wait` may be
+//! polling's own answer (D1), which [`LibraryRules::POLLING`] states, so
+//! histories are checked against `epoll+polling`.
 //!
 //! `ONERING_KIT_SEEDS` sets the number of seeds of the campaign (default 60).
 
 use onering_kit::drive::{self, RunLimits, Shape, Step, WaitFor, Workload};
 use onering_kit::fd::FdKind;
-use onering_kit::{Harness, Mode};
+use onering_kit::{Harness, LibraryRules, Mode};
 use polling::{Event, Events, PollMode, Poller};
 use std::io;
 use std::num::NonZeroUsize;
@@ -38,8 +41,10 @@ impl Harness for Polling {
     fn modes(&self) -> &'static [Mode] {
         &[Mode::Oneshot, Mode::Level, Mode::Edge]
     }
-    fn concurrent_waits(&self) -> bool {
-        false // "Only one thread can wait on I/O."
+    fn library_rules(&self) -> LibraryRules {
+        // "If another thread is already in wait(), concurrent calls to this
+        // method will return immediately with no new events."
+        LibraryRules::POLLING
     }
     fn register(&self, fd: BorrowedFd<'_>, token: usize, mode: Mode) -> io::Result<()> {
         // SAFETY: the driver deletes every registration before its fd closes.
@@ -180,15 +185,16 @@ fn polling_property_with_shrinking() {
     }
 }
 
-/// A harness that loses every third event: the check must catch it.
+/// A harness that loses every third event: the check must catch it, also
+/// under polling's own rule and with every thread waiting.
 struct Lossy(Polling, std::sync::atomic::AtomicUsize);
 
 impl Harness for Lossy {
     fn modes(&self) -> &'static [Mode] {
         &[Mode::Level]
     }
-    fn concurrent_waits(&self) -> bool {
-        false
+    fn library_rules(&self) -> LibraryRules {
+        LibraryRules::POLLING
     }
     fn register(&self, fd: BorrowedFd<'_>, token: usize, mode: Mode) -> io::Result<()> {
         self.0.register(fd, token, mode)
@@ -226,6 +232,92 @@ fn a_library_that_loses_events_is_rejected() {
     let c = r.expect_err("a lossy library passed 64 workloads");
     println!("shrunk to {:?}\n{}", c.workload, c.reason);
     assert!(c.reason.contains("cannot be linearized"), "{}", c.reason);
+}
+
+/// A harness that reports every event twice in one batch: rejected under
+/// `epoll+polling` too (the rule excuses only empty waits).
+struct Duplicating(Polling);
+
+impl Harness for Duplicating {
+    fn modes(&self) -> &'static [Mode] {
+        &[Mode::Oneshot]
+    }
+    fn library_rules(&self) -> LibraryRules {
+        LibraryRules::POLLING
+    }
+    fn register(&self, fd: BorrowedFd<'_>, token: usize, mode: Mode) -> io::Result<()> {
+        self.0.register(fd, token, mode)
+    }
+    fn modify(&self, fd: BorrowedFd<'_>, token: usize, mode: Mode) -> io::Result<()> {
+        self.0.modify(fd, token, mode)
+    }
+    fn cancel(&self, fd: BorrowedFd<'_>, token: usize) -> io::Result<()> {
+        self.0.cancel(fd, token)
+    }
+    fn wait(&self, max: usize, t: Option<Duration>, out: &mut Vec<usize>) -> io::Result<usize> {
+        let mut mine = Vec::new();
+        let room = self.0.wait(max, t, &mut mine)?;
+        for tok in mine {
+            out.extend([tok, tok]);
+        }
+        Ok(room)
+    }
+    fn wake(&self) -> io::Result<()> {
+        self.0.wake()
+    }
+}
+
+#[test]
+fn a_library_that_duplicates_events_is_rejected_under_polling_rules() {
+    let r = drive::prop_check(
+        || Ok(Duplicating(make()?)),
+        &profile("epoll"),
+        Shape::default(),
+        64,
+        1,
+    );
+    let c = r.expect_err("a duplicating library passed 64 workloads");
+    assert!(c.reason.contains("cannot be linearized"), "{}", c.reason);
+}
+
+/// Not vacuous: polling's rule excuses an empty wait only while another
+/// thread is in `wait`. One thread that gets a level event and then polls
+/// nothing while the pipe is still readable is rejected under
+/// `epoll+polling` as under `epoll`.
+#[test]
+fn an_empty_wait_with_no_other_waiter_is_still_rejected_under_polling_rules() {
+    use onering_kit::{Event, Key, Op, Outcome, Recorder, Timeout};
+    let history = |empty_poll: bool| {
+        let rec = Recorder::new();
+        rec.begin(Op::Register {
+            source: 0,
+            mode: onering_kit::Mode::Level,
+        })
+        .end(Outcome::Key(Key::new(1)));
+        rec.call(Op::Raise { source: 0 }, || ((), Outcome::Ok));
+        let wait = |events| {
+            rec.begin(Op::Wait {
+                max: 4,
+                timeout: Timeout::Poll,
+            })
+            .end(Outcome::Events(events))
+        };
+        wait(vec![Event::Ready(Key::new(1))]);
+        if empty_poll {
+            wait(vec![]);
+        }
+        wait(vec![Event::Ready(Key::new(1))]);
+        rec.history()
+    };
+    let epoll = profile("epoll");
+    let polling = LibraryRules::POLLING;
+    let v = onering_kit::check_with(&history(true), &epoll, &polling).expect("verdict");
+    assert!(
+        !v.is_linearizable(),
+        "no other waiter: the empty poll is the kernel's, and wrong"
+    );
+    let v = onering_kit::check_with(&history(false), &epoll, &polling).expect("verdict");
+    assert!(v.is_linearizable(), "the same history without it verifies");
 }
 
 // ---- polling's own tests, re-enacted as histories -------------------------
@@ -401,13 +493,13 @@ fn reenact_basic_io_pipe_and_eventfd() {
 
 // ---- findings ---------------------------------------------------------------
 
-/// Finding polling-1 (docs/findings-libraries.md): a second concurrent
-/// `wait` returns at once with no events even while a Level registration
-/// is ready. polling documents it; epoll (and every profile) forbids an
-/// empty batch while an event is deliverable, so such a history is rejected
-/// when recorded faithfully. The harness hides it by letting one thread
-/// wait (`concurrent_waits() == false`); this test pins the behaviour so
-/// that a polling release that changes it is noticed.
+/// Finding D1 (docs/findings-libraries.md): a second concurrent `wait`
+/// returns at once with no events even while a Level registration is
+/// ready. polling documents it; epoll (and every profile) forbids an empty
+/// batch while an event is deliverable, so bare `epoll` rejects such a
+/// history, and `epoll+polling` ([`LibraryRules::POLLING`]) verifies it.
+/// The test pins both, so that a polling release that changes it is
+/// noticed.
 #[test]
 fn polling_concurrent_wait_returns_empty_while_ready() {
     struct Both(Polling);
@@ -456,22 +548,32 @@ fn polling_concurrent_wait_returns_empty_while_ready() {
     }
     let work = w(vec![FdKind::Pipe], vec![t0, t1], vec![0]);
     let epoll = profile("epoll");
-    let mut rejected = 0;
-    for _ in 0..10 {
+    let (mut rejected, mut runs) = (0, 0);
+    while runs < 10 || (rejected == 0 && runs < 30) {
+        runs += 1;
         let h = Both(make().expect("poller"));
         let text = drive::run(&h, &work, RunLimits::default())
             .expect("run")
             .to_jsonl();
+        // What polling promises (epoll, and its own rule D1) holds for
+        // every run...
+        match drive::judge_with(&text, &epoll, &LibraryRules::POLLING, 10.0) {
+            drive::Judgement::Verified => {}
+            other => panic!("epoll+polling: {other:?}\n{text}"),
+        }
+        // ...while bare epoll rejects the runs where the race showed.
         match drive::judge(&text, &epoll, 10.0) {
             drive::Judgement::Rejected(why) => {
-                println!("{why}");
+                if rejected == 0 {
+                    println!("{why}");
+                }
                 rejected += 1;
-                break;
             }
             drive::Judgement::NoVerdict(why) => panic!("no verdict: {why}"),
             drive::Judgement::Verified => {}
         }
     }
+    println!("epoll rejected {rejected} of {runs} runs; epoll+polling verified {runs} of {runs}");
     assert!(
         rejected > 0,
         "concurrent polling waits never returned empty while ready: has polling changed?"

@@ -116,6 +116,7 @@ mod action;
 mod precondition;
 mod property;
 mod record;
+mod rule_text;
 mod rules;
 mod scenario;
 mod state;
@@ -126,6 +127,7 @@ pub use action::{Action, Answer, CancelMode, Shown};
 pub use precondition::{consume_fits, futex_wake_fits, wait_fits, Refusal};
 pub use property::{Kind, Obs, Property};
 pub use record::{Recorded, RecordedEvent, Rejection};
+pub use rule_text::Judged;
 pub use rules::{
     profile, profile_names, CloseRule, LevelRequeue, OpCancel, Order, ReadinessCancel, Rules,
     EPOLL, EVENT_PORTS, IOCP, IO_URING, KQUEUE, LINUX_AIO, MUTANTS, PROFILES, UNIFIED,

@@ -93,6 +93,13 @@ pub fn relink(text: &str, repo_path: &str) -> String {
                 .map_or((target, None), |(f, a)| (f, Some(a)));
             let full = resolve(dir, file);
             match book_page(&full) {
+                // A file of the book's own sources (an image under
+                // `docs/book/src/`): the same file, seen from the page.
+                None if full.starts_with("docs/book/src/") => {
+                    out.push_str(head);
+                    out.push_str("../");
+                    out.push_str(&full["docs/book/src/".len()..]);
+                }
                 Some(page) => {
                     out.push_str(head);
                     out.push_str("../");
@@ -264,6 +271,15 @@ mod tests {
             t,
             "see [the format](../guide/history-format.md#calls), proofs (`proofs/README.md`), ![d](x.png) and [web](https://x.org/)"
         );
+    }
+
+    #[test]
+    fn an_image_of_the_books_sources_is_linked_from_the_page() {
+        let t = relink(
+            "![the page](book/src/img/verify-html.png)",
+            "docs/check-your-library.md",
+        );
+        assert_eq!(t, "![the page](../img/verify-html.png)");
     }
 
     #[test]

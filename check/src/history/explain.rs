@@ -10,7 +10,7 @@
 
 use super::linearize::{check_part, Budget, Stop};
 use super::partition::{PKind, POp, Part};
-use super::{Call, Failure};
+use super::{Call, Failure, Step};
 use onering_model::Rules;
 
 /// The part's ops that a prefix ending at time `cut` keeps: calls that
@@ -66,9 +66,12 @@ pub(super) fn explain(
     let cut = ends.get(hi).copied().unwrap_or(u64::MAX);
     let ops = prefix(&part.ops, cut);
     let out = check_part(part, &ops, rules, true, budget)?;
+    // The stuck call's op returning at `cut`: for a blocking wait its
+    // harvest (what it returned), not its release, which shares the end.
     let stuck_op = ops
         .iter()
-        .position(|o| o.end == cut)
+        .position(|o| o.end == cut && !matches!(o.kind, PKind::Release))
+        .or_else(|| ops.iter().position(|o| o.end == cut))
         .unwrap_or(ops.len().saturating_sub(1));
     let stuck = ops.get(stuck_op).map_or(0, |o| o.call);
     let refused = out
@@ -104,27 +107,59 @@ pub(super) fn explain(
     }
     window.sort_by_key(|c| calls[*c].call);
     window.dedup();
-    // A blocking wait is two ops (release, harvest) of one call: list it
+    let longest = steps(&ops, out.start, &out.longest);
+    // A blocking wait is two ops (release, harvest) of one call: count it
     // once.
-    let mut longest: Vec<(usize, onering_model::State)> = Vec::new();
-    for (i, cfg) in &out.longest {
-        let c = ops[*i].call;
-        match longest.last_mut() {
-            Some(last) if last.0 == c => last.1 = cfg.state,
-            _ => longest.push((c, cfg.state)),
-        }
-    }
+    let mut prefix_calls: Vec<usize> = ops.iter().map(|o| o.call).collect();
+    prefix_calls.sort_unstable();
+    prefix_calls.dedup();
     Ok(Failure {
         port: 0,
         source: part.source,
         kind: part.kind,
+        rules: *rules,
         stuck,
         refused,
         window,
         longest,
         start: out.start.map(|c| c.state),
-        prefix_len: ops.len(),
+        prefix_len: prefix_calls.len(),
     })
+}
+
+/// A linearization of `ops` (op index, configuration after it) as steps,
+/// each call once: a blocking wait is two ops (release, harvest) that other
+/// calls may separate; it is listed at its harvest (the step that returns
+/// its events), or, when only its release is placed, as parked there.
+pub(super) fn steps(
+    ops: &[POp],
+    start: Option<super::linearize::Cfg>,
+    lin: &[(usize, super::linearize::Cfg)],
+) -> Vec<Step> {
+    let holders = |c: &super::linearize::Cfg| -> [Vec<u32>; onering_model::MAX_KEYS as usize] {
+        std::array::from_fn(|k| c.holders(k).collect())
+    };
+    let mut out: Vec<Step> = Vec::with_capacity(lin.len());
+    let mut before = start.or_else(|| lin.first().map(|(_, c)| *c));
+    for (i, cfg) in lin {
+        let o = &ops[*i];
+        let prev = before.unwrap_or(*cfg);
+        let step = Step {
+            call: o.call,
+            before: prev.state,
+            after: cfg.state,
+            holders: [holders(&prev), holders(cfg)],
+            parked: matches!(o.kind, PKind::Release),
+        };
+        before = Some(*cfg);
+        if let Some(pos) = out.iter().position(|s| s.call == o.call) {
+            // The harvest of a wait whose release is earlier: the wait moves
+            // here.
+            out.remove(pos);
+        }
+        out.push(step);
+    }
+    out
 }
 
 /// The registration slot an op names, if it names one.

@@ -88,7 +88,7 @@ pub struct PartOutcome {
     pub ok: bool,
     /// Op indices (into the part) of the longest partial linearization
     /// found, in order, with the configuration after each (only when asked
-    /// for).
+    /// for; for a part that linearizes, the linearization found).
     pub longest: Vec<(usize, Cfg)>,
     /// The configuration the longest partial linearization starts from.
     pub start: Option<Cfg>,
@@ -466,6 +466,13 @@ pub fn check_part(
         forced: bool,
     }
     let mut stack: Vec<Frame> = Vec::new();
+    // The linearization on the stack, each op with the configuration after
+    // it (`cfg`: after the top).
+    let witness = |stack: &[Frame], cfg: Cfg| -> Vec<(usize, Cfg)> {
+        (0..stack.len())
+            .map(|j| (stack[j].op, stack.get(j + 1).map_or(cfg, |f| f.prev)))
+            .collect()
+    };
     let mut longest: Vec<(usize, Cfg)> = Vec::new();
     let mut refused: Vec<(usize, &'static str)> = Vec::new();
     let mut explored = 0u64;
@@ -475,7 +482,7 @@ pub fn check_part(
     let mut dirty = 0usize;
     let done = |explored: u64, ok: bool, longest: Vec<(usize, Cfg)>, refused| PartOutcome {
         ok,
-        longest: if ok { Vec::new() } else { longest },
+        longest,
         start: Some(start_cfg),
         refused,
         explored,
@@ -521,12 +528,19 @@ pub fn check_part(
         } else {
             forced.or(best)
         };
+        let found = |stack: &[Frame], cfg: Cfg| {
+            if track {
+                witness(stack, cfg)
+            } else {
+                Vec::new()
+            }
+        };
         let Some(first_ret) = first_ret else {
-            return Ok(done(explored, true, longest, refused));
+            return Ok(done(explored, true, found(&stack, cfg), refused));
         };
         if ops[first_ret].end == u64::MAX {
             // Only calls that never returned are left.
-            return Ok(done(explored, true, longest, refused));
+            return Ok(done(explored, true, found(&stack, cfg), refused));
         }
         if let Some(i) = best {
             let outs = match cx.apply(&ops[i], &cfg) {

@@ -18,11 +18,13 @@
 //! represented in a model state, or a construct is not modelled).
 
 mod explain;
+mod html;
 mod linearize;
 pub mod parse;
 pub mod partition;
 mod report;
 
+pub use html::{render_html, MAX_DRAWN};
 pub use parse::{parse_history, parse_jsonl, Call, NotModelled, ParseError, Parsed};
 pub use report::{describe, error_json, no_verdict_text, render_failure, rule_broken};
 
@@ -39,6 +41,8 @@ pub struct Failure {
     pub source: u32,
     /// Its kind.
     pub kind: onering_model::SourceKind,
+    /// The profile checked against (whose rule the failure names).
+    pub rules: Rules,
     /// Index (into the history) of the first call that cannot be placed:
     /// the one whose return ends the shortest failing prefix.
     pub stuck: usize,
@@ -48,14 +52,32 @@ pub struct Failure {
     pub refused: Option<&'static str>,
     /// Indices of the calls of the smallest failing window, by call time.
     pub window: Vec<usize>,
-    /// Indices of the calls of the longest partial linearization of the
-    /// failing prefix, in linearization order, with the model state after
-    /// each.
-    pub longest: Vec<(usize, onering_model::State)>,
+    /// The longest partial linearization of the failing prefix, in
+    /// linearization order, each call once (a blocking wait at its
+    /// harvest).
+    pub longest: Vec<Step>,
     /// The model state before the first call of `longest`.
     pub start: Option<onering_model::State>,
-    /// Calls in the failing prefix of this part.
+    /// Calls in the failing prefix of this part (a blocking wait counts
+    /// once).
     pub prefix_len: usize,
+}
+
+/// One call of a (partial) linearization, as the search placed it.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Index of the call in the history.
+    pub call: usize,
+    /// The model state right before the call took effect.
+    pub before: onering_model::State,
+    /// The model state right after.
+    pub after: onering_model::State,
+    /// The history threads holding each model key right before and right
+    /// after the call (the model's holds by thread name).
+    pub holders: [[Vec<u32>; onering_model::MAX_KEYS as usize]; 2],
+    /// A blocking wait that parked (its release is placed) but whose
+    /// harvest is not.
+    pub parked: bool,
 }
 
 /// Why there is no verdict.
@@ -315,7 +337,7 @@ pub fn verify_with(
                     *w = idx[*w];
                 }
                 for l in f.longest.iter_mut() {
-                    l.0 = idx[l.0];
+                    l.call = idx[l.call];
                 }
                 report.verdict = Verdict::NotLinearizable(Box::new(f));
                 break;

@@ -124,11 +124,19 @@ pub fn render_failure(calls: &[Call], f: &Failure) -> String {
         }
         out.push('\n');
     }
+    // A blocking wait that only parked is not placed: it has not returned
+    // what it returned yet.
+    let parked = f.longest.iter().filter(|s| s.parked).count();
     out.push_str(&format!(
-        "longest partial linearization: {} of the {} calls of the failing prefix on source {}",
-        f.longest.len(),
+        "longest partial linearization: {} of the {} calls of the failing prefix on source {}{}",
+        f.longest.len() - parked,
         f.prefix_len,
-        f.source
+        f.source,
+        match parked {
+            0 => String::new(),
+            1 => " (and 1 blocking wait parked)".to_string(),
+            n => format!(" (and {n} blocking waits parked)"),
+        }
     ));
     let tail: Vec<String> = f
         .longest
@@ -136,7 +144,14 @@ pub fn render_failure(calls: &[Call], f: &Failure) -> String {
         .rev()
         .take(6)
         .rev()
-        .map(|(i, _)| format!("line {} {}", calls[*i].line, describe(&calls[*i])))
+        .map(|s| {
+            format!(
+                "line {} {}{}",
+                calls[s.call].line,
+                describe(&calls[s.call]),
+                if s.parked { " (parked)" } else { "" }
+            )
+        })
         .collect();
     if !tail.is_empty() {
         out.push_str(&format!(", ending:\n  {}\n", tail.join("\n  ")));
@@ -146,20 +161,57 @@ pub fn render_failure(calls: &[Call], f: &Failure) -> String {
     out
 }
 
-/// The one sentence naming what the failure breaks.
+/// The one sentence naming what the failure breaks: the stuck call, the
+/// rule of the profile that judges it ([`onering_model::Rules::rule_for`]),
+/// and what the search found.
 pub fn rule_broken(calls: &[Call], f: &Failure) -> String {
     let c = &calls[f.stuck];
+    let rule = f.rules.rule_for(judged(calls, c, f.source), f.kind);
     match f.refused {
         Some(why) => format!(
-            "line {}: the model refuses `{}` in every order the calls allow: {why}",
+            "line {}: `{}` breaks {}'s {rule}; the model refuses it in every order the calls allow ({why})",
             c.line,
-            describe(c)
+            describe(c),
+            f.rules.name,
         ),
         None => format!(
-            "line {}: no order of the calls, each within its interval, lets `{}` return what it returned",
+            "line {}: `{}` breaks {}'s {rule}; no order of the calls, each within its interval, lets it return what it returned",
             c.line,
-            describe(c)
+            describe(c),
+            f.rules.name,
         ),
+    }
+}
+
+/// What kind of call `c` is to the profile, on `source` (a wait that
+/// returned no event of `source` is judged as empty there).
+fn judged(calls: &[Call], c: &Call, source: u32) -> onering_model::Judged {
+    use super::parse::{Op, Res};
+    use onering_model::Judged as J;
+    match &c.op {
+        Op::AddSource { .. } | Op::Declare { .. } | Op::Register { .. } => J::Register,
+        Op::Modify { .. } => J::Modify,
+        Op::Rearm { .. } => J::Rearm,
+        Op::Cancel { .. } => J::Cancel,
+        Op::Consume { .. } => J::Consume,
+        Op::Wait { .. } => {
+            let mine = |k| {
+                calls.iter().any(|r| {
+                    matches!((&r.op, &r.result), (Op::Register { source: s, .. }, Some(Res::Key(rk)))
+                        if *s == source && *rk == k)
+                })
+            };
+            let empty = match &c.result {
+                Some(Res::Events(evs)) => !evs.iter().any(|e| mine(e.key)),
+                _ => false,
+            };
+            J::Wait { empty }
+        }
+        Op::Raise { .. } | Op::Lower { .. } | Op::Complete { .. } | Op::StreamItem { .. } => {
+            J::Environment
+        }
+        Op::Close { .. } => J::Close,
+        Op::FutexWake { .. } => J::FutexWake,
     }
 }
 
@@ -260,7 +312,7 @@ impl Report {
                     "thread": thread(&calls[*i]),
                     "call": describe(&calls[*i]),
                 })).collect::<Vec<_>>(),
-                "longest_partial_linearization": f.longest.iter().map(|(i, _)| calls[*i].line).collect::<Vec<_>>(),
+                "longest_partial_linearization": f.longest.iter().map(|s| calls[s.call].line).collect::<Vec<_>>(),
             });
         }
         j
