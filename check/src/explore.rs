@@ -224,7 +224,9 @@ impl Hasher for FpIdentity {
     }
 }
 
-/// The fingerprint of a (canonical) state's encoding.
+/// The fingerprint of a (canonical) state's [`State::pack`] (a byte copy
+/// of its fields: on every transition, cheaper than the bit-exact
+/// [`Codec`] form, which only the states kept need).
 pub fn fp_of_packed(p: &[u64; PACKED_WORDS]) -> u64 {
     let mut h = FpHasher::default();
     for &w in p {
@@ -377,17 +379,18 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
     let mut witnessed = 0u16;
     let mut transitions = 0u64;
 
-    let (init, init_packed, _, _) = sym.canonical_packed(&model.init());
+    let (init, _, _) = sym.canonical(&model.init());
+    let init_code = codec.encode(&init);
     let init_obs = model.state_obs(&init);
     witnessed |= init_obs.witnessed;
     let root = table
-        .insert(fp_of_packed(&init_packed), u32::MAX, 0)
+        .insert(fp_of(&init), u32::MAX, 0)
         .expect("empty table");
     record_state(&mut best, init_obs, 0, 0, root);
     let mut frontier: Vec<LevelShard> = (0..SHARDS).map(|_| LevelShard::default()).collect();
     {
         let f = &mut frontier[0];
-        codec.encode(&init_packed, &mut f.words);
+        f.words.extend_from_slice(&init_code[..w]);
         f.order.push(0);
         f.link.push(link_of(0, u32::MAX, 0, NO_THREAD));
         f.ids.push(root);
@@ -637,8 +640,8 @@ fn expand_chunk(
                     },
                 ));
             }
-            let (canon, packed, tpi, _) = sym.canonical_packed(&st.next);
-            let fp = fp_of_packed(&packed);
+            let (canon, tpi, _) = sym.canonical(&st.next);
+            let fp = fp_of(&canon);
             if table.contains(fp) {
                 continue;
             }
@@ -652,7 +655,7 @@ fn expand_chunk(
             let link = link_of(switches, id, i as u8, last);
             let mut sh = next[shard_of(fp)].lock().expect("no worker panicked");
             sh.offer(fp, order, link, |words| {
-                codec.encode(&packed, words);
+                words.extend_from_slice(&codec.encode(&canon)[..w]);
                 let obs = model.state_obs(&canon);
                 out.witnessed |= obs.witnessed;
                 obs.violated
