@@ -382,16 +382,78 @@ impl Codec {
     }
 }
 
+impl Codec {
+    /// Feeds the words a state's fingerprint hashes to `h`: every field of
+    /// the live threads, keys and queue slots (`keys × (env + 3)`), each in a whole byte (so the
+    /// form is injective without width checks), at fixed offsets (a handful
+    /// of shifts, cheaper than [`State::pack`], on every transition).
+    /// Threads and keys past the bound are left out: no rule reads them
+    /// ([`Codec::encode`] checks they are empty in every state kept).
+    #[inline]
+    pub fn fp_words(&self, s: &State, mut h: impl FnMut(u64)) {
+        for t in &s.threads[..self.threads] {
+            let ThreadState {
+                ops_left,
+                phase,
+                snapshot,
+            } = *t;
+            let (code, arg, answer) = match phase {
+                Phase::Idle => (0u64, 0u8, 0u8),
+                Phase::Blocked(max) => (1, max, 0),
+                Phase::Woken(max) => (2, max, 0),
+                Phase::Cancelling(k, ans) => (3, k, ans.code()),
+            };
+            h(ops_left as u64
+                | code << 8
+                | (arg as u64) << 16
+                | (answer as u64) << 24
+                | (snapshot as u64) << 32);
+        }
+        for k in &s.keys[..self.keys] {
+            let KeyState {
+                reg,
+                mode,
+                gen,
+                holders,
+                pending_edge,
+                cond,
+                closed,
+                env_left,
+                cancel,
+                cancelled_gens,
+                terminals,
+                owed,
+                overtakers,
+            } = *k;
+            let flags = u64::from(pending_edge)
+                | u64::from(cond) << 1
+                | u64::from(closed) << 2
+                | u64::from(owed) << 3;
+            h(reg as u64
+                | (mode as u64) << 8
+                | (gen as u64) << 16
+                | (holders as u64) << 24
+                | flags << 32
+                | (env_left as u64) << 40
+                | (cancel as u64) << 48
+                | (cancelled_gens as u64) << 56);
+            h(terminals as u64 | (overtakers as u64) << 8);
+        }
+        for chunk in s.queue[..self.slots].chunks(8) {
+            let mut v = 0u64;
+            for (i, e) in chunk.iter().enumerate() {
+                v |= (e.code() as u64) << (8 * i);
+            }
+            h(v);
+        }
+        h(s.qlen as u64 | (s.futex_env as u64) << 8);
+    }
+}
+
 /// An entry's 6 bits: key, generation, kind (as [`Entry`] packs them).
 #[inline(always)]
 fn entry_code(e: Entry) -> u64 {
-    let kind = match e.kind() {
-        EventKind::Ready => 0,
-        EventKind::Item => 1,
-        EventKind::Final(Outcome::Done) => 2,
-        EventKind::Final(Outcome::Cancelled) => 3,
-    };
-    (e.key() | e.gen() << 2 | kind << 4) as u64
+    e.code() as u64
 }
 
 #[cfg(test)]
@@ -443,6 +505,52 @@ mod tests {
                             "{} {sc}",
                             rules.name
                         );
+                        steps.clear();
+                        model.successors(&s, &mut steps);
+                        todo.extend(steps.iter().map(|st| st.next));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The fingerprint form tells apart every two distinct reachable states
+    /// (it is injective), and equal states give equal words.
+    #[test]
+    fn fingerprint_words_are_injective_on_reachable_states() {
+        use std::collections::HashMap;
+        for bound in [
+            Bound::default(),
+            Bound {
+                threads: 3,
+                keys: 3,
+                ops: 2,
+                env: 2,
+                batch: 2,
+            },
+        ] {
+            let codec = Codec::new(bound);
+            for rules in PROFILES.iter().chain(MUTANTS.iter()) {
+                for sc in rules.scenarios {
+                    let model = Model::new(*rules, *sc, bound).expect("valid");
+                    let mut by_words: HashMap<Vec<u64>, State> = HashMap::new();
+                    let mut todo = vec![model.init()];
+                    let mut steps: Vec<Step> = Vec::new();
+                    while let Some(s) = todo.pop() {
+                        if by_words.len() > 3000 {
+                            break;
+                        }
+                        let mut w = Vec::new();
+                        codec.fp_words(&s, |x| w.push(x));
+                        match by_words.entry(w) {
+                            std::collections::hash_map::Entry::Occupied(e) => {
+                                assert_eq!(*e.get(), s, "{} {sc}", rules.name);
+                                continue;
+                            }
+                            std::collections::hash_map::Entry::Vacant(e) => {
+                                e.insert(s);
+                            }
+                        }
                         steps.clear();
                         model.successors(&s, &mut steps);
                         todo.extend(steps.iter().map(|st| st.next));

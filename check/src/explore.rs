@@ -41,7 +41,7 @@ use crate::codec::Codec;
 pub use crate::error::ReplayError;
 use crate::fptable::{fingerprint, shard_of, FpTable, SHARDS};
 use onering_model::symmetry::{compose, invert, Symmetry};
-use onering_model::{Action, Model, Obs, Property, Shown, State, Step, PACKED_WORDS};
+use onering_model::{Action, Model, Obs, Property, Shown, State, Step};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::BuildHasherDefault;
@@ -224,20 +224,14 @@ impl Hasher for FpIdentity {
     }
 }
 
-/// The fingerprint of a (canonical) state's [`State::pack`] (a byte copy
-/// of its fields: on every transition, cheaper than the bit-exact
-/// [`Codec`] form, which only the states kept need).
-pub fn fp_of_packed(p: &[u64; PACKED_WORDS]) -> u64 {
+/// The fingerprint of a (canonical) state: a hash of its
+/// [`Codec::fp_words`] (a whole byte per field, on every transition;
+/// cheaper than the bit-exact [`Codec::encode`], which only the states kept
+/// need).
+pub fn fp_of(codec: &Codec, s: &State) -> u64 {
     let mut h = FpHasher::default();
-    for &w in p {
-        h.write_u64(w);
-    }
+    codec.fp_words(s, |w| h.write_u64(w));
     fingerprint(h.finish())
-}
-
-/// The fingerprint of a (canonical) state.
-pub fn fp_of(s: &State) -> u64 {
-    fp_of_packed(&s.pack())
 }
 
 /// One shard's states of one BFS level, packed with the bound's [`Codec`]
@@ -384,7 +378,7 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
     let init_obs = model.state_obs(&init);
     witnessed |= init_obs.witnessed;
     let root = table
-        .insert(fp_of(&init), u32::MAX, 0)
+        .insert(fp_of(&codec, &init), u32::MAX, 0)
         .expect("empty table");
     record_state(&mut best, init_obs, 0, 0, root);
     let mut frontier: Vec<LevelShard> = (0..SHARDS).map(|_| LevelShard::default()).collect();
@@ -641,7 +635,7 @@ fn expand_chunk(
                 ));
             }
             let (canon, tpi, _) = sym.canonical(&st.next);
-            let fp = fp_of(&canon);
+            let fp = fp_of(codec, &canon);
             if table.contains(fp) {
                 continue;
             }
