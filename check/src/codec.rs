@@ -384,11 +384,13 @@ impl Codec {
 
 impl Codec {
     /// Feeds the words a state's fingerprint hashes to `h`: every field of
-    /// the live threads, keys and queue slots (`keys × (env + 3)`), each in a whole byte (so the
-    /// form is injective without width checks), at fixed offsets (a handful
-    /// of shifts, cheaper than [`State::pack`], on every transition).
-    /// Threads and keys past the bound are left out: no rule reads them
-    /// ([`Codec::encode`] checks they are empty in every state kept).
+    /// the live threads and keys, and the queued entries, each in a whole
+    /// byte (so the form is injective without width checks), at fixed
+    /// offsets (a handful of shifts, cheaper than [`State::pack`], on every
+    /// transition). Threads and keys past the bound and queue slots past
+    /// `qlen` are left out: no rule reads them (the queue's slots past
+    /// `qlen` are always empty, and [`Codec::encode`] checks that threads
+    /// and keys past the bound are empty in every state kept).
     #[inline]
     pub fn fp_words(&self, s: &State, mut h: impl FnMut(u64)) {
         for t in &s.threads[..self.threads] {
@@ -439,7 +441,7 @@ impl Codec {
                 | (cancelled_gens as u64) << 56);
             h(terminals as u64 | (overtakers as u64) << 8);
         }
-        for chunk in s.queue[..self.slots].chunks(8) {
+        for chunk in s.queue().chunks(8) {
             let mut v = 0u64;
             for (i, e) in chunk.iter().enumerate() {
                 v |= (e.code() as u64) << (8 * i);

@@ -601,6 +601,7 @@ fn expand_chunk(
     out: &mut WorkerOut,
 ) {
     let w = codec.words();
+    let symmetry = sym.enabled();
     for j in range {
         let state = codec.decode(&part.words[j * w..(j + 1) * w]);
         let id = part.ids[j];
@@ -623,19 +624,30 @@ fn expand_chunk(
             let actor = st.action.thread();
             let switches =
                 f_switches + u32::from(actor.is_some_and(|a| f_last != NO_THREAD && a != f_last));
-            for p in st.obs.violations() {
-                out.found.push((
-                    p,
-                    Found {
-                        depth: 0,
-                        switches,
-                        id,
-                        via: Some(i as u8),
-                    },
-                ));
+            if st.obs.violated != 0 {
+                for p in st.obs.violations() {
+                    out.found.push((
+                        p,
+                        Found {
+                            depth: 0,
+                            switches,
+                            id,
+                            via: Some(i as u8),
+                        },
+                    ));
+                }
             }
-            let (canon, tpi, _) = sym.canonical(&st.next);
-            let fp = fp_of(codec, &canon);
+            // Without symmetry the successor is its own representative (no
+            // copy).
+            let renamed;
+            let (canon, tpi) = if symmetry {
+                let (c, tpi, _) = sym.canonical(&st.next);
+                renamed = c;
+                (&renamed, tpi)
+            } else {
+                (&st.next, 0)
+            };
+            let fp = fp_of(codec, canon);
             if table.contains(fp) {
                 continue;
             }
@@ -649,8 +661,8 @@ fn expand_chunk(
             let link = link_of(switches, id, i as u8, last);
             let mut sh = next[shard_of(fp)].lock().expect("no worker panicked");
             sh.offer(fp, order, link, |words| {
-                words.extend_from_slice(&codec.encode(&canon)[..w]);
-                let obs = model.state_obs(&canon);
+                words.extend_from_slice(&codec.encode(canon)[..w]);
+                let obs = model.state_obs(canon);
                 out.witnessed |= obs.witnessed;
                 obs.violated
             });

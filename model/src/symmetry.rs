@@ -155,6 +155,12 @@ impl Symmetry {
         c
     }
 
+    /// Whether renamings other than the identity are tried (without them
+    /// every state is its own representative).
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// The thread map with index `i` (from [`Symmetry::canonical`]).
     pub fn thread_perm(&self, i: usize) -> &[u8] {
         &self.thread_perms[i]
