@@ -441,7 +441,7 @@ impl Codec {
                 | (cancelled_gens as u64) << 56);
             h(terminals as u64 | (overtakers as u64) << 8);
         }
-        for chunk in s.queue().chunks(8) {
+        for chunk in s.queue[..s.qlen as usize].chunks(8) {
             let mut v = 0u64;
             for (i, e) in chunk.iter().enumerate() {
                 v |= (e.code() as u64) << (8 * i);
