@@ -7,7 +7,9 @@
 //!   fewest thread switches (a state reached at the same depth by several
 //!   parents keeps the parent whose path switches threads least).
 //! * States are stored as 64-bit fingerprints of their canonical
-//!   representative under thread and key renaming ([`onering_model::symmetry`]).
+//!   representative under thread and key renaming ([`onering_model::symmetry`]),
+//!   hashed from its fields a byte each ([`Codec::fp_words`]; no
+//!   intermediate encoding on the per-transition path).
 //! * Dead-variable reduction (the model's, switchable with
 //!   [`Options::dead_variables`]) clears what no later step can read.
 //! * Partial-order reduction over independent keys ([`Options::por`]):

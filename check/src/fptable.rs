@@ -1,6 +1,8 @@
 //! The visited set: open-addressing tables of 64-bit fingerprints with
-//! linear probing, plus, per visited state, its parent's id and the index of
-//! the step that reached it (for shortest counterexamples).
+//! ordered linear probing (each run of slots kept in key order, so a miss
+//! stops at the first larger key; see `Shard`), plus, per visited state,
+//! its parent's id and the index of the step that reached it (for shortest
+//! counterexamples).
 //!
 //! The fingerprints are split into [`SHARDS`] tables by their top bits, each
 //! growing on its own: growing one shard holds its old and new slots for a
@@ -13,7 +15,8 @@
 //! factor, which stays between 0.7 and 0.875 (a shard grows by a quarter,
 //! not by doubling, and is indexed by multiply-shift rather than a mask so
 //! that any size works), plus a 4-byte link (24-bit parent id, 8-bit step
-//! index) kept in fixed-size chunks (no doubling slack): 13 to 15.5 bytes.
+//! index) kept in fixed-size chunks (no doubling slack): 13 to 15.5 bytes,
+//! plus 2 KiB of padding per shard (128 KiB in all).
 //! States past the 16,777,215th keep a 5-byte link. Ids are insertion order
 //! and live only in the links, so the table can grow without touching them.
 
