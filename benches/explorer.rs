@@ -161,6 +161,14 @@ fn run_child(
     }
 }
 
+/// The machine's load averages (1, 5, 15 minutes), as `/proc/loadavg`
+/// gives them: wall-clock ratios on a shared machine mean little without.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn median(mut v: Vec<Sample>) -> Sample {
     v.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
     let m = v[v.len() / 2];
@@ -194,8 +202,10 @@ fn main() {
     let jobs = 2;
     println!(
         "onering explorer vs stateright 0.31 (both BFS), profile {}, bound {bound}, {jobs} threads each, \
-         median of {repeat} runs, each in its own process, engines alternating",
-        rules.name
+         median of {repeat} runs, each in its own process, engines alternating; {} cores, load average {}",
+        rules.name,
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        load()
     );
     println!(
         "{:<22} {:<10} {:>10} {:>10} {:>9} {:>10} {:>9} {:>10} {:>7}",
@@ -275,12 +285,13 @@ fn main() {
     let (a, b) = (median(one_job), median(two_jobs));
     println!(
         "\nscaling, {} at --ops {ops} with symmetry ({} states): 1 job {:.2}s, 2 jobs {:.2}s: {:.2}x \
-         (peak RSS {:.0} B/state)",
+         (peak RSS {:.0} B/state; load average {} after)",
         rules.scenarios[0],
         a.states,
         a.seconds,
         b.seconds,
         a.seconds / b.seconds,
-        b.rss as f64 / b.states as f64
+        b.rss as f64 / b.states as f64,
+        load()
     );
 }

@@ -1,79 +1,178 @@
-//! States packed to the bits a bound needs, for the BFS frontier.
+//! States packed to the bits a bound needs: the explorer's frontier form and
+//! what its fingerprints hash.
 //!
 //! [`State::pack`] spends a byte (or more) on every field of every thread
 //! and key slot a state can hold: 96 bytes. At a given bound most of those
-//! bytes are always zero (threads and keys past the bound, queue slots past
+//! are always zero (threads and keys past the bound, queue slots past
 //! `keys × (env + 3)`) and the rest use a few bits each (`ops_left ≤ ops`, a
-//! holders mask of `threads` bits, ...). [`Codec`] keeps, for each byte of
-//! the packed form, only the low bits the bound lets it use, and
-//! concatenates them: 3 words for the default bound instead of 12.
+//! holders mask of `threads` bits, ...). [`Codec`] writes each live field of
+//! a [`State`] straight into a bit stream at the width the bound allows, and
+//! reads it back: 3 words at the default bound instead of 12, with no
+//! intermediate byte array either way (the explorer encodes every
+//! transition's canonical successor, so this is on its hottest path).
 //!
-//! The widths are upper bounds derived from the bound; [`Codec::encode`]
-//! checks every byte against its width and panics (an explorer bug, never a
-//! silent merge of two states) if one does not fit.
+//! The encoding is injective on the states of a bound: every field of
+//! [`State`], [`ThreadState`] and [`KeyState`] is written (the encoder
+//! destructures them exhaustively, so a field added to the model does not
+//! compile until it is encoded), at a width derived from the bound, and
+//! [`Codec::encode`] checks every value against its width, and that the
+//! threads, keys and queue slots past the bound are empty. A value that
+//! does not fit panics (an explorer bug, never a silent merge of two
+//! states).
 
-use onering_model::{Bound, State, MAX_QUEUE, PACKED_WORDS};
+use onering_model::{
+    Answer, Bound, CancelReq, Entry, EventKind, KeyState, Outcome, Phase, Reg, State, ThreadState,
+    MAX_QUEUE,
+};
 
-const BYTES: usize = PACKED_WORDS * 8;
+/// Most words any valid bound needs (392 bits at 4 threads, 4 keys, 24
+/// queue slots).
+pub const MAX_WORDS: usize = 7;
+
+/// An encoded state: the first [`Codec::words`] words are used, the rest
+/// are zero.
+pub type Code = [u64; MAX_WORDS];
 
 /// Bits needed to represent `n`.
-fn bits(n: u32) -> u8 {
-    (32 - n.leading_zeros()) as u8
+fn bits(n: u32) -> u32 {
+    32 - n.leading_zeros()
 }
 
-/// Bit widths for one bound.
+/// Field widths for one bound.
+///
+/// A thread's fields are first gathered into one value (`ops_left`, phase
+/// code, phase argument, answer code, snapshot, low bits first), and so are
+/// a key's (its ten fields in declaration order) and up to ten queue
+/// entries at a time; the stream then takes a handful of such values. Every
+/// shift is a precomputed offset, so encoding is branch-free but for the
+/// word boundaries.
 #[derive(Clone, Debug)]
 pub struct Codec {
-    /// (byte index in the packed form, width) for every byte with width > 0.
-    fields: Vec<(u8, u8)>,
+    threads: usize,
+    keys: usize,
+    slots: usize,
+    ops: u32,
+    arg: u32,
+    snap: u32,
+    env: u32,
+    qlen: u32,
+    /// Bits per thread and per key.
+    thread_bits: u32,
+    key_bits: u32,
     words: usize,
+}
+
+/// Appends values to a [`Code`], low bits first.
+struct Writer {
+    out: Code,
+    acc: u128,
+    used: u32,
+    word: usize,
+}
+
+impl Writer {
+    /// Appends the low `width` (at most 64) bits of `v`, which has no
+    /// higher bits.
+    #[inline(always)]
+    fn put(&mut self, v: u64, width: u32) {
+        self.acc |= (v as u128) << self.used;
+        self.used += width;
+        if self.used >= 64 {
+            self.out[self.word] = self.acc as u64;
+            self.word += 1;
+            self.acc >>= 64;
+            self.used -= 64;
+        }
+    }
+}
+
+/// Reads values back in the order they were written.
+struct Reader<'a> {
+    code: &'a [u64],
+    used: u32,
+    word: usize,
+}
+
+impl Reader<'_> {
+    #[inline(always)]
+    fn get(&mut self, width: u32) -> u64 {
+        let mut v = self.code[self.word] >> self.used;
+        if self.used + width > 64 {
+            v |= self.code[self.word + 1] << (64 - self.used);
+        }
+        if width < 64 {
+            v &= (1u64 << width) - 1;
+        }
+        self.used += width;
+        if self.used >= 64 {
+            self.word += 1;
+            self.used -= 64;
+        }
+        v
+    }
+}
+
+const REG: u32 = 3;
+const MODE: u32 = 3;
+const GEN: u32 = 2;
+const FLAGS: u32 = 4;
+const CANCEL: u32 = 2;
+const GENS: u32 = 4;
+const TERMINALS: u32 = 2;
+const PHASE: u32 = 2;
+const ANSWER: u32 = 4;
+const ENTRY: u32 = 6;
+/// Queue entries gathered into one value.
+const ENTRIES_PER_PUT: usize = 10;
+
+/// Low `w` bits.
+#[inline(always)]
+fn mask(w: u32) -> u64 {
+    (1u64 << w) - 1
 }
 
 impl Codec {
     /// The codec for `bound` (which must be valid).
     pub fn new(bound: Bound) -> Codec {
-        let mut w = [0u8; BYTES];
         let threads = bound.threads as usize;
         let keys = bound.keys as usize;
-        for t in 0..threads {
-            let o = t * 6;
-            w[o] = bits(bound.ops as u32); // ops_left
-            w[o + 1] = 2; // phase code
-            w[o + 2] = bits(u32::from(bound.batch.max(bound.keys - 1))); // max or key
-            w[o + 3] = 4; // answer code (1..=8)
-            let snap = 4 * keys; // 4 generation bits per key
-            w[o + 4] = snap.min(8) as u8;
-            w[o + 5] = snap.saturating_sub(8) as u8;
-        }
-        for k in 0..keys {
-            let o = 24 + k * 10;
-            w[o] = 3; // reg
-            w[o + 1] = 3; // mode
-            w[o + 2] = 2; // gen
-            w[o + 3] = threads as u8; // holders
-            w[o + 4] = 4; // flags
-            w[o + 5] = bits(bound.env as u32); // env_left
-            w[o + 6] = 2; // cancel
-            w[o + 7] = 4; // cancelled_gens
-            w[o + 8] = 2; // terminals (0..=2)
-            w[o + 9] = keys as u8; // overtakers
-        }
         let slots = (keys * (bound.env as usize + 3)).min(MAX_QUEUE);
-        for q in 0..slots {
-            w[64 + q] = 6; // key 2 | gen 2 | kind 2
-        }
-        w[88] = bits(slots as u32);
-        w[89] = bits(bound.env as u32);
-        let fields: Vec<(u8, u8)> = w
-            .iter()
-            .enumerate()
-            .filter(|(_, &b)| b > 0)
-            .map(|(i, &b)| (i as u8, b))
-            .collect();
-        let total: usize = fields.iter().map(|&(_, b)| b as usize).sum();
+        let ops = bits(bound.ops as u32);
+        let arg = bits(u32::from(bound.batch.max(bound.keys - 1)));
+        let snap = 4 * keys as u32;
+        let env = bits(bound.env as u32);
+        let qlen = bits(slots as u32);
+        let thread_bits = ops + PHASE + arg + ANSWER + snap;
+        let key_bits = REG
+            + MODE
+            + GEN
+            + threads as u32
+            + FLAGS
+            + env
+            + CANCEL
+            + GENS
+            + TERMINALS
+            + keys as u32;
+        let total = threads as u32 * thread_bits
+            + keys as u32 * key_bits
+            + slots as u32 * ENTRY
+            + qlen
+            + env;
+        let words = (total as usize).div_ceil(64).max(1);
+        assert!(words <= MAX_WORDS, "{bound} needs {words} words");
+        assert!(thread_bits <= 64 && key_bits <= 64);
         Codec {
-            fields,
-            words: total.div_ceil(64).max(1),
+            threads,
+            keys,
+            slots,
+            ops,
+            arg,
+            snap,
+            env,
+            qlen,
+            thread_bits,
+            key_bits,
+            words,
         }
     }
 
@@ -82,63 +181,281 @@ impl Codec {
         self.words
     }
 
-    /// Appends the encoding of `packed` (a [`State::pack`]) to `out`.
-    pub fn encode(&self, packed: &[u64; PACKED_WORDS], out: &mut Vec<u64>) {
-        let mut acc = 0u64;
-        let mut used = 0u32;
+    /// The encoding of `s`.
+    pub fn encode(&self, s: &State) -> Code {
+        let mut w = Writer {
+            out: [0; MAX_WORDS],
+            acc: 0,
+            used: 0,
+            word: 0,
+        };
+        // Bits set past some field's width.
         let mut overflow = 0u64;
-        let mut pushed = 0;
-        for &(i, width) in &self.fields {
-            let byte = (packed[i as usize / 8] >> (8 * (i % 8))) & 0xFF;
-            overflow |= byte >> width;
-            acc |= byte << used;
-            used += width as u32;
-            if used >= 64 {
-                out.push(acc);
-                pushed += 1;
-                used -= 64;
-                acc = if used == 0 {
-                    0
-                } else {
-                    byte >> (width as u32 - used)
-                };
+        let State {
+            threads,
+            keys,
+            queue,
+            qlen,
+            futex_env,
+        } = s;
+        for t in &threads[..self.threads] {
+            let ThreadState {
+                ops_left,
+                phase,
+                snapshot,
+            } = *t;
+            let (code, arg, answer) = match phase {
+                Phase::Idle => (0, 0, 0),
+                Phase::Blocked(max) => (1, max, 0),
+                Phase::Woken(max) => (2, max, 0),
+                Phase::Cancelling(k, ans) => (3, k, ans.code()),
+            };
+            let (ops_left, arg, answer, snapshot) =
+                (ops_left as u64, arg as u64, answer as u64, snapshot as u64);
+            overflow |=
+                ops_left >> self.ops | arg >> self.arg | answer >> ANSWER | snapshot >> self.snap;
+            let mut o = self.ops;
+            let mut v = ops_left | code << o;
+            o += PHASE;
+            v |= arg << o;
+            o += self.arg;
+            v |= answer << o;
+            o += ANSWER;
+            v |= snapshot << o;
+            w.put(v, self.thread_bits);
+        }
+        let (holders_w, over_w) = (self.threads as u32, self.keys as u32);
+        for k in &keys[..self.keys] {
+            let KeyState {
+                reg,
+                mode,
+                gen,
+                holders,
+                pending_edge,
+                cond,
+                closed,
+                env_left,
+                cancel,
+                cancelled_gens,
+                terminals,
+                owed,
+                overtakers,
+            } = *k;
+            let flags = u64::from(pending_edge)
+                | u64::from(cond) << 1
+                | u64::from(closed) << 2
+                | u64::from(owed) << 3;
+            let f = [
+                (reg as u64, REG),
+                (mode as u64, MODE),
+                (gen as u64, GEN),
+                (holders as u64, holders_w),
+                (flags, FLAGS),
+                (env_left as u64, self.env),
+                (cancel as u64, CANCEL),
+                (cancelled_gens as u64, GENS),
+                (terminals as u64, TERMINALS),
+                (overtakers as u64, over_w),
+            ];
+            let mut v = 0u64;
+            let mut o = 0u32;
+            for (x, width) in f {
+                overflow |= x >> width;
+                v |= x << o;
+                o += width;
             }
+            w.put(v, self.key_bits);
         }
-        if pushed < self.words {
-            out.push(acc);
+        for chunk in queue[..self.slots].chunks(ENTRIES_PER_PUT) {
+            let mut v = 0u64;
+            for (i, e) in chunk.iter().enumerate() {
+                v |= entry_code(*e) << (ENTRY as usize * i);
+            }
+            w.put(v, ENTRY * chunk.len() as u32);
         }
-        // Every byte outside `fields` must be zero too.
-        let mut all = *packed;
-        for &(i, _) in &self.fields {
-            all[i as usize / 8] &= !(0xFF << (8 * (i % 8)));
+        let (qlen, futex_env) = (*qlen as u64, *futex_env as u64);
+        overflow |= qlen >> self.qlen | futex_env >> self.env;
+        w.put(qlen | futex_env << self.qlen, self.qlen + self.env);
+        if w.used > 0 {
+            w.out[w.word] = w.acc as u64;
         }
+        // Threads, keys and queue slots past the bound stay empty (the model
+        // only ever touches live ones); checking it costs a few compares.
+        let outside = threads[self.threads..]
+            .iter()
+            .any(|t| *t != ThreadState::default())
+            || keys[self.keys..].iter().any(|k| *k != KeyState::default())
+            || queue[self.slots..].iter().any(|e| *e != Entry::default())
+            || qlen as usize > self.slots;
         assert!(
-            overflow == 0 && all.iter().all(|&x| x == 0),
-            "a state field exceeds the width its bound allows: {packed:x?}"
+            overflow == 0 && !outside,
+            "a state field exceeds the width its bound allows: {s:?}"
         );
+        w.out
     }
 
-    /// The state encoded in `code` (one [`Codec::words`]-long slice).
+    /// The state encoded in `code` (at least [`Codec::words`] words).
     pub fn decode(&self, code: &[u64]) -> State {
-        let mut packed = [0u64; PACKED_WORDS];
-        let mut word = 0;
-        let mut used = 0u32;
-        for &(i, width) in &self.fields {
-            let width = width as u32;
-            let mut v = code[word] >> used;
-            if used + width > 64 {
-                v |= code[word + 1] << (64 - used);
-            }
-            v &= (1u64 << width) - 1;
-            used += width;
-            if used >= 64 {
-                word += 1;
-                used -= 64;
-            }
-            packed[i as usize / 8] |= v << (8 * (i % 8));
+        let mut r = Reader {
+            code,
+            used: 0,
+            word: 0,
+        };
+        let mut s = State {
+            threads: Default::default(),
+            keys: Default::default(),
+            queue: [Entry::default(); MAX_QUEUE],
+            qlen: 0,
+            futex_env: 0,
+        };
+        for t in &mut s.threads[..self.threads] {
+            let mut v = r.get(self.thread_bits);
+            let mut take = |width: u32| {
+                let x = v & mask(width);
+                v >>= width;
+                x
+            };
+            t.ops_left = take(self.ops) as u8;
+            let code = take(PHASE);
+            let arg = take(self.arg) as u8;
+            let answer = take(ANSWER) as u8;
+            t.snapshot = take(self.snap) as u16;
+            t.phase = match code {
+                0 => Phase::Idle,
+                1 => Phase::Blocked(arg),
+                2 => Phase::Woken(arg),
+                _ => Phase::Cancelling(arg, Answer::from_code(answer).expect("an answer code")),
+            };
         }
-        State::unpack(&packed)
+        for k in &mut s.keys[..self.keys] {
+            let mut v = r.get(self.key_bits);
+            let mut take = |width: u32| {
+                let x = v & mask(width);
+                v >>= width;
+                x
+            };
+            k.reg = match take(REG) {
+                0 => Reg::Free,
+                1 => Reg::Armed,
+                2 => Reg::Disarmed,
+                3 => Reg::CancelPending,
+                4 => Reg::Closed,
+                5 => Reg::InFlight,
+                _ => Reg::Finishing,
+            };
+            k.mode = take(MODE) as u8;
+            k.gen = take(GEN) as u8;
+            k.holders = take(self.threads as u32) as u8;
+            let flags = take(FLAGS);
+            k.pending_edge = flags & 1 != 0;
+            k.cond = flags & 2 != 0;
+            k.closed = flags & 4 != 0;
+            k.owed = flags & 8 != 0;
+            k.env_left = take(self.env) as u8;
+            k.cancel = match take(CANCEL) {
+                0 => CancelReq::None,
+                1 => CancelReq::Won,
+                _ => CancelReq::Racing,
+            };
+            k.cancelled_gens = take(GENS) as u8;
+            k.terminals = take(TERMINALS) as u8;
+            k.overtakers = take(self.keys as u32) as u8;
+        }
+        for chunk in s.queue[..self.slots].chunks_mut(ENTRIES_PER_PUT) {
+            let mut v = r.get(ENTRY * chunk.len() as u32);
+            for e in chunk {
+                let c = (v & mask(ENTRY)) as u8;
+                v >>= ENTRY;
+                let kind = match c >> 4 {
+                    0 => EventKind::Ready,
+                    1 => EventKind::Item,
+                    2 => EventKind::Final(Outcome::Done),
+                    _ => EventKind::Final(Outcome::Cancelled),
+                };
+                *e = Entry::new(c & 3, (c >> 2) & 3, kind);
+            }
+        }
+        let v = r.get(self.qlen + self.env);
+        s.qlen = (v & mask(self.qlen)) as u8;
+        s.futex_env = (v >> self.qlen) as u8;
+        s
     }
+}
+
+impl Codec {
+    /// Feeds the words a state's fingerprint hashes to `h`: every field of
+    /// the live threads and keys, and the queued entries, each in a whole
+    /// byte (so the form is injective without width checks), at fixed
+    /// offsets (a handful of shifts, cheaper than [`State::pack`], on every
+    /// transition). Threads and keys past the bound and queue slots past
+    /// `qlen` are left out: no rule reads them (the queue's slots past
+    /// `qlen` are always empty, and [`Codec::encode`] checks that threads
+    /// and keys past the bound are empty in every state kept).
+    #[inline]
+    pub fn fp_words(&self, s: &State, mut h: impl FnMut(u64)) {
+        for t in &s.threads[..self.threads] {
+            let ThreadState {
+                ops_left,
+                phase,
+                snapshot,
+            } = *t;
+            let (code, arg, answer) = match phase {
+                Phase::Idle => (0u64, 0u8, 0u8),
+                Phase::Blocked(max) => (1, max, 0),
+                Phase::Woken(max) => (2, max, 0),
+                Phase::Cancelling(k, ans) => (3, k, ans.code()),
+            };
+            h(ops_left as u64
+                | code << 8
+                | (arg as u64) << 16
+                | (answer as u64) << 24
+                | (snapshot as u64) << 32);
+        }
+        for k in &s.keys[..self.keys] {
+            let KeyState {
+                reg,
+                mode,
+                gen,
+                holders,
+                pending_edge,
+                cond,
+                closed,
+                env_left,
+                cancel,
+                cancelled_gens,
+                terminals,
+                owed,
+                overtakers,
+            } = *k;
+            let flags = u64::from(pending_edge)
+                | u64::from(cond) << 1
+                | u64::from(closed) << 2
+                | u64::from(owed) << 3;
+            h(reg as u64
+                | (mode as u64) << 8
+                | (gen as u64) << 16
+                | (holders as u64) << 24
+                | flags << 32
+                | (env_left as u64) << 40
+                | (cancel as u64) << 48
+                | (cancelled_gens as u64) << 56);
+            h(terminals as u64 | (overtakers as u64) << 8);
+        }
+        for chunk in s.queue[..s.qlen as usize].chunks(8) {
+            let mut v = 0u64;
+            for (i, e) in chunk.iter().enumerate() {
+                v |= (e.code() as u64) << (8 * i);
+            }
+            h(v);
+        }
+        h(s.qlen as u64 | (s.futex_env as u64) << 8);
+    }
+}
+
+/// An entry's 6 bits: key, generation, kind (as [`Entry`] packs them).
+#[inline(always)]
+fn entry_code(e: Entry) -> u64 {
+    e.code() as u64
 }
 
 #[cfg(test)]
@@ -182,10 +499,14 @@ mod tests {
                         if seen.len() > 3000 || !seen.insert(s.pack()) {
                             continue;
                         }
-                        let mut code = Vec::new();
-                        codec.encode(&s.pack(), &mut code);
-                        assert_eq!(code.len(), codec.words());
-                        assert_eq!(codec.decode(&code), s, "{} {sc}", rules.name);
+                        let code = codec.encode(&s);
+                        assert!(code[codec.words()..].iter().all(|&w| w == 0));
+                        assert_eq!(
+                            codec.decode(&code[..codec.words()]),
+                            s,
+                            "{} {sc}",
+                            rules.name
+                        );
                         steps.clear();
                         model.successors(&s, &mut steps);
                         todo.extend(steps.iter().map(|st| st.next));
@@ -193,5 +514,91 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The fingerprint form tells apart every two distinct reachable states
+    /// (it is injective), and equal states give equal words.
+    #[test]
+    fn fingerprint_words_are_injective_on_reachable_states() {
+        use std::collections::HashMap;
+        for bound in [
+            Bound::default(),
+            Bound {
+                threads: 3,
+                keys: 3,
+                ops: 2,
+                env: 2,
+                batch: 2,
+            },
+        ] {
+            let codec = Codec::new(bound);
+            for rules in PROFILES.iter().chain(MUTANTS.iter()) {
+                for sc in rules.scenarios {
+                    let model = Model::new(*rules, *sc, bound).expect("valid");
+                    let mut by_words: HashMap<Vec<u64>, State> = HashMap::new();
+                    let mut todo = vec![model.init()];
+                    let mut steps: Vec<Step> = Vec::new();
+                    while let Some(s) = todo.pop() {
+                        if by_words.len() > 3000 {
+                            break;
+                        }
+                        let mut w = Vec::new();
+                        codec.fp_words(&s, |x| w.push(x));
+                        match by_words.entry(w) {
+                            std::collections::hash_map::Entry::Occupied(e) => {
+                                assert_eq!(*e.get(), s, "{} {sc}", rules.name);
+                                continue;
+                            }
+                            std::collections::hash_map::Entry::Vacant(e) => {
+                                e.insert(s);
+                            }
+                        }
+                        steps.clear();
+                        model.successors(&s, &mut steps);
+                        todo.extend(steps.iter().map(|st| st.next));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every valid bound fits in [`MAX_WORDS`] (`Codec::new` asserts it).
+    #[test]
+    fn every_valid_bound_fits() {
+        let mut n = 0;
+        for threads in 1..=4 {
+            for keys in 1..=4 {
+                for ops in 0..=8 {
+                    for env in 0..=6 {
+                        for batch in 1..=4 {
+                            let bound = Bound {
+                                threads,
+                                keys,
+                                ops,
+                                env,
+                                batch,
+                            };
+                            if bound.validate().is_ok() {
+                                assert!(Codec::new(bound).words() <= MAX_WORDS);
+                                n += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n > 1000);
+    }
+
+    /// A value wider than its bound allows is refused, not truncated.
+    #[test]
+    #[should_panic(expected = "exceeds the width")]
+    fn a_field_past_its_width_panics() {
+        let codec = Codec::new(Bound::default());
+        let mut s = Model::new(PROFILES[0], PROFILES[0].scenarios[0], Bound::default())
+            .expect("valid")
+            .init();
+        s.threads[0].ops_left = 7;
+        codec.encode(&s);
     }
 }

@@ -7,7 +7,9 @@
 //!   fewest thread switches (a state reached at the same depth by several
 //!   parents keeps the parent whose path switches threads least).
 //! * States are stored as 64-bit fingerprints of their canonical
-//!   representative under thread and key renaming ([`onering_model::symmetry`]).
+//!   representative under thread and key renaming ([`onering_model::symmetry`]),
+//!   hashed from its fields a byte each ([`Codec::fp_words`]; no
+//!   intermediate encoding on the per-transition path).
 //! * Dead-variable reduction (the model's, switchable with
 //!   [`Options::dead_variables`]) clears what no later step can read.
 //! * Partial-order reduction over independent keys ([`Options::por`]):
@@ -41,7 +43,7 @@ use crate::codec::Codec;
 pub use crate::error::ReplayError;
 use crate::fptable::{fingerprint, shard_of, FpTable, SHARDS};
 use onering_model::symmetry::{compose, invert, Symmetry};
-use onering_model::{Action, Model, Obs, Property, Shown, State, Step, PACKED_WORDS};
+use onering_model::{Action, Model, Obs, Property, Shown, State, Step};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::BuildHasherDefault;
@@ -224,18 +226,14 @@ impl Hasher for FpIdentity {
     }
 }
 
-/// The fingerprint of a (canonical) state's encoding.
-pub fn fp_of_packed(p: &[u64; PACKED_WORDS]) -> u64 {
+/// The fingerprint of a (canonical) state: a hash of its
+/// [`Codec::fp_words`] (a whole byte per field, on every transition;
+/// cheaper than the bit-exact [`Codec::encode`], which only the states kept
+/// need).
+pub fn fp_of(codec: &Codec, s: &State) -> u64 {
     let mut h = FpHasher::default();
-    for &w in p {
-        h.write_u64(w);
-    }
+    codec.fp_words(s, |w| h.write_u64(w));
     fingerprint(h.finish())
-}
-
-/// The fingerprint of a (canonical) state.
-pub fn fp_of(s: &State) -> u64 {
-    fp_of_packed(&s.pack())
 }
 
 /// One shard's states of one BFS level, packed with the bound's [`Codec`]
@@ -377,17 +375,18 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
     let mut witnessed = 0u16;
     let mut transitions = 0u64;
 
-    let (init, init_packed, _, _) = sym.canonical_packed(&model.init());
+    let (init, _, _) = sym.canonical(&model.init());
+    let init_code = codec.encode(&init);
     let init_obs = model.state_obs(&init);
     witnessed |= init_obs.witnessed;
     let root = table
-        .insert(fp_of_packed(&init_packed), u32::MAX, 0)
+        .insert(fp_of(&codec, &init), u32::MAX, 0)
         .expect("empty table");
     record_state(&mut best, init_obs, 0, 0, root);
     let mut frontier: Vec<LevelShard> = (0..SHARDS).map(|_| LevelShard::default()).collect();
     {
         let f = &mut frontier[0];
-        codec.encode(&init_packed, &mut f.words);
+        f.words.extend_from_slice(&init_code[..w]);
         f.order.push(0);
         f.link.push(link_of(0, u32::MAX, 0, NO_THREAD));
         f.ids.push(root);
@@ -604,6 +603,7 @@ fn expand_chunk(
     out: &mut WorkerOut,
 ) {
     let w = codec.words();
+    let symmetry = sym.enabled();
     for j in range {
         let state = codec.decode(&part.words[j * w..(j + 1) * w]);
         let id = part.ids[j];
@@ -626,19 +626,30 @@ fn expand_chunk(
             let actor = st.action.thread();
             let switches =
                 f_switches + u32::from(actor.is_some_and(|a| f_last != NO_THREAD && a != f_last));
-            for p in st.obs.violations() {
-                out.found.push((
-                    p,
-                    Found {
-                        depth: 0,
-                        switches,
-                        id,
-                        via: Some(i as u8),
-                    },
-                ));
+            if st.obs.violated != 0 {
+                for p in st.obs.violations() {
+                    out.found.push((
+                        p,
+                        Found {
+                            depth: 0,
+                            switches,
+                            id,
+                            via: Some(i as u8),
+                        },
+                    ));
+                }
             }
-            let (canon, packed, tpi, _) = sym.canonical_packed(&st.next);
-            let fp = fp_of_packed(&packed);
+            // Without symmetry the successor is its own representative (no
+            // copy).
+            let renamed;
+            let (canon, tpi) = if symmetry {
+                let (c, tpi, _) = sym.canonical(&st.next);
+                renamed = c;
+                (&renamed, tpi)
+            } else {
+                (&st.next, 0)
+            };
+            let fp = fp_of(codec, canon);
             if table.contains(fp) {
                 continue;
             }
@@ -652,8 +663,8 @@ fn expand_chunk(
             let link = link_of(switches, id, i as u8, last);
             let mut sh = next[shard_of(fp)].lock().expect("no worker panicked");
             sh.offer(fp, order, link, |words| {
-                codec.encode(&packed, words);
-                let obs = model.state_obs(&canon);
+                words.extend_from_slice(&codec.encode(canon)[..w]);
+                let obs = model.state_obs(canon);
                 out.witnessed |= obs.witnessed;
                 obs.violated
             });

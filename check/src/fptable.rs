@@ -1,6 +1,8 @@
 //! The visited set: open-addressing tables of 64-bit fingerprints with
-//! linear probing, plus, per visited state, its parent's id and the index of
-//! the step that reached it (for shortest counterexamples).
+//! ordered linear probing (each run of slots kept in key order, so a miss
+//! stops at the first larger key; see `Shard`), plus, per visited state,
+//! its parent's id and the index of the step that reached it (for shortest
+//! counterexamples).
 //!
 //! The fingerprints are split into [`SHARDS`] tables by their top bits, each
 //! growing on its own: growing one shard holds its old and new slots for a
@@ -13,7 +15,8 @@
 //! factor, which stays between 0.7 and 0.875 (a shard grows by a quarter,
 //! not by doubling, and is indexed by multiply-shift rather than a mask so
 //! that any size works), plus a 4-byte link (24-bit parent id, 8-bit step
-//! index) kept in fixed-size chunks (no doubling slack): 13 to 15.5 bytes.
+//! index) kept in fixed-size chunks (no doubling slack): 13 to 15.5 bytes,
+//! plus 2 KiB of padding per shard (128 KiB in all).
 //! States past the 16,777,215th keep a 5-byte link. Ids are insertion order
 //! and live only in the links, so the table can grow without touching them.
 
@@ -75,17 +78,40 @@ pub fn shard_of(fp: u64) -> usize {
     (fp >> (64 - SHARD_BITS)) as usize
 }
 
-/// One shard: fingerprints whose top bits name it.
+/// Slots past the last home position, so that probing never wraps (more
+/// if a run needs them).
+const PAD: usize = 256;
+
+/// One shard: fingerprints whose top bits name it, in an ordered
+/// linear-probing table (Amble and Knuth, "Ordered hash tables", 1974).
+///
+/// A fingerprint's home slot is monotone in its key (`fp << SHARD_BITS`,
+/// the bits below the shard's), and each run of occupied slots is kept in
+/// key order, with no wrap-around (the last home is `PAD` slots before the
+/// end). So a probe stops at the first slot holding a larger key, not only
+/// at an empty one: a miss, the common case while a level is expanded,
+/// costs about as many probes as a hit (about 3 at load 0.8, against about
+/// 13 for plain linear probing).
 struct Shard {
     /// Slot: fingerprint (0 = empty).
     slots: Vec<u64>,
+    /// Home positions: `0..homes`.
+    homes: usize,
     len: usize,
+}
+
+/// The order runs are kept in (monotone with [`Shard::home`]).
+#[inline(always)]
+fn key(fp: u64) -> u64 {
+    fp << SHARD_BITS
 }
 
 impl Shard {
     fn new(capacity: usize) -> Shard {
+        let homes = (capacity + capacity / 4).max(64);
         Shard {
-            slots: vec![0; (capacity + capacity / 4).max(64)],
+            slots: vec![0; homes + PAD],
+            homes,
             len: 0,
         }
     }
@@ -93,67 +119,95 @@ impl Shard {
     #[inline]
     fn home(&self, fp: u64) -> usize {
         // The top bits chose the shard; the rest place it.
-        (((fp << SHARD_BITS) as u128 * self.slots.len() as u128) >> 64) as usize
+        ((key(fp) as u128 * self.homes as u128) >> 64) as usize
     }
 
     #[inline]
     fn contains(&self, fp: u64) -> bool {
-        let n = self.slots.len();
-        let mut i = self.home(fp);
-        loop {
-            let s = self.slots[i];
+        let k = key(fp);
+        for &s in &self.slots[self.home(fp)..] {
             if s == fp {
                 return true;
             }
-            if s == 0 {
+            if s == 0 || key(s) > k {
                 return false;
             }
-            i += 1;
-            if i == n {
-                i = 0;
-            }
         }
+        false
     }
 
     /// Inserts `fp`; false if it was there.
     fn insert(&mut self, fp: u64) -> bool {
-        if (self.len + 1) * 8 > self.slots.len() * 7 {
+        if (self.len + 1) * 8 > self.homes * 7 {
             self.grow();
         }
-        let n = self.slots.len();
-        let mut i = self.home(fp);
         loop {
-            let s = self.slots[i];
-            if s == fp {
-                return false;
-            }
-            if s == 0 {
-                self.slots[i] = fp;
-                self.len += 1;
-                return true;
-            }
-            i += 1;
-            if i == n {
-                i = 0;
+            match self.try_insert(fp) {
+                Some(new) => return new,
+                // The run reached the padding's end: more padding.
+                None => self.rehash(self.homes, 2 * (self.slots.len() - self.homes)),
             }
         }
     }
 
+    /// Inserts `fp` at its place in key order, shifting the rest of its run
+    /// one slot right; `None` if the run would pass the last slot.
+    fn try_insert(&mut self, fp: u64) -> Option<bool> {
+        let k = key(fp);
+        let n = self.slots.len();
+        let mut i = self.home(fp);
+        while i < n {
+            let s = self.slots[i];
+            if s == fp {
+                return Some(false);
+            }
+            if s == 0 || key(s) > k {
+                break;
+            }
+            i += 1;
+        }
+        // Shift `i..` up to the first empty slot.
+        let mut end = i;
+        while end < n && self.slots[end] != 0 {
+            end += 1;
+        }
+        if end == n {
+            return None;
+        }
+        self.slots.copy_within(i..end, i + 1);
+        self.slots[i] = fp;
+        self.len += 1;
+        Some(true)
+    }
+
     fn grow(&mut self) {
-        let n = self.slots.len() + self.slots.len() / 4;
-        let old = std::mem::replace(&mut self.slots, vec![0; n]);
-        for fp in old {
+        let pad = self.slots.len() - self.homes;
+        self.rehash(self.homes + self.homes / 4, pad);
+    }
+
+    /// Moves every fingerprint into a table with `homes` home slots and
+    /// `pad` slots of padding.
+    fn rehash(&mut self, homes: usize, pad: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![0; homes + pad]);
+        let old_homes = std::mem::replace(&mut self.homes, homes);
+        // The old slots are in key order, and so are their new homes: each
+        // goes to its home or just past the previous one.
+        let mut next = 0;
+        for j in 0..old.len() {
+            let fp = old[j];
             if fp == 0 {
                 continue;
             }
-            let mut i = self.home(fp);
-            while self.slots[i] != 0 {
-                i += 1;
-                if i == n {
-                    i = 0;
-                }
+            let i = self.home(fp).max(next);
+            if i >= self.slots.len() {
+                // A run past the padding (not seen with hashed
+                // fingerprints, but possible): twice the padding.
+                self.slots = old;
+                self.homes = old_homes;
+                return self.rehash(homes, pad * 2);
             }
             self.slots[i] = fp;
+            next = i + 1;
         }
     }
 }
@@ -314,6 +368,29 @@ mod tests {
         assert_eq!(t.len(), 199_999);
         // Load factor and chunked links keep memory near 15 bytes a state.
         assert!(t.bytes() <= 199_999 * 16, "{} bytes", t.bytes());
+    }
+
+    /// Fingerprints that share their home (a run far longer than the
+    /// padding) still go in, are all found, and misses between and around
+    /// them are misses: the ordered probe stops at the right slot.
+    #[test]
+    fn runs_longer_than_the_padding_get_more_padding() {
+        let mut t = FpTable::with_capacity(4);
+        // Shard 5, keys just below the largest: every home is the last.
+        let base = (5u64 << (64 - SHARD_BITS)) | ((u64::MAX >> SHARD_BITS) - 4000);
+        let fps: Vec<u64> = (1..=2000u64).map(|i| base + i * 2).collect();
+        // Descending, so every insert shifts the whole run.
+        for &fp in fps.iter().rev() {
+            assert!(t.insert(fp, u32::MAX, 0).is_some());
+        }
+        for &fp in &fps {
+            assert!(t.contains(fp));
+            assert!(!t.contains(fp + 1), "{fp:x} + 1");
+            assert!(t.insert(fp, 0, 0).is_none());
+        }
+        assert!(!t.contains(base));
+        assert!(!t.contains(base - (1 << 40)));
+        assert_eq!(t.len(), 2000);
     }
 
     #[test]

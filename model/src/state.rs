@@ -114,6 +114,11 @@ impl Entry {
             _ => EventKind::Final(Outcome::Cancelled),
         }
     }
+    /// The entry's byte (key, generation and kind, as [`Entry::new`] packs
+    /// them): for encodings and fingerprints.
+    pub fn code(self) -> u8 {
+        self.0
+    }
     pub(crate) fn with_key(self, key: u8) -> Entry {
         Entry((self.0 & !3) | key)
     }

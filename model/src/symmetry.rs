@@ -82,8 +82,15 @@ impl Symmetry {
     /// that set of renamings, and so the result, is the same for every
     /// member of the orbit.
     pub fn canonical_packed(&self, s: &State) -> (State, [u64; PACKED_WORDS], usize, usize) {
+        let (c, ti, ki) = self.canonical(s);
+        (c, c.pack(), ti, ki)
+    }
+
+    /// [`Symmetry::canonical_packed`] without the encoding (which it
+    /// computes only to break ties between several sorting renamings).
+    pub fn canonical(&self, s: &State) -> (State, usize, usize) {
         if !self.enabled {
-            return (*s, s.pack(), 0, 0);
+            return (*s, 0, 0);
         }
         let mut normalized = *s;
         normalized.normalize_generations();
@@ -123,7 +130,7 @@ impl Symmetry {
             } else {
                 self.rename(s, &self.thread_perms[ti], &self.key_perms[ki])
             };
-            return (c, c.pack(), ti, ki);
+            return (c, ti, ki);
         }
         let mut best: Option<(State, [u64; PACKED_WORDS], usize, usize)> = None;
         for &ti in &tcand[..nt_c] {
@@ -136,7 +143,8 @@ impl Symmetry {
                 }
             }
         }
-        best.expect("the sorting renaming exists")
+        let (c, _, ti, ki) = best.expect("the sorting renaming exists");
+        (c, ti, ki)
     }
 
     fn rename(&self, s: &State, tp: &[u8], kp: &[u8]) -> State {
@@ -147,10 +155,10 @@ impl Symmetry {
         c
     }
 
-    /// [`Symmetry::canonical_packed`] without the encoding.
-    pub fn canonical(&self, s: &State) -> (State, usize, usize) {
-        let (c, _, ti, ki) = self.canonical_packed(s);
-        (c, ti, ki)
+    /// Whether renamings other than the identity are tried (without them
+    /// every state is its own representative).
+    pub fn enabled(&self) -> bool {
+        self.enabled
     }
 
     /// The thread map with index `i` (from [`Symmetry::canonical`]).
