@@ -371,7 +371,7 @@ use SourceKind as S;
 /// The mixed scenarios `check` explores, each under every profile it
 /// [fits](Scenario::fits) (spec mutants explore only the uniform scenarios:
 /// each breaks one rule, which a uniform scenario already shows).
-pub const MIXES: [Scenario; 8] = [
+pub const MIXES: [Scenario; 9] = [
     // An fd with Dispatch beside an operation: the thread-pool loop that
     // serves sockets and file reads from one queue.
     Scenario::mixed(&[
@@ -416,5 +416,13 @@ pub const MIXES: [Scenario; 8] = [
     Scenario::mixed(&[
         KeySpec::new(S::Level, M::Multishot),
         KeySpec::new(S::Futex, M::Single),
+    ]),
+    // Two waiters on the futex word beside an operation: `futex_wake(n)`
+    // picks among the futex waiters only (two of them, so a wake of one
+    // has a choice), never the operation in flight.
+    Scenario::mixed(&[
+        KeySpec::new(S::Futex, M::Single),
+        KeySpec::new(S::Futex, M::Single),
+        KeySpec::new(S::Operation, M::Single),
     ]),
 ];
