@@ -405,3 +405,19 @@ fn a_replay_token_naming_a_mix_its_profile_cannot_register_exits_two() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("has no scenario"), "{}", text(&o));
 }
+
+#[test]
+fn one_key_explores_no_mix_unless_scenario_names_one() {
+    let mut args = vec!["check", "--profile", "unified"];
+    args.extend(SMALL);
+    let out = text(&onering(&args));
+    assert!(
+        out.contains("mixed scenarios not explored: the bound has one key"),
+        "{out}"
+    );
+    assert!(!out.contains('+'), "{out}");
+    args.extend(["--scenario", "counter/edge+futex/single"]);
+    let o = onering(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("threads=2 keys=2 ops=2"), "{}", text(&o));
+}
