@@ -172,7 +172,7 @@ impl Scenario {
     /// # Panics
     ///
     /// If the list breaks a rule [`Scenario::parse`] reports as a
-    /// [`ScenarioError`] (a `const` catalogue fails to compile then).
+    /// [`ScenarioError`](crate::mix::ScenarioError) (a `const` catalogue fails to compile then).
     pub const fn mixed(keys: &[KeySpec]) -> Self {
         match crate::mix::Mix::new(keys) {
             Ok(mix) => Self {
@@ -227,10 +227,10 @@ impl Scenario {
 
     /// The bound this scenario is explored at when `bound` is asked for: a
     /// uniform scenario takes it as it is; a mixed one takes its own number
-    /// of keys, at most [`MIX_ENV`](crate::mix::MIX_ENV) environment steps
-    /// per key, and, with three or more keys, at most
-    /// [`MIX3_OPS`](crate::mix::MIX3_OPS) operations per thread (see
-    /// [`crate::mix`] for why).
+    /// of keys, at most as many environment steps per key as the ready
+    /// queue holds for them (`keys × (env + 3) ≤ 24`), and, with three or
+    /// more keys, at most [`MIX3_OPS`](crate::mix::MIX3_OPS) operations per
+    /// thread (see [`crate::mix`] for why).
     pub fn bound_for(&self, bound: Bound) -> Bound {
         crate::mix::bound_for(self, bound)
     }
