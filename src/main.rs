@@ -10,7 +10,8 @@ use onering_check::explore::Options;
 use onering_check::summary::Summary;
 use onering_check::timeline;
 use onering_model::{
-    profile, profile_names, Bound, BoundError, Property, Rules, MUTANTS, PROFILES, UNIFIED,
+    profile, profile_names, Bound, BoundError, Property, Rules, Scenario, MUTANTS, PROFILES,
+    UNIFIED,
 };
 use std::process::ExitCode;
 
@@ -88,6 +89,12 @@ struct CheckArgs {
     /// Judge only this property (exit 1 if it is violated, promised or not).
     #[arg(long)]
     property: Option<String>,
+    /// Explore only this scenario: `kind/mode` (every key alike, e.g. level/dispatch) or a
+    /// mixed port, keys joined by `+`, each `kind/mode`, `@j` for a second registration of
+    /// key j's source (e.g. level/dispatch+operation/single, level/dispatch+level/edge@0).
+    /// A mixed scenario fixes its own number of keys (--keys does not apply to it).
+    #[arg(long)]
+    scenario: Option<String>,
     /// Threads (1..=4).
     #[arg(long, default_value_t = Bound::default().threads)]
     threads: u8,
@@ -236,6 +243,7 @@ fn check_jobs(jobs: Option<usize>) -> Result<(), String> {
 /// it is a terminal).
 fn check_with_progress(
     profiles: &[Rules],
+    only: Option<Scenario>,
     bound: Bound,
     opts: &Options,
 ) -> Result<Vec<ProfileReport>, String> {
@@ -246,7 +254,7 @@ fn check_with_progress(
         )
         .expect("valid template"),
     );
-    let reports = check::check_profiles(profiles, bound, opts, |done, total, states| {
+    let reports = check::check_scenarios(profiles, only, bound, opts, |done, total, states| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
         bar.set_message(format!("{states} states"));
@@ -291,7 +299,7 @@ fn run_docs(a: DocsArgs) -> Result<ExitCode, String> {
     let inputs =
         onering_check::book::Inputs::read(std::path::Path::new(".")).map_err(|e| e.to_string())?;
     let profiles: Vec<Rules> = PROFILES.iter().chain(MUTANTS.iter()).copied().collect();
-    let reports = check_with_progress(&profiles, bound, &opts)?;
+    let reports = check_with_progress(&profiles, None, bound, &opts)?;
     let out = std::path::Path::new(&a.out);
     let done = onering_check::book::docs_command(&reports, bound, &opts, &inputs, out, a.check)
         .map_err(|e| e.to_string())?;
@@ -422,7 +430,11 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
         max_states: a.max_states,
         budget: Budget::new(a.max_seconds, max_memory),
     };
-    let profiles: Vec<Rules> = if a.all {
+    let only_scenario = match &a.scenario {
+        Some(text) => Some(Scenario::parse(text).map_err(|e| format!("--scenario `{text}`: {e}"))?),
+        None => None,
+    };
+    let mut profiles: Vec<Rules> = if a.all {
         PROFILES.iter().chain(MUTANTS.iter()).copied().collect()
     } else {
         let name = a.profile.as_deref().unwrap_or(UNIFIED.name);
@@ -435,7 +447,25 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
         })?]
     };
 
-    let reports = check_with_progress(&profiles, bound, &opts)?;
+    if let Some(sc) = only_scenario {
+        // A profile that cannot register one of the scenario's keys is left
+        // out (named on standard error); none left is a usage error.
+        let mut refused = Vec::new();
+        profiles.retain(|r| match sc.fits(r) {
+            Ok(()) => true,
+            Err(why) => {
+                refused.push(why.to_string());
+                false
+            }
+        });
+        if profiles.is_empty() {
+            return Err(format!("--scenario {sc}: {}", refused.join("; ")));
+        }
+        for why in &refused {
+            eprintln!("onering check: --scenario {sc} not explored: {why}");
+        }
+    }
+    let reports = check_with_progress(&profiles, only_scenario, bound, &opts)?;
     let summary = Summary::new(reports, a.all, only);
     if a.json {
         let v = summary.to_json(bound, &opts);

@@ -338,3 +338,86 @@ fn docs_check_reports_a_stale_file() {
         "docs/semantics.md is stale: regenerate it with `cargo run --release -- docs`"
     );
 }
+
+#[test]
+fn a_mixed_scenario_is_explored_alone_and_its_token_replays() {
+    let o = onering(&[
+        "check",
+        "--profile",
+        "io_uring",
+        "--scenario",
+        "level/oneshot+operation/single",
+        "--property",
+        "no-event-after-cancel",
+    ]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("scenarios: level/oneshot+operation/single\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("keys: k0 = level/oneshot, k1 = operation/single"),
+        "{out}"
+    );
+    let tok = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("replay: onering check --replay "))
+        .expect("a replay token")
+        .to_string();
+    assert!(
+        tok.contains(":level/oneshot+operation/single:2.2."),
+        "{tok}"
+    );
+    let r = onering(&["check", "--replay", &tok]);
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r));
+    assert!(text(&r).contains("scenario level/oneshot+operation/single"));
+}
+
+#[test]
+fn bad_scenario_strings_exit_two_with_what_is_wrong() {
+    for (sc, why) in [
+        ("level", "is not a key"),
+        ("pipe/level", "unknown source kind `pipe`"),
+        ("level/level+level/edge@1", "cannot share key 1's source"),
+        (
+            "level/level+futex/single",
+            "epoll has no futex/single registration",
+        ),
+    ] {
+        let o = onering(&["check", "--profile", "epoll", "--scenario", sc, "--json"]);
+        assert_eq!(o.status.code(), Some(2), "{sc}: {}", text(&o));
+        assert!(text(&o).contains(why), "{sc}: {}", text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("\"error\""),
+            "{sc}: --json prints the error as JSON"
+        );
+    }
+}
+
+#[test]
+fn a_replay_token_naming_a_mix_its_profile_cannot_register_exits_two() {
+    let o = onering(&[
+        "check",
+        "--replay",
+        "m1:epoll:level/dispatch+operation/single:2.2.3.2.2:s:0",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("has no scenario"), "{}", text(&o));
+}
+
+#[test]
+fn one_key_explores_no_mix_unless_scenario_names_one() {
+    let mut args = vec!["check", "--profile", "unified"];
+    args.extend(SMALL);
+    let out = text(&onering(&args));
+    assert!(
+        out.contains("mixed scenarios not explored: the bound has one key"),
+        "{out}"
+    );
+    assert!(!out.contains('+'), "{out}");
+    args.extend(["--scenario", "counter/edge+futex/single"]);
+    let o = onering(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("threads=2 keys=2 ops=2"), "{}", text(&o));
+}

@@ -7,8 +7,8 @@ pub use crate::error::TokenError;
 use crate::explore::{explore, replay, Exploration, Options, Trace};
 use crate::timeline;
 use onering_model::{
-    profile, Bound, BoundError, Mode, Model, Property, Rules, Scenario, SourceKind, MODEL_VERSION,
-    MUTANTS,
+    profile, Bound, BoundError, Model, Property, Rules, Scenario, ScenarioError, Unexplored, MIXES,
+    MODEL_VERSION, MUTANTS,
 };
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,6 +56,9 @@ impl PropertyResult {
 pub struct ScenarioRun {
     /// The scenario.
     pub scenario: Scenario,
+    /// The bound it was explored at ([`Scenario::bound_for`] of the bound
+    /// asked for: a mixed scenario has its own number of keys).
+    pub bound: Bound,
     /// Its exploration.
     pub exploration: Exploration,
 }
@@ -69,6 +72,8 @@ pub struct ProfileReport {
     pub runs: Vec<ScenarioRun>,
     /// Per property, in [`Property::ALL`] order.
     pub properties: Vec<PropertyResult>,
+    /// Mixed scenarios ([`MIXES`]) the profile does not explore, and why.
+    pub skipped: Vec<(Scenario, Unexplored)>,
 }
 
 impl ProfileReport {
@@ -98,21 +103,69 @@ impl ProfileReport {
     }
 }
 
-/// Explores every scenario of every profile in `profiles`, `jobs` at a
-/// time; `tick(done, total, states)` after every BFS level of every
-/// exploration.
+/// The scenarios `check` explores for `rules`, and the mixed ones it
+/// skips with the reason: with `only`, that scenario if the profile
+/// [fits](Scenario::fits) it; otherwise the profile's uniform scenarios
+/// ([`Rules::scenarios`]) and, for a real profile (not a spec mutant), every
+/// mix of [`MIXES`] it fits.
+pub fn scenarios_of(
+    rules: &Rules,
+    only: Option<Scenario>,
+) -> (Vec<Scenario>, Vec<(Scenario, Unexplored)>) {
+    let candidates: Vec<Scenario> = match only {
+        Some(sc) => vec![sc],
+        None if rules.is_spec_mutant() => rules.scenarios.to_vec(),
+        None => rules.scenarios.iter().copied().chain(MIXES).collect(),
+    };
+    let mut run = Vec::new();
+    let mut skipped = Vec::new();
+    for sc in candidates {
+        match sc.fits(rules) {
+            Ok(()) => run.push(sc),
+            Err(why) => skipped.push((sc, why)),
+        }
+    }
+    (run, skipped)
+}
+
+/// Explores every scenario of every profile in `profiles` (see
+/// [`scenarios_of`]), `jobs` at a time; `tick(done, total, states)` after
+/// every BFS level of every exploration.
 pub fn check_profiles(
     profiles: &[Rules],
     bound: Bound,
     opts: &Options,
     tick: impl Fn(usize, usize, u64) + Sync,
 ) -> Result<Vec<ProfileReport>, BoundError> {
-    let mut tasks: Vec<(usize, Scenario)> = Vec::new();
+    check_scenarios(profiles, None, bound, opts, tick)
+}
+
+/// [`check_profiles`] restricted to `only` (where a profile fits it).
+///
+/// Without `only`, a bound of one key (`--keys 1`) explores no mix: a mix
+/// has its own two or more keys, and one key is asked for where more would
+/// not fit (CI's three-thread run, for example).
+pub fn check_scenarios(
+    profiles: &[Rules],
+    only: Option<Scenario>,
+    bound: Bound,
+    opts: &Options,
+    tick: impl Fn(usize, usize, u64) + Sync,
+) -> Result<Vec<ProfileReport>, BoundError> {
+    let mut tasks: Vec<(usize, Scenario, Bound)> = Vec::new();
+    let mut plans = Vec::new();
     for (i, r) in profiles.iter().enumerate() {
-        for s in r.scenarios {
-            Model::new(*r, *s, bound)?;
-            tasks.push((i, *s));
+        let (mut run, mut skipped) = scenarios_of(r, only);
+        if only.is_none() && bound.keys < 2 {
+            run.retain(|s| !s.is_mixed());
+            skipped.retain(|(s, _)| !s.is_mixed());
         }
+        for s in &run {
+            let b = s.bound_for(bound);
+            Model::new(*r, *s, b)?;
+            tasks.push((i, *s, b));
+        }
+        plans.push((run, skipped));
     }
     let total = tasks.len();
     let jobs = opts.jobs.max(1);
@@ -136,8 +189,8 @@ pub fn check_profiles(
                 if i >= total {
                     break;
                 }
-                let (p, s) = tasks[i];
-                let model = Model::new(profiles[p], s, bound).expect("validated above");
+                let (p, s, b) = tasks[i];
+                let model = Model::new(profiles[p], s, b).expect("validated above");
                 // Progress after every BFS level, so a long exploration
                 // shows its states growing.
                 let mut seen = 0u64;
@@ -156,18 +209,27 @@ pub fn check_profiles(
     let mut results = results.into_inner().expect("workers finished");
     let mut reports = Vec::new();
     let mut ti = 0;
-    for r in profiles {
+    for (r, (run, skipped)) in profiles.iter().zip(plans) {
         let mut runs = Vec::new();
-        for s in r.scenarios {
+        for s in run {
             runs.push(ScenarioRun {
-                scenario: *s,
+                scenario: s,
+                bound: tasks[ti].2,
                 exploration: results[ti].take().expect("every task ran"),
             });
             ti += 1;
         }
-        reports.push(judge(*r, runs));
+        let mut report = judge(*r, runs);
+        report.skipped = skipped;
+        reports.push(report);
     }
     Ok(reports)
+}
+
+/// A profile's report from its runs: every property judged over them (no
+/// scenario skipped).
+pub fn judge_runs(rules: Rules, runs: Vec<ScenarioRun>) -> ProfileReport {
+    judge(rules, runs)
 }
 
 fn judge(rules: Rules, runs: Vec<ScenarioRun>) -> ProfileReport {
@@ -200,6 +262,7 @@ fn judge(rules: Rules, runs: Vec<ScenarioRun>) -> ProfileReport {
         rules,
         runs,
         properties,
+        skipped: Vec::new(),
     }
 }
 
@@ -214,7 +277,10 @@ pub fn reduction_flags(opts: &Options) -> String {
 }
 
 /// A replay token: enough to print a trace again, under the model version
-/// that made it (`m1:profile:source/mode:bound:reductions:path`).
+/// that made it (`m1:profile:scenario:bound:reductions:path`; the scenario
+/// as [`Scenario`] writes it, `level/dispatch` or
+/// `level/dispatch+operation/single`; the bound the scenario was explored
+/// at, [`Scenario::bound_for`] of `bound`).
 pub fn token(
     rules: &Rules,
     scenario: Scenario,
@@ -223,6 +289,7 @@ pub fn token(
     trace: &Trace,
 ) -> String {
     let path: Vec<String> = trace.path.iter().map(|v| v.to_string()).collect();
+    let bound = scenario.bound_for(bound);
     format!(
         "m{MODEL_VERSION}:{}:{}:{}.{}.{}.{}.{}:{}:{}",
         rules.name,
@@ -254,11 +321,12 @@ pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), TokenE
         return Err(TokenError::FieldCount(all.len()));
     }
     let rules = profile(parts[0]).ok_or_else(|| TokenError::UnknownProfile(parts[0].into()))?;
-    let (src, mode) = parts[1]
-        .split_once('/')
-        .ok_or_else(|| TokenError::ScenarioShape(parts[1].into()))?;
-    let source = SourceKind::from_name(src).ok_or_else(|| TokenError::UnknownSource(src.into()))?;
-    let mode = Mode::from_name(mode).ok_or_else(|| TokenError::UnknownMode(mode.into()))?;
+    let scenario = Scenario::parse(parts[1]).map_err(|e| match e {
+        ScenarioError::Shape(_) => TokenError::ScenarioShape(parts[1].into()),
+        ScenarioError::UnknownKind(k) => TokenError::UnknownSource(k),
+        ScenarioError::UnknownMode(m) => TokenError::UnknownMode(m),
+        other => TokenError::Scenario(other),
+    })?;
     let nums: Vec<u8> = parts[2]
         .split('.')
         .map(|n| {
@@ -292,13 +360,12 @@ pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), TokenE
             .map(|n| n.parse::<u8>().map_err(|_| TokenError::PathStep(n.into())))
             .collect::<Result<_, _>>()?
     };
-    let scenario = Scenario::new(source, mode);
-    if !rules.scenarios.contains(&scenario) {
+    if scenario.fits(&rules).is_err() {
         return Err(TokenError::NoScenario {
             profile: rules.name,
             scenario: scenario.to_string(),
-            available: rules
-                .scenarios
+            available: scenarios_of(&rules, None)
+                .0
                 .iter()
                 .map(|s| s.to_string())
                 .collect::<Vec<_>>()
@@ -349,6 +416,19 @@ pub fn render_profile(
         r.states() as f64 / secs.max(1e-9),
         if r.complete() { "" } else { " — INCOMPLETE: a budget stopped the run" }
     ));
+    for (sc, why) in &r.skipped {
+        out.push_str(&format!("  not explored: {sc} ({why})\n"));
+    }
+    if bound.keys < 2 && !r.rules.is_spec_mutant() && !r.runs.iter().any(|x| x.scenario.is_mixed())
+    {
+        out.push_str("  mixed scenarios not explored: the bound has one key (--keys 1), a mix two or more (--scenario runs one)\n");
+    }
+    if let Some(x) = r.runs.iter().find(|x| x.bound != bound) {
+        out.push_str(&format!(
+            "  mixed scenarios are explored at their own bound (e.g. {}: {})\n",
+            x.scenario, x.bound
+        ));
+    }
     if !r.complete() {
         for x in &r.runs {
             let e = &x.exploration;
@@ -404,6 +484,9 @@ pub fn render_profile(
                     t.steps.len(),
                     t.switches()
                 ));
+                if let Some(legend) = crate::mixed::key_legend(sc) {
+                    out.push_str(&format!("    keys: {legend}\n"));
+                }
                 for line in timeline::render(&r.rules, t, bound.threads, Some(pr.property)).lines()
                 {
                     out.push_str(&format!("    {line}\n"));
@@ -509,6 +592,11 @@ pub fn to_json(
             "complete": r.complete(),
             "scenarios": r.runs.iter().map(|x| json!({
                 "scenario": x.scenario.to_string(),
+                "mixed": x.scenario.is_mixed(),
+                "bound": {
+                    "threads": x.bound.threads, "keys": x.bound.keys, "ops": x.bound.ops,
+                    "env": x.bound.env, "batch": x.bound.batch,
+                },
                 "states": x.exploration.states,
                 "transitions": x.exploration.transitions,
                 "depth": x.exploration.depth,
@@ -516,6 +604,10 @@ pub fn to_json(
                 "bytes": x.exploration.bytes,
                 "complete": x.exploration.complete,
                 "stopped_by": x.exploration.stopped.map(|s| s.option()),
+            })).collect::<Vec<_>>(),
+            "not_explored": r.skipped.iter().map(|(sc, why)| json!({
+                "scenario": sc.to_string(),
+                "why": why.to_string(),
             })).collect::<Vec<_>>(),
             "properties": r.properties.iter().filter(|p| only.is_none_or(|o| o == p.property)).map(|p| {
                 let mut v = json!({

@@ -125,9 +125,9 @@ pub fn render(reports: &[ProfileReport], bound: Bound, opts: &Options) -> String
     out.push_str("## Property × profile\n\n```\n");
     let owned: Vec<ProfileReport> = real.iter().map(|r| (*r).clone()).collect();
     out.push_str(&render_matrix(&owned));
-    out.push_str(
-        "```\n\n## Properties\n\n| id | kind | statement | witness |\n|---|---|---|---|\n",
-    );
+    out.push_str("```\n\n");
+    out.push_str(&crate::mixed::section(&real));
+    out.push_str("## Properties\n\n| id | kind | statement | witness |\n|---|---|---|---|\n");
     for p in Property::ALL {
         let _ = writeln!(
             out,
@@ -148,9 +148,14 @@ pub fn render(reports: &[ProfileReport], bound: Bound, opts: &Options) -> String
         rules_table(&mut out, &r.rules);
         out.push_str("| scenario | states | transitions | depth |\n|---|---|---|---|\n");
         for run in &r.runs {
+            let at = if run.bound == bound {
+                String::new()
+            } else {
+                format!(" (at keys={} ops={})", run.bound.keys, run.bound.ops)
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {}{at} | {} | {} | {} |",
                 run.scenario,
                 run.exploration.states,
                 run.exploration.transitions,
@@ -175,6 +180,9 @@ pub fn render(reports: &[ProfileReport], bound: Bound, opts: &Options) -> String
                     ""
                 }
             );
+            if let Some(legend) = crate::mixed::key_legend(sc) {
+                let _ = writeln!(out, "keys: {legend}");
+            }
             out.push_str(&timeline::render(
                 &r.rules,
                 t,

@@ -1,7 +1,7 @@
 //! Typed errors of the explorer's replay and of replay tokens. Their
 //! `Display` is the message `onering check --replay` prints.
 
-use onering_model::{BoundError, MODEL_VERSION};
+use onering_model::{BoundError, ScenarioError, MODEL_VERSION};
 use std::fmt;
 
 /// A path of successor indices that does not replay ([`crate::explore::replay`]).
@@ -49,6 +49,8 @@ pub enum TokenError {
     UnknownProfile(String),
     /// The scenario field is not `source/mode`.
     ScenarioShape(String),
+    /// The scenario field names no scenario (a mixed one's other faults).
+    Scenario(ScenarioError),
     /// No source kind of this name.
     UnknownSource(String),
     /// No mode of this name.
@@ -107,6 +109,7 @@ impl fmt::Display for TokenError {
                 f,
                 "profile `{profile}` has no scenario `{scenario}`; its scenarios: {available}"
             ),
+            TokenError::Scenario(e) => write!(f, "scenario in replay token: {e}"),
             TokenError::Bound(e) => e.fmt(f),
             TokenError::Replay(e) => e.fmt(f),
         }
@@ -118,6 +121,7 @@ impl std::error::Error for TokenError {
         match self {
             TokenError::Bound(e) => Some(e),
             TokenError::Replay(e) => Some(e),
+            TokenError::Scenario(e) => Some(e),
             _ => None,
         }
     }

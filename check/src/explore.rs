@@ -364,6 +364,7 @@ struct WorkerOut {
 pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)) -> Exploration {
     let start = Instant::now();
     let sym = Symmetry::new(model.bound.threads, model.bound.keys, opts.symmetry)
+        .key_classes(&model.key_classes())
         .dead_variables(opts.dead_variables);
     let mut model = *model;
     model.dead_variables = opts.dead_variables;
@@ -677,6 +678,7 @@ fn expand_chunk(
 /// the path.
 pub fn replay(model: &Model, opts: &Options, path: &[u8]) -> Result<Trace, ReplayError> {
     let sym = Symmetry::new(model.bound.threads, model.bound.keys, opts.symmetry)
+        .key_classes(&model.key_classes())
         .dead_variables(opts.dead_variables);
     let mut model = *model;
     model.dead_variables = opts.dead_variables;

@@ -19,5 +19,6 @@ pub mod error;
 pub mod explore;
 pub mod fptable;
 pub mod history;
+pub mod mixed;
 pub mod summary;
 pub mod timeline;

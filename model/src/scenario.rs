@@ -129,29 +129,129 @@ impl Mode {
     }
 }
 
-/// One explored configuration: every key is bound to a source of `source`
-/// kind, registered (or submitted) in `mode` at the start.
+/// One explored configuration: what stands behind each key, and how it is
+/// registered (or submitted) at the start.
+///
+/// A **uniform** scenario ([`Scenario::new`]) binds every key, however many
+/// the [`Bound`] has, to a source of `source` kind registered in `mode`. A
+/// **mixed** scenario ([`Scenario::mixed`], written
+/// `level/dispatch+operation/single`) is a list of keys, each a [`KeySpec`]
+/// with its own kind and mode, and fixes the number of keys. One port then
+/// holds, say, a level-triggered fd, a timer, an operation and a futex wait
+/// at once, which is what the unified queue is for. A key may also be a
+/// second registration of an earlier key's source (`level/edge@0`: a dup'ed
+/// fd, or the same fd in another mode); see [`KeySpec::shares`].
+///
+/// For a uniform scenario `source` and `mode` are every key's; for a mixed
+/// one they are key 0's, and [`Scenario::key`] gives each key's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Scenario {
-    /// The source kind behind every key.
+    /// The source kind behind every key (a mixed scenario: key 0's).
     pub source: SourceKind,
-    /// The initial registration mode.
+    /// The initial registration mode (a mixed scenario: key 0's).
     pub mode: Mode,
+    /// The keys of a mixed scenario; none for a uniform one.
+    #[cfg_attr(feature = "serde", serde(default))]
+    mix: crate::mix::Mix,
 }
 
 impl Scenario {
-    /// `source/mode`, e.g. `level/dispatch`.
+    /// `source/mode`, e.g. `level/dispatch`: every key alike.
     pub const fn new(source: SourceKind, mode: Mode) -> Self {
-        Self { source, mode }
+        Self {
+            source,
+            mode,
+            mix: crate::mix::Mix::NONE,
+        }
+    }
+
+    /// A mixed scenario of `keys` (2..=[`MAX_KEYS`] of them), e.g.
+    /// `level/dispatch+operation/single`.
+    ///
+    /// # Panics
+    ///
+    /// If the list breaks a rule [`Scenario::parse`] reports as a
+    /// [`ScenarioError`](crate::mix::ScenarioError) (a `const` catalogue fails to compile then).
+    pub const fn mixed(keys: &[KeySpec]) -> Self {
+        match crate::mix::Mix::new(keys) {
+            Ok(mix) => Self {
+                source: keys[0].source,
+                mode: keys[0].mode,
+                mix,
+            },
+            Err(_) => panic!("not a valid mixed scenario"),
+        }
+    }
+
+    /// Whether this is a mixed scenario (a list of keys).
+    pub const fn is_mixed(&self) -> bool {
+        self.mix.len > 0
+    }
+
+    /// The keys of a mixed scenario, in order; empty for a uniform one.
+    pub fn keys(&self) -> &[KeySpec] {
+        &self.mix.keys[..self.mix.len as usize]
+    }
+
+    /// The number of keys a mixed scenario fixes; `None` for a uniform one
+    /// (any number the bound gives).
+    pub const fn key_count(&self) -> Option<u8> {
+        if self.mix.len > 0 {
+            Some(self.mix.len)
+        } else {
+            None
+        }
+    }
+
+    /// What stands behind key `k` (for a uniform scenario, every key is
+    /// `source/mode` on a source of its own).
+    pub fn key(&self, k: u8) -> KeySpec {
+        if self.is_mixed() {
+            self.mix.keys[k as usize]
+        } else {
+            KeySpec::new(self.source, self.mode)
+        }
+    }
+
+    /// The first key bound to key `k`'s source (`k` itself unless `k`
+    /// shares an earlier key's source).
+    pub fn owner(&self, k: u8) -> u8 {
+        self.key(k).shares.unwrap_or(k)
+    }
+
+    /// Whether some source stands behind more than one key.
+    pub fn has_shared_source(&self) -> bool {
+        self.keys().iter().any(|k| k.shares.is_some())
+    }
+
+    /// The bound this scenario is explored at when `bound` is asked for: a
+    /// uniform scenario takes it as it is; a mixed one takes its own number
+    /// of keys, at most as many environment steps per key as the ready
+    /// queue holds for them (`keys × (env + 3) ≤ 24`), and, with three or
+    /// more keys, at most [`MIX3_OPS`](crate::mix::MIX3_OPS) operations per
+    /// thread (see [`crate::mix`] for why).
+    pub fn bound_for(&self, bound: Bound) -> Bound {
+        crate::mix::bound_for(self, bound)
     }
 }
 
 impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.source.name(), self.mode.name())
+        if !self.is_mixed() {
+            return write!(f, "{}/{}", self.source.name(), self.mode.name());
+        }
+        for (i, k) in self.keys().iter().enumerate() {
+            if i > 0 {
+                f.write_str("+")?;
+            }
+            write!(f, "{k}")?;
+        }
+        Ok(())
     }
 }
+
+use crate::mix::KeySpec;
 
 /// Largest number of threads a state can represent.
 pub const MAX_THREADS: u8 = 4;
@@ -220,6 +320,14 @@ pub enum BoundError {
         /// The slots a state holds.
         max: usize,
     },
+    /// A mixed scenario fixes its number of keys; the bound asks for
+    /// another.
+    KeyCount {
+        /// The scenario.
+        scenario: Scenario,
+        /// The bound's keys.
+        keys: u8,
+    },
     /// The scenario's mode does not fit its source kind under the profile.
     Scenario {
         /// The scenario.
@@ -252,6 +360,11 @@ impl fmt::Display for BoundError {
                 f,
                 "keys {keys} with env {env}: keys x (env + 3) = {slots} queue slots, more than \
                  the {max} a state holds (keys x (env + 3) <= {max})"
+            ),
+            Self::KeyCount { scenario, keys } => write!(
+                f,
+                "scenario {scenario} has {} keys; the bound asks for {keys}",
+                scenario.keys().len()
             ),
             Self::Scenario {
                 scenario,

@@ -1,6 +1,8 @@
-//! Symmetry: threads are interchangeable, and so are keys (every key starts
-//! with the same source kind, mode and budget), and so are generation
-//! numbers (only compared for equality; see
+//! Symmetry: threads are interchangeable, and so are keys of one class
+//! (keys that start with the same source kind, mode and budget, each on a
+//! source of its own: every key of a uniform scenario; in a mixed one, see
+//! [`crate::Model::key_classes`] and [`Symmetry::key_classes`]), and so are
+//! generation numbers (only compared for equality; see
 //! [`State::normalize_generations`]). The canonical representative
 //! of a state is the least state over all renamings of threads and keys; two
 //! states with the same representative satisfy the same properties, because
@@ -39,6 +41,8 @@ fn heap(p: &mut Vec<u8>, k: usize, out: &mut Vec<Vec<u8>>) {
 pub struct Symmetry {
     thread_perms: Vec<Vec<u8>>,
     key_perms: Vec<Vec<u8>>,
+    /// Class of each key (all 0: every key interchangeable).
+    key_class: [u8; 4],
     enabled: bool,
     dead: bool,
 }
@@ -51,6 +55,7 @@ impl Symmetry {
             Symmetry {
                 thread_perms: permutations(threads),
                 key_perms: permutations(keys),
+                key_class: [0; 4],
                 enabled: true,
                 dead: true,
             }
@@ -58,10 +63,29 @@ impl Symmetry {
             Symmetry {
                 thread_perms: vec![(0..threads).collect()],
                 key_perms: vec![(0..keys).collect()],
+                key_class: [0; 4],
                 enabled: false,
                 dead: true,
             }
         }
+    }
+
+    /// Only keys of the same class are renamed into each other
+    /// (`classes[k]` is key `k`'s; [`crate::Model::key_classes`] gives a
+    /// model's): a renaming is a symmetry only if it maps every key to one
+    /// the transition relation treats alike. All classes equal (a uniform
+    /// scenario) is [`Symmetry::new`]'s group.
+    pub fn key_classes(mut self, classes: &[u8]) -> Symmetry {
+        for (k, &c) in classes.iter().enumerate().take(4) {
+            self.key_class[k] = c;
+        }
+        let class = self.key_class;
+        self.key_perms.retain(|p| {
+            p.iter()
+                .enumerate()
+                .all(|(old, &new)| class[old] == class[new as usize])
+        });
+        self
     }
 
     /// Whether renamed states whose queue order is dead (no thread waits
@@ -116,8 +140,14 @@ impl Symmetry {
         }
         let mut kcand = [0usize; 24];
         let mut nk_c = 0;
+        let uniform = self.key_class[..nk].iter().all(|&c| c == 0);
         for (ki, kp) in self.key_perms.iter().enumerate() {
-            if sorts(kp, &ksig[..nk]) {
+            let sorted = if uniform {
+                sorts(kp, &ksig[..nk])
+            } else {
+                sorts_within(kp, &ksig[..nk], &self.key_class)
+            };
+            if sorted {
                 kcand[nk_c] = ki;
                 nk_c += 1;
             }
@@ -126,7 +156,14 @@ impl Symmetry {
             let (ti, ki) = (tcand[0], kcand[0]);
             let identity = |p: &[u8]| p.iter().enumerate().all(|(i, &x)| i == x as usize);
             let c = if identity(&self.thread_perms[ti]) && identity(&self.key_perms[ki]) {
-                *s
+                // Renumbering generations may have unsorted a dead queue the
+                // model kept sorted: sort it as `rename` does, or a state and
+                // its renamings could get different representatives.
+                let mut c = *s;
+                if self.dead && c.all_done() {
+                    c.sort_queue();
+                }
+                c
             } else {
                 self.rename(s, &self.thread_perms[ti], &self.key_perms[ki])
             };
@@ -179,6 +216,18 @@ fn sorts<T: Ord + Copy>(p: &[u8], sig: &[T]) -> bool {
         at[new as usize] = Some(sig[old]);
     }
     at[..p.len()].windows(2).all(|w| w[0] <= w[1])
+}
+
+/// Whether renaming by `p` (old → new) puts `sig` in non-decreasing order
+/// among the keys of each class (positions of one class keep their class
+/// under `p`).
+fn sorts_within(p: &[u8], sig: &[u64], class: &[u8; 4]) -> bool {
+    let mut at = [0u64; 4];
+    for (old, &new) in p.iter().enumerate() {
+        at[new as usize] = sig[old];
+    }
+    let n = p.len();
+    (0..n).all(|i| (i + 1..n).all(|j| class[i] != class[j] || at[i] <= at[j]))
 }
 
 /// Inverse of an old → new map.

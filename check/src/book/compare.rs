@@ -94,7 +94,7 @@ fn under_unified(ctx: &Ctx, sc: onering_model::Scenario, t: &crate::explore::Tra
     let Some(u) = ctx.report("unified") else {
         return String::new();
     };
-    if !u.rules.scenarios.contains(&sc) {
+    if sc.fits(&u.rules).is_err() {
         return format!(
             "`unified` has no `{sc}` scenario, so these steps have no counterpart there.\n\n"
         );
@@ -142,7 +142,7 @@ fn duplicates(ctx: &Ctx) -> String {
         let rq = if r
             .runs
             .iter()
-            .any(|x| x.scenario.mode == onering_model::Mode::Level)
+            .any(|x| !x.scenario.is_mixed() && x.scenario.mode == onering_model::Mode::Level)
         {
             rq
         } else {
@@ -327,10 +327,11 @@ fn rearm(ctx: &Ctx) -> String {
             .runs
             .iter()
             .filter(|x| {
-                matches!(
-                    x.scenario.mode,
-                    onering_model::Mode::Oneshot | onering_model::Mode::Dispatch
-                )
+                !x.scenario.is_mixed()
+                    && matches!(
+                        x.scenario.mode,
+                        onering_model::Mode::Oneshot | onering_model::Mode::Dispatch
+                    )
             })
             .map(|x| format!("`{}`", x.scenario.mode.name()))
             .collect();

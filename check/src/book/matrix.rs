@@ -52,6 +52,7 @@ pub fn page(ctx: &Ctx) -> String {
         out.push('\n');
     }
     out.push_str("\n✔ holds: promised and proved for the bound. holds*: not promised, but no violation at this bound. ✘ violated: not promised, and a counterexample was found. **BROKEN**: promised but violated (none should be). (v): the property's witness never occurred at this bound, so it holds only vacuously there.\n\n");
+    out.push_str(&crate::mixed::section(&ctx.real));
     out.push_str("## The properties\n\n");
     for p in Property::ALL {
         let kind = match p.kind() {

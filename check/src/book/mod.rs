@@ -201,6 +201,9 @@ pub fn generate(
         let lcs = r
             .runs
             .iter()
+            // One key's life: the uniform scenarios (a mixed one's keys
+            // each live as in the uniform scenario of their kind and mode).
+            .filter(|run| !run.scenario.is_mixed())
             .map(|run| lifecycle::explore(r.rules, run.scenario))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| BookError::Model(e.to_string()))?;

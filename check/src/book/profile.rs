@@ -156,9 +156,14 @@ pub fn page(ctx: &Ctx, r: &ProfileReport) -> String {
     }
     out.push_str("\nThe explorations behind them (after symmetry, dead-variable and partial-order reduction):\n\n| scenario | states | transitions | depth |\n|---|---:|---:|---:|\n");
     for run in &r.runs {
+        let at = if run.bound == ctx.bound {
+            String::new()
+        } else {
+            format!(" (at keys={} ops={})", run.bound.keys, run.bound.ops)
+        };
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} |",
+            "| `{}`{at} | {} | {} | {} |",
             run.scenario,
             run.exploration.states,
             run.exploration.transitions,

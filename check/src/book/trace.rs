@@ -82,7 +82,8 @@ pub fn same_steps(
     bound: Bound,
     actions: &[Action],
 ) -> Result<(Trace, Option<usize>), String> {
-    let model = Model::new(rules, scenario, bound).map_err(|e| e.to_string())?;
+    let model =
+        Model::new(rules, scenario, scenario.bound_for(bound)).map_err(|e| e.to_string())?;
     let mut s = model.init();
     let mut steps = Vec::new();
     let mut out = Vec::new();

@@ -13,10 +13,16 @@ use crate::Model;
 
 impl Model {
     /// The cancel modes this profile offers for the scenario's registrations
-    /// ([`crate::Rules::cancel_modes`]).
+    /// ([`crate::Rules::cancel_modes`]); in a mixed scenario, key 0's
+    /// ([`Model::cancel_modes_of`] is each key's).
     pub fn cancel_modes(&self) -> &'static [CancelMode] {
-        self.rules
-            .cancel_modes(self.scenario.source, self.scenario.mode)
+        self.cancel_modes_of(0)
+    }
+
+    /// The cancel modes this profile offers for key `k`'s registration.
+    pub fn cancel_modes_of(&self, k: u8) -> &'static [CancelMode] {
+        let spec = self.key_spec(k);
+        self.rules.cancel_modes(spec.source, spec.mode)
     }
 }
 
@@ -27,7 +33,7 @@ impl Ctx<'_> {
         if mode == CancelMode::Sync || ks.reg != Reg::InFlight || ks.cancel != CancelReq::None {
             return 1;
         }
-        let plain_op = self.m.scenario.source == SourceKind::Operation;
+        let plain_op = self.m.kind(k) == SourceKind::Operation;
         match self.r.op_cancel {
             // A plain aio read/write is not cancellable; IOCB_CMD_POLL is.
             OpCancel::LinuxAio if plain_op => 2,
@@ -46,7 +52,7 @@ impl Ctx<'_> {
             || matches!(before.reg, Reg::InFlight | Reg::Finishing)
             || self.s.queued(k, |_| true);
         self.obs.witness_if(P::HonestCancel, contested);
-        let readiness = self.m.scenario.source.is_readiness();
+        let readiness = self.m.kind(k).is_readiness();
         let answer = if mode == CancelMode::Sync {
             self.cancel_readiness(k)
         } else {
@@ -86,7 +92,7 @@ impl Ctx<'_> {
     /// A readiness cancel's answer has reached the caller: from now on a
     /// wait that starts must not yield a readiness event of this generation.
     pub(super) fn cancel_returned(&mut self, k: u8, answer: Answer) {
-        if !self.m.scenario.source.is_readiness() {
+        if !self.m.kind(k).is_readiness() {
             return;
         }
         if matches!(

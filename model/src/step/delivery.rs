@@ -263,7 +263,7 @@ impl Ctx<'_> {
 
         // A poll request's final event is its readiness report.
         let readiness_report = kind != EventKind::Final(Outcome::Cancelled);
-        if self.m.scenario.source.is_readiness() && readiness_report {
+        if self.m.kind(k).is_readiness() && readiness_report {
             self.obs.check(P::CloseRemoves, !ks.closed);
         }
         if !final_event {

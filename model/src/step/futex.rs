@@ -13,7 +13,8 @@ impl Model {
         let mut w = 0u8;
         for k in self.keys() {
             let ks = s.keys[k as usize];
-            if ks.reg == Reg::InFlight && ks.cancel != CancelReq::Won {
+            let futex = self.kind(k) == crate::scenario::SourceKind::Futex;
+            if futex && ks.reg == Reg::InFlight && ks.cancel != CancelReq::Won {
                 waiting[w as usize] = k;
                 w += 1;
             }

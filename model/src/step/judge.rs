@@ -14,8 +14,8 @@ impl Model {
     /// or kernel step enabled) what must eventually have happened.
     pub fn state_obs(&self, s: &State) -> Obs {
         let mut obs = Obs::default();
-        if self.scenario.source.is_readiness() {
-            for k in self.keys() {
+        for k in self.keys() {
+            if self.kind(k).is_readiness() {
                 let n = s
                     .queue()
                     .iter()

@@ -36,6 +36,7 @@ use crate::precondition;
 use delivery::Deliver;
 
 use crate::action::{Action, Shown};
+use crate::mix::KeySpec;
 use crate::property::{Obs, Property as P};
 use crate::rules::{CloseRule, Rules};
 use crate::scenario::{Bound, BoundError, Mode, Scenario, SourceKind};
@@ -63,7 +64,7 @@ pub struct Step {
 pub struct Model {
     /// The profile's rules.
     pub rules: Rules,
-    /// What every key is.
+    /// What every key is ([`Model::key_spec`] gives key `k`'s).
     pub scenario: Scenario,
     /// The bound.
     pub bound: Bound,
@@ -78,16 +79,27 @@ pub struct Model {
 
 impl Model {
     /// A model, if the bound is representable.
-    /// A scenario whose mode does not fit its source kind
-    /// ([`Rules::mode_fits`]) is refused too.
+    /// A scenario with a key whose mode does not fit its source kind
+    /// ([`Rules::mode_fits`]) is refused too, and so is a mixed scenario
+    /// whose number of keys is not the bound's (see
+    /// [`Scenario::bound_for`]).
     pub fn new(rules: Rules, scenario: Scenario, bound: Bound) -> Result<Model, BoundError> {
         bound.validate()?;
-        if let Err(refusal) = rules.mode_fits(scenario.source, scenario.mode) {
-            return Err(BoundError::Scenario {
+        if scenario.key_count().is_some_and(|n| n != bound.keys) {
+            return Err(BoundError::KeyCount {
                 scenario,
-                profile: rules.name,
-                refusal,
+                keys: bound.keys,
             });
+        }
+        for k in 0..bound.keys {
+            let spec = scenario.key(k);
+            if let Err(refusal) = rules.mode_fits(spec.source, spec.mode) {
+                return Err(BoundError::Scenario {
+                    scenario,
+                    profile: rules.name,
+                    refusal,
+                });
+            }
         }
         // Each key queues at most one readiness event (or, without
         // coalescing, one per environment step), plus two finals.
@@ -155,10 +167,71 @@ impl Model {
 
     /// Whether registrations in this scenario are requests that complete
     /// (operations, futex waits, poll requests, multishot polls) rather than
-    /// persistent readiness registrations.
+    /// persistent readiness registrations. In a mixed scenario: key 0's
+    /// ([`Model::is_request_of`] is each key's).
     pub fn is_request(&self) -> bool {
-        self.rules
-            .is_request(self.scenario.source, self.scenario.mode)
+        self.is_request_of(0)
+    }
+
+    /// Whether key `k`'s registration is a request that completes (see
+    /// [`Model::is_request`]).
+    pub fn is_request_of(&self, k: u8) -> bool {
+        let spec = self.scenario.key(k);
+        self.rules.is_request(spec.source, spec.mode)
+    }
+
+    /// What stands behind key `k`: its source's kind, its registration
+    /// mode, whether its source is an earlier key's.
+    pub fn key_spec(&self, k: u8) -> KeySpec {
+        self.scenario.key(k)
+    }
+
+    /// The kind of key `k`'s source.
+    pub fn kind(&self, k: u8) -> SourceKind {
+        self.scenario.key(k).source
+    }
+
+    /// The keys bound to key `k`'s source, first key first (just `k` unless
+    /// a source is shared; see [`crate::mix`]).
+    fn source_keys(&self, k: u8) -> Small<u8> {
+        let mut out = Small::default();
+        if !self.scenario.has_shared_source() {
+            out.push(k);
+            return out;
+        }
+        let owner = self.scenario.owner(k);
+        for j in self.keys() {
+            if self.scenario.owner(j) == owner {
+                out.push(j);
+            }
+        }
+        out
+    }
+
+    /// Keys with the same class are interchangeable (for
+    /// [`crate::symmetry::Symmetry::key_classes`]): the same kind and
+    /// initial mode, each on a source of its own. A key on a shared source
+    /// is in a class of its own. Every key of a uniform scenario is in
+    /// class 0.
+    pub fn key_classes(&self) -> [u8; crate::scenario::MAX_KEYS as usize] {
+        let mut class = [0u8; crate::scenario::MAX_KEYS as usize];
+        let sc = &self.scenario;
+        let shared =
+            |k: u8| sc.key(k).shares.is_some() || self.keys().any(|j| sc.key(j).shares == Some(k));
+        for k in self.keys() {
+            class[k as usize] = self
+                .keys()
+                .find(|&j| !shared(j) && !shared(k) && sc.key(j) == sc.key(k))
+                .unwrap_or(k);
+        }
+        class
+    }
+
+    /// How many keys are futex waits (`futex_wake` acts on them only).
+    fn futex_keys(&self) -> u8 {
+        self.keys()
+            .filter(|&k| self.kind(k) == SourceKind::Futex)
+            .count() as u8
     }
 
     /// The initial state: every key registered (or submitted) in the
@@ -171,7 +244,7 @@ impl Model {
             qlen: 0,
             futex_env: 0,
         };
-        if self.scenario.source == SourceKind::Futex {
+        if self.futex_keys() > 0 {
             s.futex_env = self.bound.env;
         }
         s.queue = [Entry::new(0, 0, EventKind::Ready); MAX_QUEUE];
@@ -179,14 +252,18 @@ impl Model {
             s.threads[t as usize].ops_left = self.bound.ops;
         }
         for k in self.keys() {
+            let spec = self.key_spec(k);
+            let request = self.is_request_of(k);
             let ks = &mut s.keys[k as usize];
-            ks.mode = self.scenario.mode.code();
-            ks.env_left = self.bound.env;
-            ks.reg = if self.is_request() {
-                Reg::InFlight
+            ks.mode = spec.mode.code();
+            // A second registration of a source takes its environment steps
+            // through the source's first key.
+            ks.env_left = if spec.shares.is_some() {
+                0
             } else {
-                Reg::Armed
+                self.bound.env
             };
+            ks.reg = if request { Reg::InFlight } else { Reg::Armed };
         }
         s
     }
@@ -234,7 +311,7 @@ impl Model {
                 }
                 self.apply(s, Action::Rearm { thread, key }, out);
                 self.apply(s, Action::Consume { thread, key }, out);
-                for &mode in self.cancel_modes() {
+                for &mode in self.cancel_modes_of(key) {
                     self.apply(s, Action::Cancel { thread, key, mode }, out);
                 }
             }
@@ -248,8 +325,9 @@ impl Model {
             self.apply(s, Action::StreamItem { key }, out);
         }
         self.apply(s, Action::FutexWake { n: 1 }, out);
-        if self.bound.keys > 1 {
-            self.apply(s, Action::FutexWake { n: self.bound.keys }, out);
+        let waiters = self.futex_keys();
+        if waiters > 1 {
+            self.apply(s, Action::FutexWake { n: waiters }, out);
         }
     }
 
@@ -261,9 +339,10 @@ impl Model {
     /// `EPOLL_CTL_MOD` with an unchanged mask does), any count for
     /// `futex_wake` and any batch size for `wait`.
     pub fn apply(&self, s: &State, a: Action, out: &mut Vec<Step>) {
-        let sc = self.scenario;
         let r = &self.rules;
-        let request = self.is_request();
+        // Key `k`'s kind and initial mode (a key past the bound: key 0's;
+        // every action on it is refused below).
+        let spec = |k: u8| self.key_spec(if k < self.bound.keys { k } else { 0 });
         let live_thread = |t: u8| t < self.bound.threads;
         let live_key = |k: u8| k < self.bound.keys;
         // A thread that may start a thread operation.
@@ -327,11 +406,12 @@ impl Model {
             }
             Action::Register { thread: t, key: k } => {
                 let ks = s.keys.get(k as usize).copied().unwrap_or_default();
+                let sp = spec(k);
                 if idle(t)
                     && live_key(k)
-                    && r.mode_fits(sc.source, sc.mode).is_ok()
+                    && r.mode_fits(sp.source, sp.mode).is_ok()
                     && ks.reg == Reg::Free
-                    && !(sc.source.is_readiness() && ks.closed)
+                    && !(sp.source.is_readiness() && ks.closed)
                 {
                     self.run(s, a, out, |c| c.register(t, k));
                 }
@@ -344,8 +424,8 @@ impl Model {
                 let ks = s.keys.get(k as usize).copied().unwrap_or_default();
                 if idle(t)
                     && live_key(k)
-                    && !request
-                    && r.readiness_fits(sc.source, mode).is_ok()
+                    && !self.is_request_of(k)
+                    && r.readiness_fits(spec(k).source, mode).is_ok()
                     && matches!(ks.reg, Reg::Armed | Reg::Disarmed)
                 {
                     self.run(s, a, out, |c| c.modify(k, mode));
@@ -356,7 +436,7 @@ impl Model {
                 let holds = ks.holders & (1 << t) != 0;
                 if idle(t)
                     && live_key(k)
-                    && !request
+                    && !self.is_request_of(k)
                     && r.has_rearm
                     && (ks.reg == Reg::Disarmed || (holds && r.exclusive_hold))
                 {
@@ -367,11 +447,16 @@ impl Model {
                 let ks = s.keys.get(k as usize).copied().unwrap_or_default();
                 if idle(t)
                     && live_key(k)
-                    && precondition::consume_fits(sc.source).is_ok()
+                    && precondition::consume_fits(spec(k).source).is_ok()
                     && ks.cond
                     && !ks.closed
                 {
-                    self.run(s, a, out, |c| c.consume(k));
+                    // Draining the source drains it for every key bound to it.
+                    self.run(s, a, out, |c| {
+                        for &j in self.source_keys(k).iter() {
+                            c.consume(j);
+                        }
+                    });
                 }
             }
             Action::Cancel {
@@ -379,7 +464,8 @@ impl Model {
                 key: k,
                 mode,
             } => {
-                let fits = r.cancel_fits(sc.source, sc.mode, mode).is_ok();
+                let sp = spec(k);
+                let fits = r.cancel_fits(sp.source, sp.mode, mode).is_ok();
                 if idle(t) && live_key(k) && fits {
                     let choices = Ctx::new(self, s).cancel_choices(k, mode);
                     for choice in 0..choices {
@@ -398,28 +484,54 @@ impl Model {
                 }
             }
             Action::Raise { key: k } | Action::Lower { key: k } | Action::Close { key: k } => {
-                if !env(k) || !sc.source.is_readiness() {
+                let sp = spec(k);
+                // A shared source takes its steps through its first key.
+                if !env(k) || !sp.source.is_readiness() || sp.shares.is_some() {
                     return;
                 }
                 let ks = s.keys[k as usize];
                 let gone = ks.closed && r.close != CloseRule::Survives;
+                let bound_to = self.source_keys(k);
                 match a {
                     Action::Raise { .. }
-                        if !(gone || sc.source == SourceKind::Sticky && ks.cond) =>
+                        if !(gone || sp.source == SourceKind::Sticky && ks.cond) =>
                     {
-                        self.run(s, a, out, |c| c.raise(k));
+                        if bound_to.len() == 1 {
+                            self.run(s, a, out, |c| c.raise(k));
+                        } else {
+                            // One wake-up queues the source's registrations
+                            // in an unspecified order: every order.
+                            for order in orders(&bound_to.items[..bound_to.len()]) {
+                                self.run(s, a, out, |c| {
+                                    c.use_env(k);
+                                    for &j in &order {
+                                        c.raised(j);
+                                    }
+                                });
+                            }
+                        }
                     }
-                    Action::Lower { .. } if sc.source == SourceKind::Level && ks.cond && !gone => {
-                        self.run(s, a, out, |c| c.lower(k));
+                    Action::Lower { .. } if sp.source == SourceKind::Level && ks.cond && !gone => {
+                        self.run(s, a, out, |c| {
+                            c.use_env(k);
+                            for &j in bound_to.iter() {
+                                c.lowered(j);
+                            }
+                        });
                     }
                     Action::Close { .. } if !ks.closed => {
-                        self.run(s, a, out, |c| c.close(k));
+                        self.run(s, a, out, |c| {
+                            c.use_env(k);
+                            for &j in bound_to.iter() {
+                                c.closed(j);
+                            }
+                        });
                     }
                     _ => {}
                 }
             }
             Action::Complete { key: k } | Action::StreamItem { key: k } => {
-                if !env(k) || sc.source != SourceKind::Operation {
+                if !env(k) || spec(k).source != SourceKind::Operation {
                     return;
                 }
                 let ks = s.keys[k as usize];
@@ -428,14 +540,14 @@ impl Model {
                 }
                 match a {
                     Action::Complete { .. } => self.run(s, a, out, |c| c.complete(k)),
-                    _ if sc.mode == Mode::Multishot => {
+                    _ if spec(k).mode == Mode::Multishot => {
                         self.run(s, a, out, |c| c.stream_item(k));
                     }
                     _ => {}
                 }
             }
             Action::FutexWake { n } => {
-                if sc.source == SourceKind::Futex
+                if self.futex_keys() > 0
                     && (!self.budgets || s.futex_env > 0)
                     && precondition::futex_wake_fits(n.into()).is_ok()
                 {

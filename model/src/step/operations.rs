@@ -9,7 +9,7 @@ impl Ctx<'_> {
     /// Posts an item or a final event for a request.
     pub(super) fn post(&mut self, k: u8, kind: EventKind) {
         let gen = self.s.keys[k as usize].gen;
-        if kind == EventKind::Item && self.m.scenario.source.is_readiness() {
+        if kind == EventKind::Item && self.m.kind(k).is_readiness() {
             let already = self.s.queued(k, |e| e.kind() == EventKind::Item);
             self.obs.witness_if(P::Coalesced, already);
             self.wake = true;

@@ -63,6 +63,12 @@ impl Ctx<'_> {
 
     pub(super) fn raise(&mut self, k: u8) {
         self.use_env(k);
+        self.raised(k);
+    }
+
+    /// `raise` without its budget: what a raise of the source does to the
+    /// registration `k` (once per key bound to the source).
+    pub(super) fn raised(&mut self, k: u8) {
         self.key(k).cond = true;
         let ks = self.s.keys[k as usize];
         match ks.reg {
@@ -86,8 +92,9 @@ impl Ctx<'_> {
         }
     }
 
-    pub(super) fn close(&mut self, k: u8) {
-        self.use_env(k);
+    /// `close` without its budget, for the registration `k` (once per key
+    /// bound to the source).
+    pub(super) fn closed(&mut self, k: u8) {
         self.obs
             .witness_if(P::CloseRemoves, self.s.keys[k as usize].reg != Reg::Free);
         self.key(k).closed = true;
@@ -111,8 +118,8 @@ impl Ctx<'_> {
     }
 
     pub(super) fn register(&mut self, _t: u8, k: u8) {
-        let request = self.m.is_request();
-        let mode = self.m.scenario.mode.code();
+        let request = self.m.is_request_of(k);
+        let mode = self.m.key_spec(k).mode.code();
         // Generation numbers are kept mod 4, so a key's fifth registration
         // reuses its first one's number. Reuse a number only once nothing of
         // the old registration can be met again: skip numbers a queued entry
@@ -143,7 +150,7 @@ impl Ctx<'_> {
         ks.pending_edge = false;
         ks.mode = mode;
         ks.reg = if request { Reg::InFlight } else { Reg::Armed };
-        if self.m.scenario.source.is_readiness() {
+        if self.m.kind(k).is_readiness() {
             self.rearmed(k);
         }
     }
@@ -166,8 +173,9 @@ impl Ctx<'_> {
     }
 
     /// The condition goes away (a `Level` source drained by someone else).
-    pub(super) fn lower(&mut self, k: u8) {
-        self.use_env(k);
+    /// `lower` without its budget, for the registration `k` (once per key
+    /// bound to the source).
+    pub(super) fn lowered(&mut self, k: u8) {
         self.key(k).cond = false;
     }
 

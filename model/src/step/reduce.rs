@@ -22,11 +22,14 @@ impl Model {
     /// a persistent set: exploring the lowest key's steps first, then the
     /// next key's, reaches every per-key configuration (the state graph is
     /// acyclic, so no cycle proviso is needed). `futex_wake` acts on every
-    /// waiter at once, so futex scenarios are not reduced.
+    /// waiter at once, so scenarios with a futex key are not reduced, nor
+    /// are scenarios where one source stands behind several keys (a step on
+    /// it acts on all of them).
     pub fn independent_key(&self, s: &State, steps: &[Step]) -> Option<u8> {
         if !self.budgets
             || !self.dead_variables
-            || self.scenario.source == SourceKind::Futex
+            || self.keys().any(|k| self.kind(k) == SourceKind::Futex)
+            || self.scenario.has_shared_source()
             || !s.all_done()
         {
             return None;
@@ -66,10 +69,11 @@ impl Ctx<'_> {
         // A closed source whose registration went with it takes no more
         // environment steps (raise, lower and close are all disabled): its
         // budget is dead.
-        if self.m.scenario.source.is_readiness() && self.r.close != CloseRule::Survives {
+        if self.r.close != CloseRule::Survives {
             for k in self.m.keys() {
+                let readiness = self.m.kind(k).is_readiness();
                 let ks = &mut self.s.keys[k as usize];
-                if ks.closed {
+                if readiness && ks.closed {
                     ks.env_left = 0;
                 }
             }
