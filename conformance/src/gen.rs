@@ -64,8 +64,8 @@ pub fn families(engine: EngineName) -> &'static [Family] {
         fam(B::Read, S::Operation, M::Single, 2),
         fam(B::ReadMulti, S::Operation, M::Multishot, 1),
     ];
-    // The Port on Linux: real pipes, eventfd triggers, pidfds, futexes and
-    // reads (its read is `Single` only: no multishot read family).
+    // The Port on Linux: real pipes, eventfd triggers, pidfds, futexes,
+    // reads, and multishot reads and recvs (its provided-buffer ring).
     const PORT_LINUX: &[Family] = &[
         fam(B::Pipe, S::Level, M::Level, 2),
         fam(B::Pipe, S::Level, M::Dispatch, 2),
@@ -76,6 +76,8 @@ pub fn families(engine: EngineName) -> &'static [Family] {
         fam(B::Pidfd, S::Sticky, M::Dispatch, 1),
         fam(B::Futex, S::Futex, M::Single, 3),
         fam(B::Read, S::Operation, M::Single, 2),
+        fam(B::ReadMulti, S::Operation, M::Multishot, 1),
+        fam(B::Socket, S::Operation, M::Multishot, 1),
     ];
     match engine {
         EngineName::Epoll => EPOLL,

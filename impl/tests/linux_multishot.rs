@@ -8,7 +8,7 @@
 #![allow(clippy::disallowed_types)]
 
 use std::io::Write;
-use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
@@ -17,9 +17,8 @@ use onering::{
     Port, Timeout,
 };
 
-fn port() -> LinuxPort {
-    Port::linux().expect("epoll")
-}
+mod common;
+use common::linux::{linux_port, nonblocking_pipe};
 
 fn small_pool_port(count: u16, size: u32) -> LinuxPort {
     Port::linux_with_pool(Config::default(), BufferPool { count, size }).expect("epoll")
@@ -57,22 +56,6 @@ fn next_for(port: &LinuxPort, key: Key) -> Event {
     }
 }
 
-fn pipe() -> (std::fs::File, std::fs::File) {
-    let mut fds = [0; 2];
-    #[allow(unsafe_code)]
-    // SAFETY: `fds` has room for the two fds pipe2 writes.
-    let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) };
-    assert_eq!(r, 0);
-    #[allow(unsafe_code)]
-    // SAFETY: both fds were just created and are owned by nobody else.
-    unsafe {
-        (
-            std::fs::File::from(OwnedFd::from_raw_fd(fds[0])),
-            std::fs::File::from(OwnedFd::from_raw_fd(fds[1])),
-        )
-    }
-}
-
 fn item(kind: EventKind) -> i64 {
     match kind {
         EventKind::Item { value } => value,
@@ -82,7 +65,7 @@ fn item(kind: EventKind) -> i64 {
 
 #[test]
 fn multishot_recv_streams_one_item_per_chunk_and_eof_is_the_single_final() {
-    let port = port();
+    let port = linux_port();
     let (a, mut b) = UnixStream::pair().unwrap();
     let s = port.add_recv(a.as_fd(), Vec::new()).unwrap();
     let k = port.submit(s, Mode::Multishot).unwrap();
@@ -110,8 +93,8 @@ fn multishot_recv_streams_one_item_per_chunk_and_eof_is_the_single_final() {
 
 #[test]
 fn multishot_read_of_a_pipe_streams_chunks_then_async_cancel_is_its_one_final() {
-    let port = port();
-    let (r, mut w) = pipe();
+    let port = linux_port();
+    let (r, mut w) = nonblocking_pipe();
     let s = port.add_read(r.as_fd(), Vec::new(), u64::MAX).unwrap();
     let k = port.submit(s, Mode::Multishot).unwrap();
     w.write_all(b"abc").unwrap();
@@ -136,7 +119,7 @@ fn multishot_read_of_a_pipe_streams_chunks_then_async_cancel_is_its_one_final() 
 
 #[test]
 fn items_queued_before_an_async_cancel_are_delivered_before_its_final() {
-    let port = port();
+    let port = linux_port();
     let (a, mut b) = UnixStream::pair().unwrap();
     let s = port.add_recv(a.as_fd(), Vec::new()).unwrap();
     let k = port.submit(s, Mode::Multishot).unwrap();
@@ -226,7 +209,7 @@ fn an_exhausted_pool_ends_the_stream_with_enobufs_and_resubmitting_loses_no_byte
 
 #[test]
 fn reap_of_a_streaming_recv_answers_pending_then_one_cancelled_final() {
-    let port = port();
+    let port = linux_port();
     let (a, _b) = UnixStream::pair().unwrap();
     let s = port.add_recv(a.as_fd(), Vec::new()).unwrap();
     let k = port.submit(s, Mode::Multishot).unwrap();
@@ -247,7 +230,7 @@ fn reap_of_a_streaming_recv_answers_pending_then_one_cancelled_final() {
 
 #[test]
 fn reap_takes_the_final_the_kernel_posted_after_the_items_were_taken() {
-    let port = port();
+    let port = linux_port();
     let (a, mut b) = UnixStream::pair().unwrap();
     let s = port.add_recv(a.as_fd(), Vec::new()).unwrap();
     let k = port.submit(s, Mode::Multishot).unwrap();
@@ -272,7 +255,7 @@ fn reap_takes_the_final_the_kernel_posted_after_the_items_were_taken() {
 
 #[test]
 fn a_second_submission_while_streaming_is_refused() {
-    let port = port();
+    let port = linux_port();
     let (a, _b) = UnixStream::pair().unwrap();
     let s = port.add_recv(a.as_fd(), Vec::new()).unwrap();
     let k = port.submit(s, Mode::Multishot).unwrap();

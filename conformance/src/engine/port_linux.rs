@@ -9,11 +9,18 @@
 //! | futex | [`Port::add_futex`], one per key, on one shared [`FutexWord`] | — | — |
 //! | read | [`Port::add_read`] of a pipe, a new source per submission (a Port operation is submitted once) | `complete` writes a byte to the pipe | — |
 //! | accept-multishot | [`Port::add_accept`] on a Unix listener | `stream_item` connects a client | — |
+//! | read-multishot | [`Port::add_read`] of a pipe, submitted `Multishot` (the port's provided-buffer ring); the same source is resubmitted | `stream_item` writes a byte to the pipe | each item's bytes are taken ([`Port::take_data`]) and dropped |
+//! | socket, kind `operation`, mode `multishot` | [`Port::add_recv`] of a Unix stream socket, as above | `stream_item` writes a byte to the peer | as above |
+//!
+//! A `stream_item` with nothing in flight, or after the cancel reached the
+//! kernel, is not a step (as on the uring engine): the byte would stream to
+//! the *next* submission at once, which the model's operations, having no
+//! condition, cannot say.
 //!
 //! `close` is [`Port::remove`] (the unified close: the registrations become
-//! `Closed`). Backings with no Port source (`read-multishot`: the Port's read
-//! is `Single` only; `timeout`: io_uring timeouts, the Port has timerfd
-//! timers) are not applicable, with that reason.
+//! `Closed`). Backings with no Port source (`timeout`: io_uring timeouts,
+//! the Port has timerfd timers; a `Single` recv of a socket) are not
+//! applicable, with that reason.
 //!
 //! [`Port::add_fd`]: onering::Port::add_fd
 //! [`Port::consume`]: onering::Port::consume
@@ -23,6 +30,8 @@
 //! [`Port::add_futex`]: onering::Port::add_futex
 //! [`Port::add_read`]: onering::Port::add_read
 //! [`Port::add_accept`]: onering::Port::add_accept
+//! [`Port::add_recv`]: onering::Port::add_recv
+//! [`Port::take_data`]: onering::Port::take_data
 //! [`Port::remove`]: onering::Port::remove
 
 use super::port_shared::{answer, cancel_mode, refused, unit};
@@ -53,6 +62,9 @@ struct Slot {
     handed: Vec<Key>,
     /// read: the pipe whose read end the operation reads, and its write end.
     pipe: Option<(OwnedFd, OwnedFd)>,
+    /// read-multishot, multishot recv: the pipe or socket pair the
+    /// operation streams from (`stream_item` writes a byte to its peer).
+    stream: Option<Source>,
     /// pidfd: the child was killed (a second `raise` is refused).
     exited: bool,
     /// read: the current submission's byte was written, or its cancel
@@ -63,6 +75,8 @@ struct Slot {
 /// The Port on Linux, one per run of a case.
 pub struct PortLinuxEngine {
     port: LinuxPort,
+    /// The case's keys are multishot reads or recvs (see [`streams`]).
+    streams: bool,
     backing: Backing,
     kind: SourceKind,
     mode: Mode,
@@ -86,26 +100,25 @@ fn os(e: onering::Error) -> EngineError {
 impl PortLinuxEngine {
     /// A fresh port and the case's sources.
     pub fn new(case: &Case) -> Result<Self, EngineError> {
-        match case.backing {
-            Backing::ReadMulti => {
-                return Err(EngineError::NotApplicable(
-                    "the Port on Linux reads `Single` only (Port::add_read); no multishot read"
-                        .into(),
-                ))
-            }
-            Backing::Timeout => {
-                return Err(EngineError::NotApplicable(
-                    "an io_uring timeout request; the Port's timers are timerfds (Port::add_timer)"
-                        .into(),
-                ))
-            }
-            _ => {}
+        if case.backing == Backing::Timeout {
+            return Err(EngineError::NotApplicable(
+                "an io_uring timeout request; the Port's timers are timerfds (Port::add_timer)"
+                    .into(),
+            ));
+        }
+        if case.backing == Backing::Socket && case.kind == SourceKind::Operation && !streams(case) {
+            return Err(EngineError::NotApplicable(format!(
+                "a `{}` recv of a socket: the corpus streams recvs (`multishot`) only",
+                case.mode.name()
+            )));
         }
         let port = Port::linux().map_err(os)?;
-        let needs_ring = matches!(
-            case.backing,
-            Backing::Futex | Backing::Read | Backing::AcceptMulti
-        );
+        let streams = streams(case);
+        let needs_ring = streams
+            || matches!(
+                case.backing,
+                Backing::Futex | Backing::Read | Backing::AcceptMulti
+            );
         if needs_ring {
             if let Some(e) = port.io_uring_error() {
                 return Err(EngineError::Refused(format!(
@@ -127,8 +140,22 @@ impl PortLinuxEngine {
                 pipe: None,
                 exited: false,
                 completed: false,
+                stream: None,
             };
             match case.backing {
+                b if streams => {
+                    // A multishot read of a pipe, or a multishot recv of a
+                    // socket (the case's `socket` source as an operation).
+                    let s = Source::new(b).map_err(io_err)?;
+                    let fd = registered(&s)?;
+                    slot.source = if b == Backing::Socket {
+                        port.add_recv(fd, vec![0; 64])
+                    } else {
+                        port.add_read(fd, vec![0; 64], u64::MAX)
+                    }
+                    .map_err(os)?;
+                    slot.stream = Some(s);
+                }
                 Backing::Eventfd => slot.source = port.add_trigger().map_err(os)?,
                 Backing::Futex => slot.source = port.add_futex(&word),
                 Backing::Read => {
@@ -161,6 +188,7 @@ impl PortLinuxEngine {
         }
         Ok(PortLinuxEngine {
             port,
+            streams,
             backing: case.backing,
             kind: case.kind,
             mode: case.mode,
@@ -229,6 +257,13 @@ impl PortLinuxEngine {
                 let kind = match e.kind {
                     onering::EventKind::Ready => EventKind::Ready,
                     onering::EventKind::Item { value } => {
+                        if self.streams {
+                            // The item's bytes, copied out of the pool at
+                            // harvest, are the caller's: drop them.
+                            if let Some(s) = slots.get(k as usize) {
+                                let _ = self.port.take_data(s.source);
+                            }
+                        }
                         if self.backing == Backing::AcceptMulti && value >= 0 {
                             // The accepted connection is the caller's.
                             close_fd(value);
@@ -258,6 +293,18 @@ impl PortLinuxEngine {
             .collect();
         Observed::Events(evs)
     }
+}
+
+/// Whether `case`'s keys are streaming operations of the Port: a multishot
+/// read of a pipe (`read-multishot`), or a multishot recv of a socket (the
+/// `socket` source of kind `operation`, mode `multishot`). Both stream
+/// through the port's provided-buffer ring (`Port::add_read`,
+/// `Port::add_recv`).
+fn streams(case: &Case) -> bool {
+    case.backing == Backing::ReadMulti
+        || (case.backing == Backing::Socket
+            && case.kind == SourceKind::Operation
+            && case.mode == Mode::Multishot)
 }
 
 /// A fresh source's registered descriptor (the Port dups it).
@@ -415,6 +462,24 @@ impl Engine for PortLinuxEngine {
                 }
                 _ => Observed::Unsupported("only a read completes by a write"),
             },
+            Step::StreamItem(k) if self.streams => {
+                let mut slots = self.slots();
+                let slot = &mut slots[k as usize];
+                // A byte written with nothing in flight (or after the
+                // cancel reached the kernel) would stream to the *next*
+                // submission at once, which the model's operations cannot
+                // say (they have no condition): not a step here.
+                let in_flight = slot
+                    .key
+                    .is_some_and(|key| self.port.state(key) == Ok(onering::StateName::InFlight));
+                if !in_flight || slot.completed {
+                    return Observed::Unsupported("nothing in flight to stream to");
+                }
+                match slot.stream.as_mut() {
+                    Some(s) => env(s.raise()),
+                    None => Observed::Unsupported("no stream"),
+                }
+            }
             Step::StreamItem(_) => match self.backing {
                 Backing::AcceptMulti => {
                     let mut ls = self.listeners.lock().unwrap_or_else(|p| p.into_inner());

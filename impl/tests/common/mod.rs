@@ -65,3 +65,6 @@ pub fn poll(port: &Port, max: usize) -> Vec<Event> {
     port.wait(&mut evs, max, Timeout::Poll).unwrap();
     evs.as_slice().to_vec()
 }
+
+#[cfg(all(target_os = "linux", not(any(loom, feature = "shuttle"))))]
+pub mod linux;
