@@ -164,6 +164,8 @@ pub enum Expect {
     Count(u32),
     /// The call is refused.
     Refused,
+    /// The call succeeded without a value (`ok`).
+    Ok,
 }
 
 /// A step with its optional expectation.
@@ -552,6 +554,9 @@ fn parse_expect(s: &str, keys: u8) -> Result<Expect, String> {
     use onering_model::{EventKind as K, Outcome};
     if s == "refused" {
         return Ok(Expect::Refused);
+    }
+    if s == "ok" {
+        return Ok(Expect::Ok);
     }
     if let Some(inner) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
         let mut evs = Vec::new();

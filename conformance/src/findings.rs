@@ -12,7 +12,7 @@ use crate::run::Report;
 pub const FINDINGS: &str = include_str!("../FINDINGS.md");
 
 /// Ids the explainer may return.
-pub const IDS: &[&str] = &["F1", "F2", "F3", "F5", "F6", "F8", "L2"];
+pub const IDS: &[&str] = &["F3", "F6", "F8", "L2"];
 
 /// The finding that explains `r`, if one does.
 pub fn explain(engine: EngineName, setup: Setup, case: &Case, r: &Report) -> Option<&'static str> {
@@ -36,17 +36,10 @@ pub fn explain(engine: EngineName, setup: Setup, case: &Case, r: &Report) -> Opt
     };
     let only_refused = !allowed.is_empty() && allowed.iter().all(|a| a.starts_with("refused"));
     match (engine, step, obs) {
-        // F1: EPOLL_CTL_DEL of a closed fd whose dup is open is EBADF.
-        (EngineName::Epoll, Step::Cancel(..), Observed::Refused(e)) if e == "EBADF" => Some("F1"),
-        // F2: reads through the dup after close; the model refuses consume.
-        (EngineName::Epoll, Step::Consume(_), Observed::Ok) if only_refused => Some("F2"),
-        // F5: Port::rearm of an armed registration it does not hold is a
-        // no-op success; the model has no such step.
-        (EngineName::Port | EngineName::PortLinux, Step::Rearm(_), Observed::Ok)
-            if only_refused =>
-        {
-            Some("F5")
-        }
+        // (F1, F2 and F5 are corrected in the model: EPOLL_CTL_DEL and
+        // MOD of a closed fd are refused, reads through a dup drain the
+        // level, a rearm of an armed registration nobody holds is a no-op;
+        // no rule explains them any more.)
         // F8: the Port on Linux cannot move a plain fd's registration to
         // another epoll trigger class (level / edge / oneshot) by `modify`.
         (EngineName::PortLinux, Step::Modify(..), Observed::Refused(e))

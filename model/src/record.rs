@@ -318,7 +318,11 @@ impl Model {
                         "a consume of a source with no condition (futex or operation)",
                     ));
                 }
-                if s.keys[..self.bound.keys as usize].iter().any(|k| k.closed) {
+                // Under `CloseRule::Survives` a dup keeps the file open and
+                // reads through it drive the registration (F2, os §2.7).
+                if self.rules.close != crate::rules::CloseRule::Survives
+                    && s.keys[..self.bound.keys as usize].iter().any(|k| k.closed)
+                {
                     return Err(Rejection::Refused("a consume of a closed source"));
                 }
                 let mut v = vec![*s];

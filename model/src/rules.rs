@@ -454,6 +454,20 @@ impl Rules {
         self.promises.contains(&p)
     }
 
+    /// Whether a registration whose descriptor was closed (a `dup` keeping
+    /// the file open, [`CloseRule::Survives`]) can no longer be named by
+    /// the calls that change it: epoll keys a registration by the file
+    /// *and* the fd number, and `epoll_ctl()` resolves the number first
+    /// (`fdget(fd)` → `-EBADF` in `do_epoll_ctl`, `fs/eventpoll.c`;
+    /// os §2.7: "there is no way to name the stale entry any more"). So
+    /// `EPOLL_CTL_DEL` and `EPOLL_CTL_MOD` of it are refused and the
+    /// registration keeps reporting while the dup lives (finding F1,
+    /// `conformance/FINDINGS.md`). io_uring, aio and IOCP requests hold
+    /// their own file reference and are cancelled by request, not by fd.
+    pub fn closed_fd_unnamed(&self) -> bool {
+        self.close == CloseRule::Survives && self.readiness_cancel == ReadinessCancel::Purge
+    }
+
     /// Whether a readiness registration in `mode` is a poll request whose
     /// single delivery is its final event (aio, io_uring single-shot poll,
     /// IOCP AFD poll, event-port associations).

@@ -35,7 +35,7 @@ mod reduce;
 use crate::precondition;
 use delivery::Deliver;
 
-use crate::action::{Action, Shown};
+use crate::action::{Action, CancelMode, Shown};
 use crate::property::{Obs, Property as P};
 use crate::rules::{CloseRule, Rules};
 use crate::scenario::{Bound, BoundError, Mode, Scenario, SourceKind};
@@ -232,7 +232,14 @@ impl Model {
                         self.apply(s, Action::Modify { thread, key, mode }, out);
                     }
                 }
-                self.apply(s, Action::Rearm { thread, key }, out);
+                // A no-op `rearm` (of an armed registration nobody holds)
+                // only stutters: every behaviour after it is one without it,
+                // so the explorer does not take it (apply enables it, for
+                // recorded histories).
+                let ks = s.keys[key as usize];
+                if !(ks.reg == Reg::Armed && ks.holders == 0) {
+                    self.apply(s, Action::Rearm { thread, key }, out);
+                }
                 self.apply(s, Action::Consume { thread, key }, out);
                 for &mode in self.cancel_modes() {
                     self.apply(s, Action::Cancel { thread, key, mode }, out);
@@ -347,6 +354,7 @@ impl Model {
                     && !request
                     && r.readiness_fits(sc.source, mode).is_ok()
                     && matches!(ks.reg, Reg::Armed | Reg::Disarmed)
+                    && !(ks.closed && r.closed_fd_unnamed())
                 {
                     self.run(s, a, out, |c| c.modify(k, mode));
                 }
@@ -354,11 +362,18 @@ impl Model {
             Action::Rearm { thread: t, key: k } => {
                 let ks = s.keys.get(k as usize).copied().unwrap_or_default();
                 let holds = ks.holders & (1 << t) != 0;
+                // Unified `rearm` is "release the caller's hold, re-arm if
+                // disarmed" (DESIGN §3.1): of an armed registration nobody
+                // holds it is a no-op step (F5). Elsewhere re-arm is the
+                // mechanism's re-arm call (`EPOLL_CTL_MOD`, `EV_ENABLE`),
+                // which this model offers only after a delivery disarmed it.
+                let no_op = r.exclusive_hold && ks.reg == Reg::Armed && ks.holders == 0;
                 if idle(t)
                     && live_key(k)
                     && !request
                     && r.has_rearm
-                    && (ks.reg == Reg::Disarmed || (holds && r.exclusive_hold))
+                    && !(ks.closed && r.closed_fd_unnamed())
+                    && (ks.reg == Reg::Disarmed || (holds && r.exclusive_hold) || no_op)
                 {
                     self.run(s, a, out, |c| c.rearm(t, k));
                 }
@@ -369,7 +384,7 @@ impl Model {
                     && live_key(k)
                     && precondition::consume_fits(sc.source).is_ok()
                     && ks.cond
-                    && !ks.closed
+                    && !(ks.closed && r.close != CloseRule::Survives)
                 {
                     self.run(s, a, out, |c| c.consume(k));
                 }
@@ -380,7 +395,12 @@ impl Model {
                 mode,
             } => {
                 let fits = r.cancel_fits(sc.source, sc.mode, mode).is_ok();
-                if idle(t) && live_key(k) && fits {
+                // `EPOLL_CTL_DEL` of the closed number is refused (`EBADF`,
+                // F1): the registration stays, nothing is answered.
+                let unnamed = mode == CancelMode::Sync
+                    && s.keys.get(k as usize).is_some_and(|ks| ks.closed)
+                    && r.closed_fd_unnamed();
+                if idle(t) && live_key(k) && fits && !unnamed {
                     let choices = Ctx::new(self, s).cancel_choices(k, mode);
                     for choice in 0..choices {
                         self.run(s, a, out, |c| c.cancel(t, k, mode, choice));
