@@ -298,8 +298,17 @@ impl Model {
                 }
             }
             Action::Timeout { thread: t } => {
-                if let Some(Phase::Blocked(max) | Phase::Woken(max)) =
-                    live_thread(t).then(|| s.threads[t as usize].phase)
+                // A completion decided by a wake-up is posted (task work
+                // runs) before a blocking wait gives up (F3; os §4.11):
+                // the kernel's post comes first.
+                let task_work_due = r.deferred_completion
+                    && self.keys().any(|k| {
+                        let ks = s.keys[k as usize];
+                        ks.reg == Reg::InFlight && ks.cancel == CancelReq::Woken
+                    });
+                if let Some(Phase::Blocked(max) | Phase::Woken(max)) = live_thread(t)
+                    .then(|| s.threads[t as usize].phase)
+                    .filter(|_| !task_work_due)
                 {
                     self.run(s, a, out, |c| c.timeout(t, max));
                 }
@@ -409,11 +418,8 @@ impl Model {
             }
             Action::PostFinal { key: k } => {
                 let ks = s.keys.get(k as usize).copied().unwrap_or_default();
-                if live_key(k)
-                    && ks.reg == Reg::InFlight
-                    && ks.cancel != CancelReq::None
-                    && !r.mutant_lost_final
-                {
+                let lost = r.mutant_lost_final && ks.cancel != CancelReq::Woken;
+                if live_key(k) && ks.reg == Reg::InFlight && ks.cancel != CancelReq::None && !lost {
                     self.run(s, a, out, |c| c.post_final(k));
                 }
             }
@@ -443,7 +449,10 @@ impl Model {
                     return;
                 }
                 let ks = s.keys[k as usize];
-                if ks.reg != Reg::InFlight || ks.cancel == CancelReq::Won {
+                // Its outcome is decided already: cancelled, or (F3) a
+                // completion waiting for its task work.
+                if ks.reg != Reg::InFlight || matches!(ks.cancel, CancelReq::Won | CancelReq::Woken)
+                {
                     return;
                 }
                 match a {
@@ -465,25 +474,38 @@ impl Model {
         }
     }
 
-    /// Runs a deterministic step body, then fans out over wake-up choices.
-    fn run(&self, s: &State, action: Action, out: &mut Vec<Step>, body: impl FnOnce(&mut Ctx)) {
-        let mut c = Ctx::new(self, s);
-        if let Some(t) = action.thread() {
-            if matches!(
-                action,
-                Action::Wait { .. }
-                    | Action::Register { .. }
-                    | Action::Modify { .. }
-                    | Action::Rearm { .. }
-                    | Action::Cancel { .. }
-                    | Action::Consume { .. }
-            ) && self.budgets
-            {
-                c.s.threads[t as usize].ops_left -= 1;
+    /// Runs a step body, then fans out over wake-up choices. A body that
+    /// meets binary choices of the kernel ([`Ctx::decide`], at most 8, in
+    /// an order that depends only on the earlier choices) is run once per
+    /// combination.
+    fn run(&self, s: &State, action: Action, out: &mut Vec<Step>, body: impl Fn(&mut Ctx)) {
+        let mut alt: u16 = 0;
+        let mut most = 0;
+        loop {
+            let mut c = Ctx::new(self, s);
+            c.alt = alt as u8;
+            if let Some(t) = action.thread() {
+                if matches!(
+                    action,
+                    Action::Wait { .. }
+                        | Action::Register { .. }
+                        | Action::Modify { .. }
+                        | Action::Rearm { .. }
+                        | Action::Cancel { .. }
+                        | Action::Consume { .. }
+                ) && self.budgets
+                {
+                    c.s.threads[t as usize].ops_left -= 1;
+                }
+            }
+            body(&mut c);
+            most = most.max(c.decisions);
+            c.finish(action, out);
+            alt += 1;
+            if alt >= 1 << most {
+                break;
             }
         }
-        body(&mut c);
-        c.finish(action, out);
     }
 }
 
@@ -539,6 +561,10 @@ struct Ctx<'m> {
     wake: bool,
     /// A push found the queue full.
     overflow: bool,
+    /// Binary kernel choices met so far in this step ([`Ctx::decide`]).
+    decisions: u8,
+    /// Which way each choice goes in this run (bit `i`: choice `i`).
+    alt: u8,
 }
 
 impl<'m> Ctx<'m> {
@@ -551,7 +577,25 @@ impl<'m> Ctx<'m> {
             shown: Shown::default(),
             wake: false,
             overflow: false,
+            decisions: 0,
+            alt: 0,
         }
+    }
+
+    /// A binary choice of the kernel within one step: `false` in the
+    /// first run of the body, and each combination in a run of its own
+    /// (see [`Model::run`]).
+    fn decide(&mut self) -> bool {
+        let i = self.decisions;
+        self.decisions += 1;
+        self.alt & (1 << i) != 0
+    }
+
+    /// Whether the completion of request `k` that a wake-up just decided
+    /// is left to the kernel's task work (F3): a choice where the profile
+    /// has `deferred_completion`.
+    fn defer_completion(&mut self) -> bool {
+        self.r.deferred_completion && self.decide()
     }
 
     fn push_entry(&mut self, e: Entry) {
