@@ -116,6 +116,7 @@ mod action;
 mod precondition;
 mod property;
 mod record;
+mod record_v2;
 mod rules;
 mod scenario;
 mod state;

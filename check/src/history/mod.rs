@@ -22,6 +22,7 @@ mod linearize;
 pub mod parse;
 pub mod partition;
 mod report;
+mod v2;
 
 pub use parse::{parse_history, parse_jsonl, Call, NotModelled, ParseError, Parsed};
 pub use report::{describe, error_json, no_verdict_text, render_failure, rule_broken};
