@@ -166,3 +166,36 @@ fn edge_oneshot_is_disarmed_by_its_one_delivery() {
         Ok(true)
     );
 }
+
+#[test]
+fn a_disabled_registration_reports_nothing_until_it_is_modified_again() {
+    let reg = r#"{"v":2,"thread":0,"call":3,"ret":4,"op":"register","args":{"source":0,"mode":"level"},"result":{"key":{"index":0,"generation":0}}}"#;
+    let disable = r#"{"v":2,"thread":0,"call":7,"ret":8,"op":"disable","args":{"key":{"index":0,"generation":0}},"result":{"ok":true}}"#;
+    let empty = r#"{"v":2,"thread":0,"call":9,"ret":10,"op":"wait","args":{"max":4,"timeout":"poll"},"result":{"events":[]}}"#;
+    let enable = r#"{"v":2,"thread":0,"call":11,"ret":12,"op":"modify","args":{"key":{"index":0,"generation":0},"mode":"level"},"result":{"ok":true}}"#;
+    let ready = r#"{"v":2,"thread":0,"call":13,"ret":14,"op":"wait","args":{"max":4,"timeout":"poll"},"result":{"events":[{"kind":"ready","key":{"index":0,"generation":0}}]}}"#;
+    // Raised, then disabled: the queued event is not reported; the modify
+    // re-checks the level and queues it.
+    assert_eq!(
+        verdict(
+            &lines(&[LEVEL, reg, RAISE, disable, empty, enable, ready]),
+            &EPOLL
+        ),
+        Ok(true)
+    );
+    // Falsified: reported while disabled.
+    let during = ready.replace(r#""call":13,"ret":14"#, r#""call":9,"ret":10"#);
+    assert_eq!(
+        verdict(&lines(&[LEVEL, reg, RAISE, disable, &during]), &EPOLL),
+        Ok(false)
+    );
+    // Falsified: nothing after re-enabling a raised level.
+    let none = empty.replace(r#""call":9,"ret":10"#, r#""call":13,"ret":14"#);
+    assert_eq!(
+        verdict(
+            &lines(&[LEVEL, reg, RAISE, disable, empty, enable, &none]),
+            &EPOLL
+        ),
+        Ok(false)
+    );
+}

@@ -98,6 +98,13 @@ pub enum Recorded<'a> {
         /// Generation named.
         gen: u8,
     },
+    /// v2 `disable(key)`: see [`Model::disabled`].
+    Disable {
+        /// Model key.
+        key: u8,
+        /// Generation named.
+        gen: u8,
+    },
     /// `cancel(key, mode)` and its answer, if known.
     Cancel {
         /// Model key.
@@ -273,6 +280,12 @@ impl Model {
                 } else {
                     out.iter().map(|x| x.next).collect()
                 }
+            }
+            Recorded::Disable { key, gen } => {
+                if !gen_is(key, gen) {
+                    return Err(stale);
+                }
+                self.disabled(s, key)?
             }
             Recorded::Cancel {
                 key,

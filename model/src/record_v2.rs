@@ -21,10 +21,21 @@
 //!   is edge-oneshot already (`io_poll_parse_events` adds `EPOLLONESHOT`
 //!   and `EPOLLET`, os §4.2). A profile without a oneshot readiness mode
 //!   (kqueue: `EV_ONESHOT` is not modelled) has no such mapping.
+//! * **Interest switched off without removing the registration**
+//!   (`disable`: `EPOLL_CTL_MOD` with an empty mask, `EV_DISABLE`) is the
+//!   model's `Disarmed`, reached without a delivery ([`Model::disabled`]):
+//!   wake-ups are ignored (`ep_poll_callback`: `if (!(epi->event.events &
+//!   ~EP_PRIVATE_BITS)) goto out;`), an event already queued is not
+//!   reported (epoll re-polls it at harvest under the empty mask and drops
+//!   it; kqueue does not return a disabled knote), and a `modify` or
+//!   `rearm` (`EV_ENABLE`) arms it again with a re-check.
 
 use crate::action::Answer;
+use crate::record::Rejection;
 use crate::rules::{OpCancel, Rules};
 use crate::scenario::Mode;
+use crate::state::{EventKind, Reg, State};
+use crate::step::Model;
 
 impl Rules {
     /// The answer a cancel of **one** request gives when the mechanism
@@ -47,6 +58,36 @@ impl Rules {
     pub fn edge_oneshot_mode(&self, recorded: Mode) -> Option<Mode> {
         let offers = self.scenarios.iter().any(|s| s.mode == Mode::Oneshot);
         (recorded == Mode::Oneshot && offers).then_some(Mode::Oneshot)
+    }
+}
+
+impl Model {
+    /// The states a recorded `disable` of `key` leads to from `s`: the
+    /// registration, `Armed` or `Disarmed` (a readiness registration whose
+    /// descriptor can still be named), becomes `Disarmed` and its queued
+    /// readiness events are dropped; holds stay. Anything else is refused.
+    ///
+    /// # Errors
+    ///
+    /// [`Rejection::Refused`] where there is no such registration.
+    pub fn disabled(&self, s: &State, key: u8) -> Result<Vec<State>, Rejection> {
+        let ks = s.keys[key as usize];
+        let named = !(ks.closed && self.rules.closed_fd_unnamed());
+        if self.is_request()
+            || !self.scenario.source.is_readiness()
+            || !matches!(ks.reg, Reg::Armed | Reg::Disarmed)
+            || !named
+        {
+            return Err(Rejection::Refused(
+                "a disable of something that is not an armed or disarmed readiness registration",
+            ));
+        }
+        let mut n = *s;
+        n.purge(key, |e| e.kind() == EventKind::Ready);
+        let k = &mut n.keys[key as usize];
+        k.reg = Reg::Disarmed;
+        k.pending_edge = false;
+        Ok(vec![n])
     }
 }
 

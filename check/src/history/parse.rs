@@ -42,6 +42,8 @@ pub enum Op {
     Modify { key: KeyRef, mode: Mode },
     /// `rearm(key)`.
     Rearm { key: KeyRef },
+    /// v2 `disable(key)`: interest switched off, the registration kept.
+    Disable { key: KeyRef },
     /// `cancel(key, mode)`.
     Cancel { key: KeyRef, mode: CancelMode },
     /// `consume(source)`.
@@ -340,11 +342,7 @@ fn call(
             }
         }
         W::Rearm { key } => Op::Rearm { key: *key },
-        W::Disable { .. } => {
-            return Ok(Err(
-                "interest switched off without removing the registration",
-            ))
-        }
+        W::Disable { key } => Op::Disable { key: *key },
         W::Cancel { key, mode } => Op::Cancel {
             key: *key,
             mode: *mode,

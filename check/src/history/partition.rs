@@ -31,6 +31,8 @@ pub enum PKind {
     Modify { slot: u8, gen: u8, mode: Mode },
     /// `rearm`.
     Rearm { slot: u8, gen: u8 },
+    /// v2 `disable`.
+    Disable { slot: u8, gen: u8 },
     /// `cancel` with its answer, if known.
     Cancel {
         slot: u8,
@@ -248,7 +250,13 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                 );
                 mention(*key, terminal);
             }
-            (Op::Modify { key, .. } | Op::Rearm { key } | Op::Cancel { key, .. }, _) => {
+            (
+                Op::Modify { key, .. }
+                | Op::Rearm { key }
+                | Op::Disable { key }
+                | Op::Cancel { key, .. },
+                _,
+            ) => {
                 mention(*key, false);
             }
             (Op::Wait { .. }, Some(Res::Events(evs))) => {
@@ -374,6 +382,10 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
             Op::Rearm { key } => {
                 let (src, slot, gen) = locate(key, c.line)?;
                 push(src, PKind::Rearm { slot, gen });
+            }
+            Op::Disable { key } => {
+                let (src, slot, gen) = locate(key, c.line)?;
+                push(src, PKind::Disable { slot, gen });
             }
             Op::Cancel { key, mode } => {
                 let (src, slot, gen) = locate(key, c.line)?;

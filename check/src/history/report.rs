@@ -23,6 +23,7 @@ pub fn describe(c: &Call) -> String {
         ),
         Op::Modify { key, mode } => format!("modify({key}, {})", mode.name()),
         Op::Rearm { key } => format!("rearm({key})"),
+        Op::Disable { key } => format!("disable({key})"),
         Op::Cancel { key, mode } => format!("cancel({key}, {})", mode.name()),
         Op::Consume { source } => format!("consume(s{source})"),
         Op::Wait { max, block } => {
