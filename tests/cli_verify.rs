@@ -100,11 +100,11 @@ fn huge_time_budgets_do_not_panic() {
 #[test]
 fn a_construct_not_modelled_gives_no_verdict_with_its_line() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("history/tests/golden");
-    let p = dir.join("v2-notify.jsonl");
+    let p = dir.join("v2-wait-end.jsonl");
     let o = onering(&["verify", "--json", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let v = json(&o);
     assert_eq!(v["verdict"], "no-verdict");
     assert_eq!(v["no_verdict"]["reason"], "not-modelled");
-    assert_eq!(v["no_verdict"]["line"], 3);
+    assert_eq!(v["no_verdict"]["line"], 5);
 }

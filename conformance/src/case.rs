@@ -164,6 +164,8 @@ pub enum Expect {
     Count(u32),
     /// The call is refused.
     Refused,
+    /// The call succeeded without a value (`ok`).
+    Ok,
 }
 
 /// A step with its optional expectation.
@@ -260,6 +262,21 @@ impl Pinned {
     }
 }
 
+/// What one mechanism does, exactly, where its profile allows several
+/// outcomes (`[[kernel]]`): the corpus keeps the kernel's choice so that a
+/// change of the kernel fails loudly ("VANISHED") although the profile
+/// would still accept the new behaviour.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelPin {
+    /// The finding that describes the behaviour (`F3`, ...).
+    pub finding: String,
+    /// The engines and io_uring set-ups it is pinned on (`sometimes` is
+    /// always false: a timing-dependent choice is not pinned).
+    pub on: Pinned,
+    /// (thread, 0-based step, what it must show).
+    pub expect: Vec<(usize, usize, Expect)>,
+}
+
 /// A parsed case.
 #[derive(Clone, Debug)]
 pub struct Case {
@@ -279,6 +296,8 @@ pub struct Case {
     pub engines: Vec<EngineName>,
     /// Expected divergences.
     pub pinned: Vec<Pinned>,
+    /// The kernel's own choices among the outcomes the profile allows.
+    pub kernel: Vec<KernelPin>,
     /// One script per thread (one thread: checked step by step).
     pub threads: Vec<Vec<Line>>,
     /// Multi-threaded cases: how many times to run (interleavings vary).
@@ -319,6 +338,16 @@ struct RawDivergence {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKernel {
+    finding: String,
+    engines: Vec<String>,
+    setups: Option<Vec<String>>,
+    /// `"STEP: EXPECT"` (thread 0) or `"THREAD.STEP: EXPECT"`, 1-based steps.
+    expect: Vec<String>,
+}
+
+#[derive(Deserialize)]
 #[serde(untagged)]
 enum OneOrMany {
     One(RawDivergence),
@@ -342,6 +371,8 @@ struct RawCase {
     keys: u8,
     engines: Vec<String>,
     divergence: Option<OneOrMany>,
+    #[serde(default)]
+    kernel: Vec<RawKernel>,
     #[serde(default)]
     steps: Vec<String>,
     #[serde(default)]
@@ -408,19 +439,22 @@ pub fn parse_case(name: &str, text: &str) -> Result<Case, CaseError> {
         Some(OneOrMany::One(d)) => vec![d],
         Some(OneOrMany::Many(v)) => v,
     };
-    let mut pinned = Vec::new();
-    for d in divs {
-        let setups = match d.setups {
-            None => None,
-            Some(v) => Some(
+    let setup_list = |v: Option<Vec<String>>| -> Result<_, CaseError> {
+        match v {
+            None => Ok(None),
+            Some(v) => Ok(Some(
                 v.iter()
                     .map(|s| {
                         crate::drivers::uring::Setup::from_name(s)
                             .ok_or_else(|| err(format!("unknown set-up `{s}` in a divergence")))
                     })
                     .collect::<Result<Vec<_>, _>>()?,
-            ),
-        };
+            )),
+        }
+    };
+    let mut pinned = Vec::new();
+    for d in divs {
+        let setups = setup_list(d.setups)?;
         pinned.push(Pinned {
             finding: d.finding,
             engines: engine_list(&d.engines).map_err(err)?,
@@ -447,6 +481,43 @@ pub fn parse_case(name: &str, text: &str) -> Result<Case, CaseError> {
         }
         threads.push(lines);
     }
+    let mut kernel = Vec::new();
+    for k in raw.kernel {
+        let mut expect = Vec::new();
+        for e in &k.expect {
+            let bad = |m: &str| err(format!("kernel pin `{e}`: {m}"));
+            let (at, what) = e
+                .split_once(':')
+                .ok_or_else(|| bad("expected `STEP: EXPECT` or `THREAD.STEP: EXPECT`"))?;
+            let (t, i) = match at.trim().split_once('.') {
+                Some((t, i)) => (t.parse::<usize>().ok(), i.parse::<usize>().ok()),
+                None => (Some(0), at.trim().parse::<usize>().ok()),
+            };
+            let (Some(t), Some(i)) = (t, i) else {
+                return Err(bad(
+                    "the step is a 1-based number, optionally after `THREAD.`",
+                ));
+            };
+            if t >= threads.len() || i == 0 || i > threads[t].len() {
+                return Err(bad("no such step"));
+            }
+            expect.push((
+                t,
+                i - 1,
+                parse_expect(what.trim(), raw.keys).map_err(|m| bad(&m))?,
+            ));
+        }
+        kernel.push(KernelPin {
+            finding: k.finding,
+            on: Pinned {
+                finding: String::new(),
+                engines: engine_list(&k.engines).map_err(err)?,
+                setups: setup_list(k.setups)?,
+                sometimes: false,
+            },
+            expect,
+        });
+    }
     Ok(Case {
         name: name.to_string(),
         about: raw.about,
@@ -456,6 +527,7 @@ pub fn parse_case(name: &str, text: &str) -> Result<Case, CaseError> {
         keys: raw.keys,
         engines,
         pinned,
+        kernel,
         threads,
         repeat: raw.repeat.max(1),
         expect_profile: raw.expect_profile,
@@ -552,6 +624,9 @@ fn parse_expect(s: &str, keys: u8) -> Result<Expect, String> {
     use onering_model::{EventKind as K, Outcome};
     if s == "refused" {
         return Ok(Expect::Refused);
+    }
+    if s == "ok" {
+        return Ok(Expect::Ok);
     }
     if let Some(inner) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
         let mut evs = Vec::new();

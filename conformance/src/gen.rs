@@ -247,6 +247,7 @@ pub fn to_case(engine: EngineName, g: &Generated) -> Case {
         keys: f.keys,
         engines: vec![engine],
         pinned: Vec::new(),
+        kernel: Vec::new(),
         threads: g
             .1
             .iter()

@@ -137,8 +137,9 @@ pub fn run_case(case: &Case, engine: EngineName, setup: Setup) -> Vec<CaseRun> {
         .into_iter()
         .map(|rules| {
             let start = Instant::now();
-            let (verdict, cancel_orders) = run_once(case, engine, setup, rules);
+            let (verdict, cancel_orders, seen) = run_once(case, engine, setup, rules);
             let verdict = pin(case, engine, setup, verdict);
+            let verdict = kernel_pins(case, engine, setup, verdict, &seen);
             CaseRun {
                 case: case.name.clone(),
                 engine: label(engine, &rules, setup),
@@ -167,35 +168,77 @@ fn pin(case: &Case, engine: EngineName, setup: Setup, v: Verdict) -> Verdict {
     }
 }
 
-fn run_once(case: &Case, engine: EngineName, setup: Setup, rules: Rules) -> (Verdict, (u32, u32)) {
+/// What each step showed, per repetition: `seen[r][thread][step]`.
+type Seen = Vec<Vec<Vec<Observed>>>;
+
+/// Checks the case's `[[kernel]]` pins on a run the profile accepted: the
+/// kernel's own choice among the outcomes the profile allows. A different
+/// choice fails loudly ("VANISHED"): the mechanism changed.
+fn kernel_pins(case: &Case, engine: EngineName, setup: Setup, v: Verdict, seen: &Seen) -> Verdict {
+    if v != Verdict::Pass {
+        return v;
+    }
+    for p in case.kernel.iter().filter(|p| p.on.covers(engine, setup)) {
+        for (r, run) in seen.iter().enumerate() {
+            for (t, i, want) in &p.expect {
+                let Some(got) = run.get(*t).and_then(|th| th.get(*i)) else {
+                    continue;
+                };
+                if !meets(want, got) {
+                    return Verdict::Vanished(format!(
+                        "{}: {} pins what this kernel does (run {}, thread {t} step {} `{}`: {want:?}), and it showed {got}: the mechanism changed; revisit the finding",
+                        case.name,
+                        p.finding,
+                        r + 1,
+                        i + 1,
+                        case.threads[*t][*i].step
+                    ));
+                }
+            }
+        }
+    }
+    Verdict::Pass
+}
+
+fn run_once(
+    case: &Case,
+    engine: EngineName,
+    setup: Setup,
+    rules: Rules,
+) -> (Verdict, (u32, u32), Seen) {
     let eng = match engine::build(engine, case, setup, rules) {
         Ok(e) => e,
-        Err(EngineError::NotApplicable(m)) => return (Verdict::NotApplicable(m), (0, 0)),
-        Err(e) => return (Verdict::Error(e.to_string()), (0, 0)),
+        Err(EngineError::NotApplicable(m)) => {
+            return (Verdict::NotApplicable(m), (0, 0), Vec::new())
+        }
+        Err(e) => return (Verdict::Error(e.to_string()), (0, 0), Vec::new()),
     };
     if case.threads.len() == 1 {
-        single(case, &*eng, rules)
+        let (v, o, seen) = single_seen(case, &case.threads[0], &*eng, rules);
+        (v, o, vec![vec![seen]])
     } else {
         let mut orders = (0, 0);
         let mut fresh;
         let mut current: &dyn Engine = &*eng;
+        let mut seen = Vec::new();
         for r in 0..case.repeat {
             if r > 0 {
                 // A fresh engine per repetition: interleavings vary.
                 fresh = match engine::build(engine, case, setup, rules) {
                     Ok(e) => e,
-                    Err(e) => return (Verdict::Error(e.to_string()), orders),
+                    Err(e) => return (Verdict::Error(e.to_string()), orders, seen),
                 };
                 current = &*fresh;
             }
-            let (v, o) = multi(case, current, rules);
+            let (v, o, s) = multi_seen(case, current, rules);
             orders.0 += o.0;
             orders.1 += o.1;
+            seen.push(s);
             if v != Verdict::Pass {
-                return (v, orders);
+                return (v, orders, seen);
             }
         }
-        (Verdict::Pass, orders)
+        (Verdict::Pass, orders, seen)
     }
 }
 
@@ -219,6 +262,7 @@ fn meets(expect: &Expect, obs: &Observed) -> bool {
         (Expect::Answer(name), Observed::Answer { answer, .. }) => answer.name() == name,
         (Expect::Count(n), Observed::Count(m)) => n == m,
         (Expect::Refused, Observed::Refused(_)) => true,
+        (Expect::Ok, Observed::Ok) => true,
         _ => false,
     }
 }
@@ -249,6 +293,29 @@ pub fn single_lines(
     eng: &dyn Engine,
     rules: Rules,
 ) -> (Verdict, (u32, u32)) {
+    let (v, o, _) = single_seen(case, lines, eng, rules);
+    (v, o)
+}
+
+/// [`single_lines`], also returning what each step showed.
+fn single_seen(
+    case: &Case,
+    lines: &[Line],
+    eng: &dyn Engine,
+    rules: Rules,
+) -> (Verdict, (u32, u32), Vec<Observed>) {
+    let mut seen = Vec::new();
+    let (v, o) = single_inner(case, lines, eng, rules, &mut seen);
+    (v, o, seen)
+}
+
+fn single_inner(
+    case: &Case,
+    lines: &[Line],
+    eng: &dyn Engine,
+    rules: Rules,
+    seen: &mut Vec<Observed>,
+) -> (Verdict, (u32, u32)) {
     let mut stepper = match Stepper::new(rules, case.kind, case.mode, case.keys) {
         Ok(s) => s,
         Err(e) => return (Verdict::Error(e.to_string()), (0, 0)),
@@ -257,6 +324,7 @@ pub fn single_lines(
     let mut orders = (0, 0);
     for (i, line) in lines.iter().enumerate() {
         let obs = eng.step(0, &line.step);
+        seen.push(obs.clone());
         count_order(&obs, &mut orders);
         transcript.push(format!(
             "{:>2}. {:<24} -> {obs}",
@@ -307,6 +375,27 @@ pub fn single_lines(
 /// it. Thread 0 runs on the calling thread (io_uring's single issuer is the
 /// thread that built the ring).
 pub fn multi(case: &Case, eng: &dyn Engine, rules: Rules) -> (Verdict, (u32, u32)) {
+    let (v, o, _) = multi_seen(case, eng, rules);
+    (v, o)
+}
+
+/// [`multi`], also returning what each step of each thread showed.
+fn multi_seen(
+    case: &Case,
+    eng: &dyn Engine,
+    rules: Rules,
+) -> (Verdict, (u32, u32), Vec<Vec<Observed>>) {
+    let seen = std::sync::Mutex::new(vec![Vec::new(); case.threads.len()]);
+    let (v, o) = multi_inner(case, eng, rules, &seen);
+    (v, o, seen.into_inner().unwrap_or_default())
+}
+
+fn multi_inner(
+    case: &Case,
+    eng: &dyn Engine,
+    rules: Rules,
+    seen: &std::sync::Mutex<Vec<Vec<Observed>>>,
+) -> (Verdict, (u32, u32)) {
     let request = Model::for_histories(rules, Scenario::new(case.kind, case.mode), 1, case.keys)
         .map(|m| m.is_request())
         .unwrap_or(false);
@@ -321,6 +410,7 @@ pub fn multi(case: &Case, eng: &dyn Engine, rules: Rules) -> (Verdict, (u32, u32
             let obs = eng.step(t, &line.step);
             let ret = rec.tick();
             rec.record(t, call, ret, &line.step, named, &obs);
+            seen.lock().unwrap_or_else(|p| p.into_inner())[t].push(obs.clone());
             if matches!(&obs, Observed::Events(e) if !e.is_empty()) {
                 woken.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }

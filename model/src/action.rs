@@ -168,7 +168,9 @@ pub enum Action {
     /// Environment: a blocked wait's timeout expires.
     Timeout { thread: u8 },
     /// Kernel: an operation whose cancel won posts its final event flagged
-    /// cancelled.
+    /// cancelled; under `deferred_completion` (io_uring, F3) also: the task
+    /// work of a completion a wake-up decided posts it (the final, or a
+    /// multishot poll's item).
     PostFinal { key: u8 },
 }
 
@@ -277,7 +279,7 @@ impl fmt::Display for Action {
             Action::Close { key } => write!(f, "close(k{key})"),
             Action::FutexWake { n } => write!(f, "futex_wake(n={n})"),
             Action::Timeout { thread } => write!(f, "timeout_expires(T{thread})"),
-            Action::PostFinal { key } => write!(f, "kernel posts final(k{key}, cancelled)"),
+            Action::PostFinal { key } => write!(f, "kernel posts k{key}'s decided event"),
         }
     }
 }

@@ -117,6 +117,7 @@ pub mod mix;
 mod precondition;
 mod property;
 mod record;
+mod record_v2;
 mod rule_text;
 mod rules;
 mod scenario;

@@ -98,6 +98,13 @@ pub enum Recorded<'a> {
         /// Generation named.
         gen: u8,
     },
+    /// v2 `disable(key)`: see [`Model::disabled`].
+    Disable {
+        /// Model key.
+        key: u8,
+        /// Generation named.
+        gen: u8,
+    },
     /// `cancel(key, mode)` and its answer, if known.
     Cancel {
         /// Model key.
@@ -274,6 +281,12 @@ impl Model {
                     out.iter().map(|x| x.next).collect()
                 }
             }
+            Recorded::Disable { key, gen } => {
+                if !gen_is(key, gen) {
+                    return Err(stale);
+                }
+                self.disabled(s, key)?
+            }
             Recorded::Cancel {
                 key,
                 gen,
@@ -318,7 +331,11 @@ impl Model {
                         "a consume of a source with no condition (futex or operation)",
                     ));
                 }
-                if s.keys[..self.bound.keys as usize].iter().any(|k| k.closed) {
+                // Under `CloseRule::Survives` a dup keeps the file open and
+                // reads through it drive the registration (F2, os §2.7).
+                if self.rules.close != crate::rules::CloseRule::Survives
+                    && s.keys[..self.bound.keys as usize].iter().any(|k| k.closed)
+                {
                     return Err(Rejection::Refused("a consume of a closed source"));
                 }
                 let mut v = vec![*s];

@@ -120,6 +120,17 @@ pub struct Rules {
     pub timeout_keeps_wakeup: bool,
     /// `futex_wake(n)` releases at most n.
     pub futex_wake_exact: bool,
+    /// A wake-up of an in-flight request (a raise of a poll request, a
+    /// `futex_wake`, an operation's completion) may decide its completion
+    /// without posting it: the kernel posts it later, by task work
+    /// (io_uring; finding F3, `CancelReq::Woken`). Both outcomes are steps:
+    /// posted at once (the task work ran on the return from the waking
+    /// call: default and `COOP_TASKRUN` set-ups, same thread) or later (a
+    /// kernel step, at any point before a blocking wait gives up). While
+    /// it is pending, a cancel may still find the request, further
+    /// wake-ups of a multishot poll merge into its one item (F6), and
+    /// completions posted inline overtake it.
+    pub deferred_completion: bool,
     /// Spec mutant: readiness cancel does not purge the queue.
     pub mutant_no_purge: bool,
     /// Spec mutant: Sync cancel answers `Removed` even while another thread
@@ -184,6 +195,7 @@ pub const UNIFIED: Rules = Rules {
     wake_on_queue: true,
     timeout_keeps_wakeup: true,
     futex_wake_exact: true,
+    deferred_completion: false,
     mutant_no_purge: false,
     mutant_removed_while_held: false,
     mutant_dispatch_requeue: false,
@@ -290,10 +302,31 @@ pub const LINUX_AIO: Rules = Rules {
 /// io_uring (os §4): poll requests single-shot or multishot (a CQE per
 /// wake-up), asynchronous cancel with `0`/`-ENOENT`/`-EALREADY`, the target
 /// always posts its own final CQE.
+///
+/// **Set-up dependent, so nondeterministic here** (`deferred_completion`,
+/// os §4.11, findings F3 and F6): a completion decided by a wake-up is
+/// posted by task work of the ring's task. Under the default set-up and
+/// `COOP_TASKRUN` a wake-up from the submitting thread runs it on the
+/// return from the waking call (posted at once); under
+/// `DEFER_TASKRUN` it waits for the next `io_uring_enter(GETEVENTS)`,
+/// under `SQPOLL` for the SQ thread, and a wake-up from another thread
+/// waits for the submitter in every set-up. The profile allows both, so
+/// one profile serves every set-up: while the post is pending a cancel
+/// may answer `0` (the final becomes `-ECANCELED`), `-EALREADY` (the
+/// request's own result follows) or `-ENOENT` (the result is decided and
+/// on its way: `TooLate`'s claim); more wake-ups of a multishot poll merge
+/// into one `F_MORE` CQE (`io_poll_get_ownership`: only the first
+/// wake-up queues task work, the others bump `poll_refs`), and a CQE
+/// posted inline (a poll armed on a ready fd) overtakes it. A CQE already
+/// in the CQ is never merged with: `coalesce` stays false. A futex wait
+/// released by `futex_wake` can no longer be cancelled (`-ENOENT`: the
+/// wake's unqueue won, os §4.7). Not modelled: a multishot operation's
+/// items (accept, read) are posted at once.
 pub const IO_URING: Rules = Rules {
     name: "io_uring",
-    summary: "one final CQE per request (multishot: F_MORE CQEs first, one per wake-up); ASYNC_CANCEL answers 0/-EALREADY/-ENOENT and the target posts its own final CQE in either order; requests hold their own file reference",
+    summary: "one final CQE per request (multishot: F_MORE CQEs first, one per wake-up, wake-ups merged while the CQE's task work is pending); completions decided by a wake-up may be posted later by task work (DEFER_TASKRUN, SQPOLL, other threads); ASYNC_CANCEL answers 0/-EALREADY/-ENOENT and the target posts its own final CQE in either order; requests hold their own file reference",
     coalesce: false,
+    deferred_completion: true,
     op_cancel: OpCancel::IoUring,
     scenarios: &[
         Scenario::new(S::Level, M::Oneshot),
@@ -452,6 +485,20 @@ impl Rules {
     /// Whether the profile promises `p`.
     pub fn promises(&self, p: Property) -> bool {
         self.promises.contains(&p)
+    }
+
+    /// Whether a registration whose descriptor was closed (a `dup` keeping
+    /// the file open, [`CloseRule::Survives`]) can no longer be named by
+    /// the calls that change it: epoll keys a registration by the file
+    /// *and* the fd number, and `epoll_ctl()` resolves the number first
+    /// (`fdget(fd)` → `-EBADF` in `do_epoll_ctl`, `fs/eventpoll.c`;
+    /// os §2.7: "there is no way to name the stale entry any more"). So
+    /// `EPOLL_CTL_DEL` and `EPOLL_CTL_MOD` of it are refused and the
+    /// registration keeps reporting while the dup lives (finding F1,
+    /// `conformance/FINDINGS.md`). io_uring, aio and IOCP requests hold
+    /// their own file reference and are cancelled by request, not by fd.
+    pub fn closed_fd_unnamed(&self) -> bool {
+        self.close == CloseRule::Survives && self.readiness_cancel == ReadinessCancel::Purge
     }
 
     /// Whether a readiness registration in `mode` is a poll request whose

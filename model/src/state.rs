@@ -58,6 +58,16 @@ pub enum CancelReq {
     /// operation's own result or flagged cancelled (unified `Async`/`Reap`
     /// `Pending`, io_uring `-EALREADY`, IOCP `CancelIoEx` TRUE).
     Racing,
+    /// Profiles with `deferred_completion` (io_uring): a wake-up decided the
+    /// request's result, and the kernel posts it later, by task work of the
+    /// ring's task (`io_poll_wake` → `io_req_task_work_add`; under
+    /// `DEFER_TASKRUN` at the next `GETEVENTS` enter, under `SQPOLL` by the
+    /// SQ thread, and for a wake-up from another thread whenever the
+    /// submitter next runs task work; finding F3). A single-shot request
+    /// posts its final (`Done`); a multishot poll posts one item for every
+    /// wake-up merged meanwhile (F6). The post is a kernel step
+    /// ([`crate::Action::PostFinal`]).
+    Woken,
 }
 
 /// What a final event says.
@@ -349,7 +359,8 @@ impl State {
             k.cancel = match x[6] {
                 0 => CancelReq::None,
                 1 => CancelReq::Won,
-                _ => CancelReq::Racing,
+                2 => CancelReq::Racing,
+                _ => CancelReq::Woken,
             };
             k.cancelled_gens = x[7];
             k.terminals = x[8];

@@ -129,8 +129,8 @@ const IO_URING: &[Entry] = &[
     ("futex_wake", "`FUTEX_WAKE` on the word", "4.7"),
     (
         "kernel posts final",
-        "the target's final CQE (`-ECANCELED`)",
-        "4.4",
+        "the target's final CQE (`-ECANCELED`), or the task work posting a CQE a wake-up decided (F3)",
+        "4.11",
     ),
     ("timeout_expires", "`io_uring_enter` timeout", "4.8"),
 ];

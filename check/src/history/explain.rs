@@ -168,6 +168,7 @@ fn slot(k: &PKind) -> Option<u8> {
         PKind::Register { slot, .. }
         | PKind::Modify { slot, .. }
         | PKind::Rearm { slot, .. }
+        | PKind::Disable { slot, .. }
         | PKind::Cancel { slot, .. } => Some(*slot),
         PKind::Harvest {
             events: Some(evs), ..

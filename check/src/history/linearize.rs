@@ -196,6 +196,10 @@ fn recorded(k: &PKind) -> Recorded<'_> {
             gen: *gen,
             mode: *mode,
         },
+        PKind::Disable { slot, gen } => Recorded::Disable {
+            key: *slot,
+            gen: *gen,
+        },
         PKind::Rearm { slot, gen } => Recorded::Rearm {
             key: *slot,
             gen: *gen,

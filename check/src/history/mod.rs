@@ -23,6 +23,7 @@ mod linearize;
 pub mod parse;
 pub mod partition;
 mod report;
+mod v2;
 
 pub use html::{render_html, MAX_DRAWN};
 pub use parse::{parse_history, parse_jsonl, Call, NotModelled, ParseError, Parsed};

@@ -3,6 +3,7 @@
 //! words for one step folded into one). A construct of format version 2
 //! that the model cannot check yet is a [`NotModelled`], never a guess.
 
+use super::v2::{self, V2};
 pub use onering_history::KeyRef;
 use onering_history::{CallResult, Event, Line, ReadError, Timeout, WaitEnd};
 use onering_model::{Answer, CancelMode, Mode, Outcome, Rules, SourceKind};
@@ -41,6 +42,8 @@ pub enum Op {
     Modify { key: KeyRef, mode: Mode },
     /// `rearm(key)`.
     Rearm { key: KeyRef },
+    /// v2 `disable(key)`: interest switched off, the registration kept.
+    Disable { key: KeyRef },
     /// `cancel(key, mode)`.
     Cancel { key: KeyRef, mode: CancelMode },
     /// `consume(source)`.
@@ -275,6 +278,7 @@ fn event(line: usize, i: usize, e: &Event) -> Result<Result<Ev, &'static str>, P
                 Outcome::Done
             }),
         }),
+        // Taken apart by `call` (see `super::v2`).
         Event::Notify {} => Err("the library's own wake-up (notify) in a batch"),
         Event::CancelAnswer { .. } => Err("a cancel's own completion event"),
     })
@@ -286,8 +290,20 @@ fn call(
     n: usize,
     l: &Line,
     rules: &Rules,
+    v2: &mut V2,
 ) -> Result<Result<Option<Call>, &'static str>, ParseError> {
     use onering_history::Op as W;
+    // Edge-oneshot and interest halves (v2), in the model's terms.
+    let mut interest = None;
+    let mode_of = |mode: &Mode, edge: bool| -> Result<Mode, &'static str> {
+        if edge {
+            rules
+                .edge_oneshot_mode(*mode)
+                .ok_or("edge-oneshot (in a profile without a oneshot registration)")
+        } else {
+            Ok(*mode)
+        }
+    };
     let op = match &l.op {
         W::AddSource { kind } => Op::AddSource { kind: *kind },
         W::Declare { source, kind } => Op::Declare {
@@ -295,38 +311,47 @@ fn call(
             kind: *kind,
         },
         W::Register {
-            interest: Some(_), ..
-        }
-        | W::Modify {
-            interest: Some(_), ..
+            source,
+            mode,
+            interest: i,
+            edge,
         } => {
-            return Ok(Err(
-                "a registration of one half (read or write) of a descriptor's interest",
-            ))
+            interest = *i;
+            Op::Register {
+                source: *source,
+                mode: match mode_of(mode, *edge) {
+                    Ok(m) => m,
+                    Err(c) => return Ok(Err(c)),
+                },
+                submit: false,
+            }
         }
-        W::Register { edge: true, .. } | W::Modify { edge: true, .. } => {
-            return Ok(Err("edge-oneshot"))
-        }
-        W::Register { source, mode, .. } => Op::Register {
-            source: *source,
-            mode: *mode,
-            submit: false,
-        },
         W::Submit { source, mode } => Op::Register {
             source: *source,
             mode: *mode,
             submit: true,
         },
-        W::Modify { key, mode, .. } => Op::Modify {
-            key: *key,
-            mode: *mode,
-        },
-        W::Rearm { key } => Op::Rearm { key: *key },
-        W::Disable { .. } => {
-            return Ok(Err(
-                "interest switched off without removing the registration",
-            ))
+        W::Modify {
+            key,
+            mode,
+            interest: i,
+            edge,
+        } => {
+            if let Some(i) = i {
+                if let Err(c) = v2.modify_interest(*key, *i) {
+                    return Ok(Err(c));
+                }
+            }
+            Op::Modify {
+                key: *key,
+                mode: match mode_of(mode, *edge) {
+                    Ok(m) => m,
+                    Err(c) => return Ok(Err(c)),
+                },
+            }
         }
+        W::Rearm { key } => Op::Rearm { key: *key },
+        W::Disable { key } => Op::Disable { key: *key },
         W::Cancel { key, mode } => Op::Cancel {
             key: *key,
             mode: *mode,
@@ -336,7 +361,11 @@ fn call(
             max: *max,
             block: *timeout != Timeout::Poll,
         },
-        W::Notify {} => return Ok(Err("the library's own wake-up (notify)")),
+        // No model step: it only ends a wait, whose batch says so.
+        W::Notify {} => {
+            v2.notify_call(l.call);
+            return Ok(Ok(None));
+        }
         W::Exit {} => return Ok(Ok(None)),
         W::Raise { source } | W::Increment { source, .. } | W::Wake { source } => {
             Op::Raise { source: *source }
@@ -355,6 +384,8 @@ fn call(
             n: *n,
         },
     };
+    // Batch slots the library's own wake-ups and cancel completions took.
+    let mut library_slots = 0u32;
     let result = match &l.result {
         None => None,
         Some(CallResult::Error { error, .. }) => Some(Res::Error(error.clone())),
@@ -364,8 +395,13 @@ fn call(
             (Op::Cancel { .. }, CallResult::Cancel { cancel, completion }) => {
                 Res::Cancel(answer(n, cancel, *completion, rules)?)
             }
-            (Op::Cancel { .. }, CallResult::Count { .. }) => {
-                return Ok(Err("a cancel answer that is a count"))
+            (Op::Cancel { .. }, CallResult::Count { count }) => {
+                match v2::count_answer(rules, *count) {
+                    Some(a) => Res::Cancel(a),
+                    None => return Ok(Err(
+                        "a cancel answer that is a count (of several requests, or in a profile whose cancels do not count)",
+                    )),
+                }
             }
             (
                 Op::Wait { .. },
@@ -383,11 +419,50 @@ fn call(
             ) if events.is_empty() => Res::Interrupted,
             (Op::Wait { .. }, CallResult::Events { events, .. }) => {
                 let mut evs = Vec::with_capacity(events.len());
+                let mut notifies = 0;
                 for (i, e) in events.iter().enumerate() {
+                    match e {
+                        Event::Notify {} => {
+                            notifies += 1;
+                            library_slots += 1;
+                            continue;
+                        }
+                        Event::CancelAnswer { key, answer: a } => {
+                            let resolved = match answer(n, a, None, rules) {
+                                Ok(x) => x,
+                                Err(e) => {
+                                    match a.parse().ok().and_then(|c| v2::count_answer(rules, c)) {
+                                        Some(x) => x,
+                                        None => return Err(e),
+                                    }
+                                }
+                            };
+                            v2.cancel_answer(n, *key, resolved);
+                            library_slots += 1;
+                            continue;
+                        }
+                        Event::Ready {
+                            key,
+                            interest: Some(half),
+                        } => {
+                            if let Err(c) = v2.event_interest(n, *key, *half)? {
+                                return Ok(Err(c));
+                            }
+                            evs.push(Ev {
+                                key: *key,
+                                kind: EvKind::Ready,
+                            });
+                            continue;
+                        }
+                        _ => {}
+                    }
                     match event(n, i, e)? {
                         Ok(ev) => evs.push(ev),
                         Err(construct) => return Ok(Err(construct)),
                     }
+                }
+                if notifies > 0 {
+                    v2.notified(n, l.ret, notifies);
                 }
                 Res::Events(evs)
             }
@@ -417,6 +492,24 @@ fn call(
             "is 0; a wait with `max` 0 must be refused (an `error` result)".into(),
         ));
     }
+    // The model's batch is what is left of the wait's `max` once the
+    // library's own slots are taken: full stays full, room stays room.
+    let op = match op {
+        Op::Wait { max, block } => Op::Wait {
+            max: max.saturating_sub(library_slots),
+            block,
+        },
+        other => other,
+    };
+    if let (Some(i), Op::Register { source, .. }) = (interest, &op) {
+        let key = match &result {
+            Some(Res::Key(k)) => Some(*k),
+            _ => None,
+        };
+        if let Err(c) = v2.register_interest(*source, key, i) {
+            return Ok(Err(c));
+        }
+    }
     Ok(Ok(Some(Call {
         line: n,
         port: l.port.unwrap_or(0),
@@ -439,8 +532,9 @@ pub fn parse_history(text: &str, rules: &Rules) -> Result<Parsed, ParseError> {
 pub fn from_lines(lines: &[(usize, Line)], rules: &Rules) -> Result<Parsed, ParseError> {
     let mut calls = Vec::with_capacity(lines.len());
     let mut not_modelled = None;
+    let mut v2 = V2::default();
     for (n, l) in lines {
-        match call(*n, l, rules)? {
+        match call(*n, l, rules, &mut v2)? {
             Ok(Some(c)) => calls.push(c),
             Ok(None) => {}
             Err(construct) => {
@@ -451,6 +545,7 @@ pub fn from_lines(lines: &[(usize, Line)], rules: &Rules) -> Result<Parsed, Pars
             }
         }
     }
+    v2.finish(&mut calls)?;
     Ok(Parsed {
         calls,
         not_modelled,

@@ -59,6 +59,8 @@ pub enum PKind {
     Modify { slot: u8, gen: u8, mode: Mode },
     /// `rearm`.
     Rearm { slot: u8, gen: u8 },
+    /// v2 `disable`.
+    Disable { slot: u8, gen: u8 },
     /// `cancel` with its answer, if known.
     Cancel {
         slot: u8,
@@ -297,7 +299,7 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
             (Op::Modify { key, mode }, _) => {
                 mention(*key, false, None, Some(*mode));
             }
-            (Op::Rearm { key } | Op::Cancel { key, .. }, _) => {
+            (Op::Rearm { key } | Op::Disable { key } | Op::Cancel { key, .. }, _) => {
                 mention(*key, false, None, None);
             }
             (Op::Wait { .. }, Some(Res::Events(evs))) => {
@@ -485,6 +487,17 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                     src,
                     at.group,
                     PKind::Rearm {
+                        slot: at.slot,
+                        gen: at.gen,
+                    },
+                );
+            }
+            Op::Disable { key } => {
+                let (src, at) = locate(key, c.line)?;
+                push_one(
+                    src,
+                    at.group,
+                    PKind::Disable {
                         slot: at.slot,
                         gen: at.gen,
                     },

@@ -23,6 +23,7 @@ pub fn describe(c: &Call) -> String {
         ),
         Op::Modify { key, mode } => format!("modify({key}, {})", mode.name()),
         Op::Rearm { key } => format!("rearm({key})"),
+        Op::Disable { key } => format!("disable({key})"),
         Op::Cancel { key, mode } => format!("cancel({key}, {})", mode.name()),
         Op::Consume { source } => format!("consume(s{source})"),
         Op::Wait { max, block } => {
@@ -190,7 +191,8 @@ fn judged(calls: &[Call], c: &Call, source: u32) -> onering_model::Judged {
     use onering_model::Judged as J;
     match &c.op {
         Op::AddSource { .. } | Op::Declare { .. } | Op::Register { .. } => J::Register,
-        Op::Modify { .. } => J::Modify,
+        // `disable` changes the interest as `modify` does.
+        Op::Modify { .. } | Op::Disable { .. } => J::Modify,
         Op::Rearm { .. } => J::Rearm,
         Op::Cancel { .. } => J::Cancel,
         Op::Consume { .. } => J::Consume,

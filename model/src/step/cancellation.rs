@@ -30,8 +30,25 @@ impl Ctx<'_> {
     /// How many outcomes a cancel has (nondeterministic kernels).
     pub(super) fn cancel_choices(&self, k: u8, mode: CancelMode) -> u8 {
         let ks = self.s.keys[k as usize];
-        if mode == CancelMode::Sync || ks.reg != Reg::InFlight || ks.cancel != CancelReq::None {
+        if mode == CancelMode::Sync || ks.reg != Reg::InFlight {
             return 1;
+        }
+        let deferred = self.r.deferred_completion && self.r.op_cancel == OpCancel::IoUring;
+        let futex = self.m.kind(k) == SourceKind::Futex;
+        let multishot = ks.mode() == crate::scenario::Mode::Multishot;
+        match ks.cancel {
+            CancelReq::None => {}
+            // F3: a completion waiting for its task work: `-ENOENT` (decided),
+            // or the cancel still finds it: `0` / `-EALREADY`. Not a futex
+            // wait (its wake's unqueue won: `-ENOENT` only, os §4.7), nor a
+            // multishot poll (still armed: `0` only, see `cancel_op`).
+            CancelReq::Woken if deferred && !futex && !multishot => return 3,
+            // Decided (cancelled, or running): `-EALREADY` or `-ENOENT`;
+            // a won cancel whose `-ECANCELED` is still task work is found
+            // again: `0` (observed under DEFER_TASKRUN).
+            CancelReq::Won if deferred => return 3,
+            CancelReq::Racing if deferred => return 2,
+            _ => return 1,
         }
         let plain_op = self.m.kind(k) == SourceKind::Operation;
         match self.r.op_cancel {
@@ -74,7 +91,15 @@ impl Ctx<'_> {
             Answer::Pending => before.reg != Reg::Free,
             Answer::NotFound => before.reg == Reg::Free,
             Answer::Cancelled | Answer::InProgress => before.reg == Reg::InFlight,
-            Answer::TooLate => matches!(before.reg, Reg::Finishing | Reg::Free),
+            // Under deferred completion "too late" also covers a result
+            // that is decided and on its way (F3: the request left the
+            // cancel tables, its task work has not posted it yet).
+            Answer::TooLate => {
+                matches!(before.reg, Reg::Finishing | Reg::Free)
+                    || (self.r.deferred_completion
+                        && before.reg == Reg::InFlight
+                        && before.cancel != CancelReq::None)
+            }
         };
         self.obs.check(P::HonestCancel, honest);
 
@@ -198,8 +223,8 @@ impl Ctx<'_> {
                 // Not on active_reqs: completed, or never cancellable.
                 _ => Answer::TooLate,
             },
-            OpCancel::IoUring => match ks.reg {
-                Reg::InFlight if ks.cancel == CancelReq::None => {
+            OpCancel::IoUring => match (ks.reg, ks.cancel) {
+                (Reg::InFlight, CancelReq::None) => {
                     if choice == 0 {
                         self.key(k).cancel = CancelReq::Won;
                         Answer::Cancelled
@@ -208,7 +233,32 @@ impl Ctx<'_> {
                         Answer::InProgress
                     }
                 }
-                Reg::InFlight => Answer::InProgress,
+                // F3: woken, its task work pending (see `cancel_choices`).
+                // A multishot poll with an item pending is still armed:
+                // `io_poll_cancel_req` marks it cancelled and its task work
+                // posts `-ECANCELED` instead of the item.
+                (Reg::InFlight, CancelReq::Woken)
+                    if ks.mode() == crate::scenario::Mode::Multishot =>
+                {
+                    self.key(k).cancel = CancelReq::Won;
+                    Answer::Cancelled
+                }
+                (Reg::InFlight, CancelReq::Woken)
+                    if self.m.kind(k) == SourceKind::Futex =>
+                {
+                    Answer::TooLate
+                }
+                (Reg::InFlight, CancelReq::Woken) => match choice {
+                    0 => Answer::TooLate,
+                    1 => {
+                        self.key(k).cancel = CancelReq::Won;
+                        Answer::Cancelled
+                    }
+                    _ => Answer::InProgress,
+                },
+                (Reg::InFlight, _) if choice == 1 => Answer::TooLate,
+                (Reg::InFlight, CancelReq::Won) if choice == 2 => Answer::Cancelled,
+                (Reg::InFlight, _) => Answer::InProgress,
                 _ => Answer::TooLate,
             },
             OpCancel::Iocp => match ks.reg {
@@ -222,6 +272,19 @@ impl Ctx<'_> {
     }
 
     pub(super) fn post_final(&mut self, k: u8) {
+        let ks = self.s.keys[k as usize];
+        if ks.cancel == CancelReq::Woken {
+            // The task work of a decided completion (F3): a multishot poll's
+            // one item for the wake-ups merged meanwhile (F6), or the final.
+            let readiness = self.m.kind(k).is_readiness();
+            if readiness && ks.mode() == crate::scenario::Mode::Multishot {
+                self.key(k).cancel = CancelReq::None;
+                self.post(k, EventKind::Item);
+            } else {
+                self.post(k, EventKind::Final(Outcome::Done));
+            }
+            return;
+        }
         self.post(k, EventKind::Final(Outcome::Cancelled));
         if self.r.mutant_double_final {
             let gen = self.s.keys[k as usize].gen;

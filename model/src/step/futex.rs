@@ -14,7 +14,11 @@ impl Model {
         for k in self.keys() {
             let ks = s.keys[k as usize];
             let futex = self.kind(k) == crate::scenario::SourceKind::Futex;
-            if futex && ks.reg == Reg::InFlight && ks.cancel != CancelReq::Won {
+            // Not a wait already released whose final waits for task work.
+            if futex
+                && ks.reg == Reg::InFlight
+                && !matches!(ks.cancel, CancelReq::Won | CancelReq::Woken)
+            {
                 waiting[w as usize] = k;
                 w += 1;
             }
@@ -47,7 +51,12 @@ impl Model {
                     }
                     let mut released = 0u8;
                     for &k in &order {
-                        c.post(k, EventKind::Final(Outcome::Done));
+                        // Released now; the final may wait for task work (F3).
+                        if c.defer_completion() {
+                            c.key(k).cancel = CancelReq::Woken;
+                        } else {
+                            c.post(k, EventKind::Final(Outcome::Done));
+                        }
                         released |= 1 << k;
                     }
                     c.shown.released = released;

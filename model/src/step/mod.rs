@@ -35,7 +35,7 @@ mod reduce;
 use crate::precondition;
 use delivery::Deliver;
 
-use crate::action::{Action, Shown};
+use crate::action::{Action, CancelMode, Shown};
 use crate::mix::KeySpec;
 use crate::property::{Obs, Property as P};
 use crate::rules::{CloseRule, Rules};
@@ -309,7 +309,14 @@ impl Model {
                         self.apply(s, Action::Modify { thread, key, mode }, out);
                     }
                 }
-                self.apply(s, Action::Rearm { thread, key }, out);
+                // A no-op `rearm` (of an armed registration nobody holds)
+                // only stutters: every behaviour after it is one without it,
+                // so the explorer does not take it (apply enables it, for
+                // recorded histories).
+                let ks = s.keys[key as usize];
+                if !(ks.reg == Reg::Armed && ks.holders == 0) {
+                    self.apply(s, Action::Rearm { thread, key }, out);
+                }
                 self.apply(s, Action::Consume { thread, key }, out);
                 for &mode in self.cancel_modes_of(key) {
                     self.apply(s, Action::Cancel { thread, key, mode }, out);
@@ -370,8 +377,17 @@ impl Model {
                 }
             }
             Action::Timeout { thread: t } => {
-                if let Some(Phase::Blocked(max) | Phase::Woken(max)) =
-                    live_thread(t).then(|| s.threads[t as usize].phase)
+                // A completion decided by a wake-up is posted (task work
+                // runs) before a blocking wait gives up (F3; os §4.11):
+                // the kernel's post comes first.
+                let task_work_due = r.deferred_completion
+                    && self.keys().any(|k| {
+                        let ks = s.keys[k as usize];
+                        ks.reg == Reg::InFlight && ks.cancel == CancelReq::Woken
+                    });
+                if let Some(Phase::Blocked(max) | Phase::Woken(max)) = live_thread(t)
+                    .then(|| s.threads[t as usize].phase)
+                    .filter(|_| !task_work_due)
                 {
                     self.run(s, a, out, |c| c.timeout(t, max));
                 }
@@ -427,6 +443,7 @@ impl Model {
                     && !self.is_request_of(k)
                     && r.readiness_fits(spec(k).source, mode).is_ok()
                     && matches!(ks.reg, Reg::Armed | Reg::Disarmed)
+                    && !(ks.closed && r.closed_fd_unnamed())
                 {
                     self.run(s, a, out, |c| c.modify(k, mode));
                 }
@@ -434,11 +451,18 @@ impl Model {
             Action::Rearm { thread: t, key: k } => {
                 let ks = s.keys.get(k as usize).copied().unwrap_or_default();
                 let holds = ks.holders & (1 << t) != 0;
+                // Unified `rearm` is "release the caller's hold, re-arm if
+                // disarmed" (DESIGN §3.1): of an armed registration nobody
+                // holds it is a no-op step (F5). Elsewhere re-arm is the
+                // mechanism's re-arm call (`EPOLL_CTL_MOD`, `EV_ENABLE`),
+                // which this model offers only after a delivery disarmed it.
+                let no_op = r.exclusive_hold && ks.reg == Reg::Armed && ks.holders == 0;
                 if idle(t)
                     && live_key(k)
                     && !self.is_request_of(k)
                     && r.has_rearm
-                    && (ks.reg == Reg::Disarmed || (holds && r.exclusive_hold))
+                    && !(ks.closed && r.closed_fd_unnamed())
+                    && (ks.reg == Reg::Disarmed || (holds && r.exclusive_hold) || no_op)
                 {
                     self.run(s, a, out, |c| c.rearm(t, k));
                 }
@@ -449,7 +473,7 @@ impl Model {
                     && live_key(k)
                     && precondition::consume_fits(spec(k).source).is_ok()
                     && ks.cond
-                    && !ks.closed
+                    && !(ks.closed && r.close != CloseRule::Survives)
                 {
                     // Draining the source drains it for every key bound to it.
                     self.run(s, a, out, |c| {
@@ -466,7 +490,12 @@ impl Model {
             } => {
                 let sp = spec(k);
                 let fits = r.cancel_fits(sp.source, sp.mode, mode).is_ok();
-                if idle(t) && live_key(k) && fits {
+                // `EPOLL_CTL_DEL` of the closed number is refused (`EBADF`,
+                // F1): the registration stays, nothing is answered.
+                let unnamed = mode == CancelMode::Sync
+                    && s.keys.get(k as usize).is_some_and(|ks| ks.closed)
+                    && r.closed_fd_unnamed();
+                if idle(t) && live_key(k) && fits && !unnamed {
                     let choices = Ctx::new(self, s).cancel_choices(k, mode);
                     for choice in 0..choices {
                         self.run(s, a, out, |c| c.cancel(t, k, mode, choice));
@@ -475,11 +504,8 @@ impl Model {
             }
             Action::PostFinal { key: k } => {
                 let ks = s.keys.get(k as usize).copied().unwrap_or_default();
-                if live_key(k)
-                    && ks.reg == Reg::InFlight
-                    && ks.cancel != CancelReq::None
-                    && !r.mutant_lost_final
-                {
+                let lost = r.mutant_lost_final && ks.cancel != CancelReq::Woken;
+                if live_key(k) && ks.reg == Reg::InFlight && ks.cancel != CancelReq::None && !lost {
                     self.run(s, a, out, |c| c.post_final(k));
                 }
             }
@@ -535,7 +561,10 @@ impl Model {
                     return;
                 }
                 let ks = s.keys[k as usize];
-                if ks.reg != Reg::InFlight || ks.cancel == CancelReq::Won {
+                // Its outcome is decided already: cancelled, or (F3) a
+                // completion waiting for its task work.
+                if ks.reg != Reg::InFlight || matches!(ks.cancel, CancelReq::Won | CancelReq::Woken)
+                {
                     return;
                 }
                 match a {
@@ -557,25 +586,38 @@ impl Model {
         }
     }
 
-    /// Runs a deterministic step body, then fans out over wake-up choices.
-    fn run(&self, s: &State, action: Action, out: &mut Vec<Step>, body: impl FnOnce(&mut Ctx)) {
-        let mut c = Ctx::new(self, s);
-        if let Some(t) = action.thread() {
-            if matches!(
-                action,
-                Action::Wait { .. }
-                    | Action::Register { .. }
-                    | Action::Modify { .. }
-                    | Action::Rearm { .. }
-                    | Action::Cancel { .. }
-                    | Action::Consume { .. }
-            ) && self.budgets
-            {
-                c.s.threads[t as usize].ops_left -= 1;
+    /// Runs a step body, then fans out over wake-up choices. A body that
+    /// meets binary choices of the kernel ([`Ctx::decide`], at most 8, in
+    /// an order that depends only on the earlier choices) is run once per
+    /// combination.
+    fn run(&self, s: &State, action: Action, out: &mut Vec<Step>, body: impl Fn(&mut Ctx)) {
+        let mut alt: u16 = 0;
+        let mut most = 0;
+        loop {
+            let mut c = Ctx::new(self, s);
+            c.alt = alt as u8;
+            if let Some(t) = action.thread() {
+                if matches!(
+                    action,
+                    Action::Wait { .. }
+                        | Action::Register { .. }
+                        | Action::Modify { .. }
+                        | Action::Rearm { .. }
+                        | Action::Cancel { .. }
+                        | Action::Consume { .. }
+                ) && self.budgets
+                {
+                    c.s.threads[t as usize].ops_left -= 1;
+                }
+            }
+            body(&mut c);
+            most = most.max(c.decisions);
+            c.finish(action, out);
+            alt += 1;
+            if alt >= 1 << most {
+                break;
             }
         }
-        body(&mut c);
-        c.finish(action, out);
     }
 }
 
@@ -631,6 +673,10 @@ struct Ctx<'m> {
     wake: bool,
     /// A push found the queue full.
     overflow: bool,
+    /// Binary kernel choices met so far in this step ([`Ctx::decide`]).
+    decisions: u8,
+    /// Which way each choice goes in this run (bit `i`: choice `i`).
+    alt: u8,
 }
 
 impl<'m> Ctx<'m> {
@@ -643,7 +689,25 @@ impl<'m> Ctx<'m> {
             shown: Shown::default(),
             wake: false,
             overflow: false,
+            decisions: 0,
+            alt: 0,
         }
+    }
+
+    /// A binary choice of the kernel within one step: `false` in the
+    /// first run of the body, and each combination in a run of its own
+    /// (see [`Model::run`]).
+    fn decide(&mut self) -> bool {
+        let i = self.decisions;
+        self.decisions += 1;
+        self.alt & (1 << i) != 0
+    }
+
+    /// Whether the completion of request `k` that a wake-up just decided
+    /// is left to the kernel's task work (F3): a choice where the profile
+    /// has `deferred_completion`.
+    fn defer_completion(&mut self) -> bool {
+        self.r.deferred_completion && self.decide()
     }
 
     fn push_entry(&mut self, e: Entry) {

@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::property::Property as P;
-use crate::state::{Entry, EventKind, Outcome, Reg};
+use crate::state::{CancelReq, Entry, EventKind, Outcome, Reg};
 
 impl Ctx<'_> {
     /// Posts an item or a final event for a request.
@@ -28,7 +28,12 @@ impl Ctx<'_> {
     /// The operation completes by itself: its final event.
     pub(super) fn complete(&mut self, k: u8) {
         self.use_env(k);
-        self.post(k, EventKind::Final(Outcome::Done));
+        if self.defer_completion() {
+            // Posted later by task work (F3).
+            self.key(k).cancel = CancelReq::Woken;
+        } else {
+            self.post(k, EventKind::Final(Outcome::Done));
+        }
     }
 
     /// A multishot operation produces one more item.

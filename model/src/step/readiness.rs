@@ -46,7 +46,17 @@ impl Ctx<'_> {
                 }
                 Reg::Armed if self.r.exclusive_hold && ks.holders != 0 => {}
                 Reg::Armed => self.enqueue_ready(k),
-                Reg::InFlight if ks.mode() == Mode::Multishot => self.post(k, EventKind::Item),
+                // A multishot poll armed on a ready fd queues its first
+                // item as task work too (`__io_arm_poll_handler` →
+                // `__io_poll_execute`; F3), a single-shot one completes
+                // inline.
+                Reg::InFlight if ks.mode() == Mode::Multishot => {
+                    if self.defer_completion() {
+                        self.key(k).cancel = CancelReq::Woken;
+                    } else {
+                        self.post(k, EventKind::Item);
+                    }
+                }
                 Reg::InFlight => self.post(k, EventKind::Final(Outcome::Done)),
                 _ => {}
             }
@@ -57,7 +67,9 @@ impl Ctx<'_> {
             Reg::InFlight => true,
             _ => false,
         };
-        let queued = self.s.queued(k, |e| e.gen() == ks.gen);
+        // A completion decided and left to task work (F3) counts as queued.
+        let queued = self.s.queued(k, |e| e.gen() == ks.gen)
+            || (ks.reg == Reg::InFlight && ks.cancel == CancelReq::Woken);
         self.obs.check(P::RearmRechecksLevel, !due || queued);
     }
 
@@ -81,8 +93,13 @@ impl Ctx<'_> {
                     self.enqueue_ready(k);
                 }
             }
+            // A wake-up merged into the one still waiting for its task
+            // work (F6), or a single-shot request already decided (F3).
+            Reg::InFlight if ks.cancel == CancelReq::Woken => {}
             Reg::InFlight if ks.cancel != CancelReq::Won => {
-                if ks.mode() == Mode::Multishot {
+                if self.defer_completion() {
+                    self.key(k).cancel = CancelReq::Woken;
+                } else if ks.mode() == Mode::Multishot {
                     self.post(k, EventKind::Item);
                 } else {
                     self.post(k, EventKind::Final(Outcome::Done));
