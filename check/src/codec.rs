@@ -355,7 +355,8 @@ impl Codec {
             k.cancel = match take(CANCEL) {
                 0 => CancelReq::None,
                 1 => CancelReq::Won,
-                _ => CancelReq::Racing,
+                2 => CancelReq::Racing,
+                _ => CancelReq::Woken,
             };
             k.cancelled_gens = take(GENS) as u8;
             k.terminals = take(TERMINALS) as u8;

@@ -243,9 +243,7 @@ impl Ctx<'_> {
                     self.key(k).cancel = CancelReq::Won;
                     Answer::Cancelled
                 }
-                (Reg::InFlight, CancelReq::Woken)
-                    if self.m.kind(k) == SourceKind::Futex =>
-                {
+                (Reg::InFlight, CancelReq::Woken) if self.m.kind(k) == SourceKind::Futex => {
                     Answer::TooLate
                 }
                 (Reg::InFlight, CancelReq::Woken) => match choice {
