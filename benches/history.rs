@@ -5,7 +5,7 @@
 //! has a budget of 60 s and 3 GiB; past it the row says "no verdict".
 //!
 //! `cargo bench -p onering-proofs --bench history` (`-- quick`: up to 100k;
-//! `-- only=CALLS,THREADS,SOURCES` runs one row; `-- refresh` records anew)
+//! `-- only=CALLS,THREADS,SOURCES` runs that one row, listed or not; `-- refresh` records anew)
 //!
 //! Reproducible input: the Port runs real threads, so two recordings of the
 //! same workload differ. Each row's history is therefore recorded once and
@@ -84,10 +84,16 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "quick");
     let refresh = args.iter().any(|a| a == "refresh");
-    let only: Option<Vec<usize>> = args
+    let only: Option<(usize, usize, usize)> = args
         .iter()
         .find_map(|a| a.strip_prefix("only="))
-        .map(|v| v.split(',').filter_map(|n| n.parse().ok()).collect());
+        .and_then(|v| {
+            let n: Vec<usize> = v.split(',').filter_map(|n| n.parse().ok()).collect();
+            match n[..] {
+                [c, t, s] if t > 0 && s > 0 => Some((c, t, s)),
+                _ => None,
+            }
+        });
     println!(
         "{:>9} {:>7} {:>7} {:>9} {:>10} {:>9} {:>9} {:>10} {:>16}  verdict",
         "target",
@@ -121,14 +127,10 @@ fn main() {
         (1_000_000, 8, 8),
         (1_000_000, 64, 64),
     ];
+    let only_row = only.map(|r| [r]);
+    let rows = only_row.as_ref().map_or(rows, |r| &r[..]);
     for &(target, threads, sources) in rows {
         if quick && target > 100_000 {
-            continue;
-        }
-        if only
-            .as_ref()
-            .is_some_and(|o| o[..] != [target, threads, sources])
-        {
             continue;
         }
         let text = history(target, threads, sources, refresh);
