@@ -4,7 +4,15 @@
 //! its row (no row panics: threads make each history different). Each row
 //! has a budget of 60 s and 3 GiB; past it the row says "no verdict".
 //!
-//! `cargo bench -p onering-proofs --bench history` (`-- quick`: up to 100k)
+//! `cargo bench -p onering-proofs --bench history` (`-- quick`: up to 100k;
+//! `-- only=CALLS,THREADS,SOURCES` runs that one row, listed or not; `-- refresh` records anew)
+//!
+//! Reproducible input: the Port runs real threads, so two recordings of the
+//! same workload differ. Each row's history is therefore recorded once and
+//! kept in `target/bench-histories/` (or `$ONERING_BENCH_HISTORIES`); later
+//! runs check the same bytes, so a before/after comparison is on identical
+//! input. The `input` column is an FNV-1a digest of the history's text: two
+//! rows with the same digest checked the same history.
 //!
 //! porcupine (the Go checker the algorithm follows) cannot be built here
 //! (no Go module proxy on this machine), so no peer runs beside it.
@@ -30,11 +38,73 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// FNV-1a over the history's bytes: names the input a row checked.
+fn digest(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Where recorded histories are kept between runs.
+fn history_dir() -> std::path::PathBuf {
+    std::env::var_os("ONERING_BENCH_HISTORIES").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-histories"),
+        std::path::PathBuf::from,
+    )
+}
+
+/// The row's history: read from the kept file, or recorded once by the
+/// reference Port and kept (unless `refresh`).
+fn history(target: usize, threads: usize, sources: usize, refresh: bool) -> String {
+    let dir = history_dir();
+    let path = dir.join(format!("seed13-{target}-{threads}-{sources}.jsonl"));
+    if !refresh {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return text;
+        }
+    }
+    let records = record(Workload {
+        seed: 13,
+        threads,
+        sources,
+        // About 0.8 recorded calls per workload step.
+        calls_per_thread: target * 5 / 4 / threads,
+        mutant: None,
+    });
+    let text = onering::history::to_jsonl(&records);
+    // Written beside and renamed, so an interrupted run leaves no half file.
+    let partial = path.with_extension("partial");
+    if std::fs::create_dir_all(&dir).is_ok() && std::fs::write(&partial, &text).is_ok() {
+        let _ = std::fs::rename(&partial, &path);
+    }
+    text
+}
+
 fn main() {
-    let quick = std::env::args().any(|a| a == "quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "quick");
+    let refresh = args.iter().any(|a| a == "refresh");
+    let only: Option<(usize, usize, usize)> = args
+        .iter()
+        .find_map(|a| a.strip_prefix("only="))
+        .and_then(|v| {
+            let n: Vec<usize> = v.split(',').filter_map(|n| n.parse().ok()).collect();
+            match n[..] {
+                [c, t, s] if t > 0 && s > 0 => Some((c, t, s)),
+                _ => None,
+            }
+        });
     println!(
-        "{:>9} {:>7} {:>7} {:>9} {:>10} {:>9} {:>9} {:>10}  verdict",
-        "target", "threads", "sources", "calls", "configs", "seconds", "peak MiB", "calls/s"
+        "{:>9} {:>7} {:>7} {:>9} {:>10} {:>9} {:>9} {:>10} {:>16}  verdict",
+        "target",
+        "threads",
+        "sources",
+        "calls",
+        "configs",
+        "seconds",
+        "peak MiB",
+        "calls/s",
+        "input"
     );
     // (calls, threads, sources): 1k to 1M calls, 2 to 64 threads, 1 to 64
     // sources.
@@ -57,20 +127,14 @@ fn main() {
         (1_000_000, 8, 8),
         (1_000_000, 64, 64),
     ];
+    let only_row = only.map(|r| [r]);
+    let rows = only_row.as_ref().map_or(rows, |r| &r[..]);
     for &(target, threads, sources) in rows {
         if quick && target > 100_000 {
             continue;
         }
-        let records = record(Workload {
-            seed: 13,
-            threads,
-            sources,
-            // About 0.8 recorded calls per workload step.
-            calls_per_thread: target * 5 / 4 / threads,
-            mutant: None,
-        });
-        let text = onering::history::to_jsonl(&records);
-        drop(records);
+        let text = history(target, threads, sources, refresh);
+        let input = digest(&text);
         reset_peak();
         let base = peak_mib();
         let start = Instant::now();
@@ -98,7 +162,7 @@ fn main() {
             Err(e) => (0, 0, format!("error: {e}")),
         };
         println!(
-            "{target:>9} {threads:>7} {sources:>7} {calls:>9} {configs:>10} {secs:>9.3} {peak:>9.1} {:>10.0}  {verdict}",
+            "{target:>9} {threads:>7} {sources:>7} {calls:>9} {configs:>10} {secs:>9.3} {peak:>9.1} {:>10.0} {input:>16x}  {verdict}",
             calls as f64 / secs
         );
     }
