@@ -363,8 +363,18 @@ impl Model {
                     vec![*s]
                 };
                 let limit = max.min(MAX_BATCH as u32) as u8;
+                // A blocking wait that returned empty gave up at its
+                // deadline, and gives up only once task work decided by a
+                // wake-up has posted (F3; os §4.11; the explorer's
+                // `Action::Timeout` has the same guard): from a state with
+                // such a post due, the post comes first, which the kernel
+                // closure offers as another state.
+                let gave_up = !release && events.is_some_and(<[_]>::is_empty);
                 let mut v = Vec::new();
                 for r in released {
+                    if gave_up && self.task_work_due(&r) {
+                        continue;
+                    }
                     v.extend(self.harvest(&r, t, events, full, limit, &mut out)?);
                 }
                 v
@@ -531,6 +541,17 @@ impl Model {
             }
         }
         Ok(v)
+    }
+
+    /// Whether, under a profile whose completions are posted by task work
+    /// (`deferred_completion`), a completion a wake-up decided is still to
+    /// be posted in `s`.
+    fn task_work_due(&self, s: &State) -> bool {
+        self.rules.deferred_completion
+            && (0..self.bound.keys).any(|k| {
+                let ks = s.keys[k as usize];
+                ks.reg == Reg::InFlight && ks.cancel == crate::state::CancelReq::Woken
+            })
     }
 
     /// `s` and every state the silent steps lead to from it: an operation
