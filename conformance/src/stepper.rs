@@ -294,21 +294,38 @@ mod tests {
     }
 
     #[test]
-    fn io_uring_cancel_of_a_woken_poll_is_too_late_in_the_profile() {
-        // What F3 contradicts under DEFER_TASKRUN.
-        let mut s = Stepper::new(IO_URING, SourceKind::Level, Mode::Oneshot, 1).unwrap();
-        s.step(&Step::Register(0), &Observed::Ok).unwrap();
-        s.step(&Step::Raise(0), &Observed::Ok).unwrap();
-        let cancelled = Observed::Answer {
-            answer: onering_model::Answer::Cancelled,
-            raw: "0".into(),
+    fn io_uring_cancel_of_a_woken_poll_may_still_find_it_while_its_task_work_is_pending() {
+        // F3, now in the profile: a woken poll whose completion is still
+        // task work answers -ENOENT (decided), or 0 / -EALREADY (the
+        // cancel still finds it). An answer io_uring never gives (Removed,
+        // the unified Sync answer) is refused.
+        let woken = || {
+            let mut s = Stepper::new(IO_URING, SourceKind::Level, Mode::Oneshot, 1).unwrap();
+            s.step(&Step::Register(0), &Observed::Ok).unwrap();
+            s.step(&Step::Raise(0), &Observed::Ok).unwrap();
+            s
+        };
+        let answer = |answer, raw: &str| Observed::Answer {
+            answer,
+            raw: raw.into(),
             final_first: Some(false),
         };
-        let m = s
-            .step(&Step::Cancel(0, CancelHow::Default), &cancelled)
+        for (a, raw) in [
+            (onering_model::Answer::Cancelled, "0"),
+            (onering_model::Answer::TooLate, "-ENOENT"),
+        ] {
+            woken()
+                .step(&Step::Cancel(0, CancelHow::Default), &answer(a, raw))
+                .unwrap_or_else(|m| panic!("{raw} refused: {:?}", m.allowed));
+        }
+        let m = woken()
+            .step(
+                &Step::Cancel(0, CancelHow::Default),
+                &answer(onering_model::Answer::Removed, "removed"),
+            )
             .unwrap_err();
         assert!(
-            m.allowed.iter().all(|a| a.starts_with("TooLate")),
+            !m.allowed.iter().any(|a| a.starts_with("Removed")),
             "{:?}",
             m.allowed
         );
