@@ -334,15 +334,7 @@ impl Codec {
                 v >>= width;
                 x
             };
-            k.reg = match take(REG) {
-                0 => Reg::Free,
-                1 => Reg::Armed,
-                2 => Reg::Disarmed,
-                3 => Reg::CancelPending,
-                4 => Reg::Closed,
-                5 => Reg::InFlight,
-                _ => Reg::Finishing,
-            };
+            k.reg = Reg::from_code(take(REG) as u8);
             k.mode = take(MODE) as u8;
             k.gen = take(GEN) as u8;
             k.holders = take(self.threads as u32) as u8;
@@ -352,12 +344,7 @@ impl Codec {
             k.closed = flags & 4 != 0;
             k.owed = flags & 8 != 0;
             k.env_left = take(self.env) as u8;
-            k.cancel = match take(CANCEL) {
-                0 => CancelReq::None,
-                1 => CancelReq::Won,
-                2 => CancelReq::Racing,
-                _ => CancelReq::Woken,
-            };
+            k.cancel = CancelReq::from_code(take(CANCEL) as u8);
             k.cancelled_gens = take(GENS) as u8;
             k.terminals = take(TERMINALS) as u8;
             k.overtakers = take(self.keys as u32) as u8;

@@ -70,6 +70,38 @@ pub enum CancelReq {
     Woken,
 }
 
+impl Reg {
+    /// The registration state whose code (`reg as u8`) is `c`; a code past
+    /// the last state reads as the last. The one decoding table, used by
+    /// [`State::unpack`] and by the explorer's frontier codec.
+    pub fn from_code(c: u8) -> Reg {
+        match c {
+            0 => Reg::Free,
+            1 => Reg::Armed,
+            2 => Reg::Disarmed,
+            3 => Reg::CancelPending,
+            4 => Reg::Closed,
+            5 => Reg::InFlight,
+            _ => Reg::Finishing,
+        }
+    }
+}
+
+impl CancelReq {
+    /// The cancel request whose code (`cancel as u8`) is `c`; a code past
+    /// the last reads as the last. The one decoding table, used by
+    /// [`State::unpack`] and by the explorer's frontier codec (which once
+    /// kept its own copy and read `Woken` as `Racing`).
+    pub fn from_code(c: u8) -> CancelReq {
+        match c {
+            0 => CancelReq::None,
+            1 => CancelReq::Won,
+            2 => CancelReq::Racing,
+            _ => CancelReq::Woken,
+        }
+    }
+}
+
 /// What a final event says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Outcome {
@@ -339,15 +371,7 @@ impl State {
         for (i, k) in s.keys.iter_mut().enumerate() {
             let o = 24 + i * 10;
             let x = &b[o..o + 10];
-            k.reg = match x[0] {
-                0 => Reg::Free,
-                1 => Reg::Armed,
-                2 => Reg::Disarmed,
-                3 => Reg::CancelPending,
-                4 => Reg::Closed,
-                5 => Reg::InFlight,
-                _ => Reg::Finishing,
-            };
+            k.reg = Reg::from_code(x[0]);
             k.mode = x[1];
             k.gen = x[2];
             k.holders = x[3];
@@ -356,12 +380,7 @@ impl State {
             k.closed = x[4] & 4 != 0;
             k.owed = x[4] & 8 != 0;
             k.env_left = x[5];
-            k.cancel = match x[6] {
-                0 => CancelReq::None,
-                1 => CancelReq::Won,
-                2 => CancelReq::Racing,
-                _ => CancelReq::Woken,
-            };
+            k.cancel = CancelReq::from_code(x[6]);
             k.cancelled_gens = x[7];
             k.terminals = x[8];
             k.overtakers = x[9];
