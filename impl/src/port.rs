@@ -307,10 +307,15 @@ impl<B: Backend> Port<B> {
 
     /// Records the environment steps the kernel performed in this lock hold
     /// on the kernel's history thread.
+    #[inline]
     fn record_kernel(&self, core: &mut Core<B>) {
-        if core.kernel_steps.is_empty() {
-            return;
+        if !core.kernel_steps.is_empty() {
+            self.record_kernel_steps(core);
         }
+    }
+
+    #[cold]
+    fn record_kernel_steps(&self, core: &mut Core<B>) {
         for (op, ret) in std::mem::take(&mut core.kernel_steps) {
             let call = self.stamp();
             let done = self.stamp();

@@ -11,6 +11,7 @@ pub(crate) struct BySource {
 
 impl BySource {
     /// The live slots of `s`, in registration order (`None`: none).
+    #[inline]
     pub(crate) fn get(&self, s: SourceId) -> Option<&Vec<u32>> {
         self.slots.get(s.0 as usize).filter(|v| !v.is_empty())
     }

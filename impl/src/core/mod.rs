@@ -109,7 +109,7 @@ impl<B: Backend> Core<B> {
     fn lookup(&self, key: Key) -> Result<usize, Error> {
         let idx = key.index as usize;
         let slot = self.slots.get(idx).ok_or(Error::UnknownKey(key))?;
-        if slot.generation == key.generation && slot.state != State::Free {
+        if slot.generation == key.generation && !matches!(slot.state, State::Free) {
             Ok(idx)
         } else if (slot.generation.wrapping_sub(key.generation) as i32) > 0 {
             Err(Error::StaleKey(key))
@@ -251,6 +251,7 @@ impl<B: Backend> Core<B> {
 
     // ----- ready queue ---------------------------------------------------
 
+    #[inline]
     fn enqueue(&mut self, idx: usize) {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -286,14 +287,16 @@ impl<B: Backend> Core<B> {
 
     /// Queues readiness registration `idx` if it has something to report and
     /// nobody holds it (one thread at a time).
+    #[inline]
     fn maybe_queue(&mut self, idx: usize) {
-        let dispatch_leak = self.mutant(Mutant::DispatchRequeuesWhileHeld);
         let slot = &self.slots[idx];
         if slot.queued.is_some() {
             return; // coalesced
         }
         if slot.holder.is_some()
-            && !(dispatch_leak && slot.mode == Mode::Dispatch && slot.state == State::Armed)
+            && !(slot.mode == Mode::Dispatch
+                && matches!(slot.state, State::Armed)
+                && self.mutant(Mutant::DispatchRequeuesWhileHeld))
         {
             return;
         }
@@ -372,10 +375,12 @@ impl<B: Backend> Core<B> {
         if self.op_has_entries(idx) {
             self.enqueued = true;
         }
-        if self.slots[idx].state == State::Disarmed && self.slots[idx].mode == Mode::Dispatch {
+        if matches!(self.slots[idx].state, State::Disarmed)
+            && self.slots[idx].mode == Mode::Dispatch
+        {
             self.set_state(idx, State::Armed);
         }
-        if self.slots[idx].state == State::Armed && self.slots[idx].kind.is_readiness() {
+        if matches!(self.slots[idx].state, State::Armed) && self.slots[idx].kind.is_readiness() {
             self.arm_or_defer(idx);
         }
         self.maybe_queue(idx);
@@ -392,7 +397,7 @@ impl<B: Backend> Core<B> {
             let Ok(idx) = self.lookup(key) else { continue };
             let slot = &self.slots[idx];
             if slot.holder != Some(me)
-                || slot.state != State::Disarmed
+                || !matches!(slot.state, State::Disarmed)
                 || slot.mode != Mode::Dispatch
             {
                 continue;
@@ -498,14 +503,14 @@ impl<B: Backend> Core<B> {
     pub(crate) fn rearm(&mut self, me: ThreadToken, key: Key) -> Result<(), Error> {
         let idx = self.readiness_slot(key, None)?;
         let held = self.drop_hold(me, idx);
-        if self.slots[idx].state == State::Disarmed {
+        if matches!(self.slots[idx].state, State::Disarmed) {
             self.set_state(idx, State::Armed);
             if !self.mutant(Mutant::RearmNoRecheck) {
                 self.arm(idx)?;
                 self.maybe_queue(idx);
             }
         } else if held {
-            if self.slots[idx].state == State::Armed {
+            if matches!(self.slots[idx].state, State::Armed) {
                 self.arm(idx)?;
             }
             // The release: a still-true level, a pending edge, or the final
@@ -520,9 +525,9 @@ impl<B: Backend> Core<B> {
         // An armed, unheld registration may have had its kernel report
         // drained with the condition: re-arm it (contract rule 5).
         let armed = self.by_source.get(source).and_then(|v| {
-            v.iter()
-                .map(|&i| i as usize)
-                .find(|&i| self.slots[i].state == State::Armed && self.slots[i].holder.is_none())
+            v.iter().map(|&i| i as usize).find(|&i| {
+                matches!(self.slots[i].state, State::Armed) && self.slots[i].holder.is_none()
+            })
         });
         if let Some(idx) = armed {
             self.arm(idx)?;
@@ -651,7 +656,12 @@ impl<B: Backend> Core<B> {
                 }
                 continue;
             }
-            let in_batch = out.iter().any(|e| e.key == entry.key);
+            // Without a mutant a key cannot meet itself in one batch: a
+            // readiness entry is live only while `queued` names it (cleared
+            // at delivery), a delivered item sets the holder and a delivered
+            // final frees the slot (a new generation). So the scan of the
+            // batch, O(batch) per entry, is only for mutants.
+            let in_batch = self.mutant.is_some() && out.iter().any(|e| e.key == entry.key);
             if slot.kind.is_readiness() {
                 if slot.queued != Some(entry.seq) {
                     self.ready.remove(i); // purged
@@ -692,7 +702,9 @@ impl<B: Backend> Core<B> {
         let key = self.slots[idx].key(idx as u32);
         let dispatch_leak = self.mutant(Mutant::DispatchRequeuesWhileHeld);
         let second_final = self.mutant(Mutant::SecondFinal);
-        if self.slots[idx].state == State::Armed && !self.backend.is_ready(self.slots[idx].source) {
+        if matches!(self.slots[idx].state, State::Armed)
+            && !self.backend.is_ready(self.slots[idx].source)
+        {
             // The condition was lowered (or consumed) while queued: the
             // event is stale and dropped at harvest, in every readiness mode
             // (the model's `repoll_at_harvest`, as epoll re-polls).
@@ -783,7 +795,7 @@ impl<B: Backend> Core<B> {
                 for j in 0..live {
                     // `maybe_queue` never changes the source's slot list.
                     let idx = self.by_source.get(source).expect("live")[j] as usize;
-                    if self.slots[idx].state != State::Armed {
+                    if !matches!(self.slots[idx].state, State::Armed) {
                         continue;
                     }
                     if self.slots[idx].mode == Mode::Edge {
