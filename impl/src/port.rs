@@ -514,8 +514,11 @@ impl<B: Backend> Port<B> {
             } else {
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 drop(core);
-                B::PreArm::run_all(&mut prearms, &self.poller);
+                // The kernel first: a report it gives now for a source
+                // being released is that source's re-check already
+                // (contract rule 5), so the batch re-checks only the rest.
                 let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
+                B::PreArm::run_all(&mut prearms, &self.poller, &mut tokens);
                 polled = true;
                 core = self.lock();
                 core.spare_prearms = prearms;

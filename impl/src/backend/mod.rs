@@ -31,8 +31,9 @@
 //! 2. **Dispatch.** A kernel event is handed to exactly one thread that is
 //!    inside `poll` (or to the next one to enter): two concurrent pollers
 //!    never both receive the token of one kernel report. (Linux: every
-//!    readiness source is `EPOLLONESHOT` or `EPOLLET` in one epoll set, and
-//!    epoll waiters are exclusive; the simulator has no kernel queue at all.)
+//!    readiness source is `EPOLLET` in one epoll set, but a caller's fd in
+//!    `Level` mode, and edge-triggered epoll waiters are exclusive; the
+//!    simulator has no kernel queue at all.)
 //! 3. **Wake-up.** [`Poller::notify`] may be called from any thread, with or
 //!    without the port's lock. It makes at least one thread that is inside
 //!    `poll`, or the next one to enter, return. Permits may coalesce: the
@@ -54,17 +55,23 @@
 //!    and a [`Signal::Wake`] will follow if the condition holds. No event is
 //!    lost either way: the kernel's re-poll at re-arm is the model's
 //!    `rearm` re-check, performed by the kernel.
-//!    **Re-arming outside the lock.** A kernel re-arm is a system call, and
-//!    a pool of threads releasing their events must not queue up behind it
-//!    on the port's lock. So before a thread's `wait` releases its held
-//!    Dispatch events, the core asks [`Backend::prearm`] for each; the
-//!    backend resets its cached condition (as for `Deferred`) and hands back
-//!    a [`PreArm`] which the thread runs *without* the lock. Only then does
-//!    the core release the holds, and [`Backend::arm`] answers `Now`: the
-//!    kernel has re-polled, and any report harvested since has set the
-//!    cached condition. A `PreArm` must stay harmless if the source is
-//!    closed or re-registered meanwhile (it keeps its fd open; a re-arm of
-//!    a deleted registration fails with `ENOENT`, ignored).
+//!    **Re-checking outside the lock.** A kernel re-check is a system
+//!    call, and a pool of threads releasing their events must not queue up
+//!    behind it on the port's lock. So before a thread's `wait` releases
+//!    its held Dispatch events, the core asks [`Backend::prearm`] for each;
+//!    the backend resets its cached condition (as for `Deferred`) and hands
+//!    back a [`PreArm`] which the thread runs *without* the lock, for its
+//!    whole batch at once ([`PreArm::run_all`]), after one non-blocking
+//!    [`Poller::poll`] (a kernel report since the re-check was prepared may
+//!    already answer it). It appends the token of every source it found
+//!    ready, which the thread harvests like [`Poller::poll`]'s tokens,
+//!    *after* the core has released the holds;
+//!    [`Backend::arm`] then answers `Now`, since the re-check is done and
+//!    any report harvested since has set the cached condition. (Linux:
+//!    the registration stays armed, `EPOLLET`, and the re-check is one
+//!    `poll(2)` over the batch.) A `PreArm` must stay harmless if the
+//!    source is closed or re-registered meanwhile: it keeps its fd open,
+//!    and its token carries the source's generation (rule 4).
 //!    **Changing mode.** `modify` calls [`Backend::remode`] instead, saying
 //!    whether the registration is the source's only one: a backend whose
 //!    kernel registration has one trigger per source (epoll: level,
@@ -122,14 +129,14 @@ pub trait Backend: Send + 'static {
     /// [`Port::signal`](crate::Port::signal) (the simulator).
     const KERNEL_QUEUE: bool;
 
-    /// A re-arm to run without the port's lock (rule 5).
+    /// A re-check to run without the port's lock (rule 5).
     type PreArm: PreArm<Self::Poller>;
 
     /// The poller, created once when the port is built.
     fn poller(&mut self) -> Self::Poller;
 
     /// A held `Dispatch` registration of `source` is about to be released
-    /// (rule 5): the re-arm to run without the lock, and whether a true
+    /// (rule 5): the re-check to run without the lock, and whether a true
     /// cached condition was reset (recorded as `lower`). `None`: nothing to
     /// do outside the lock (the re-check happens in [`Backend::arm`]).
     fn prearm(&mut self, source: SourceId, mode: Mode) -> Option<(Self::PreArm, bool)>;
@@ -231,17 +238,22 @@ pub trait Poller: Send + Sync + 'static {
     fn notify(&self);
 }
 
-/// A kernel re-arm prepared under the port's lock and run without it, on
-/// the port's poller.
+/// A kernel re-check (or re-arm) prepared under the port's lock and run
+/// without it, on the port's poller (rule 5).
 pub trait PreArm<P>: Send + Sized {
-    /// Performs it (errors are the backend's to ignore or report later).
-    fn run(self, poller: &P);
+    /// Performs it (errors are the backend's to ignore or report later);
+    /// appends to `ready` the token of its source if the re-check found
+    /// the condition true (harvested like [`Poller::poll`]'s). `ready`
+    /// already holds the tokens [`Poller::poll`] returned since the
+    /// re-check was prepared: a backend whose kernel reports a source only
+    /// while its condition holds may skip a source found there.
+    fn run(self, poller: &P, ready: &mut Vec<u64>);
 
     /// Performs a whole batch (one thread's release) and empties it; a
-    /// backend may submit the batch with one system call.
-    fn run_all(batch: &mut Vec<Self>, poller: &P) {
+    /// backend may re-check the batch with one system call.
+    fn run_all(batch: &mut Vec<Self>, poller: &P, ready: &mut Vec<u64>) {
         for a in batch.drain(..) {
-            a.run(poller);
+            a.run(poller, ready);
         }
     }
 }
@@ -251,7 +263,7 @@ pub trait PreArm<P>: Send + Sized {
 pub enum NoPreArm {}
 
 impl<P> PreArm<P> for NoPreArm {
-    fn run(self, _poller: &P) {
+    fn run(self, _poller: &P, _ready: &mut Vec<u64>) {
         match self {}
     }
 }

@@ -6,7 +6,7 @@
 //!
 //! | source | mechanism | why |
 //! |---|---|---|
-//! | the caller's pollable fd (socket, pipe, listener, tty), `Dispatch` or `Oneshot` | epoll `EPOLLONESHOT` | the kernel's one-shot disarm *is* Dispatch's disarm-on-delivery, so two waiting threads never get one report; `EPOLL_CTL_MOD` at re-arm re-polls the file, which is the model's re-arm re-check, done by the kernel (one syscall per event, as raw `EPOLLONESHOT` servers pay) |
+//! | the caller's pollable fd (socket, pipe, listener, tty), `Dispatch` or `Oneshot` | epoll `EPOLLET`; the re-check at release is one `poll(2)` per released batch | a report goes to one waiting thread (edge-triggered waiters are exclusive) and the port's hold is the disarm; the registration stays armed in the kernel, so a release needs no `EPOLL_CTL_MOD`: the model's re-arm re-check is asked of the kernel by `poll(2)` for the thread's whole batch at once, without the epoll set's mutex (see "Re-arming a pool's releases") |
 //! | the caller's fd, `Level` | epoll level-triggered | no re-arm syscall: the kernel re-polls the file at every `epoll_wait`, which is the re-check. In a pool, a held level that stays true wakes the other waiters (they skip it: held), so prefer Dispatch there |
 //! | the caller's fd, `Edge` | epoll `EPOLLET` | one report per arrival, nothing to re-arm |
 //! | eventfd trigger, timer (one-shot, periodic: timerfd), signal (signalfd), file changes (inotify), process exit (pidfd) | the fd in the epoll set, `EPOLLET`, every mode | the port drains these fds itself, under its lock (`read_count`, `read_signals`, `read_changes`), so its cached condition is exact: a report harvested after the drain is a later arrival. Every mode is then served with no re-arm syscall at all |
@@ -18,20 +18,40 @@
 //! without a syscall per event, but it has no one-shot-per-thread hand-off:
 //! a multishot poll CQE goes to the ring, not to a waiting thread, so
 //! Dispatch would need the port's own queue plus a re-check syscall at
-//! release anyway. epoll's `EPOLLONESHOT` gives the hand-off in the kernel,
-//! and `epoll_wait` is where several threads can block at once (contract
-//! rule 2). The ring's fd sits in the epoll set (edge-triggered), so one
-//! `epoll_wait` sees everything.
+//! release anyway. epoll is where several threads can block at once
+//! (contract rule 2), and an edge-triggered report wakes one of them. The
+//! ring's fd sits in the epoll set (edge-triggered), so one `epoll_wait`
+//! sees everything.
 //!
-//! Where io_uring does help readiness: the re-arms. A pool thread releases
-//! its whole batch at its next `wait`; the re-arms run without the port's
-//! lock (contract rule 5) and, two or more at a time, go to the kernel as
-//! one `io_uring_enter` of `IORING_OP_EPOLL_CTL` requests on a small ring
-//! of their own (waited for, so none lands after its source changed). Each
-//! releasing thread takes a ring of its own from a free list, so no thread
-//! waits on another's `io_uring_enter`. A busy pool then pays a quarter of
-//! a system call per event, against raw `EPOLLONESHOT`'s one `epoll_ctl`
-//! per event.
+//! # Re-arming a pool's releases
+//!
+//! A pool thread releases its whole batch at its next `wait`. Raw
+//! `EPOLLONESHOT` servers re-arm each event with an `EPOLL_CTL_MOD`, which
+//! takes the epoll set's mutex (the one `epoll_wait` takes to copy events
+//! out), so a pool's threads serialize on it; batching the MODs through
+//! io_uring (`IORING_OP_EPOLL_CTL`, the previous design) saves the system
+//! calls but not the mutex: a MOD that finds it taken is punted to an
+//! io-wq worker and the releasing thread sleeps until it ran (measured on
+//! Linux 6.18, 4 pool threads on 2 cores: an `iou-wrk` worker appears, and
+//! it and every pool thread switch out over a thousand times in the run's
+//! first half second). So a caller's fd in
+//! `Dispatch` or `Oneshot` is registered `EPOLLET` and stays armed: the
+//! port's hold is the disarm, and the re-check that `EPOLL_CTL_MOD` would
+//! have done is one `poll(2)` (zero timeout) over the thread's released
+//! fds, run without the port's lock (contract rule 5); a fd found ready is
+//! handed back as a token, exactly as if `epoll_wait` had reported it. A
+//! busy pool then pays one `epoll_wait` and one `poll` per batch, against
+//! raw `EPOLLONESHOT`'s `epoll_wait` plus one `epoll_ctl` per event.
+//!
+//! What `EPOLLET` costs: an arrival while one thread holds the event is
+//! reported to another waiting thread, which finds it held and skips it
+//! (raw `EPOLLONESHOT` would not wake it). No event is lost or doubled:
+//! the hold, not the kernel, hands a registration to one thread at a time,
+//! and `epoll_wait` re-polls each reported fd before reporting it, so a
+//! report for a fd drained meanwhile is not delivered. Paths without a
+//! batch (register, `rearm`, `modify`, and every release once a `poll(2)`
+//! has failed) still re-arm with `EPOLL_CTL_MOD`, which re-polls the file
+//! and reports it if ready.
 //!
 //! `modify` of a source's only registration to another trigger class
 //! (level, `EPOLLET`, `EPOLLONESHOT`) switches the fd's epoll registration
@@ -122,12 +142,11 @@ use std::time::Duration;
 pub use self::api::{futex_wait, futex_wake, FutexWord, Interest, LinuxPort, Trigger};
 pub use self::bufring::BufferPool;
 use self::sys::{Epoll, EpollFlags};
-use self::uring::{Cqe, CtlRing, Ring, Start};
+use self::uring::{Cqe, Ring, Start};
 use crate::backend::{Backend, CancelAnswer, Poller, PreArm, Recheck, Signal};
 use crate::error::Error;
 use crate::event::{Mode, SourceId, SourceKind};
 use crate::sync::os::{Arc, AtomicU32, Flag};
-use crate::sync::Mutex;
 
 /// Token of the wake-up eventfd.
 const NOTIFY_TOKEN: u64 = 1 << 62;
@@ -163,7 +182,9 @@ pub(crate) enum What {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kernel {
     None,
-    /// `EPOLLONESHOT`: Dispatch and Oneshot on the caller's fds.
+    /// `EPOLLET`, re-checked at release by `poll(2)` (or re-armed by
+    /// `EPOLL_CTL_MOD`): Dispatch and Oneshot on the caller's fds (module
+    /// docs, "Re-arming a pool's releases").
     Oneshot,
     /// Level-triggered: Level on the caller's fds (no re-arm syscall; the
     /// kernel re-polls at every `epoll_wait`).
@@ -262,9 +283,9 @@ struct Src {
 #[derive(Debug)]
 pub struct LinuxBackend {
     epoll: Arc<Epoll>,
-    /// Set by a [`LinuxPreArm`] whose `EPOLL_CTL_MOD` failed (not `ENOENT`):
-    /// from then on every re-arm is also done under the lock, where its
-    /// error reaches a caller.
+    /// Set when a [`LinuxPreArm`] batch's `poll(2)` failed: from then on
+    /// every release also re-arms under the lock (`EPOLL_CTL_MOD`, which
+    /// re-polls and reports), where its error reaches a caller.
     prearm_failed: Arc<Flag>,
     notify: Arc<OwnedFd>,
     ring: Option<Ring>,
@@ -290,12 +311,6 @@ pub struct LinuxPoller {
     epoll: Arc<Epoll>,
     notify: Arc<OwnedFd>,
     prearm_failed: Arc<Flag>,
-    /// Rings that batch a thread's re-arms into one `io_uring_enter`, one
-    /// per thread releasing at the same time: a thread takes one from the
-    /// free list (a brief lock, never held across a system call), submits
-    /// and waits on it alone, and puts it back; the list grows to the most
-    /// concurrent releasers (`None`: no io_uring, one `epoll_ctl` each).
-    ctl: Option<Mutex<Vec<CtlRing>>>,
 }
 
 impl Poller for LinuxPoller {
@@ -311,69 +326,77 @@ impl Poller for LinuxPoller {
     }
 }
 
-/// An `EPOLL_CTL_MOD` re-arm prepared under the port's lock, run without
-/// it (contract rule 5). It keeps the fd open, so the number cannot have
-/// been reused; a registration deleted meanwhile answers `ENOENT`, ignored.
+/// A Dispatch release's re-check, prepared under the port's lock and run
+/// without it (contract rule 5): the registration stays armed in the kernel
+/// (`EPOLLET`), so the release needs no `EPOLL_CTL_MOD`, only the re-check
+/// of the condition, which a batch answers with one `poll(2)`. It keeps the
+/// fd open, so the number cannot have been reused meanwhile.
 ///
-/// It carries only the source's own fd: the epoll set and the failure flag
-/// are reached through the poller, so no reference count shared by every
-/// thread is touched per event.
+/// It carries only the source's own fd: the failure flag is reached through
+/// the poller, so no reference count shared by every thread is touched per
+/// event.
 #[derive(Debug)]
 pub struct LinuxPreArm {
     fd: Arc<OwnedFd>,
-    flags: EpollFlags,
+    /// The `poll(2)` events of the source's interest.
+    events: i16,
     token: u64,
 }
 
+/// Most re-checks in one `poll(2)` (a stack array).
+const RECHECK_BATCH: usize = 64;
+
 impl PreArm<LinuxPoller> for LinuxPreArm {
-    /// Two or more re-arms go to the kernel in one `io_uring_enter`
-    /// (`IORING_OP_EPOLL_CTL`): a pool thread releasing a batch of 8 makes
-    /// one system call instead of 8. One re-arm is a plain `epoll_ctl`.
-    fn run_all(batch: &mut Vec<Self>, poller: &LinuxPoller) {
-        let ring = match (batch.len() >= 2, poller.ctl.as_ref()) {
-            (true, Some(free)) => {
-                let taken = free.lock().pop();
-                taken.or_else(|| CtlRing::new().ok())
-            }
-            _ => None,
-        };
-        if let Some(mut ring) = ring {
-            let r = ring.modify_all(
-                poller.epoll.raw(),
-                batch.iter().map(|a| (a.fd.as_raw_fd(), a.flags.0, a.token)),
-            );
-            // A ring whose batch failed half-way may hold unsubmitted
-            // entries: dropped, not reused.
-            if let (Ok(_), Some(free)) = (&r, poller.ctl.as_ref()) {
-                free.lock().push(ring);
-            }
-            match r {
-                Ok(0) => {
-                    // The fds stay open until here: dropped after the kernel
-                    // has copied every request.
-                    batch.clear();
-                    return;
-                }
-                Ok(_) => poller.prearm_failed.set(),
-                // Not submitted (or not all): re-arm each directly; a second
-                // MOD of the same registration is harmless.
-                Err(_) => {}
-            }
+    /// One `poll(2)` (zero timeout) re-checks the whole batch: a pool
+    /// thread releasing a batch of 8 makes one system call, which takes no
+    /// epoll lock, instead of 8 `EPOLL_CTL_MOD`s serialized on the epoll
+    /// set's mutex. A source found ready is handed back as a token, as if
+    /// `epoll_wait` had reported it.
+    fn run_all(batch: &mut Vec<Self>, poller: &LinuxPoller, ready: &mut Vec<u64>) {
+        // A fd `epoll_wait` reported since the re-check was prepared needs
+        // none: `ep_send_events` re-polls every reported fd and drops it if
+        // its condition no longer holds, so that report is a re-check
+        // taken after the holder's release began. (A ping-pong over one fd
+        // then costs raw `EPOLLONESHOT`'s calls minus its `epoll_ctl`.)
+        let reported = ready.len();
+        batch.retain(|a| !ready[..reported].contains(&a.token));
+        for chunk in batch.chunks(RECHECK_BATCH) {
+            recheck(chunk, poller, ready);
         }
-        for a in batch.drain(..) {
-            a.run(poller);
-        }
+        // The fds stay open until the re-check has returned.
+        batch.clear();
     }
 
-    fn run(self, poller: &LinuxPoller) {
-        if let Err(e) = poller
-            .epoll
-            .modify(self.fd.as_raw_fd(), self.flags, self.token)
-        {
-            if e.errno() != Some(libc::ENOENT) {
-                poller.prearm_failed.set();
-            }
+    fn run(self, poller: &LinuxPoller, ready: &mut Vec<u64>) {
+        if !ready.contains(&self.token) {
+            recheck(std::slice::from_ref(&self), poller, ready);
         }
+    }
+}
+
+/// One `poll(2)` over `chunk` (at most [`RECHECK_BATCH`]); appends the
+/// tokens of the fds found ready.
+fn recheck(chunk: &[LinuxPreArm], poller: &LinuxPoller, ready: &mut Vec<u64>) {
+    let mut fds = [libc::pollfd {
+        fd: -1,
+        events: 0,
+        revents: 0,
+    }; RECHECK_BATCH];
+    for (p, a) in fds.iter_mut().zip(chunk) {
+        p.fd = a.fd.as_raw_fd();
+        p.events = a.events;
+    }
+    match sys::poll_now(&mut fds[..chunk.len()]) {
+        Ok(()) => ready.extend(
+            fds.iter()
+                .zip(chunk)
+                .filter(|(p, _)| p.revents != 0)
+                .map(|(_, a)| a.token),
+        ),
+        // No answer: from now on every release re-arms under the lock
+        // (`EPOLL_CTL_MOD` re-polls and reports), and so are these
+        // (`arm` sees the flag before it answers `Now`).
+        Err(_) => poller.prearm_failed.set(),
     }
 }
 
@@ -613,14 +636,16 @@ impl LinuxBackend {
             *interest
                 | match want {
                     Kernel::Edge => EpollFlags::ET,
-                    Kernel::Oneshot => EpollFlags::ONESHOT,
+                    Kernel::Oneshot => EpollFlags::ET,
                     Kernel::Level | Kernel::None => 0,
                 },
         );
         let was_prearmed = std::mem::take(prearmed);
         if was_prearmed && *kernel == want && !prearm_failed {
-            // Re-armed (and re-polled) without the lock already; anything
-            // the kernel reported since has set the cached condition.
+            // Re-checked without the lock already (`poll(2)`, the kernel
+            // registration stayed armed): a ready answer is a token the
+            // port harvests right after this release, and anything the
+            // kernel reported since has set the cached condition.
             return Ok(Recheck::Now);
         }
         match *kernel {
@@ -647,10 +672,10 @@ impl LinuxBackend {
             k if k != want => {
                 // One epoll registration per fd: its trigger serves one
                 // class of modes at a time. A sole registration may move
-                // it (F8), unless a re-arm prepared for its holder's
-                // release is still to run without the lock: that
-                // `EPOLL_CTL_MOD` would land after the switch and restore
-                // the old trigger.
+                // it (F8), unless a re-check prepared for its holder's
+                // release is still to run without the lock (kept refused:
+                // that release's `poll(2)` answer was taken for the old
+                // trigger).
                 if !may_switch || was_prearmed {
                     *prearmed = was_prearmed;
                     return Err(Error::ModeMismatch {
@@ -748,7 +773,7 @@ impl Backend for LinuxBackend {
                 let lowered = std::mem::take(ready);
                 let a = LinuxPreArm {
                     fd: fd.clone(),
-                    flags: EpollFlags(*interest | EpollFlags::ONESHOT),
+                    events: sys::poll_events(*interest),
                     token,
                 };
                 Some((a, lowered))
@@ -764,12 +789,6 @@ impl Backend for LinuxBackend {
             epoll: self.epoll.clone(),
             notify: self.notify.clone(),
             prearm_failed: self.prearm_failed.clone(),
-            // One ring to start with; more as threads release concurrently.
-            ctl: self
-                .ring
-                .as_ref()
-                .and_then(|_| CtlRing::new().ok())
-                .map(|r| Mutex::new(vec![r])),
         }
     }
 

@@ -115,6 +115,30 @@ pub(crate) fn readable_now(fd: BorrowedFd<'_>) -> Result<bool, Error> {
     }
 }
 
+/// The `poll(2)` events matching epoll interest bits (the same values).
+pub(crate) fn poll_events(interest: u32) -> i16 {
+    (interest & (EpollFlags::IN | EpollFlags::OUT | EpollFlags::RDHUP)) as i16
+}
+
+/// `poll(2)` with a zero timeout: fills each entry's `revents`.
+pub(crate) fn poll_now(fds: &mut [libc::pollfd]) -> Result<(), Error> {
+    loop {
+        // SAFETY: `fds` is a valid array of `fds.len()` pollfds for the
+        // duration of the call; the caller keeps every fd open throughout.
+        let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) };
+        if r >= 0 {
+            return Ok(());
+        }
+        let errno = errno();
+        if errno != libc::EINTR {
+            return Err(Error::Os {
+                syscall: "poll",
+                errno,
+            });
+        }
+    }
+}
+
 // ----- epoll -------------------------------------------------------------
 
 /// An epoll instance.
@@ -130,7 +154,6 @@ impl EpollFlags {
     pub(crate) const OUT: u32 = libc::EPOLLOUT as u32;
     pub(crate) const RDHUP: u32 = libc::EPOLLRDHUP as u32;
     pub(crate) const ET: u32 = libc::EPOLLET as u32;
-    pub(crate) const ONESHOT: u32 = libc::EPOLLONESHOT as u32;
 }
 
 impl Epoll {
@@ -163,11 +186,6 @@ impl Epoll {
             name,
         )
         .map(drop)
-    }
-
-    /// The epoll fd (for batched `IORING_OP_EPOLL_CTL` re-arms).
-    pub(crate) fn raw(&self) -> RawFd {
-        self.0.as_raw_fd()
     }
 
     /// `EPOLL_CTL_ADD`.
