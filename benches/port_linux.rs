@@ -271,29 +271,60 @@ mod linux {
         ns
     }
 
-    fn pingpong(repeats: usize, n: u64) {
-        println!("\n## single-thread ping-pong (ns per round trip: write, wait, drain; median of {repeats})\n");
+    /// Median of the paired ratios `a[i] / b[i]`: each repeat runs every
+    /// variant once, back to back, so a ratio compares runs taken under the
+    /// same load.
+    fn paired(a: &[f64], b: &[f64]) -> f64 {
+        median(a.iter().zip(b).map(|(x, y)| x / y).collect())
+    }
+
+    /// What the goals summary needs from the ping-pong section.
+    struct PingPong {
+        /// (source, Port Level / raw LT, Port Dispatch / raw oneshot).
+        ratios: Vec<(&'static str, f64, f64)>,
+    }
+
+    fn pingpong(repeats: usize, n: u64) -> PingPong {
+        println!("\n## single-thread ping-pong (ns per round trip: write, wait, drain; median of {repeats}, variants alternated)\n");
         println!(
         "| source  | raw epoll (LT) | Port Level | raw EPOLLONESHOT+MOD | Port Dispatch | mio (ET) | polling (oneshot) |"
     );
         println!("|---|---|---|---|---|---|---|");
+        let mut ratios = Vec::new();
         for (kind, name) in [(Kind::Eventfd, "eventfd"), (Kind::Pipe, "pipe")] {
-            let raw = med(repeats, || raw_pingpong(kind, false, n));
-            let lvl = med(repeats, || port_pingpong(kind, Mode::Level, n));
-            let one = med(repeats, || raw_pingpong(kind, true, n));
-            let dsp = med(repeats, || port_pingpong(kind, Mode::Dispatch, n));
-            let mio = med(repeats, || mio_pingpong(kind, n));
-            let pol = med(repeats, || polling_pingpong(kind, n));
-            let r = |x: f64| format!("{x:.0} ({:.2}x)", x / raw);
+            let variants: [&dyn Fn() -> f64; 6] = [
+                &|| raw_pingpong(kind, false, n),
+                &|| port_pingpong(kind, Mode::Level, n),
+                &|| raw_pingpong(kind, true, n),
+                &|| port_pingpong(kind, Mode::Dispatch, n),
+                &|| mio_pingpong(kind, n),
+                &|| polling_pingpong(kind, n),
+            ];
+            for f in &variants {
+                f(); // warm-up
+            }
+            let mut runs = vec![Vec::new(); variants.len()];
+            for _ in 0..repeats {
+                for (v, f) in runs.iter_mut().zip(&variants) {
+                    v.push(f());
+                }
+            }
+            let m: Vec<f64> = runs.iter().map(|v| median(v.clone())).collect();
+            let (lvl, dsp) = (paired(&runs[1], &runs[0]), paired(&runs[3], &runs[2]));
             println!(
-                "| {name} | {raw:.0} (1.00x) | {} | {one:.0} | {:.0} ({:.2}x of raw oneshot) | {} | {} |",
-                r(lvl),
-                dsp,
-                dsp / one,
-                r(mio),
-                r(pol)
+                "| {name} | {:.0} (1.00x) | {:.0} ({lvl:.2}x) | {:.0} | {:.0} ({dsp:.2}x of raw oneshot) | {:.0} ({:.2}x) | {:.0} ({:.2}x) |",
+                m[0],
+                m[1],
+                m[2],
+                m[3],
+                m[4],
+                paired(&runs[4], &runs[0]),
+                m[5],
+                paired(&runs[5], &runs[0]),
             );
+            ratios.push((name, lvl, dsp));
         }
+        PingPong { ratios }
     }
 
     // ----- 2. multi-thread Dispatch throughput -----------------------------------
@@ -311,11 +342,33 @@ mod linux {
             .collect()
     }
 
+    /// A throughput figure: events per second, and CPU time (user + system,
+    /// every thread of the process) per event, which depends less on other
+    /// processes' load than the wall-clock rate.
+    #[derive(Clone, Copy)]
+    struct Rate {
+        eps: f64,
+        cpu_ns: f64,
+    }
+
+    /// CPU time the process has used (every thread), in ns.
+    fn cpu_ns() -> f64 {
+        // SAFETY: `ru` is a valid rusage for getrusage to fill.
+        let ru = unsafe {
+            let mut ru: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+            ru
+        };
+        let t = |tv: libc::timeval| tv.tv_sec as f64 * 1e9 + tv.tv_usec as f64 * 1e3;
+        t(ru.ru_utime) + t(ru.ru_stime)
+    }
+
     /// Runs `threads` workers for `dur`; each returns its event count.
-    fn throughput(threads: usize, dur: Duration, work: impl Fn(&AtomicBool) -> u64 + Sync) -> f64 {
+    fn throughput(threads: usize, dur: Duration, work: impl Fn(&AtomicBool) -> u64 + Sync) -> Rate {
         let stop = AtomicBool::new(false);
         let barrier = Barrier::new(threads + 1);
         let total = AtomicU64::new(0);
+        let mut cpu0 = 0.0;
         std::thread::scope(|s| {
             for _ in 0..threads {
                 s.spawn(|| {
@@ -324,13 +377,19 @@ mod linux {
                 });
             }
             barrier.wait();
+            cpu0 = cpu_ns();
             std::thread::sleep(dur);
             stop.store(true, Ordering::SeqCst);
         });
-        total.load(Ordering::Relaxed) as f64 / dur.as_secs_f64()
+        let cpu = cpu_ns() - cpu0;
+        let events = total.load(Ordering::Relaxed) as f64;
+        Rate {
+            eps: events / dur.as_secs_f64(),
+            cpu_ns: cpu / events.max(1.0),
+        }
     }
 
-    fn port_mt(threads: usize, dur: Duration) -> f64 {
+    fn port_mt(threads: usize, dur: Duration) -> Rate {
         let fds = ready_fds();
         let port: Arc<LinuxPort> = Arc::new(Port::linux().unwrap());
         for f in &fds {
@@ -352,7 +411,7 @@ mod linux {
         r
     }
 
-    fn raw_oneshot_mt(threads: usize, dur: Duration) -> f64 {
+    fn raw_oneshot_mt(threads: usize, dur: Duration) -> Rate {
         let fds = ready_fds();
         let ep = RawEpoll::new();
         let flags = (libc::EPOLLIN | libc::EPOLLONESHOT) as u32;
@@ -375,7 +434,7 @@ mod linux {
         })
     }
 
-    fn polling_mt(threads: usize, dur: Duration) -> f64 {
+    fn polling_mt(threads: usize, dur: Duration) -> Rate {
         let fds = ready_fds();
         let poller = polling::Poller::new().unwrap();
         for (i, f) in fds.iter().enumerate() {
@@ -401,25 +460,49 @@ mod linux {
         })
     }
 
-    fn multi(repeats: usize, dur: Duration) {
+    /// Port / raw `EPOLLONESHOT` throughput per thread count, for the goals.
+    fn multi(repeats: usize, dur: Duration) -> Vec<(usize, f64)> {
         println!(
-        "\n## multi-thread Dispatch throughput ({FDS} always-ready fds, batches of 8; million events/s, median of {repeats})\n"
+        "\n## multi-thread Dispatch throughput ({FDS} always-ready fds, batches of 8; million events/s and CPU ns per event, median of {repeats}, variants alternated)\n"
     );
         println!("| threads | raw EPOLLONESHOT+MOD | Port Dispatch | polling |");
         println!("|---|---|---|---|");
+        let mut ratios = Vec::new();
         for threads in [2, 4, 8] {
-            let raw = med(repeats, || raw_oneshot_mt(threads, dur));
-            let port = med(repeats, || port_mt(threads, dur));
-            let pol = med(repeats, || polling_mt(threads, dur));
+            let variants: [&dyn Fn() -> Rate; 3] = [
+                &|| raw_oneshot_mt(threads, dur),
+                &|| port_mt(threads, dur),
+                &|| polling_mt(threads, dur),
+            ];
+            let mut runs = vec![Vec::new(); variants.len()];
+            for _ in 0..repeats {
+                for (v, f) in runs.iter_mut().zip(&variants) {
+                    v.push(f());
+                }
+            }
+            let eps: Vec<Vec<f64>> = runs
+                .iter()
+                .map(|v| v.iter().map(|r| r.eps).collect())
+                .collect();
+            let cpu: Vec<f64> = runs
+                .iter()
+                .map(|v| median(v.iter().map(|r| r.cpu_ns).collect()))
+                .collect();
+            let m: Vec<f64> = eps.iter().map(|v| median(v.clone())).collect();
+            let port = paired(&eps[1], &eps[0]);
             println!(
-                "| {threads} | {:.2} (1.00x) | {:.2} ({:.2}x) | {:.2} ({:.2}x) |",
-                raw / 1e6,
-                port / 1e6,
-                port / raw,
-                pol / 1e6,
-                pol / raw
+                "| {threads} | {:.2} (1.00x), {:.0} ns CPU | {:.2} ({port:.2}x), {:.0} ns CPU | {:.2} ({:.2}x), {:.0} ns CPU |",
+                m[0] / 1e6,
+                cpu[0],
+                m[1] / 1e6,
+                cpu[1],
+                m[2] / 1e6,
+                paired(&eps[2], &eps[0]),
+                cpu[2],
             );
+            ratios.push((threads, port));
         }
+        ratios
     }
 
     // ----- 3. costs --------------------------------------------------------------
@@ -498,21 +581,28 @@ mod linux {
         drop(keys);
     }
 
-    /// `ONERING_BENCH_ONLY=mt:port|raw|polling` (4 threads, 1 s) or
+    /// `ONERING_BENCH_ONLY=mt:port|raw|polling[:THREADS]` (default 4 threads, 1 s) or
     /// `ONERING_BENCH_ONLY=eventfd|pipe:raw|oneshot|level|dispatch|mio|polling` runs
     /// one ping-pong variant for 10,000 rounds and exits: for counting its
     /// system calls (`strace -c -f`) or instructions (`valgrind --tool=callgrind`).
     fn only(spec: &str) {
         let (k, imp) = spec.split_once(':').expect("KIND:IMPL");
         if k == "mt" {
-            // mt:port|raw|polling: 4 threads for one second.
-            let d = Duration::from_secs(1);
-            let eps = match imp {
-                "port" => port_mt(4, d),
-                "raw" => raw_oneshot_mt(4, d),
-                _ => polling_mt(4, d),
+            // mt:port|raw|polling[:THREADS]: THREADS (default 4) for one second.
+            let (imp, threads) = match imp.split_once(':') {
+                Some((i, t)) => (i, t.parse().expect("mt:IMPL:THREADS")),
+                None => (imp, 4),
             };
-            println!("{spec}: {:.0} events in 1 s", eps);
+            let d = Duration::from_secs(1);
+            let r = match imp {
+                "port" => port_mt(threads, d),
+                "raw" => raw_oneshot_mt(threads, d),
+                _ => polling_mt(threads, d),
+            };
+            println!(
+                "{spec}: {:.0} events in 1 s, {:.0} ns CPU per event",
+                r.eps, r.cpu_ns
+            );
             return;
         }
         let kind = if k == "pipe" {
@@ -543,9 +633,38 @@ mod linux {
             (7, 100_000, Duration::from_millis(300))
         };
         println!("# onering Port on Linux vs peers (kernel {})", kernel());
-        pingpong(repeats, n as u64);
-        multi(repeats.min(5), dur);
+        let pp = pingpong(repeats, n as u64);
+        let mt = multi(repeats.min(5), dur);
         costs(repeats, n / 4);
+        goals(&pp, &mt);
+    }
+
+    /// Each goal of issue 8, with the ratio it names, from this run.
+    fn goals(pp: &PingPong, mt: &[(usize, f64)]) {
+        println!("\n## goals (issue 8), ratios from this run\n");
+        println!("| goal | measured | ratio | met |");
+        println!("|---|---|---|---|");
+        let met = |ok: bool| if ok { "yes" } else { "**no**" };
+        for &(name, lvl, dsp) in &pp.ratios {
+            println!(
+                "| single-thread within 1.2x of raw epoll | {name}: Port Level / raw level-triggered | {lvl:.2}x | {} |",
+                met(lvl <= 1.2)
+            );
+            println!(
+                "| single-thread within 1.2x of raw epoll | {name}: Port Dispatch / raw EPOLLONESHOT+MOD | {dsp:.2}x | {} |",
+                met(dsp <= 1.2)
+            );
+        }
+        for &(threads, r) in mt {
+            println!(
+                "| multi-thread at least raw EPOLLONESHOT | {threads} threads: Port / raw events per second | {r:.2}x | {} |",
+                met(r >= 1.0)
+            );
+        }
+        println!(
+            "\nSystem calls per event (the third goal) are counted outside the bench: \
+             `ONERING_BENCH_ONLY=mt:port strace -c -f` (see impl/README.md)."
+        );
     }
 
     fn kernel() -> String {
