@@ -850,13 +850,20 @@ impl Backend for LinuxBackend {
     }
 
     fn consume(&mut self, source: SourceId) -> Result<(), Error> {
-        let src = self.src(source)?;
-        let Body::Fd { fd, what, .. } = &src.body else {
+        // One borrow of the entry, the fd borrowed (not its reference count
+        // cloned) across the read: this runs for every drained trigger.
+        let Body::Fd {
+            fd,
+            what,
+            ready,
+            drained: d,
+            ..
+        } = &mut self.src_mut(source)?.body
+        else {
             return Err(Error::InvalidStep(source));
         };
-        let fd = fd.clone().ok_or(Error::Closed(source))?;
-        let what = *what;
-        let drained = match what {
+        let fd = fd.as_ref().ok_or(Error::Closed(source))?;
+        let drained = match *what {
             What::Plain | What::Pidfd => Drained::Nothing,
             What::Counter => Drained::Count(sys::read_u64(fd.as_fd())?),
             What::Signal => {
@@ -868,16 +875,8 @@ impl Backend for LinuxBackend {
             }
             What::Inotify => Drained::Changes(sys::read_inotify(fd.as_fd())?),
         };
-        if let Ok(Src {
-            body: Body::Fd {
-                ready, drained: d, ..
-            },
-            ..
-        }) = self.src_mut(source)
-        {
-            *ready = false;
-            *d = drained;
-        }
+        *ready = false;
+        *d = drained;
         Ok(())
     }
 
