@@ -54,9 +54,12 @@
 //! and reports it if ready.
 //!
 //! `modify` of a source's only registration to another trigger class
-//! (level, `EPOLLET`, `EPOLLONESHOT`) switches the fd's epoll registration
-//! with `EPOLL_CTL_MOD` (F8); with several registrations on one fd it is
-//! refused (`ModeMismatch`), as the others depend on the trigger.
+//! (level-triggered for `Level`; `EPOLLET` for `Edge`; `EPOLLET` re-checked
+//! at release for `Dispatch` and `Oneshot`) switches the fd's epoll
+//! registration with `EPOLL_CTL_MOD` (F8); with several registrations on
+//! one fd it is refused (`ModeMismatch`), as the others depend on the
+//! trigger (an `Edge` registration must not take a release's re-check for
+//! an arrival).
 //!
 //! # Waking and Dispatch
 //!
