@@ -5,9 +5,7 @@
 //! `check_with` both come here.
 
 use crate::history::parse::{Op, Res};
-use crate::history::{
-    parse_history, verify_with, Call, NoVerdict, Options, Report, Verdict, VerifyError,
-};
+use crate::history::{parse_history, verify_text, verify_with, Call, Options, Report, VerifyError};
 pub use onering_model::LibraryRules;
 use onering_model::Rules;
 
@@ -100,7 +98,7 @@ pub struct Checked {
 /// [`crate::history::verify_text`] under `library`: parses `text`, takes
 /// out the calls the library answered itself, checks the rest against
 /// `rules`. A construct the model does not check gives
-/// [`NoVerdict::NotModelled`].
+/// [`crate::history::NoVerdict::NotModelled`].
 ///
 /// # Errors
 ///
@@ -113,17 +111,11 @@ pub fn verify_text_with(
     progress: impl FnMut(usize, usize, u64),
 ) -> Result<Checked, VerifyError> {
     let parsed = parse_history(text, rules)?;
-    if let Some(nm) = parsed.not_modelled {
-        let report = Report {
-            verdict: Verdict::NoVerdict(NoVerdict::NotModelled(nm)),
-            profile: rules.name,
-            calls: parsed.calls.len(),
-            parts: 0,
-            explored: 0,
-            seconds: 0.0,
-        };
+    if parsed.not_modelled.is_some() {
+        // No verdict at once, whatever the library did: as `verify_text`.
+        let (calls, report) = verify_text(text, rules, options, progress)?;
         return Ok(Checked {
-            calls: parsed.calls,
+            calls,
             report,
             answered: Vec::new(),
         });

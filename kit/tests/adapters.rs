@@ -19,7 +19,7 @@ mod polling_adapter;
 
 use mio::{Events, Poll, Token, Waker};
 use mio_adapter::Mio;
-use onering_kit::drive::{self, RunLimits, Step, Tally, WaitFor, Workload};
+use onering_kit::drive::{self, RunLimits, Step, Tally, Workload};
 use onering_kit::fd::{FdKind, FdSource};
 use onering_kit::suite::{self, Apart, Results};
 use onering_kit::{
@@ -43,25 +43,16 @@ fn lines(src: &str) -> usize {
     src.lines().count()
 }
 
-fn w(sources: Vec<FdKind>, threads: Vec<Vec<Step>>, owners: Vec<usize>) -> Workload {
-    Workload {
-        sources,
-        threads,
-        owners: Some(owners),
-    }
-}
-
 const fn wait(max: u8, ms: u8) -> Step {
-    Step::Wait {
-        max,
-        timeout: WaitFor::Deadline(ms),
-    }
+    Step::wait_ms(max, ms)
 }
 
-const POLL: Step = Step::Wait {
-    max: 4,
-    timeout: WaitFor::Poll,
-};
+const POLL: Step = Step::poll(4);
+
+/// A race of the kit's corpus (`onering_kit::corpus`).
+fn race(name: &str) -> Workload {
+    onering_kit::corpus::named(name).expect("a race of the corpus")
+}
 
 /// A campaign of `make` over `profiles`, each tally labelled `variant`.
 fn campaign<H: Harness>(
@@ -158,25 +149,7 @@ fn d1_script() -> Workload {
         t0.extend([wait(4, 50), Step::Consume { src: 0 }]);
         t1.extend([Step::Pause { ms: 3 }, Step::Raise { src: 0 }, POLL]);
     }
-    w(vec![FdKind::Pipe], vec![t0, t1], vec![0])
-}
-
-/// D2: the waiting thread holds the event of a registration while its
-/// owner removes it; the removal answers `0` ("removed").
-fn d2_script(kind: FdKind) -> Workload {
-    w(
-        vec![kind],
-        vec![
-            vec![wait(4, 200), Step::Pause { ms: 40 }, POLL],
-            vec![
-                Step::Register { src: 0, mode: 0 },
-                Step::Raise { src: 0 },
-                Step::Pause { ms: 20 },
-                Step::Cancel { src: 0 },
-            ],
-        ],
-        vec![1],
-    )
+    Workload::scripted(vec![FdKind::Pipe], vec![t0, t1], vec![0])
 }
 
 fn polling_results(seeds: u64) -> Results {
@@ -242,16 +215,10 @@ fn polling_results(seeds: u64) -> Results {
         30,
     )
     .expect("runs");
+    // D2 on a Level registration: the corpus's race uses the first mode.
     let d2 = suite::tell_apart(
-        Polling::new,
-        &Workload {
-            threads: {
-                let mut t = d2_script(FdKind::Pipe).threads;
-                t[1][0] = Step::Register { src: 0, mode: 1 }; // Level
-                t
-            },
-            ..d2_script(FdKind::Pipe)
-        },
+        || Ok(Variant::new(Polling::new()?).modes(&[Mode::Level])),
+        &race("cancel-while-held"),
         (&epoll, &POLLING),
         (&profile("unified"), &POLLING),
         5,
@@ -430,7 +397,7 @@ fn mio_results(seeds: u64) -> Results {
     let (epoll, unified) = (profile("epoll"), profile("unified"));
     let d2 = suite::tell_apart(
         Mio::new,
-        &d2_script(FdKind::Socket),
+        &race("cancel-while-held"),
         (&epoll, &NONE),
         (&unified, &NONE),
         5,
@@ -439,23 +406,9 @@ fn mio_results(seeds: u64) -> Results {
     .expect("runs");
     // D3: an edge arriving while T0 still handles the previous event goes
     // to T1's wait at once.
-    let d3_work = w(
-        vec![FdKind::Pipe],
-        vec![
-            vec![
-                Step::Register { src: 0, mode: 0 },
-                Step::Raise { src: 0 },
-                wait(8, 100),
-                Step::Pause { ms: 60 },
-                POLL,
-            ],
-            vec![Step::Pause { ms: 20 }, Step::Raise { src: 0 }, wait(8, 100)],
-        ],
-        vec![0],
-    );
     let d3 = suite::tell_apart(
         Mio::new,
-        &d3_work,
+        &race("raise-while-held"),
         (&epoll, &NONE),
         (&unified, &NONE),
         5,

@@ -18,7 +18,7 @@
 mod adapter;
 
 use adapter::Mio;
-use onering_kit::drive::{self, Shape, Step, WaitFor, Workload};
+use onering_kit::drive::{self, Shape, Step, Workload};
 use onering_kit::fd::FdKind;
 
 fn profile(name: &str) -> onering_model::Rules {
@@ -34,14 +34,6 @@ fn mio_property_with_shrinking() {
 
 // ---- mio's own tests, re-enacted as histories -----------------------------
 
-fn w(sources: Vec<FdKind>, threads: Vec<Vec<Step>>, owners: Vec<usize>) -> Workload {
-    Workload {
-        sources,
-        threads,
-        owners: Some(owners),
-    }
-}
-
 fn reenact(name: &str, work: &Workload, expect_event: bool) {
     let r = onering_kit::suite::reenact(Mio::new, work, &profile("epoll"), 5, Some(expect_event));
     if let Err(e) = r {
@@ -49,14 +41,8 @@ fn reenact(name: &str, work: &Workload, expect_event: bool) {
     }
 }
 
-const WAIT: Step = Step::Wait {
-    max: 8,
-    timeout: WaitFor::Deadline(100),
-};
-const POLL: Step = Step::Wait {
-    max: 8,
-    timeout: WaitFor::Poll,
-};
+const WAIT: Step = Step::wait_ms(8, 100);
+const POLL: Step = Step::poll(8);
 
 /// tests/unix_pipe.rs `smoke`: a write makes the receiver readable once.
 #[test]
@@ -70,7 +56,7 @@ fn reenact_unix_pipe_smoke() {
     ];
     reenact(
         "unix_pipe::smoke",
-        &w(vec![FdKind::Pipe], vec![t0], vec![0]),
+        &Workload::scripted(vec![FdKind::Pipe], vec![t0], vec![0]),
         true,
     );
 }
@@ -87,7 +73,7 @@ fn reenact_register_deregister() {
     ];
     reenact(
         "register_deregister",
-        &w(vec![FdKind::Socket], vec![t0], vec![0]),
+        &Workload::scripted(vec![FdKind::Socket], vec![t0], vec![0]),
         false,
     );
 }
@@ -105,7 +91,7 @@ fn reenact_reregister_without_poll() {
     ];
     reenact(
         "reregister_without_poll",
-        &w(vec![FdKind::Socket], vec![t0], vec![0]),
+        &Workload::scripted(vec![FdKind::Socket], vec![t0], vec![0]),
         true,
     );
 }

@@ -20,7 +20,7 @@
 mod adapter;
 
 use adapter::Polling;
-use onering_kit::drive::{self, Shape, Step, WaitFor, Workload};
+use onering_kit::drive::{self, Shape, Step, Workload};
 use onering_kit::fd::FdKind;
 use onering_kit::{LibraryRules, Mode, Variant};
 
@@ -117,14 +117,6 @@ fn an_empty_wait_with_no_other_waiter_is_still_rejected_under_polling_rules() {
 
 // ---- polling's own tests, re-enacted as histories -------------------------
 
-fn w(sources: Vec<FdKind>, threads: Vec<Vec<Step>>, owners: Vec<usize>) -> Workload {
-    Workload {
-        sources,
-        threads,
-        owners: Some(owners),
-    }
-}
-
 /// Runs a script five times; every history must verify under bare epoll
 /// (one waiter: polling's rule has nothing to excuse), and at least one
 /// wait must have returned an event.
@@ -145,13 +137,10 @@ const E: u8 = 2; // Edge
 fn reenact_concurrent_add() {
     reenact(
         "concurrent_add",
-        &w(
+        &Workload::scripted(
             vec![FdKind::Socket],
             vec![
-                vec![Step::Wait {
-                    max: 4,
-                    timeout: WaitFor::Deadline(200),
-                }],
+                vec![Step::wait_ms(4, 200)],
                 vec![
                     Step::Pause { ms: 20 },
                     Step::Register { src: 0, mode: O },
@@ -170,33 +159,18 @@ fn reenact_level_triggered() {
     let t0 = vec![
         Step::Register { src: 0, mode: L },
         Step::Raise { src: 0 },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Deadline(100),
-        },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Deadline(100),
-        },
+        Step::wait_ms(4, 100),
+        Step::wait_ms(4, 100),
         Step::Consume { src: 0 },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Poll,
-        },
+        Step::poll(4),
         Step::Modify { src: 0, mode: O },
         Step::Raise { src: 0 },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Deadline(100),
-        },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Poll,
-        },
+        Step::wait_ms(4, 100),
+        Step::poll(4),
     ];
     reenact(
         "level_triggered",
-        &w(vec![FdKind::Socket], vec![t0], vec![0]),
+        &Workload::scripted(vec![FdKind::Socket], vec![t0], vec![0]),
     );
 }
 
@@ -206,33 +180,18 @@ fn reenact_edge_triggered() {
     let t0 = vec![
         Step::Register { src: 0, mode: E },
         Step::Raise { src: 0 },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Deadline(100),
-        },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Poll,
-        },
+        Step::wait_ms(4, 100),
+        Step::poll(4),
         Step::Raise { src: 0 },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Deadline(100),
-        },
+        Step::wait_ms(4, 100),
         Step::Modify { src: 0, mode: O },
         Step::Raise { src: 0 },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Deadline(100),
-        },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Poll,
-        },
+        Step::wait_ms(4, 100),
+        Step::poll(4),
     ];
     reenact(
         "edge_triggered",
-        &w(vec![FdKind::Socket], vec![t0], vec![0]),
+        &Workload::scripted(vec![FdKind::Socket], vec![t0], vec![0]),
     );
 }
 
@@ -245,34 +204,19 @@ fn reenact_basic_io_pipe_and_eventfd() {
         Step::Register { src: 1, mode: O },
         Step::Raise { src: 0 },
         Step::Raise { src: 1 },
-        Step::Wait {
-            max: 1,
-            timeout: WaitFor::Deadline(100),
-        },
-        Step::Wait {
-            max: 1,
-            timeout: WaitFor::Deadline(100),
-        },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Poll,
-        },
+        Step::wait_ms(1, 100),
+        Step::wait_ms(1, 100),
+        Step::poll(4),
         Step::Consume { src: 0 },
         Step::Rearm { src: 0 },
         Step::Rearm { src: 1 },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Poll,
-        },
+        Step::poll(4),
         Step::Raise { src: 0 },
-        Step::Wait {
-            max: 4,
-            timeout: WaitFor::Deadline(100),
-        },
+        Step::wait_ms(4, 100),
     ];
     reenact(
         "basic_io",
-        &w(vec![FdKind::Pipe, FdKind::EventFd], vec![t0], vec![0, 0]),
+        &Workload::scripted(vec![FdKind::Pipe, FdKind::EventFd], vec![t0], vec![0, 0]),
     );
 }
 
