@@ -10,8 +10,8 @@ use onering_check::explore::Options;
 use onering_check::summary::Summary;
 use onering_check::timeline;
 use onering_model::{
-    profile, profile_names, Bound, BoundError, Property, Rules, Scenario, MUTANTS, PROFILES,
-    UNIFIED,
+    library, library_names, profile, profile_names, Bound, BoundError, LibraryRules, Property,
+    Rules, Scenario, MUTANTS, PROFILES, UNIFIED,
 };
 use std::process::ExitCode;
 
@@ -60,6 +60,12 @@ struct VerifyArgs {
     /// Profile the history must conform to (a profile or a spec mutant).
     #[arg(long, default_value = "unified", value_parser = parse_profile)]
     profile: Rules,
+    /// A library's own documented rules on top of the profile (`polling`:
+    /// an empty wait overlapping another thread's wait on the same port is
+    /// polling's own answer, per `Poller::wait`, and is not judged); `none`
+    /// for none. Reports then name the profile `epoll+polling`.
+    #[arg(long, default_value = "none", value_parser = parse_library)]
+    library: LibraryRules,
     /// The history file, or `-` for standard input.
     history: String,
     /// Give up (exit 3, no verdict) after this many seconds of search.
@@ -334,6 +340,16 @@ fn parse_profile(name: &str) -> Result<Rules, String> {
     })
 }
 
+/// `--library` of `verify`: a rule set the model names, or `none`.
+fn parse_library(name: &str) -> Result<LibraryRules, String> {
+    library(name).ok_or_else(|| {
+        format!(
+            "unknown library `{name}`; known: {}",
+            library_names().join(", ")
+        )
+    })
+}
+
 /// `verify`: reads the file, runs the library's check with a progress bar,
 /// prints the library's summary or JSON, exits with the library's status.
 fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
@@ -358,26 +374,62 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
         ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} sources, {msg}")
             .expect("valid template"),
     );
-    let checked = history::verify_text(&text, &a.profile, &options, |done, total, explored| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-        bar.set_message(format!("{explored} configurations"));
-    });
+    let checked = onering_check::library::verify_text_with(
+        &text,
+        &a.profile,
+        &a.library,
+        &options,
+        |done, total, explored| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(format!("{explored} configurations"));
+        },
+    );
     bar.finish_and_clear();
-    let (calls, report) = checked.map_err(|e| format!("{}: {e}", a.history))?;
+    let checked = checked.map_err(|e| format!("{}: {e}", a.history))?;
+    let (calls, report) = (&checked.calls, &checked.report);
+    let label = a.library.label(a.profile.name);
     if let Some(path) = &a.html {
-        let page = history::render_html(&a.history, &calls, &report, &a.profile, &options);
+        let name = if a.library.name.is_empty() {
+            a.history.clone()
+        } else {
+            format!("{} (library {})", a.history, a.library.name)
+        };
+        let page = history::render_html(&name, calls, report, &a.profile, &options);
         std::fs::write(path, page).map_err(|e| format!("--html {path}: {e}"))?;
     }
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report.to_json(&calls)).expect("json")
-        );
+        let mut j = report.to_json(calls);
+        j["library"] = serde_json::json!(a.library.name);
+        j["checked_as"] = serde_json::json!(label);
+        j["answered_by_library"] = serde_json::json!(checked.answered);
+        println!("{}", serde_json::to_string_pretty(&j).expect("json"));
     } else {
-        print!("{}", report.summary(&a.history, &calls));
+        if !a.library.name.is_empty() {
+            println!(
+                "{}: checked as {label}: {} of {} calls answered by {} itself, not judged by the \
+                 profile{}",
+                a.history,
+                checked.answered.len(),
+                checked.answered.len() + calls.len(),
+                a.library.name,
+                lines_list(&checked.answered),
+            );
+        }
+        print!("{}", report.summary(&a.history, calls));
     }
     Ok(ExitCode::from(report.exit_code()))
+}
+
+/// ` (lines 3, 9, ...)`, at most eight, or nothing.
+fn lines_list(lines: &[usize]) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = lines.iter().take(8).map(|l| l.to_string()).collect();
+    let more = if lines.len() > 8 { ", ..." } else { "" };
+    let word = if lines.len() == 1 { "line" } else { "lines" };
+    format!(" ({word} {}{more})", shown.join(", "))
 }
 
 fn run_check(a: CheckArgs) -> Result<ExitCode, String> {

@@ -34,9 +34,14 @@ fn dir() -> PathBuf {
 /// Writes the history, runs `verify --html`, returns the exit code, the
 /// page's path and its text.
 fn render(profile: &str, name: &str) -> (Option<i32>, PathBuf, String) {
+    render_text(profile, name, HELD_AT_CANCEL)
+}
+
+/// [`render`] of any history text.
+fn render_text(profile: &str, name: &str, history_text: &str) -> (Option<i32>, PathBuf, String) {
     let d = dir();
     let history = d.join(format!("{name}.jsonl"));
-    std::fs::write(&history, HELD_AT_CANCEL).unwrap();
+    std::fs::write(&history, history_text).unwrap();
     let page = d.join(format!("{name}.html"));
     let o = onering(&[
         "verify",
@@ -302,4 +307,51 @@ fn an_unwritable_page_exits_two_and_json_goes_with_html() {
         page_data(&std::fs::read_to_string(&page).unwrap())["verdict"],
         "not-linearizable"
     );
+}
+
+/// The worked example of docs/history-format.md (the C program on epoll):
+/// under `unified` thread 2's blocking wait (line 7) parks, its release
+/// placed, its harvest refused while thread 1 holds the event.
+const C_PROGRAM: &str = r#"{"v":1,"thread":0,"call":0,"ret":1,"op":"add_source","args":{"kind":"level"},"result":{"source":0}}
+{"v":1,"thread":0,"call":2,"ret":3,"op":"add_source","args":{"kind":"counter"},"result":{"source":1}}
+{"v":1,"thread":0,"call":4,"ret":5,"op":"register","args":{"source":0,"mode":"level"},"result":{"key":{"index":0,"generation":0}}}
+{"v":1,"thread":0,"call":6,"ret":7,"op":"register","args":{"source":1,"mode":"edge"},"result":{"key":{"index":1,"generation":0}}}
+{"v":1,"thread":0,"call":8,"ret":9,"op":"raise","args":{"source":0},"result":{"ok":true}}
+{"v":1,"thread":1,"call":10,"ret":11,"op":"wait","args":{"max":4,"timeout":"deadline"},"result":{"events":[{"key":{"index":0,"generation":0},"kind":"ready"}]}}
+{"v":1,"thread":2,"call":12,"ret":13,"op":"wait","args":{"max":4,"timeout":"deadline"},"result":{"events":[{"key":{"index":0,"generation":0},"kind":"ready"}]}}
+"#;
+
+/// A person reads history threads, never model slots: a wait blocked in
+/// the linearization is named by its history thread and line, in the data
+/// and on the rendered page.
+#[test]
+fn a_blocked_wait_is_shown_by_its_history_thread() {
+    let (code, page, html) = render_text("unified", "blocked", C_PROGRAM);
+    assert_eq!(code, Some(1), "unified refuses line 7");
+    let data = page_data(&html);
+    let view = &data["views"][0];
+    assert_eq!(view["parked"], 1, "line 7's wait parks");
+    let blocked =
+        "thread 2: blocked in wait(max=4, block) (line 7): released, its harvest not yet placed";
+    let state: Vec<&str> = view["stuck"]["state"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(state.contains(&blocked), "{state:?}");
+    assert!(
+        state.iter().any(|l| l.ends_with("held by thread 1")),
+        "{state:?}"
+    );
+    assert!(
+        !html.contains("thread slot"),
+        "no model thread slot is named"
+    );
+
+    let Some(browser) = chromium() else { return };
+    let dom = dump_dom(browser, &page, "");
+    assert!(dom.contains(r#"data-rendered="1""#), "{dom}");
+    assert!(dom.contains(blocked), "the stuck state names thread 2");
+    assert!(!dom.contains("thread slot"));
 }

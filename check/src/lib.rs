@@ -19,6 +19,7 @@ pub mod error;
 pub mod explore;
 pub mod fptable;
 pub mod history;
+pub mod library;
 pub mod mixed;
 pub mod summary;
 pub mod timeline;

@@ -45,7 +45,7 @@ fn judge_stuck(
         Ok(v) => {
             let stuck = v.failure().and_then(|f| {
                 let calls = onering_check::history::parse_jsonl(text, rules).ok()?;
-                let calls = library.kernel_calls(&calls);
+                let calls = crate::library::kernel_calls(library, &calls);
                 let d = onering_check::history::describe(calls.get(f.stuck)?);
                 Some(d.split('(').next().unwrap_or("").to_string())
             });

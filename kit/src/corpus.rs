@@ -5,31 +5,17 @@
 //! does not depend on them (the checker considers every order the stamps
 //! allow).
 
-use crate::drive::{judge_with, run, Judgement, RunLimits, Step, WaitFor, Workload};
+use crate::drive::{judge_with, run, Judgement, RunLimits, Step, Workload};
 use crate::fd::FdKind;
 use crate::harness::Harness;
 use onering_model::Rules;
 use std::io;
 
 const fn wait(max: u8, ms: u8) -> Step {
-    Step::Wait {
-        max,
-        timeout: WaitFor::Deadline(ms),
-    }
+    Step::wait_ms(max, ms)
 }
 
-const POLL: Step = Step::Wait {
-    max: 4,
-    timeout: WaitFor::Poll,
-};
-
-fn work(sources: Vec<FdKind>, threads: Vec<Vec<Step>>, owners: Vec<usize>) -> Workload {
-    Workload {
-        sources,
-        threads,
-        owners: Some(owners),
-    }
-}
+const POLL: Step = Step::poll(4);
 
 /// The corpus: (name, what it exercises, workload).
 pub fn corpus() -> Vec<(&'static str, &'static str, Workload)> {
@@ -39,7 +25,7 @@ pub fn corpus() -> Vec<(&'static str, &'static str, Workload)> {
         (
             "register-while-waiting",
             "a registration made while another thread is blocked in wait wakes it",
-            work(
+            Workload::scripted(
                 vec![FdKind::Socket],
                 vec![
                     vec![wait(4, 200)],
@@ -51,7 +37,7 @@ pub fn corpus() -> Vec<(&'static str, &'static str, Workload)> {
         (
             "cancel-while-held",
             "a cancel while another thread still handles the event (teardown)",
-            work(
+            Workload::scripted(
                 vec![FdKind::Pipe],
                 vec![
                     vec![wait(4, 200), Pause { ms: 40 }, POLL],
@@ -63,7 +49,7 @@ pub fn corpus() -> Vec<(&'static str, &'static str, Workload)> {
         (
             "raise-while-held",
             "a new wake-up while the previous event is still being handled",
-            work(
+            Workload::scripted(
                 vec![FdKind::Pipe],
                 vec![
                     vec![reg, Raise { src: 0 }, wait(4, 100), Pause { ms: 60 }, POLL],
@@ -75,7 +61,7 @@ pub fn corpus() -> Vec<(&'static str, &'static str, Workload)> {
         (
             "rearm-rechecks",
             "re-arming a registration whose fd is still ready reports it again",
-            work(
+            Workload::scripted(
                 vec![FdKind::Socket],
                 vec![vec![
                     reg,
@@ -90,7 +76,7 @@ pub fn corpus() -> Vec<(&'static str, &'static str, Workload)> {
         (
             "drain-then-wait",
             "an fd drained before the wait is not reported (or, edge/oneshot, reported once)",
-            work(
+            Workload::scripted(
                 vec![FdKind::Pipe, FdKind::EventFd],
                 vec![vec![
                     reg,
@@ -108,7 +94,7 @@ pub fn corpus() -> Vec<(&'static str, &'static str, Workload)> {
         (
             "small-batches",
             "three ready fds through batches of one: none lost, none invented",
-            work(
+            Workload::scripted(
                 vec![FdKind::Pipe, FdKind::Socket, FdKind::EventFd],
                 vec![vec![
                     reg,
@@ -128,7 +114,7 @@ pub fn corpus() -> Vec<(&'static str, &'static str, Workload)> {
         (
             "hang-up",
             "a hung-up pipe is ready for good",
-            work(
+            Workload::scripted(
                 vec![FdKind::HangUp],
                 vec![vec![
                     reg,
@@ -144,7 +130,7 @@ pub fn corpus() -> Vec<(&'static str, &'static str, Workload)> {
         (
             "deregister-then-write",
             "no event after a successful cancel, even for data written before",
-            work(
+            Workload::scripted(
                 vec![FdKind::Socket],
                 vec![vec![
                     reg,
@@ -157,6 +143,14 @@ pub fn corpus() -> Vec<(&'static str, &'static str, Workload)> {
             ),
         ),
     ]
+}
+
+/// The corpus's workload called `name`.
+pub fn named(name: &str) -> Option<Workload> {
+    corpus()
+        .into_iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, w)| w)
 }
 
 /// Runs every corpus workload `runs` times on fresh harnesses from `make`

@@ -113,6 +113,8 @@ pub mod harness;
 pub mod history;
 pub mod library;
 pub mod recorder;
+pub mod suite;
+pub mod variant;
 pub mod verdict;
 pub mod workload;
 
@@ -123,6 +125,7 @@ pub use history::{
 };
 pub use library::LibraryRules;
 pub use recorder::{Pending, Recorder};
+pub use variant::Variant;
 pub use verdict::{
     check, check_text, check_text_with, check_with, explain, explain_with, CheckError, Failure,
     Verdict,

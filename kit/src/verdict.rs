@@ -71,7 +71,7 @@ fn judged_calls(
             message: no_verdict_text(&parsed.calls, &NoVerdict::NotModelled(nm)),
         }));
     }
-    Ok(library.kernel_calls(&parsed.calls))
+    Ok(crate::library::kernel_calls(library, &parsed.calls))
 }
 
 /// [`check_with`] of JSON Lines text, with a time budget in seconds. The

@@ -57,6 +57,36 @@ pub struct Workload {
     pub owners: Option<Vec<usize>>,
 }
 
+impl Step {
+    /// A wait for up to `max` events with a deadline of `ms` milliseconds.
+    pub const fn wait_ms(max: u8, ms: u8) -> Step {
+        Step::Wait {
+            max,
+            timeout: WaitFor::Deadline(ms),
+        }
+    }
+
+    /// A poll (zero timeout) for up to `max` events.
+    pub const fn poll(max: u8) -> Step {
+        Step::Wait {
+            max,
+            timeout: WaitFor::Poll,
+        }
+    }
+}
+
+impl Workload {
+    /// A hand-written workload (a race of the corpus, a library's own test
+    /// re-enacted): thread `owners[i]` owns source `i`.
+    pub fn scripted(sources: Vec<FdKind>, threads: Vec<Vec<Step>>, owners: Vec<usize>) -> Self {
+        Workload {
+            sources,
+            threads,
+            owners: Some(owners),
+        }
+    }
+}
+
 /// Size of generated workloads.
 #[derive(Clone, Copy, Debug)]
 pub struct Shape {

@@ -113,6 +113,7 @@
 #![warn(missing_docs)]
 
 mod action;
+mod library;
 pub mod mix;
 mod precondition;
 mod property;
@@ -126,6 +127,7 @@ mod step;
 pub mod symmetry;
 
 pub use action::{Action, Answer, CancelMode, Shown};
+pub use library::{library, library_names, LibraryRules, LIBRARIES};
 pub use mix::{KeySpec, ScenarioError, Unexplored, MIX3_OPS, MIXES};
 pub use precondition::{consume_fits, futex_wake_fits, wait_fits, Refusal};
 pub use property::{Kind, Obs, Property};

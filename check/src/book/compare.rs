@@ -48,12 +48,76 @@ fn verdicts(ctx: &Ctx, r: &ProfileReport, props: &[Property]) -> String {
         .join(" | ")
 }
 
-fn head(props: &[Property]) -> (String, String) {
-    let h: Vec<String> = props
-        .iter()
-        .map(|p| format!("[`{0}`](../matrix.md#{0})", p.id()))
-        .collect();
-    (h.join(" | "), vec![":---:"; props.len()].join("|"))
+/// The one table builder of these pages: a header of `columns` (left
+/// aligned) then one centred verdict column per property, linked to the
+/// matrix; rows start with the profile, linked to its page.
+struct Table(String);
+
+impl Table {
+    fn new(columns: &[&str], props: &[Property]) -> Table {
+        let verdicts = props
+            .iter()
+            .map(|p| format!("[`{0}`](../matrix.md#{0})", p.id()));
+        let head: Vec<String> = std::iter::once("profile".to_string())
+            .chain(columns.iter().map(|c| c.to_string()))
+            .chain(verdicts)
+            .collect();
+        let rule: Vec<&str> = std::iter::repeat_n("---", columns.len() + 1)
+            .chain(std::iter::repeat_n(":---:", props.len()))
+            .collect();
+        Table(format!("| {} |\n|{}|\n", head.join(" | "), rule.join("|")))
+    }
+
+    /// A row: the profile, then `cells`.
+    fn row(&mut self, profile: &str, cells: &[&str]) {
+        let _ = writeln!(
+            self.0,
+            "| [`{profile}`](../profiles/{profile}.md) | {} |",
+            cells.join(" | ")
+        );
+    }
+}
+
+/// How `name` calls the model steps its lifecycles take that `pick`
+/// chooses, in the mechanism's words.
+fn mechanism_calls(ctx: &Ctx, name: &str, pick: impl Fn(&str) -> bool) -> BTreeSet<String> {
+    let mut calls = BTreeSet::new();
+    for lc in &ctx.lifecycles[name] {
+        for step in lc.steps.keys().filter(|s| pick(s)) {
+            calls.insert(call_or(name, step, &format!("`{step}`")));
+        }
+    }
+    calls
+}
+
+/// `unified`'s verdicts on `props`, for "at the bound" sentences.
+fn unified_verdicts(ctx: &Ctx, props: &[Property]) -> Option<String> {
+    let u = ctx.report("unified")?;
+    Some(
+        props
+            .iter()
+            .map(|p| format!("`{}` {}", p.id(), cell(ctx, u, *p, "../")))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+/// The first trace of `props` of each real mechanism (not `unified`).
+fn mechanism_traces(ctx: &Ctx, props: &[Property]) -> String {
+    let real = ctx.real.iter().copied();
+    traces(ctx, real.filter(|r| r.rules.name != "unified"), props)
+}
+
+/// The first trace of `props` of each of `reports` that has one.
+fn traces<'a>(
+    ctx: &Ctx,
+    reports: impl IntoIterator<Item = &'a ProfileReport>,
+    props: &[Property],
+) -> String {
+    reports
+        .into_iter()
+        .filter_map(|r| first_trace(ctx, r, props))
+        .collect()
 }
 
 /// The first of `props` that `r` violates, with its trace, then the same
@@ -132,8 +196,13 @@ fn duplicates(ctx: &Ctx) -> String {
     let mut out = String::from("# Can two threads get the same event?\n\n");
     out.push_str("> If multiple threads each call `epoll_wait()` on the same eventpoll fd, the application can easily end up with multiple threads simultaneously handling identical events. Worse, the application cannot tell how many of these duplicate events are outstanding, so tear-down becomes nigh impossible.\n>\n> — John Myers, *Comparing the aio and epoll event frameworks*, linux-kernel, May 2003\n\n");
     out.push_str("## Side by side\n\nWhat each profile's rules say (from its `Rules` value) and what the exhaustive check found:\n\n");
-    let (h, a) = head(&props);
-    let _ = writeln!(out, "| profile | one thread holds a registration at a time | a still-true level condition is queued again | {h} |\n|---|---|---|{a}|");
+    let mut table = Table::new(
+        &[
+            "one thread holds a registration at a time",
+            "a still-true level condition is queued again",
+        ],
+        &props,
+    );
     for r in &ctx.real {
         let rq = match r.rules.level_requeue {
             LevelRequeue::AfterDelivery => "right after delivery: the next waiter gets it too",
@@ -148,33 +217,22 @@ fn duplicates(ctx: &Ctx) -> String {
         } else {
             "— (no level-triggered mode: one delivery per request or association)"
         };
-        let _ = writeln!(
-            out,
-            "| [`{0}`](../profiles/{0}.md) | {1} | {rq} | {2} |",
+        table.row(
             r.rules.name,
-            yes(r.rules.exclusive_hold),
-            verdicts(ctx, r, &props)
+            &[yes(r.rules.exclusive_hold), rq, &verdicts(ctx, r, &props)],
         );
     }
+    out.push_str(&table.0);
     out.push_str("\n## What goes wrong\n\nThe shortest traces the explorer found (T0, T1 are threads; `env` is the device, the clock, the other side of the socket):\n\n");
-    for r in ctx.real.iter().filter(|r| r.rules.name != "unified") {
-        if let Some(t) = first_trace(ctx, r, &props) {
-            out.push_str(&t);
-        }
-    }
+    out.push_str(&mechanism_traces(ctx, &props));
     out.push_str("Where a profile holds here, it is because every registration there is delivered once and must be asked for again (aio, IOCP, event ports): Myers' \"one event per submission rule\", paid for by a new submission per event.\n\n");
     out.push_str("## What `unified` does instead\n\n");
     out.push_str("A registration is handed to **one thread at a time**. A thread *holds* an event from the moment its `wait` returns it until that thread's next `wait`, `rearm` or `cancel` of that key; while it is held, a new wake-up (or a level condition that is still true) stays queued and no other thread's `wait` returns it. When the holder releases it, a still-true level condition is queued again, so nothing is lost — and a `Dispatch` registration re-arms at the holder's next `wait`, so a thread pool needs no re-arm call at all.\n\n");
-    if let Some(u) = ctx.report("unified") {
+    if let Some(u) = unified_verdicts(ctx, &props) {
         let _ = writeln!(
             out,
-            "At the bound `{}`: {} — see the [`unified` lifecycle](../profiles/unified.md#lifecycle).\n",
+            "At the bound `{}`: {u} — see the [`unified` lifecycle](../profiles/unified.md#lifecycle).\n",
             ctx.bound,
-            props
-                .iter()
-                .map(|p| format!("`{}` {}", p.id(), cell(ctx, u, *p, "../")))
-                .collect::<Vec<_>>()
-                .join(", ")
         );
     }
     let broken: Vec<&ProfileReport> = ctx
@@ -185,9 +243,7 @@ fn duplicates(ctx: &Ctx) -> String {
         .collect();
     for m in broken {
         out.push_str("The rule is load-bearing: break it and the check finds the duplicate.\n\n");
-        if let Some(t) = first_trace(ctx, m, &props) {
-            out.push_str(&t);
-        }
+        out.push_str(&traces(ctx, [m], &props));
     }
     out
 }
@@ -202,15 +258,10 @@ fn cancellation(ctx: &Ctx) -> String {
     let mut out = String::from("# When may I free my state after a cancel?\n\n");
     out.push_str("> The biggest difference between the two frameworks is in the cancellation semantics. epoll gives single threaded callers a guarantee that after a legitimate cancel (`EPOLL_CTL_DEL`) operation returns to the caller there is no possibility of an in-progress event for the canceled request being delivered through a subsequent call to `epoll_wait()`. […] Thread pool applications, on the other hand, have to deal with cancel/complete races anyway. Some other thread could have read the event immediately before the cancel call.\n>\n> — John Myers, 2003\n\n");
     out.push_str("## Side by side\n\nThe cancel call, the answers the model gave at the small bound in the mechanism's own words, and what each answer claims (the model fixes each answer's claim; `honest-cancel` judges it):\n\n");
-    out.push_str("| profile | cancel | answers | what they claim |\n|---|---|---|---|\n");
+    let mut table = Table::new(&["cancel", "answers", "what they claim"], &[]);
     for r in &ctx.real {
         let name = r.rules.name;
-        let mut calls = BTreeSet::new();
-        for lc in &ctx.lifecycles[name] {
-            for step in lc.steps.keys().filter(|s| s.starts_with("cancel(")) {
-                calls.insert(call_or(name, step, &format!("`{step}`")));
-            }
-        }
+        let calls = mechanism_calls(ctx, name, |s| s.starts_with("cancel("));
         let claims = if r.rules.op_cancel_modes.is_empty() {
             readiness_rule(&r.rules).to_string()
         } else {
@@ -220,47 +271,27 @@ fn cancellation(ctx: &Ctx) -> String {
                 op_rule(&r.rules)
             )
         };
-        let _ = writeln!(
-            out,
-            "| [`{name}`](../profiles/{name}.md) | {} | {} | {claims} |",
-            calls.into_iter().collect::<Vec<_>>().join(", "),
-            answers(ctx, name),
-        );
+        let calls = calls.into_iter().collect::<Vec<_>>().join(", ");
+        table.row(name, &[&calls, &answers(ctx, name), &claims]);
     }
-    let (h, a) = head(&props);
-    let _ = writeln!(
-        out,
-        "\nThe verdicts at the bound `{}`:\n\n| profile | {h} |\n|---|{a}|",
-        ctx.bound
-    );
+    out.push_str(&table.0);
+    let _ = writeln!(out, "\nThe verdicts at the bound `{}`:\n", ctx.bound);
+    let mut table = Table::new(&[], &props);
     for r in &ctx.real {
-        let _ = writeln!(
-            out,
-            "| [`{0}`](../profiles/{0}.md) | {1} |",
-            r.rules.name,
-            verdicts(ctx, r, &props)
-        );
+        table.row(r.rules.name, &[&verdicts(ctx, r, &props)]);
     }
+    out.push_str(&table.0);
     out.push_str("\n## What goes wrong\n\n");
-    for r in ctx.real.iter().filter(|r| r.rules.name != "unified") {
-        if let Some(t) = first_trace(ctx, r, &props) {
-            out.push_str(&t);
-        }
-    }
+    out.push_str(&mechanism_traces(ctx, &props));
     out.push_str("## What `unified` does instead\n\n");
     out.push_str("A cancel's answer says who won, and is the one place the caller learns when it may free its state:\n\n");
     out.push_str("- **`Removed`** — terminal now: nothing is queued, in flight or held by another thread. Free your state.\n- **`Pending`** — another thread holds an event for the key; exactly one final event, flagged cancelled, is queued when that thread releases it. Free your state when it arrives (whichever thread gets it).\n- **`NotFound`** — the terminal outcome was already delivered.\n\nFor operations, `Async` asks the operation to stop and never removes a queued completion (exactly one final event follows: cancelled if the cancel won, the operation's own result if the completion won); `Reap` also takes a queued, undelivered final event out of the queue and returns it: `Removed{completion}`.\n\n");
-    if let Some(u) = ctx.report("unified") {
+    if let Some(u) = unified_verdicts(ctx, &props) {
         let _ = writeln!(
             out,
-            "Answers the model gave under `unified` at the small bound: {}. At the bound `{}`: {}.\n",
+            "Answers the model gave under `unified` at the small bound: {}. At the bound `{}`: {u}.\n",
             answers(ctx, "unified"),
             ctx.bound,
-            props
-                .iter()
-                .map(|p| format!("`{}` {}", p.id(), cell(ctx, u, *p, "../")))
-                .collect::<Vec<_>>()
-                .join(", ")
         );
     }
     out.push_str("Each part of the rule is load-bearing; the spec mutants that break one are caught:\n\n| mutant | broken rule | caught by |\n|---|---|---|\n");
@@ -319,8 +350,15 @@ fn rearm(ctx: &Ctx) -> String {
     let mut out = String::from("# Re-arming a one-shot registration\n\n");
     out.push_str("> Should the cost of submission turn out to be significant […] some of this could be amortized by extending the aio framework with a method for a thread which has obtained an intermediate event to \"re-arm\" the operation once the thread has finished processing it.\n>\n> — John Myers, 2003\n\n");
     out.push_str("A thread pool wants each registration delivered to one thread, and the next event only once that thread is done: a one-shot registration that the finishing thread re-arms. The re-arm must look at the condition *now*: data that arrived while the registration was disarmed produced no wake-up that a re-arm could wait for.\n\n## Side by side\n\n");
-    let (h, a) = head(&props);
-    let _ = writeln!(out, "| profile | one-shot modes | re-arm call | re-arm re-checks the condition | re-armed implicitly at the holder's next wait | {h} |\n|---|---|---|---|---|{a}|");
+    let mut table = Table::new(
+        &[
+            "one-shot modes",
+            "re-arm call",
+            "re-arm re-checks the condition",
+            "re-armed implicitly at the holder's next wait",
+        ],
+        &props,
+    );
     for r in &ctx.real {
         let name = r.rules.name;
         let modes: BTreeSet<String> = r
@@ -335,16 +373,7 @@ fn rearm(ctx: &Ctx) -> String {
             })
             .map(|x| format!("`{}`", x.scenario.mode.name()))
             .collect();
-        let mut calls = BTreeSet::new();
-        for lc in &ctx.lifecycles[name] {
-            for step in lc
-                .steps
-                .keys()
-                .filter(|s| *s == "rearm" || s.starts_with("modify("))
-            {
-                calls.insert(call_or(name, step, &format!("`{step}`")));
-            }
-        }
+        let calls = mechanism_calls(ctx, name, |s| s == "rearm" || s.starts_with("modify("));
         let calls = if calls.is_empty() {
             format!(
                 "none; submit again: {}",
@@ -353,49 +382,45 @@ fn rearm(ctx: &Ctx) -> String {
         } else {
             calls.into_iter().collect::<Vec<_>>().join(", ")
         };
-        let _ = writeln!(
-            out,
-            "| [`{name}`](../profiles/{name}.md) | {} | {calls} | {} | {} | {} |",
-            if modes.is_empty() {
-                "—".to_string()
-            } else {
-                modes.into_iter().collect::<Vec<_>>().join(", ")
-            },
-            yes(r.rules.rearm_rechecks),
-            yes(r.rules.dispatch_rearm_on_wait),
-            verdicts(ctx, r, &props)
+        let modes = if modes.is_empty() {
+            "—".to_string()
+        } else {
+            modes.into_iter().collect::<Vec<_>>().join(", ")
+        };
+        table.row(
+            name,
+            &[
+                &modes,
+                &calls,
+                yes(r.rules.rearm_rechecks),
+                yes(r.rules.dispatch_rearm_on_wait),
+                &verdicts(ctx, r, &props),
+            ],
         );
     }
-    let real_breaks: Vec<String> = ctx
-        .real
-        .iter()
-        .filter_map(|r| first_trace(ctx, r, &props))
-        .collect();
+    out.push_str(&table.0);
+    let real_breaks = traces(ctx, ctx.real.iter().copied(), &props);
     out.push_str("\n## What goes wrong\n\n");
     if real_breaks.is_empty() {
         out.push_str("Every real mechanism's re-arm re-checks the current condition (the notes' key finding 2), and the check finds no lost wake-up in any of them at this bound. What goes wrong is what a re-arm that did *not* re-check would do — the spec mutant that breaks exactly that rule shows it:\n\n");
     }
-    for t in real_breaks {
-        out.push_str(&t);
-    }
-    for m in ctx.mutants.iter().filter(|m| !m.rules.rearm_rechecks) {
-        if let Some(t) = first_trace(ctx, m, &props) {
-            out.push_str(&t);
-        }
-    }
+    out.push_str(&real_breaks);
+    out.push_str(&traces(
+        ctx,
+        ctx.mutants
+            .iter()
+            .copied()
+            .filter(|m| !m.rules.rearm_rechecks),
+        &props,
+    ));
     out.push_str("What a re-arm cannot recover in any mechanism is an *edge* that came and went while disarmed: only a condition that still holds is reported again.\n\n");
     out.push_str("## What `unified` does instead\n\n");
     out.push_str("The default mode is `Dispatch`: a delivery disarms the registration, and the holding thread's **next `wait` re-arms it** (re-checking the condition, so a still-readable fd is queued again at once). The thread pool's loop is just `wait` → handle → `wait`; there is no re-arm call to forget and no window in which another thread gets the registration, because the re-arm happens when the holder releases it. An explicit `rearm(key)` exists for a thread that wants to release early; `modify` switches between `level` and `dispatch`. Every re-arm — `rearm`, `modify`, `register`, the implicit one — re-checks the condition.\n\n");
-    if let Some(u) = ctx.report("unified") {
+    if let Some(u) = unified_verdicts(ctx, &props) {
         let _ = writeln!(
             out,
-            "At the bound `{}`: {}. The [`unified` lifecycle](../profiles/unified.md#lifecycle) shows `Disarmed` → `Armed` on `wait`.\n",
+            "At the bound `{}`: {u}. The [`unified` lifecycle](../profiles/unified.md#lifecycle) shows `Disarmed` → `Armed` on `wait`.\n",
             ctx.bound,
-            props
-                .iter()
-                .map(|p| format!("`{}` {}", p.id(), cell(ctx, u, *p, "../")))
-                .collect::<Vec<_>>()
-                .join(", ")
         );
     }
     out

@@ -253,12 +253,53 @@ fn thread_name(t: u32) -> String {
     }
 }
 
+/// Who a model thread slot stands for in a step of `caller`: the search
+/// runs each step on a view where slot 0 is the calling history thread and
+/// slot 1 every other thread (`linearize`'s module docs), so no model slot
+/// number reaches the page.
+fn slot_thread(m: usize, caller: Option<u32>) -> String {
+    match (m, caller) {
+        (0, Some(t)) => thread_name(t),
+        _ => "another thread".to_string(),
+    }
+}
+
+/// A history thread blocked in a wait at some point of the linearization:
+/// its wait's release is placed, its harvest is not (a parked step).
+struct Blocked {
+    thread: u32,
+    line: usize,
+    text: String,
+}
+
+/// The waits parked in `steps` (the longest partial linearization) before
+/// step `n`, by their history thread.
+fn blocked_before(calls: &[Call], steps: &[Step], n: usize) -> Vec<Blocked> {
+    steps[..n]
+        .iter()
+        .filter(|s| s.parked)
+        .map(|s| Blocked {
+            thread: calls[s.call].thread,
+            line: calls[s.call].line,
+            text: describe(&calls[s.call])
+                .split(" -> ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect()
+}
+
 /// A model state in words, one fact a line: the ready queue, each live key
-/// (with the history threads holding it), each busy model thread slot.
+/// (with the history threads holding it), each history thread blocked in a
+/// wait, and any thread the model has inside a call (named by history
+/// thread through `caller`, the thread of the step the state belongs to).
 fn state_text(
     s: &State,
     holders: &[Vec<u32>; MAX_KEYS as usize],
     keys: &[Option<String>; MAX_KEYS as usize],
+    blocked: &[Blocked],
+    caller: Option<u32>,
 ) -> Vec<String> {
     let key = |k: u8| match &keys[k as usize] {
         Some(name) => format!("{name} (slot {k})"),
@@ -304,6 +345,14 @@ fn state_text(
         }
         out.push(format!("{}: {}", key(k as u8), facts.join(", ")));
     }
+    for b in blocked {
+        out.push(format!(
+            "{}: blocked in {} (line {}): released, its harvest not yet placed",
+            thread_name(b.thread),
+            b.text,
+            b.line
+        ));
+    }
     for (m, ts) in s.threads.iter().enumerate() {
         let phase = match ts.phase {
             Phase::Idle => continue,
@@ -313,7 +362,7 @@ fn state_text(
                 format!("cancelling {}: answer {} on its way", key(k), a.name())
             }
         };
-        out.push(format!("model thread slot {m}: {phase}"));
+        out.push(format!("{}: {phase}", slot_thread(m, caller)));
     }
     out
 }
@@ -379,6 +428,7 @@ fn view_json(calls: &[Call], v: &View) -> Value {
                 names[n - 1].clone()
             };
             let c = &calls[s.call];
+            let caller = (c.thread != NO_THREAD).then_some(c.thread);
             json!({
                 "id": s.call,
                 "n": n + 1,
@@ -386,8 +436,8 @@ fn view_json(calls: &[Call], v: &View) -> Value {
                 "thread": thread_name(c.thread),
                 "text": describe(c),
                 "parked": s.parked,
-                "before": state_text(&s.before, &s.holders[0], &before_keys),
-                "after": state_text(&s.after, &s.holders[1], &names[n]),
+                "before": state_text(&s.before, &s.holders[0], &before_keys, &blocked_before(calls, &v.steps, n), caller),
+                "after": state_text(&s.after, &s.holders[1], &names[n], &blocked_before(calls, &v.steps, n + 1), caller),
             })
         })
         .collect();
@@ -400,7 +450,16 @@ fn view_json(calls: &[Call], v: &View) -> Value {
             "thread": thread_name(c.thread),
             "text": describe(c),
             "refused": v.refused,
-            "state": last.map(|n| state_text(&v.steps[n].after, &v.steps[n].holders[1], &names[n])),
+            "state": last.map(|n| {
+                let caller = calls[v.steps[n].call].thread;
+                state_text(
+                    &v.steps[n].after,
+                    &v.steps[n].holders[1],
+                    &names[n],
+                    &blocked_before(calls, &v.steps, n + 1),
+                    (caller != NO_THREAD).then_some(caller),
+                )
+            }),
         })
     });
     json!({
