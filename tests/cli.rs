@@ -126,7 +126,7 @@ fn bad_input_exits_two_with_a_message() {
                 "--replay",
                 "m999:unified:level/level:2.2.3.2.2:s:1",
             ],
-            "is for model version 999, this is model version 1",
+            "is for model version 999, this is model version 2",
         ),
         (
             vec!["check", "--replay", "unified:level/level:2.2.3.2.2:s:1"],
