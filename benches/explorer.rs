@@ -18,8 +18,10 @@
 //!   with `--one`), so no engine inherits another's heap or warmed caches;
 //!   the engines alternate, and each row is the median of `--repeat` runs
 //!   (default 3).
-//! * Both explore without onering's dead-variable and partial-order
-//!   reductions (stateright has neither); the same per-state judgement runs
+//! * Both explore without onering's dead-variable, dead-ghost, dead-source
+//!   and partial-order reductions (stateright has none of them; the
+//!   reductions table is `cargo bench -p onering-check --bench reductions`);
+//!   the same per-state judgement runs
 //!   on every state in both.
 //! * Peak RSS is the child's `VmHWM` after its one exploration.
 
@@ -92,7 +94,9 @@ fn one(args: &[String]) {
         ..Bound::default()
     };
     let mut model = Model::new(rules, sc, bound).expect("valid bound");
-    model.dead_variables = false;
+    // Neither engine gets the model's own reductions (dead variables, dead
+    // ghosts, dead sources): stateright calls the same `successors`.
+    Options::unreduced().set_reductions(&mut model);
     let start = Instant::now();
     let states = if get("--engine") == "stateright" {
         SYM.set(sym.then(|| Symmetry::new(bound.threads, bound.keys, true).dead_variables(false)))
@@ -103,10 +107,8 @@ fn one(args: &[String]) {
     } else {
         let opts = Options {
             symmetry: sym,
-            dead_variables: false,
-            por: false,
             jobs,
-            ..Options::default()
+            ..Options::unreduced()
         };
         explore(&model, &opts, |_, _| {}).states
     };

@@ -129,6 +129,12 @@ struct CheckArgs {
     /// Turn off dead-variable reduction.
     #[arg(long)]
     no_dead_variables: bool,
+    /// Turn off dead-ghost reduction (cancel records no later delivery is judged against).
+    #[arg(long)]
+    no_dead_ghosts: bool,
+    /// Turn off dead-source reduction (what is left of a source no later step can reach).
+    #[arg(long)]
+    no_dead_sources: bool,
     /// Turn off partial-order reduction over independent keys.
     #[arg(long)]
     no_por: bool,
@@ -477,6 +483,8 @@ fn run_check(a: CheckArgs) -> Result<ExitCode, String> {
     let opts = Options {
         symmetry: !a.no_symmetry,
         dead_variables: !a.no_dead_variables,
+        dead_ghosts: !a.no_dead_ghosts,
+        dead_sources: !a.no_dead_sources,
         por: !a.no_por,
         jobs: a.jobs.unwrap_or_else(|| Options::default().jobs),
         max_states: a.max_states,

@@ -101,14 +101,14 @@ fn bad_input_exits_two_with_a_message() {
             vec![
                 "check",
                 "--replay",
-                "m1:epoll:operation/single:2.2.3.2.2:s:1",
+                "m2:epoll:operation/single:2.2.3.2.2:s:1",
             ],
             "has no scenario `operation/single`",
         ),
         (vec!["check", "--jobs", "0"], "--jobs"),
         (vec!["check", "--jobs", "100000"], "more than 256"),
         (
-            vec!["check", "--replay", "m1:unified:level/x:2.2.3.2.2:s:1"],
+            vec!["check", "--replay", "m2:unified:level/x:2.2.3.2.2:s:1"],
             "unknown mode",
         ),
         (vec!["check", "--replay", "nonsense"], "expected 6"),
@@ -116,7 +116,7 @@ fn bad_input_exits_two_with_a_message() {
             vec![
                 "check",
                 "--replay",
-                "m1:unified:level/level:2.2.3.2.2:s:250",
+                "m2:unified:level/level:2.2.3.2.2:s:250",
             ],
             "successors",
         ),
@@ -126,7 +126,7 @@ fn bad_input_exits_two_with_a_message() {
                 "--replay",
                 "m999:unified:level/level:2.2.3.2.2:s:1",
             ],
-            "is for model version 999, this is model version 1",
+            "is for model version 999, this is model version 2",
         ),
         (
             vec!["check", "--replay", "unified:level/level:2.2.3.2.2:s:1"],
@@ -400,7 +400,7 @@ fn a_replay_token_naming_a_mix_its_profile_cannot_register_exits_two() {
     let o = onering(&[
         "check",
         "--replay",
-        "m1:epoll:level/dispatch+operation/single:2.2.3.2.2:s:0",
+        "m2:epoll:level/dispatch+operation/single:2.2.3.2.2:s:0",
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("has no scenario"), "{}", text(&o));

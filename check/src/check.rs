@@ -267,17 +267,43 @@ fn judge(rules: Rules, runs: Vec<ScenarioRun>) -> ProfileReport {
 }
 
 /// The reductions a token must replay with: `s` symmetry (or `n` none),
-/// then `x` if dead-variable reduction was off.
+/// then `x` if dead-variable reduction was off, `g` if dead-ghost reduction
+/// was off, `o` if dead-source reduction was off (partial-order reduction
+/// only skips successors, never renumbers them, so a path replays with or
+/// without it).
 pub fn reduction_flags(opts: &Options) -> String {
     let mut f = String::from(if opts.symmetry { "s" } else { "n" });
-    if !opts.dead_variables {
-        f.push('x');
+    for (on, letter) in [
+        (opts.dead_variables, 'x'),
+        (opts.dead_ghosts, 'g'),
+        (opts.dead_sources, 'o'),
+    ] {
+        if !on {
+            f.push(letter);
+        }
     }
     f
 }
 
+/// The options [`reduction_flags`] wrote `flags` for, if it could have.
+fn parse_reduction_flags(flags: &str) -> Option<Options> {
+    let symmetry = match flags.chars().next()? {
+        's' => true,
+        'n' => false,
+        _ => return None,
+    };
+    let opts = Options {
+        symmetry,
+        dead_variables: !flags.contains('x'),
+        dead_ghosts: !flags.contains('g'),
+        dead_sources: !flags.contains('o'),
+        ..Options::default()
+    };
+    (reduction_flags(&opts) == flags).then_some(opts)
+}
+
 /// A replay token: enough to print a trace again, under the model version
-/// that made it (`m1:profile:scenario:bound:reductions:path`; the scenario
+/// that made it (`m2:profile:scenario:bound:reductions:path`; the scenario
 /// as [`Scenario`] writes it, `level/dispatch` or
 /// `level/dispatch+operation/single`; the bound the scenario was explored
 /// at, [`Scenario::bound_for`] of `bound`).
@@ -344,14 +370,7 @@ pub fn replay_token(tok: &str) -> Result<(Rules, Scenario, Bound, Trace), TokenE
         env: nums[3],
         batch: nums[4],
     };
-    let opts = match parts[3] {
-        "s" | "n" | "sx" | "nx" => Options {
-            symmetry: parts[3].starts_with('s'),
-            dead_variables: !parts[3].ends_with('x'),
-            ..Options::default()
-        },
-        other => return Err(TokenError::Flags(other.into())),
-    };
+    let opts = parse_reduction_flags(parts[3]).ok_or_else(|| TokenError::Flags(parts[3].into()))?;
     let path: Vec<u8> = if parts[4].is_empty() {
         Vec::new()
     } else {
@@ -575,7 +594,9 @@ pub fn to_json(
         "bound": {
             "threads": bound.threads, "keys": bound.keys, "ops": bound.ops,
             "env": bound.env, "batch": bound.batch,
-            "symmetry": opts.symmetry, "dead_variables": opts.dead_variables, "partial_order": opts.por,
+            "symmetry": opts.symmetry, "dead_variables": opts.dead_variables,
+            "dead_ghosts": opts.dead_ghosts, "dead_sources": opts.dead_sources,
+            "partial_order": opts.por,
         },
         "states": states,
         "transitions": transitions,

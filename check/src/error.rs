@@ -99,7 +99,10 @@ impl fmt::Display for TokenError {
             TokenError::UnknownMode(m) => write!(f, "unknown mode `{m}`"),
             TokenError::BoundField(n) => write!(f, "bound field `{n}` is not a number 0..=255"),
             TokenError::BoundShape => f.write_str("bound must be threads.keys.ops.env.batch"),
-            TokenError::Flags(x) => write!(f, "reduction flags `{x}` are not s, n, sx or nx"),
+            TokenError::Flags(x) => write!(
+                f,
+                "reduction flags `{x}` are not s or n followed by any of x, g, o, in that order"
+            ),
             TokenError::PathStep(n) => write!(f, "path step `{n}` is not a number 0..=255"),
             TokenError::NoScenario {
                 profile,

@@ -10,8 +10,9 @@
 //!   representative under thread and key renaming ([`onering_model::symmetry`]),
 //!   hashed from its fields a byte each ([`Codec::fp_words`]; no
 //!   intermediate encoding on the per-transition path).
-//! * Dead-variable reduction (the model's, switchable with
-//!   [`Options::dead_variables`]) clears what no later step can read.
+//! * Dead-variable, dead-ghost and dead-source reductions (the model's,
+//!   switchable with [`Options::dead_variables`], [`Options::dead_ghosts`]
+//!   and [`Options::dead_sources`]) clear what no later step can read.
 //! * Partial-order reduction over independent keys ([`Options::por`]):
 //!   where the model says the remaining steps of different keys commute,
 //!   only one key's steps are expanded.
@@ -59,6 +60,10 @@ pub struct Options {
     pub symmetry: bool,
     /// Dead-variable reduction ([`onering_model::Model::dead_variables`]).
     pub dead_variables: bool,
+    /// Dead-ghost reduction ([`onering_model::Model::dead_ghosts`]).
+    pub dead_ghosts: bool,
+    /// Dead-source reduction ([`onering_model::Model::dead_sources`]).
+    pub dead_sources: bool,
     /// Partial-order reduction over independent keys
     /// ([`onering_model::Model::independent_key`]).
     pub por: bool,
@@ -70,11 +75,35 @@ pub struct Options {
     pub budget: Budget,
 }
 
+impl Options {
+    /// Sets the model's own reductions (dead variables, dead ghosts, dead
+    /// sources) as these options say.
+    pub fn set_reductions(&self, model: &mut Model) {
+        model.dead_variables = self.dead_variables;
+        model.dead_ghosts = self.dead_ghosts;
+        model.dead_sources = self.dead_sources;
+    }
+
+    /// No reduction at all: what the reductions are measured against.
+    pub fn unreduced() -> Options {
+        Options {
+            symmetry: false,
+            dead_variables: false,
+            dead_ghosts: false,
+            dead_sources: false,
+            por: false,
+            ..Options::default()
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
             symmetry: true,
             dead_variables: true,
+            dead_ghosts: true,
+            dead_sources: true,
             por: true,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_states: None,
@@ -367,7 +396,7 @@ pub fn explore(model: &Model, opts: &Options, mut progress: impl FnMut(u64, u32)
         .key_classes(&model.key_classes())
         .dead_variables(opts.dead_variables);
     let mut model = *model;
-    model.dead_variables = opts.dead_variables;
+    opts.set_reductions(&mut model);
     let model = &model;
     let codec = Codec::new(model.bound);
     let w = codec.words();
@@ -681,7 +710,7 @@ pub fn replay(model: &Model, opts: &Options, path: &[u8]) -> Result<Trace, Repla
         .key_classes(&model.key_classes())
         .dead_variables(opts.dead_variables);
     let mut model = *model;
-    model.dead_variables = opts.dead_variables;
+    opts.set_reductions(&mut model);
     replay_with(&model, &sym, path)
 }
 

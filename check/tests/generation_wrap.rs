@@ -11,7 +11,7 @@ use onering_model::{profile, Bound, Mode, Model, Property, Scenario, SourceKind}
 
 /// T0 cancels k0, registers it, cancels it again and parks; T1 registers k0
 /// three more times (the third reuses generation 0); the raise wakes T0.
-const WRAP_TRACE: &str = "m1:unified:level/dispatch:2.2.5.2.2:s:5.4.7.1.5.8.5.8.4.3.1";
+const WRAP_TRACE: &str = "m2:unified:level/dispatch:2.2.5.2.2:s:5.4.7.1.5.8.5.8.4.3.1";
 
 #[test]
 fn event_of_a_registration_reusing_a_cancelled_generation_is_not_after_cancel() {

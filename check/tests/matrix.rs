@@ -121,12 +121,7 @@ fn reductions_do_not_change_any_verdict_or_witness_on_uniform_and_mixed_ports() 
         .iter()
         .map(|n| onering_model::profile(n).unwrap())
         .collect();
-    let judge = |symmetry: bool, dead_variables: bool| {
-        let opts = Options {
-            symmetry,
-            dead_variables,
-            ..Options::default()
-        };
+    let judge = |opts: Options| {
         // Every scenario of the profiles but the three-key mixes (the
         // unreduced runs of those alone would double the test's time).
         profiles
@@ -156,8 +151,8 @@ fn reductions_do_not_change_any_verdict_or_witness_on_uniform_and_mixed_ports() 
             })
             .collect::<Vec<_>>()
     };
-    let none = judge(false, false);
-    let full = judge(true, true);
+    let none = judge(Options::unreduced());
+    let full = judge(Options::default());
     for (a, b) in none.iter().zip(&full) {
         assert_eq!((a.0, &a.1), (b.0, &b.1), "verdicts differ with reductions");
         assert!(

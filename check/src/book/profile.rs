@@ -154,7 +154,7 @@ pub fn page(ctx: &Ctx, r: &ProfileReport) -> String {
             cell(ctx, r, pr.property, "../")
         );
     }
-    out.push_str("\nThe explorations behind them (after symmetry, dead-variable and partial-order reduction):\n\n| scenario | states | transitions | depth |\n|---|---:|---:|---:|\n");
+    out.push_str("\nThe explorations behind them (after symmetry, dead-variable, dead-ghost, dead-source and partial-order reduction):\n\n| scenario | states | transitions | depth |\n|---|---:|---:|---:|\n");
     for run in &r.runs {
         let at = if run.bound == ctx.bound {
             String::new()

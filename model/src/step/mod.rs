@@ -22,12 +22,15 @@
 //! * `operations`: a request's items and final event;
 //! * `judge`: state invariants and quiescence judgements;
 //! * `reduce`: dead-variable and partial-order reductions (symmetry is
-//!   [`crate::symmetry`]).
+//!   [`crate::symmetry`]);
+//! * `liveness`: the dead-ghost and dead-source reductions (what no later
+//!   step or judgement can read, found by a liveness argument per field).
 
 mod cancellation;
 mod delivery;
 mod futex;
 mod judge;
+mod liveness;
 mod operations;
 mod readiness;
 mod reduce;
@@ -75,6 +78,14 @@ pub struct Model {
     /// Dead-variable reduction: clear what no later step or judgement can
     /// read (see `forget_dead`). On by default; off only to measure it.
     pub dead_variables: bool,
+    /// Dead-ghost reduction: clear the ghost records of readiness cancels
+    /// that no later delivery can be judged against (see `forget_ghosts`).
+    /// On by default; off only to measure it.
+    pub dead_ghosts: bool,
+    /// Dead-source reduction: clear what is left of a source that no later
+    /// step can reach (see `forget_sources`). On by default; off only to
+    /// measure it.
+    pub dead_sources: bool,
 }
 
 impl Model {
@@ -118,6 +129,8 @@ impl Model {
             bound,
             budgets: true,
             dead_variables: true,
+            dead_ghosts: true,
+            dead_sources: true,
         })
     }
 
@@ -144,6 +157,8 @@ impl Model {
             bound,
             budgets: false,
             dead_variables: false,
+            dead_ghosts: false,
+            dead_sources: false,
         })
     }
 
@@ -744,8 +759,15 @@ impl<'m> Ctx<'m> {
                 self.s.keys[k as usize].overtakers = 0;
             }
         }
+        // The reductions of `reduce` and `liveness` (as `Model::forget`).
         if self.m.budgets && self.m.dead_variables {
             self.forget_dead();
+        }
+        if self.m.budgets && self.m.dead_ghosts {
+            self.forget_ghosts();
+        }
+        if self.m.budgets && self.m.dead_sources {
+            self.forget_sources();
         }
         let someone_woken = self
             .m
