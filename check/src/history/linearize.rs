@@ -185,6 +185,56 @@ impl Hasher for FxHasher {
 /// The memo's hasher.
 pub type Fx = BuildHasherDefault<FxHasher>;
 
+/// Entries the memo keeps per generation without a memory budget (about
+/// 200 MB each at the entry size of a part's configuration).
+const MEMO_KEPT: usize = 1 << 21;
+
+/// The memo: (linearized set, configuration) pairs already reached, none of
+/// which can be completed to a linearization unless it is on the search's
+/// stack (a configuration on the stack is never reached again: the
+/// linearized set only grows along the stack).
+///
+/// Bounded in two generations: when the newer holds `cap` entries, the
+/// older is dropped and the newer becomes the older. Forgetting an entry is
+/// sound: the memo only prunes configurations known to fail, so a
+/// forgotten one is searched again (work repeats, the verdict does not
+/// change), and the search still ends (each step adds to the linearized
+/// set, and each point has finitely many choices). What it forgets first
+/// is what was reached longest ago: mostly configurations whose linearized
+/// set is far behind the calls open now, which the search reaches again
+/// only if it backtracks that far.
+struct Memo {
+    new: HashSet<(u128, Cfg), Fx>,
+    old: HashSet<(u128, Cfg), Fx>,
+    cap: usize,
+}
+
+impl Memo {
+    fn new(cap: usize) -> Memo {
+        Memo {
+            new: HashSet::default(),
+            old: HashSet::default(),
+            cap,
+        }
+    }
+
+    /// Records `k`; `false` if it was there already.
+    fn insert(&mut self, k: (u128, Cfg)) -> bool {
+        if self.old.contains(&k) || !self.new.insert(k) {
+            return false;
+        }
+        if self.new.len() >= self.cap {
+            self.old = std::mem::take(&mut self.new);
+        }
+        true
+    }
+
+    /// Entries allocated for.
+    fn capacity(&self) -> usize {
+        self.new.capacity() + self.old.capacity()
+    }
+}
+
 fn splitmix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -564,8 +614,15 @@ pub fn check_part(
 
     let mut linearized = vec![false; n];
     let mut lin_hash: u128 = 0;
-    let mut memo: HashSet<(u128, Cfg), Fx> = HashSet::default();
     let entry_bytes = (std::mem::size_of::<(u128, Cfg)>() + 8) as u64;
+    // The memo takes at most a quarter of the memory budget (both
+    // generations),
+    // or `MEMO_KEPT` entries without one.
+    let mut memo = Memo::new(
+        budget
+            .max_bytes
+            .map_or(MEMO_KEPT, |b| (b / 8 / entry_bytes).max(1024) as usize),
+    );
     struct Frame {
         op: usize,
         prev: Cfg,
@@ -667,7 +724,10 @@ pub fn check_part(
                 if budget.deadline.is_some_and(|d| Instant::now() >= d) {
                     return Err(Stop::Time { explored });
                 }
-                let bytes = memo.capacity() as u64 * entry_bytes;
+                let bytes = memo.capacity() as u64 * entry_bytes
+                    + (stack.capacity() * std::mem::size_of::<Frame>()) as u64
+                    + stack.iter().map(|f| f.alts.capacity()).sum::<usize>() as u64
+                        * std::mem::size_of::<Cfg>() as u64;
                 if budget.max_bytes.is_some_and(|m| bytes > m) {
                     return Err(Stop::Memory { explored, bytes });
                 }

@@ -304,7 +304,7 @@ pub fn verify_with(
         };
         match partition::partition_trimmed(&sub) {
             Ok(mut parts) => {
-                trim::trim(&mut parts, rules);
+                trim::trim(&mut parts, rules, budget.deadline);
                 all_parts.extend(parts.into_iter().map(|p| (histories.len(), p)));
             }
             Err(partition::PartitionError::Malformed(e)) => return Err(e),

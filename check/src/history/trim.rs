@@ -48,6 +48,7 @@ use super::linearize::{Cfg, Ctx, Fx, Stop};
 use super::partition::{LeftOut, POp, Part};
 use onering_model::Rules;
 use std::collections::HashSet;
+use std::time::Instant;
 
 /// Most ops of one cluster the sweep tries in every order.
 pub const MAX_CLUSTER: usize = 100_000;
@@ -66,6 +67,20 @@ pub const MAX_STARTS: usize = 16;
 /// harvest), each op agreeing with its result. `base`: the cluster's first
 /// op index in the tape.
 fn cluster(cx: &Ctx, ops: &[POp], base: usize, from: &[Cfg]) -> Result<Vec<Cfg>, Stop> {
+    if let [op] = ops {
+        // One op alone (most of a sweep): each state's outcomes.
+        let mut out: Vec<Cfg> = Vec::new();
+        for c in from {
+            if let Ok(next) = cx.apply(op, c)? {
+                for n in next {
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+        }
+        return Ok(out);
+    }
     // Breadth first, by ops placed. A placed set is every op before `low`
     // and the few (ascending) of `extra` after it: Lowe's rule (an op is
     // tried only if invoked before the first return of those left) keeps
@@ -147,8 +162,18 @@ fn sorted(tape: &[POp]) -> Vec<POp> {
 
 /// Advances the sweep (`pos`, `states`) along `ops` to `to`, a quiescent
 /// cut; `false` if it must stop (see the module documentation).
-fn advance(cx: &Ctx, ops: &[POp], pos: &mut usize, states: &mut Vec<Cfg>, to: usize) -> bool {
+fn advance(
+    cx: &Ctx,
+    ops: &[POp],
+    pos: &mut usize,
+    states: &mut Vec<Cfg>,
+    to: usize,
+    deadline: Option<Instant>,
+) -> bool {
     while *pos < to {
+        if (*pos).is_multiple_of(1024) && deadline.is_some_and(|d| Instant::now() >= d) {
+            return false;
+        }
         let a = *pos;
         let mut b = a + 1;
         let mut max_end = ops[a].end;
@@ -184,7 +209,10 @@ fn restore(part: &mut Part, tape: &[POp], cut: u64) {
 
 /// Gives each part that left ops out ([`Part::left_out`]) the states they
 /// can lead to as its starts, or, where the sweep stops, the ops back.
-pub(super) fn trim(parts: &mut [Part], rules: &Rules) {
+/// The sweep stops at `deadline` (the search's time budget): the parts
+/// after it keep their whole history, and the search then stops at the
+/// same deadline.
+pub(super) fn trim(parts: &mut [Part], rules: &Rules, deadline: Option<Instant>) {
     // Chains: the parts of one source with one slot count, by cut.
     type Chain = ((u32, u8), Vec<(u64, usize)>);
     let mut chains: Vec<Chain> = Vec::new();
@@ -216,7 +244,7 @@ pub(super) fn trim(parts: &mut [Part], rules: &Rules) {
             let to = tape.partition_point(|o| o.start < cut);
             if going {
                 if let Some((cx, _)) = &ctx {
-                    going = advance(cx, &tape, &mut pos, &mut states, to);
+                    going = advance(cx, &tape, &mut pos, &mut states, to, deadline);
                 }
             }
             let part = &mut parts[i];
