@@ -88,8 +88,10 @@ fn cluster(cx: &Ctx, ops: &[POp], base: usize, from: &[Cfg]) -> Result<Vec<Cfg>,
     type Node = (usize, Vec<usize>, Cfg);
     let mut level: HashSet<Node, Fx> = from.iter().map(|c| (0, Vec::new(), *c)).collect();
     let mut visits = 0usize;
+    // Two levels' tables, swapped (their room kept) level by level.
+    let mut next: HashSet<Node, Fx> = HashSet::default();
     for _ in 0..ops.len() {
-        let mut next: HashSet<Node, Fx> = HashSet::default();
+        next.clear();
         for (low, extra, cfg) in &level {
             let placed = |i: usize| i < *low || extra.binary_search(&i).is_ok();
             // The candidates: unplaced ops invoked before the first return
@@ -129,7 +131,7 @@ fn cluster(cx: &Ctx, ops: &[POp], base: usize, from: &[Cfg]) -> Result<Vec<Cfg>,
                 }
             }
         }
-        level = next;
+        std::mem::swap(&mut level, &mut next);
         if level.len() > MAX_VISITS {
             return Err(Stop::Time { explored: 0 });
         }
