@@ -71,7 +71,9 @@ struct VerifyArgs {
     /// Give up (exit 3, no verdict) after this many seconds of search.
     #[arg(long)]
     max_seconds: Option<f64>,
-    /// Give up (exit 3, no verdict) when the search holds more than this many MiB.
+    /// Give up (exit 3, no verdict) when the search holds more than this many MiB;
+    /// default: 3/4 of MemAvailable at start (the search's memo takes at most a
+    /// quarter of it and forgets its oldest entries beyond).
     #[arg(long)]
     max_memory: Option<u64>,
     /// Also write the verdict as a self-contained HTML page to this file: a
@@ -363,7 +365,10 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
     use std::io::Read;
     let options = history::Options {
         max_seconds: a.max_seconds,
-        max_memory: a.max_memory.map(|mib| mib.saturating_mul(1 << 20)),
+        max_memory: a
+            .max_memory
+            .map(|mib| mib.saturating_mul(1 << 20))
+            .or_else(onering_check::budget::default_max_memory),
     };
     options.validate().map_err(|e| e.to_string())?;
     let text = if a.history == "-" {

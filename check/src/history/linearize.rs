@@ -35,7 +35,7 @@ use onering_model::{
     Model, OpCancel, Phase, ReadinessCancel, Recorded, Rejection, Rules, Scenario, State, MAX_KEYS,
     MAX_THREADS,
 };
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Instant;
 
@@ -75,6 +75,23 @@ impl std::hash::Hash for Cfg {
 }
 
 impl Cfg {
+    /// `state` (ghosts forgotten) with no key held by any thread.
+    pub(super) fn free(mut state: State) -> Cfg {
+        Model::forget_ghosts(&mut state);
+        for k in state.keys.iter_mut() {
+            k.holders = 0;
+        }
+        Cfg {
+            state,
+            hold: [[NOBODY; HOLDERS]; MAX_KEYS as usize],
+        }
+    }
+
+    /// Whether no thread holds any key.
+    pub(super) fn unheld(&self) -> bool {
+        self.hold.iter().flatten().all(|h| *h == NOBODY)
+    }
+
     /// The history threads that hold model key `k`.
     pub fn holders(&self, k: usize) -> impl Iterator<Item = u32> + '_ {
         self.hold[k].iter().copied().filter(|t| *t != NOBODY)
@@ -168,6 +185,56 @@ impl Hasher for FxHasher {
 /// The memo's hasher.
 pub type Fx = BuildHasherDefault<FxHasher>;
 
+/// Entries the memo keeps per generation without a memory budget (about
+/// 200 MB each at the entry size of a part's configuration).
+const MEMO_KEPT: usize = 1 << 21;
+
+/// The memo: (linearized set, configuration) pairs already reached, none of
+/// which can be completed to a linearization unless it is on the search's
+/// stack (a configuration on the stack is never reached again: the
+/// linearized set only grows along the stack).
+///
+/// Bounded in two generations: when the newer holds `cap` entries, the
+/// older is dropped and the newer becomes the older. Forgetting an entry is
+/// sound: the memo only prunes configurations known to fail, so a
+/// forgotten one is searched again (work repeats, the verdict does not
+/// change), and the search still ends (each step adds to the linearized
+/// set, and each point has finitely many choices). What it forgets first
+/// is what was reached longest ago: mostly configurations whose linearized
+/// set is far behind the calls open now, which the search reaches again
+/// only if it backtracks that far.
+struct Memo {
+    new: HashSet<(u128, Cfg), Fx>,
+    old: HashSet<(u128, Cfg), Fx>,
+    cap: usize,
+}
+
+impl Memo {
+    fn new(cap: usize) -> Memo {
+        Memo {
+            new: HashSet::default(),
+            old: HashSet::default(),
+            cap,
+        }
+    }
+
+    /// Records `k`; `false` if it was there already.
+    fn insert(&mut self, k: (u128, Cfg)) -> bool {
+        if self.old.contains(&k) || !self.new.insert(k) {
+            return false;
+        }
+        if self.new.len() >= self.cap {
+            self.old = std::mem::take(&mut self.new);
+        }
+        true
+    }
+
+    /// Entries allocated for.
+    fn capacity(&self) -> usize {
+        self.new.capacity() + self.old.capacity()
+    }
+}
+
 fn splitmix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -242,11 +309,37 @@ fn recorded(k: &PKind) -> Recorded<'_> {
     }
 }
 
-struct Ctx {
+pub(super) struct Ctx {
     model: Model,
     /// Whether any rule reads holds (else they are a ghost, forgotten).
     holds_matter: bool,
+    /// The model's answers already computed (see [`Steps`]).
+    steps: std::cell::RefCell<Steps>,
 }
+
+/// A cache of the model's steps: what a recorded call (by kind, and
+/// whether its result is unknown) leads to from a view, kernel closure
+/// taken and ghosts forgotten, or why it is refused. A part's calls repeat
+/// few kinds from few states, and one model step (with its allocations)
+/// cost about ten times a look-up: 10.8 G instructions of a 100k-call
+/// check went mostly to `Model::recorded`, a quarter of them malloc and
+/// free. The model is a function of (state, call), so a cached answer is
+/// the answer. Bounded: emptied when it holds [`STEPS_KEPT`] answers.
+#[derive(Default)]
+struct Steps {
+    /// Each kind of call seen, numbered (by whether its result is
+    /// unknown).
+    kinds: [HashMap<PKind, u32, Fx>; 2],
+    /// Kinds numbered.
+    numbered: u32,
+    answers: HashMap<(State, u32), Answer, Fx>,
+}
+
+/// A cached step: the states, or why the model refuses the call.
+type Answer = Result<std::rc::Rc<[State]>, &'static str>;
+
+/// Answers the step cache keeps before it is emptied.
+const STEPS_KEPT: usize = 1 << 18;
 
 /// Whether a rule of `r` reads which threads hold a key: the exclusive
 /// hold, and the unified cancels (a cancel answers `pending` while another
@@ -259,6 +352,30 @@ fn holds_matter(r: &Rules) -> bool {
 }
 
 impl Ctx {
+    /// The context of `part`'s search and the model's initial
+    /// configuration (`call`: the call to blame if the part's bounds do not
+    /// fit a model).
+    pub(super) fn new(part: &Part, rules: &Rules, call: usize) -> Result<(Ctx, Cfg), Stop> {
+        let model = Model::for_histories(
+            *rules,
+            Scenario::new(part.kind, part.first_mode),
+            MAX_THREADS,
+            part.slots.max(1),
+        )
+        .map_err(|e| Stop::Unrepresentable {
+            call,
+            why: e.to_string(),
+        })?;
+        let mut init = model.init_free();
+        Model::forget_ghosts(&mut init);
+        let cx = Ctx {
+            model,
+            holds_matter: holds_matter(rules),
+            steps: Default::default(),
+        };
+        Ok((cx, Cfg::free(init)))
+    }
+
     /// The model state of `cfg` seen by `thread`: its holds on slot 0,
     /// everyone else's on slot 1.
     fn view(&self, cfg: &Cfg, thread: Option<u32>) -> State {
@@ -317,7 +434,64 @@ impl Ctx {
 
     /// The configurations `op` can lead to from `cfg`, agreeing with its
     /// recorded result; `Ok(Err(why))` if the model refuses it here.
-    fn apply(&self, op: &POp, cfg: &Cfg) -> Result<Result<Vec<Cfg>, &'static str>, Stop> {
+    /// What `op` leads to from `view` (the model's states, kernel closure
+    /// taken, ghosts forgotten), or why it is refused: from the cache
+    /// ([`Steps`]) or the model.
+    fn step(&self, view: &State, op: &POp) -> Result<Answer, Stop> {
+        let unrepresentable = |why: &str| Stop::Unrepresentable {
+            call: op.call,
+            why: why.to_string(),
+        };
+        let mut steps = self.steps.borrow_mut();
+        let next = steps.numbered;
+        let kinds = &mut steps.kinds[usize::from(op.unknown)];
+        let kind = match kinds.get(&op.kind) {
+            Some(k) => *k,
+            None => {
+                kinds.insert(op.kind.clone(), next);
+                steps.numbered += 1;
+                next
+            }
+        };
+        if let Some(a) = steps.answers.get(&(*view, kind)) {
+            return Ok(a.clone());
+        }
+        // The calling thread is slot 0; an environment step uses none.
+        let answer = match self
+            .model
+            .recorded(view, 0, &recorded(&op.kind), op.unknown)
+        {
+            Ok(states) => {
+                let mut all: Vec<State> = Vec::with_capacity(states.len());
+                for st in states {
+                    let closed = self
+                        .model
+                        .kernel_closure(st)
+                        .map_err(|r| unrepresentable(r.why()))?;
+                    for mut st in closed {
+                        Model::forget_ghosts(&mut st);
+                        if !all.contains(&st) {
+                            all.push(st);
+                        }
+                    }
+                }
+                Ok(std::rc::Rc::from(all))
+            }
+            Err(Rejection::Refused(why)) => Err(why),
+            Err(Rejection::Unrepresentable(why)) => return Err(unrepresentable(why)),
+        };
+        if steps.answers.len() >= STEPS_KEPT {
+            steps.answers.clear();
+        }
+        steps.answers.insert((*view, kind), answer.clone());
+        Ok(answer)
+    }
+
+    pub(super) fn apply(
+        &self,
+        op: &POp,
+        cfg: &Cfg,
+    ) -> Result<Result<Vec<Cfg>, &'static str>, Stop> {
         let thread_step = !matches!(
             op.kind,
             PKind::Raise
@@ -353,27 +527,15 @@ impl Ctx {
             _ => cfg,
         };
         let view = self.view(cfg, thread);
-        // The calling thread is slot 0; an environment step uses none.
-        let states = match self
-            .model
-            .recorded(&view, 0, &recorded(&op.kind), op.unknown)
-        {
+        let states = match self.step(&view, op)? {
             Ok(s) => s,
-            Err(Rejection::Refused(why)) => return Ok(Err(why)),
-            Err(Rejection::Unrepresentable(why)) => return Err(unrepresentable(why)),
+            Err(why) => return Ok(Err(why)),
         };
         let mut out: Vec<Cfg> = Vec::with_capacity(states.len());
-        for st in states {
-            let closed = self
-                .model
-                .kernel_closure(st)
-                .map_err(|r| unrepresentable(r.why()))?;
-            for mut st in closed {
-                Model::forget_ghosts(&mut st);
-                let c = self.unview(cfg, thread, st).map_err(&unrepresentable)?;
-                if !out.contains(&c) {
-                    out.push(c);
-                }
+        for st in states.iter() {
+            let c = self.unview(cfg, thread, *st).map_err(&unrepresentable)?;
+            if !out.contains(&c) {
+                out.push(c);
             }
         }
         Ok(Ok(out))
@@ -399,27 +561,20 @@ pub fn check_part(
     track: bool,
     budget: Budget,
 ) -> Result<PartOutcome, Stop> {
-    let model = Model::for_histories(
-        *rules,
-        Scenario::new(part.kind, part.first_mode),
-        MAX_THREADS,
-        part.slots.max(1),
-    )
-    .map_err(|e| Stop::Unrepresentable {
-        call: ops.first().map_or(0, |o| o.call),
-        why: e.to_string(),
-    })?;
-    let cx = Ctx {
-        model,
-        holds_matter: holds_matter(rules),
+    let (cx, init) = Ctx::new(part, rules, ops.first().map_or(0, |o| o.call))?;
+    // Where the search starts: the model's initial state, or the states a
+    // trimmed part's left-out prefix can have led to (`Part::starts`, see
+    // `trim`), tried one after the other. The memo is shared: a
+    // configuration that cannot be completed cannot be from any start.
+    let mut starts: Vec<Cfg> = if part.starts.is_empty() {
+        vec![init]
+    } else {
+        part.starts.iter().map(|s| Cfg::free(*s)).collect()
     };
-    let mut init = model.init_free();
-    Model::forget_ghosts(&mut init);
-    let mut cfg = Cfg {
-        state: init,
-        hold: [[NOBODY; HOLDERS]; MAX_KEYS as usize],
-    };
-    let start_cfg = cfg;
+    starts.reverse();
+    let mut cfg = starts.pop().unwrap_or(init);
+    let mut start_cfg = cfg;
+    let mut longest_start = cfg;
 
     // The event list: (time, op, is_call), linked through `next`/`prev`;
     // index 0 is the head sentinel, n+1 the tail sentinel.
@@ -459,8 +614,15 @@ pub fn check_part(
 
     let mut linearized = vec![false; n];
     let mut lin_hash: u128 = 0;
-    let mut memo: HashSet<(u128, Cfg), Fx> = HashSet::default();
     let entry_bytes = (std::mem::size_of::<(u128, Cfg)>() + 8) as u64;
+    // The memo takes at most a quarter of the memory budget (both
+    // generations),
+    // or `MEMO_KEPT` entries without one.
+    let mut memo = Memo::new(
+        budget
+            .max_bytes
+            .map_or(MEMO_KEPT, |b| (b / 8 / entry_bytes).max(1024) as usize),
+    );
     struct Frame {
         op: usize,
         prev: Cfg,
@@ -484,13 +646,14 @@ pub fn check_part(
     let tail = len + 1;
     // Frames below `dirty` are the same as when `longest` was last taken.
     let mut dirty = 0usize;
-    let done = |explored: u64, ok: bool, longest: Vec<(usize, Cfg)>, refused| PartOutcome {
-        ok,
-        longest,
-        start: Some(start_cfg),
-        refused,
-        explored,
-    };
+    let done =
+        |explored: u64, ok: bool, start: Cfg, longest: Vec<(usize, Cfg)>, refused| PartOutcome {
+            ok,
+            longest,
+            start: Some(start),
+            refused,
+            explored,
+        };
     // Candidates (the calls invoked before the first return still in the
     // list) are tried in order of invocation. `after`: at this point,
     // candidates up to this position were tried already (`usize::MAX`:
@@ -540,11 +703,11 @@ pub fn check_part(
             }
         };
         let Some(first_ret) = first_ret else {
-            return Ok(done(explored, true, found(&stack, cfg), refused));
+            return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
         };
         if ops[first_ret].end == u64::MAX {
             // Only calls that never returned are left.
-            return Ok(done(explored, true, found(&stack, cfg), refused));
+            return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
         }
         if let Some(i) = best {
             let outs = match cx.apply(&ops[i], &cfg) {
@@ -561,7 +724,10 @@ pub fn check_part(
                 if budget.deadline.is_some_and(|d| Instant::now() >= d) {
                     return Err(Stop::Time { explored });
                 }
-                let bytes = memo.capacity() as u64 * entry_bytes;
+                let bytes = memo.capacity() as u64 * entry_bytes
+                    + (stack.capacity() * std::mem::size_of::<Frame>()) as u64
+                    + stack.iter().map(|f| f.alts.capacity()).sum::<usize>() as u64
+                        * std::mem::size_of::<Cfg>() as u64;
                 if budget.max_bytes.is_some_and(|m| bytes > m) {
                     return Err(Stop::Memory { explored, bytes });
                 }
@@ -605,6 +771,7 @@ pub fn check_part(
                             longest.push((stack[j].op, after));
                         }
                         dirty = stack.len();
+                        longest_start = start_cfg;
                         refused.clear();
                     }
                     after = 0;
@@ -622,10 +789,17 @@ pub fn check_part(
             // forced one: undo the one before it too).
             loop {
                 let Some(mut frame) = stack.pop() else {
+                    if let Some(next) = starts.pop() {
+                        // Nothing from this start: the next one.
+                        cfg = next;
+                        start_cfg = next;
+                        after = 0;
+                        break;
+                    }
                     if let Some(stop) = dropped {
                         return Err(stop);
                     }
-                    return Ok(done(explored, false, longest, refused));
+                    return Ok(done(explored, false, longest_start, longest, refused));
                 };
                 let op = frame.op;
                 dirty = dirty.min(stack.len());

@@ -23,6 +23,7 @@ mod linearize;
 pub mod parse;
 pub mod partition;
 mod report;
+mod trim;
 mod v2;
 
 pub use html::{render_html, MAX_DRAWN};
@@ -301,8 +302,9 @@ pub fn verify_with(
         } else {
             idx.iter().map(|&i| calls[i].clone()).collect()
         };
-        match partition::partition(&sub) {
-            Ok(parts) => {
+        match partition::partition_trimmed(&sub) {
+            Ok(mut parts) => {
+                trim::trim(&mut parts, rules, budget.deadline);
                 all_parts.extend(parts.into_iter().map(|p| (histories.len(), p)));
             }
             Err(partition::PartitionError::Malformed(e)) => return Err(e),

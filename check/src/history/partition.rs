@@ -44,7 +44,7 @@ use std::collections::{BTreeMap, HashMap};
 pub use onering_model::RecordedEvent as PEv;
 
 /// An operation of one part.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PKind {
     /// `register`/`submit` returning the registration `slot`/`gen`;
     /// `evict`: the slot's previous registration is never mentioned again
@@ -130,7 +130,31 @@ pub struct Part {
     pub slots: u8,
     /// The operations.
     pub ops: Vec<POp>,
+    /// The model states the part may start from (empty: the model's
+    /// initial state). A part whose first operations were left out (see
+    /// `trim`) starts from every state they can have led to.
+    pub starts: Vec<onering_model::State>,
+    /// The operations left out of a later group's part, until the checker
+    /// computes its starts (only from [`partition_trimmed`]).
+    pub left_out: Option<LeftOut>,
 }
+
+/// The source's operations that every group sees before its first
+/// registration (its environment steps and waits), shared by the groups
+/// whose parts leave them out: a group's part keeps only its operations
+/// invoked at or after `cut`, and every one of `tape` invoked before `cut`
+/// returned before it (a quiescent cut).
+#[derive(Clone, Debug)]
+pub struct LeftOut {
+    /// The source's shared operations, up to the latest group's cut, in
+    /// the order of the history (`after` indexes into it).
+    pub tape: std::rc::Rc<Vec<POp>>,
+    /// The cut.
+    pub cut: u64,
+}
+
+/// The group of a source's shared operations (see [`LeftOut`]).
+const TAPE: u32 = u32::MAX;
 
 #[derive(Default)]
 struct SourceInfo {
@@ -244,6 +268,21 @@ fn wait_sources(calls: &[Call], key_source: &HashMap<KeyRef, u32>) -> Vec<Option
 ///
 /// A [`PartitionError`].
 pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
+    partition_cut(calls, false)
+}
+
+/// [`partition`], but each group after a source's first leaves out what
+/// comes before the quiescent cut before its first registration
+/// ([`Part::left_out`]; the checker's `trim` restores it as start states).
+///
+/// # Errors
+///
+/// A [`PartitionError`].
+pub fn partition_trimmed(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
+    partition_cut(calls, true)
+}
+
+fn partition_cut(calls: &[Call], trimmed: bool) -> Result<Vec<Part>, PartitionError> {
     let mut sources: BTreeMap<u32, SourceInfo> = BTreeMap::new();
     let mut key_source: HashMap<KeyRef, u32> = HashMap::new();
     let mut life: HashMap<KeyRef, Life> = HashMap::new();
@@ -319,6 +358,8 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
     // Model key slots, in order of invocation (see the module
     // documentation for the order of preference).
     let mut slot_of: HashMap<KeyRef, Slot> = HashMap::new();
+    // Per (source, group): the invocation of its first registration.
+    let mut first_reg: HashMap<(u32, u32), u64> = HashMap::new();
     let mut regs: Vec<(usize, &Call)> = calls
         .iter()
         .enumerate()
@@ -375,6 +416,7 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
         let entry = &mut groups[g][slot];
         entry.0 = *k;
         entry.1 += 1;
+        first_reg.entry((*source, g as u32)).or_insert(c.call);
         slot_of.insert(
             *k,
             Slot {
@@ -414,6 +456,30 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
             parts.insert((*src, g as u32), Vec::new());
         }
     }
+    // Per (source, group after the first): the quiescent cut before its
+    // first registration, and per source the latest (up to which the tape
+    // is kept).
+    let cuts: HashMap<(u32, u32), u64> = if trimmed {
+        group_cuts(calls, &relevant, &sources, &first_reg)
+    } else {
+        HashMap::new()
+    };
+    let mut tape_end: HashMap<u32, u64> = HashMap::new();
+    for (&(src, _), &cut) in &cuts {
+        let e = tape_end.entry(src).or_insert(0);
+        *e = (*e).max(cut);
+    }
+    for &src in tape_end.keys() {
+        parts.insert((src, TAPE), Vec::new());
+    }
+    // Whether `(src, group)`'s part leaves out an op invoked at `start`.
+    let left_out = |id: &(u32, u32), start: u64| {
+        if id.1 == TAPE {
+            tape_end.get(&id.0).is_none_or(|&e| start >= e)
+        } else {
+            cuts.get(id).is_some_and(|&c| start < c)
+        }
+    };
     let groups_of = |src: u32| sources.get(&src).map_or(0, |i| i.groups.len() as u32);
     for (ci, c) in calls.iter().enumerate() {
         if matches!(c.result, Some(Res::Error(_))) {
@@ -441,7 +507,10 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
         };
         // A step on the source: every group's part.
         let env = |parts: &mut BTreeMap<(u32, u32), Vec<POp>>, src: u32, kind: PKind| {
-            for g in 0..groups_of(src) {
+            for g in (0..groups_of(src)).chain([TAPE]) {
+                if left_out(&(src, g), base.start) {
+                    continue;
+                }
                 if let Some(ops) = parts.get_mut(&(src, g)) {
                     ops.push(POp {
                         kind: kind.clone(),
@@ -587,7 +656,10 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                 let full = events.as_ref().is_some_and(|e| e.len() == *max as usize);
                 if matches!(c.result, Some(Res::Interrupted)) {
                     // It released the caller's holds and took nothing.
-                    for ops in parts.values_mut() {
+                    for (id, ops) in parts.iter_mut() {
+                        if left_out(id, base.start) {
+                            continue;
+                        }
                         ops.push(POp {
                             kind: PKind::Release,
                             ..base.clone()
@@ -596,7 +668,9 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                     continue;
                 }
                 for (id, ops) in parts.iter_mut() {
-                    if relevant[ci].as_ref().is_some_and(|r| !r.contains(&id.0)) {
+                    if relevant[ci].as_ref().is_some_and(|r| !r.contains(&id.0))
+                        || left_out(id, base.start)
+                    {
                         continue;
                     }
                     let mine = events.as_ref().map(|e| {
@@ -632,8 +706,14 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
             }
         }
     }
+    let tapes: HashMap<u32, std::rc::Rc<Vec<POp>>> = parts
+        .iter()
+        .filter(|(id, _)| id.1 == TAPE)
+        .map(|(id, ops)| (id.0, std::rc::Rc::new(ops.clone())))
+        .collect();
     Ok(parts
         .into_iter()
+        .filter(|(id, _)| id.1 != TAPE)
         .filter_map(|((source, group), ops)| {
             let info = &sources[&source];
             let first_mode = info.first_mode?;
@@ -645,6 +725,11 @@ pub fn partition(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
                 first_mode,
                 slots: info.groups[group as usize].len() as u8,
                 ops,
+                starts: Vec::new(),
+                left_out: cuts.get(&(source, group)).map(|&cut| LeftOut {
+                    tape: std::rc::Rc::clone(&tapes[&source]),
+                    cut,
+                }),
             })
         })
         .collect())
@@ -667,4 +752,93 @@ struct Slot {
     gen: u8,
     /// It evicts the slot's previous registration.
     evict: bool,
+}
+
+/// Per (source, group after the first): the last quiescent cut of the
+/// source's shared ops (environment steps and the waits in its parts) at
+/// or before the group's first registration; groups with none (0) are left
+/// out of the map.
+fn group_cuts(
+    calls: &[Call],
+    relevant: &[Option<Vec<u32>>],
+    sources: &BTreeMap<u32, SourceInfo>,
+    first_reg: &HashMap<(u32, u32), u64>,
+) -> HashMap<(u32, u32), u64> {
+    let mut shared: HashMap<u32, Vec<(u64, u64)>> = HashMap::new();
+    let wanted: Vec<u32> = sources
+        .iter()
+        .filter(|(_, i)| i.groups.len() > 1)
+        .map(|(s, _)| *s)
+        .collect();
+    if wanted.is_empty() {
+        return HashMap::new();
+    }
+    for (ci, c) in calls.iter().enumerate() {
+        if matches!(c.result, Some(Res::Error(_))) {
+            continue;
+        }
+        let span = (c.call, c.ret.unwrap_or(u64::MAX));
+        let on = |s: u32, shared: &mut HashMap<u32, Vec<(u64, u64)>>| {
+            if wanted.contains(&s) {
+                shared.entry(s).or_default().push(span);
+            }
+        };
+        match &c.op {
+            Op::Consume { source }
+            | Op::Raise { source }
+            | Op::Lower { source }
+            | Op::Complete { source, .. }
+            | Op::StreamItem { source }
+            | Op::Close { source }
+            | Op::FutexWake { source, .. } => on(*source, &mut shared),
+            Op::Wait { .. } => {
+                let interrupted = matches!(c.result, Some(Res::Interrupted));
+                for &s in &wanted {
+                    if interrupted || relevant[ci].as_ref().is_none_or(|r| r.contains(&s)) {
+                        on(s, &mut shared);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = HashMap::new();
+    for (src, mut spans) in shared {
+        spans.sort_unstable();
+        // Quiescent times: invocations every earlier op returned before.
+        let mut quiet = Vec::new();
+        let mut max_end = 0u64;
+        let mut prefix_end = Vec::with_capacity(spans.len());
+        for (i, &(start, end)) in spans.iter().enumerate() {
+            if i > 0 && max_end < start {
+                quiet.push(start);
+            }
+            max_end = max_end.max(end);
+            prefix_end.push(max_end);
+        }
+        let groups = sources[&src].groups.len() as u32;
+        for g in 1..groups {
+            let Some(&t0) = first_reg.get(&(src, g)) else {
+                continue;
+            };
+            // The last quiet time at or before the registration; a
+            // registration invoked after every shared op returned cuts at
+            // its own invocation.
+            let before = spans.partition_point(|&(start, _)| start < t0);
+            let cut = if before == 0 {
+                None
+            } else if prefix_end[before - 1] < t0 {
+                Some(t0)
+            } else {
+                quiet
+                    .partition_point(|&q| q <= t0)
+                    .checked_sub(1)
+                    .map(|i| quiet[i])
+            };
+            if let Some(cut) = cut {
+                out.insert((src, g), cut);
+            }
+        }
+    }
+    out
 }
