@@ -14,6 +14,10 @@ use crate::history::{Op, Record, Ret, WaitTimeout};
 use crate::mutant::Mutant;
 use crate::sync::{self, AtomicU64, Mutex, MutexGuard, Ordering, ThreadToken};
 
+/// Kernel reports a `wait` takes, at most, when it asks the kernel for a
+/// re-check left to its report (F12): that report may sit behind others.
+const RECHECK_BATCH: usize = 64;
+
 /// How a port is built.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Config {
@@ -502,6 +506,29 @@ impl<B: Backend> Port<B> {
             // kernel is asked (without blocking) before the lock is taken
             // again, so a busy pool takes the lock once per batch.
             let mut polled = false;
+            if B::KERNEL_QUEUE && core.backend.take_deferred_recheck() {
+                // A registration (or modify, or re-arm) since this thread's
+                // last wait left its re-check to the kernel's report: take
+                // it *before* releasing this thread's holds, so it is
+                // queued ahead of what the releases queue (a re-arrival
+                // held until now), as unified orders them (F12). The
+                // report sits behind everything the kernel queued before
+                // it, hence a full batch rather than `max`. (Not `polled`:
+                // the releases below may re-arm, and their re-checks come
+                // after this poll.)
+                let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+                drop(core);
+                let polled_ok = self
+                    .poller
+                    .poll(&mut tokens, RECHECK_BATCH, Some(Duration::ZERO));
+                core = self.lock();
+                core.harvest(&tokens);
+                tokens.clear();
+                core.spare_tokens.push(tokens);
+                if let Err(e) = polled_ok {
+                    core.deferred_error.get_or_insert(e);
+                }
+            }
             let mut prearms = std::mem::take(&mut core.spare_prearms);
             core.prearms(me, &mut prearms);
             if prearms.is_empty() {
