@@ -18,6 +18,10 @@ use crate::sync::{self, AtomicU64, Mutex, MutexGuard, Ordering, ThreadToken};
 /// re-check left to its report (F12): that report may sit behind others.
 const RECHECK_BATCH: usize = 64;
 
+/// Non-blocking asks of the kernel one `wait` makes at most while each
+/// fills its batch with nothing deliverable (F11).
+const ZERO_POLL_ROUNDS: u32 = 4;
+
 /// How a port is built.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Config {
@@ -569,6 +573,10 @@ impl<B: Backend> Port<B> {
                 }
             }
             // `polled`: whether the kernel was asked once already in this call.
+            // `more_in_kernel`: a zero-timeout ask filled its batch and gave
+            // nothing deliverable, so the kernel may hold more behind it.
+            let mut more_in_kernel = false;
+            let mut zero_rounds = 0;
             loop {
                 if let Some(e) = core.deferred_error.take() {
                     break Err(e);
@@ -582,16 +590,33 @@ impl<B: Backend> Port<B> {
                     Timeout::Poll => Some(Duration::ZERO),
                     Timeout::Deadline(d) => Some(d.saturating_duration_since(Instant::now())),
                 };
-                if remaining == Some(Duration::ZERO) && (polled || !B::KERNEL_QUEUE) {
+                if remaining == Some(Duration::ZERO)
+                    && (polled || !B::KERNEL_QUEUE)
+                    && !std::mem::take(&mut more_in_kernel)
+                {
                     break Ok(0);
                 }
                 polled = true;
+                // A non-blocking ask takes a full batch, and asks again while
+                // a full batch gave nothing deliverable (bounded): a held
+                // `Level` registration of a level-triggered fd is reported
+                // at every `epoll_wait`, ahead of a later arrival, and a
+                // batch of `max` of such reports would hide it (F11).
+                let asked = if remaining == Some(Duration::ZERO) {
+                    zero_rounds += 1;
+                    RECHECK_BATCH
+                } else {
+                    max
+                };
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 core.parked += 1;
                 drop(core);
-                let polled_ok = self.poller.poll(&mut tokens, max, remaining);
+                let polled_ok = self.poller.poll(&mut tokens, asked, remaining);
                 core = self.lock();
                 core.parked -= 1;
+                more_in_kernel = remaining == Some(Duration::ZERO)
+                    && tokens.len() >= asked
+                    && zero_rounds < ZERO_POLL_ROUNDS;
                 core.harvest(&tokens);
                 tokens.clear();
                 core.spare_tokens.push(tokens);
