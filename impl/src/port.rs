@@ -510,7 +510,10 @@ impl<B: Backend> Port<B> {
             // kernel is asked (without blocking) before the lock is taken
             // again, so a busy pool takes the lock once per batch.
             let mut polled = false;
-            if B::KERNEL_QUEUE && core.backend.take_deferred_recheck() {
+            // `|` not `||`: the deferred re-check is taken either way.
+            if B::KERNEL_QUEUE
+                && (core.backend.take_deferred_recheck() | core.holds_level_or_edge(me))
+            {
                 // A registration (or modify, or re-arm) since this thread's
                 // last wait left its re-check to the kernel's report: take
                 // it *before* releasing this thread's holds, so it is
@@ -519,7 +522,9 @@ impl<B: Backend> Port<B> {
                 // report sits behind everything the kernel queued before
                 // it, hence a full batch rather than `max`. (Not `polled`:
                 // the releases below may re-arm, and their re-checks come
-                // after this poll.)
+                // after this poll.) Likewise for a thread holding a `Level`
+                // or `Edge` registration, whose release queues it again: an
+                // arrival the kernel reported meanwhile came first (F13).
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 drop(core);
                 let polled_ok = self
@@ -583,6 +588,24 @@ impl<B: Backend> Port<B> {
                 }
                 core.collect(me, max, &mut events.buf);
                 if !events.is_empty() {
+                    if events.len() < max && !polled && B::KERNEL_QUEUE {
+                        // Served from the queue alone with room left: an
+                        // arrival the kernel holds is deliverable too (F13).
+                        polled = true;
+                        let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+                        drop(core);
+                        let polled_ok =
+                            self.poller
+                                .poll(&mut tokens, RECHECK_BATCH, Some(Duration::ZERO));
+                        core = self.lock();
+                        core.harvest(&tokens);
+                        tokens.clear();
+                        core.spare_tokens.push(tokens);
+                        if let Err(e) = polled_ok {
+                            core.deferred_error.get_or_insert(e);
+                        }
+                        continue;
+                    }
                     break Ok(events.len());
                 }
                 let remaining = match timeout {

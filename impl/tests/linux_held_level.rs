@@ -56,3 +56,36 @@ fn a_poll_wait_is_not_hidden_behind_held_level_reports() {
         assert_eq!(keys_now(&port, 1), vec![keys[0]], "{held} held levels");
     }
 }
+
+/// F13: a wait that releases a held `Level` trigger (re-queued: still
+/// raised) asks the kernel first, so an arrival the kernel reported while
+/// it was held comes first, and a batch with room holds both.
+#[test]
+fn an_arrival_while_a_level_is_held_comes_before_its_requeue() {
+    let port = linux_port();
+    let t0 = port.add_trigger().unwrap();
+    let t1 = port.add_trigger().unwrap();
+    port.trigger(t1, 1).unwrap();
+    let k1 = port.register(t1, Mode::Level).unwrap();
+    let k0 = port.register(t0, Mode::Level).unwrap();
+    assert_eq!(keys_now(&port, 4), vec![k1]);
+    port.trigger(t0, 1).unwrap();
+    assert_eq!(keys_now(&port, 4), vec![k0, k1]);
+}
+
+/// F13, from the queue: a level left queued behind a full batch is served
+/// with an arrival the kernel holds when the next batch has room.
+#[test]
+fn a_batch_served_from_the_queue_with_room_asks_the_kernel() {
+    let port = linux_port();
+    let t: Vec<_> = (0..3).map(|_| port.add_trigger().unwrap()).collect();
+    port.trigger(t[0], 1).unwrap();
+    port.trigger(t[1], 1).unwrap();
+    let k: Vec<Key> = t
+        .iter()
+        .map(|&s| port.register(s, Mode::Oneshot).unwrap())
+        .collect();
+    assert_eq!(keys_now(&port, 1), vec![k[0]]);
+    port.trigger(t[2], 1).unwrap();
+    assert_eq!(keys_now(&port, 4), vec![k[1], k[2]]);
+}
