@@ -376,6 +376,27 @@ impl<B: Backend> Port<B> {
         self.core.lock()
     }
 
+    /// Asks the kernel for at most `batch` reports without blocking, with
+    /// the lock released meanwhile, and applies them; a failure is kept for
+    /// the `wait` to return.
+    fn ask_kernel<'a>(
+        &'a self,
+        mut core: MutexGuard<'a, Core<B>>,
+        batch: usize,
+    ) -> MutexGuard<'a, Core<B>> {
+        let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        drop(core);
+        let polled_ok = self.poller.poll(&mut tokens, batch, Some(Duration::ZERO));
+        core = self.lock();
+        core.harvest(&tokens);
+        tokens.clear();
+        core.spare_tokens.push(tokens);
+        if let Err(e) = polled_ok {
+            core.deferred_error.get_or_insert(e);
+        }
+        core
+    }
+
     /// Registers readiness source `source` in `mode` (`Level`, `Edge`,
     /// `Oneshot` or `Dispatch`). If the condition already holds, an event is
     /// queued.
@@ -525,18 +546,7 @@ impl<B: Backend> Port<B> {
                 // after this poll.) Likewise for a thread holding a `Level`
                 // or `Edge` registration, whose release queues it again: an
                 // arrival the kernel reported meanwhile came first (F13).
-                let mut tokens = core.spare_tokens.pop().unwrap_or_default();
-                drop(core);
-                let polled_ok = self
-                    .poller
-                    .poll(&mut tokens, RECHECK_BATCH, Some(Duration::ZERO));
-                core = self.lock();
-                core.harvest(&tokens);
-                tokens.clear();
-                core.spare_tokens.push(tokens);
-                if let Err(e) = polled_ok {
-                    core.deferred_error.get_or_insert(e);
-                }
+                core = self.ask_kernel(core, RECHECK_BATCH);
             }
             let mut prearms = std::mem::take(&mut core.spare_prearms);
             core.prearms(me, &mut prearms);
@@ -566,16 +576,7 @@ impl<B: Backend> Port<B> {
                 // level that stays true is always queued) leaves that
                 // registration behind (F9).
                 polled = true;
-                let mut tokens = core.spare_tokens.pop().unwrap_or_default();
-                drop(core);
-                let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
-                core = self.lock();
-                core.harvest(&tokens);
-                tokens.clear();
-                core.spare_tokens.push(tokens);
-                if let Err(e) = polled_ok {
-                    core.deferred_error.get_or_insert(e);
-                }
+                core = self.ask_kernel(core, max);
             }
             // `polled`: whether the kernel was asked once already in this call.
             // `more_in_kernel`: a zero-timeout ask filled its batch and gave
@@ -592,18 +593,7 @@ impl<B: Backend> Port<B> {
                         // Served from the queue alone with room left: an
                         // arrival the kernel holds is deliverable too (F13).
                         polled = true;
-                        let mut tokens = core.spare_tokens.pop().unwrap_or_default();
-                        drop(core);
-                        let polled_ok =
-                            self.poller
-                                .poll(&mut tokens, RECHECK_BATCH, Some(Duration::ZERO));
-                        core = self.lock();
-                        core.harvest(&tokens);
-                        tokens.clear();
-                        core.spare_tokens.push(tokens);
-                        if let Err(e) = polled_ok {
-                            core.deferred_error.get_or_insert(e);
-                        }
+                        core = self.ask_kernel(core, RECHECK_BATCH);
                         continue;
                     }
                     break Ok(events.len());

@@ -13,16 +13,10 @@ use std::io::Write;
 use std::os::fd::AsFd;
 use std::sync::Arc;
 
-use onering::{Events, Interest, Key, LinuxPort, Mode, Timeout};
+use onering::{Interest, Key, Mode};
 
 mod common;
-use common::linux::{linux_port, nonblocking_pipe};
-
-fn keys_now(port: &LinuxPort, max: usize) -> Vec<Key> {
-    let mut evs = Events::new();
-    port.wait(&mut evs, max, Timeout::Poll).unwrap();
-    evs.iter().map(|e| e.key).collect()
-}
+use common::linux::{keys_now, linux_port, nonblocking_pipe};
 
 /// The shrunk generated case of F11, made deterministic: another thread
 /// holds `k1` (its pipe stays readable); `k0`'s pipe becomes readable; a

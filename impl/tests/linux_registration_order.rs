@@ -15,16 +15,10 @@
 use std::io::Write;
 use std::os::fd::AsFd;
 
-use onering::{Events, Interest, Key, LinuxPort, Mode, Timeout};
+use onering::{Interest, Mode};
 
 mod common;
-use common::linux::{linux_port, nonblocking_pipe};
-
-fn keys_now(port: &LinuxPort, max: usize) -> Vec<Key> {
-    let mut evs = Events::new();
-    port.wait(&mut evs, max, Timeout::Poll).unwrap();
-    evs.iter().map(|e| e.key).collect()
-}
+use common::linux::{keys_now, linux_port, nonblocking_pipe};
 
 /// The corpus case `port-linux-edge-rearrival-order`: two `Edge` triggers.
 #[test]

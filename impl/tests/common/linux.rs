@@ -39,6 +39,13 @@ pub fn next_event_in_batches_of(port: &LinuxPort, key: Key, max: usize) -> Event
     }
 }
 
+/// The keys one non-blocking `wait` of at most `max` events delivers.
+pub fn keys_now(port: &LinuxPort, max: usize) -> Vec<Key> {
+    let mut evs = Events::new();
+    port.wait(&mut evs, max, Timeout::Poll).unwrap();
+    evs.iter().map(|e| e.key).collect()
+}
+
 /// Asserts that nothing is delivered within `d`.
 pub fn assert_nothing_delivered_within(port: &LinuxPort, d: Duration) {
     let mut evs = Events::new();
