@@ -14,6 +14,14 @@ use crate::history::{Op, Record, Ret, WaitTimeout};
 use crate::mutant::Mutant;
 use crate::sync::{self, AtomicU64, Mutex, MutexGuard, Ordering, ThreadToken};
 
+/// Kernel reports a `wait` takes, at most, when it asks the kernel for a
+/// re-check left to its report (F12): that report may sit behind others.
+const RECHECK_BATCH: usize = 64;
+
+/// Non-blocking asks of the kernel one `wait` makes at most while each
+/// fills its batch with nothing deliverable (F11).
+const ZERO_POLL_ROUNDS: u32 = 4;
+
 /// How a port is built.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Config {
@@ -373,6 +381,27 @@ impl<B: Backend> Port<B> {
         self.core.lock()
     }
 
+    /// Asks the kernel for at most `batch` reports without blocking, with
+    /// the lock released meanwhile, and applies them; a failure is kept for
+    /// the `wait` to return.
+    fn ask_kernel<'a>(
+        &'a self,
+        mut core: MutexGuard<'a, Core<B>>,
+        batch: usize,
+    ) -> MutexGuard<'a, Core<B>> {
+        let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        drop(core);
+        let polled_ok = self.poller.poll(&mut tokens, batch, Some(Duration::ZERO));
+        core = self.lock();
+        core.harvest(&tokens);
+        tokens.clear();
+        core.spare_tokens.push(tokens);
+        if let Err(e) = polled_ok {
+            core.deferred_error.get_or_insert(e);
+        }
+        core
+    }
+
     /// Registers readiness source `source` in `mode` (`Level`, `Edge`,
     /// `Oneshot` or `Dispatch`). If the condition already holds, an event is
     /// queued.
@@ -507,6 +536,23 @@ impl<B: Backend> Port<B> {
             // kernel is asked (without blocking) before the lock is taken
             // again, so a busy pool takes the lock once per batch.
             let mut polled = false;
+            // `|` not `||`: the deferred re-check is taken either way.
+            if B::KERNEL_QUEUE
+                && (core.backend.take_deferred_recheck() | core.holds_level_or_edge(me))
+            {
+                // A registration (or modify, or re-arm) since this thread's
+                // last wait left its re-check to the kernel's report: take
+                // it *before* releasing this thread's holds, so it is
+                // queued ahead of what the releases queue (a re-arrival
+                // held until now), as unified orders them (F12). The
+                // report sits behind everything the kernel queued before
+                // it, hence a full batch rather than `max`. (Not `polled`:
+                // the releases below may re-arm, and their re-checks come
+                // after this poll.) Likewise for a thread holding a `Level`
+                // or `Edge` registration, whose release queues it again: an
+                // arrival the kernel reported meanwhile came first (F13).
+                core = self.ask_kernel(core, RECHECK_BATCH);
+            }
             let mut prearms = std::mem::take(&mut core.spare_prearms);
             core.prearms(me, &mut prearms);
             if prearms.is_empty() {
@@ -538,24 +584,26 @@ impl<B: Backend> Port<B> {
                 // level that stays true is always queued) leaves that
                 // registration behind (F9).
                 polled = true;
-                let mut tokens = core.spare_tokens.pop().unwrap_or_default();
-                drop(core);
-                let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
-                core = self.lock();
-                core.harvest(&tokens);
-                tokens.clear();
-                core.spare_tokens.push(tokens);
-                if let Err(e) = polled_ok {
-                    core.deferred_error.get_or_insert(e);
-                }
+                core = self.ask_kernel(core, max);
             }
             // `polled`: whether the kernel was asked once already in this call.
+            // `more_in_kernel`: a zero-timeout ask filled its batch and gave
+            // nothing deliverable, so the kernel may hold more behind it.
+            let mut more_in_kernel = false;
+            let mut zero_rounds = 0;
             loop {
                 if let Some(e) = core.deferred_error.take() {
                     break Err(e);
                 }
                 core.collect(me, max, &mut events.buf);
                 if !events.is_empty() {
+                    if events.len() < max && !polled && B::KERNEL_QUEUE {
+                        // Served from the queue alone with room left: an
+                        // arrival the kernel holds is deliverable too (F13).
+                        polled = true;
+                        core = self.ask_kernel(core, RECHECK_BATCH);
+                        continue;
+                    }
                     break Ok(events.len());
                 }
                 let remaining = match timeout {
@@ -563,16 +611,33 @@ impl<B: Backend> Port<B> {
                     Timeout::Poll => Some(Duration::ZERO),
                     Timeout::Deadline(d) => Some(d.saturating_duration_since(Instant::now())),
                 };
-                if remaining == Some(Duration::ZERO) && (polled || !B::KERNEL_QUEUE) {
+                if remaining == Some(Duration::ZERO)
+                    && (polled || !B::KERNEL_QUEUE)
+                    && !std::mem::take(&mut more_in_kernel)
+                {
                     break Ok(0);
                 }
                 polled = true;
+                // A non-blocking ask takes a full batch, and asks again while
+                // a full batch gave nothing deliverable (bounded): a held
+                // `Level` registration of a level-triggered fd is reported
+                // at every `epoll_wait`, ahead of a later arrival, and a
+                // batch of `max` of such reports would hide it (F11).
+                let asked = if remaining == Some(Duration::ZERO) {
+                    zero_rounds += 1;
+                    RECHECK_BATCH
+                } else {
+                    max
+                };
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 core.parked += 1;
                 drop(core);
-                let polled_ok = self.poller.poll(&mut tokens, max, remaining);
+                let polled_ok = self.poller.poll(&mut tokens, asked, remaining);
                 core = self.lock();
                 core.parked -= 1;
+                more_in_kernel = remaining == Some(Duration::ZERO)
+                    && tokens.len() >= asked
+                    && zero_rounds < ZERO_POLL_ROUNDS;
                 core.harvest(&tokens);
                 tokens.clear();
                 core.spare_tokens.push(tokens);

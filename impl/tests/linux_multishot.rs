@@ -18,7 +18,7 @@ use onering::{
 };
 
 mod common;
-use common::linux::{linux_port, nonblocking_pipe};
+use common::linux::{linux_port, next_event_in_batches_of, nonblocking_pipe, CANCELLED_FINAL};
 
 fn small_pool_port(count: u16, size: u32) -> LinuxPort {
     Port::linux_with_pool(Config::default(), BufferPool { count, size }).expect("epoll")
@@ -42,18 +42,17 @@ fn stream_of(port: &LinuxPort, key: Key) -> Vec<EventKind> {
     }
 }
 
-/// The next event for `key`, bounded.
+/// The next event for `key`, bounded; batches of one, so no later item of
+/// the same stream is taken and dropped with it.
 fn next_for(port: &LinuxPort, key: Key) -> Event {
-    let mut evs = Events::new();
-    let end = Instant::now() + Duration::from_secs(5);
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        assert!(!left.is_zero(), "no event for {key} within 5 s");
-        port.wait(&mut evs, 1, Timeout::after(left)).unwrap();
-        if let Some(e) = evs.iter().find(|e| e.key == key) {
-            return *e;
-        }
-    }
+    next_event_in_batches_of(port, key, 1)
+}
+
+/// `cancel` answers `Pending` and the stream's one remaining event is
+/// its cancelled final.
+fn cancel_ends_the_stream(port: &LinuxPort, key: Key, mode: CancelMode) {
+    assert_eq!(port.cancel(key, mode).unwrap(), CancelOutcome::Pending);
+    assert_eq!(stream_of(port, key), vec![CANCELLED_FINAL]);
 }
 
 fn item(kind: EventKind) -> i64 {
@@ -103,17 +102,7 @@ fn multishot_read_of_a_pipe_streams_chunks_then_async_cancel_is_its_one_final() 
     assert_eq!(item(next_for(&port, k).kind), 4);
     assert_eq!(port.take_data(s).unwrap().as_deref(), Some(&b"abc"[..]));
     assert_eq!(port.take_data(s).unwrap().as_deref(), Some(&b"defg"[..]));
-    assert_eq!(
-        port.cancel(k, CancelMode::Async).unwrap(),
-        CancelOutcome::Pending
-    );
-    assert_eq!(
-        stream_of(&port, k),
-        vec![EventKind::Final {
-            result: None,
-            cancelled: true
-        }]
-    );
+    cancel_ends_the_stream(&port, k, CancelMode::Async);
     assert_eq!(port.in_flight(), 0);
 }
 
@@ -136,13 +125,7 @@ fn items_queued_before_an_async_cancel_are_delivered_before_its_final() {
     );
     assert_eq!(
         stream_of(&port, k),
-        vec![
-            EventKind::Item { value: 3 },
-            EventKind::Final {
-                result: None,
-                cancelled: true
-            }
-        ]
+        vec![EventKind::Item { value: 3 }, CANCELLED_FINAL]
     );
     assert_eq!(port.take_data(s).unwrap().as_deref(), Some(&b"one"[..]));
 }
@@ -188,17 +171,7 @@ fn an_exhausted_pool_ends_the_stream_with_enobufs_and_resubmitting_loses_no_byte
             }
             if got.len() == sent.len() {
                 // Everything arrived; the last stream waits for more.
-                assert_eq!(
-                    port.cancel(k, CancelMode::Async).unwrap(),
-                    CancelOutcome::Pending
-                );
-                assert_eq!(
-                    stream_of(&port, k),
-                    vec![EventKind::Final {
-                        result: None,
-                        cancelled: true
-                    }]
-                );
+                cancel_ends_the_stream(&port, k, CancelMode::Async);
                 break 'streams;
             }
         }
@@ -215,17 +188,7 @@ fn reap_of_a_streaming_recv_answers_pending_then_one_cancelled_final() {
     let k = port.submit(s, Mode::Multishot).unwrap();
     // In flight, nothing posted: Reap cannot take a final that does not
     // exist yet, so it is promised (unified's Reap on an in-flight op).
-    assert_eq!(
-        port.cancel(k, CancelMode::Reap).unwrap(),
-        CancelOutcome::Pending
-    );
-    assert_eq!(
-        stream_of(&port, k),
-        vec![EventKind::Final {
-            result: None,
-            cancelled: true
-        }]
-    );
+    cancel_ends_the_stream(&port, k, CancelMode::Reap);
 }
 
 #[test]
@@ -333,11 +296,5 @@ fn items_not_yet_taken_do_not_hold_pool_buffers() {
     }
     assert_eq!(port.take_data_into(s, &mut buf).unwrap(), None);
     port.cancel(k, CancelMode::Async).unwrap();
-    assert_eq!(
-        stream_of(&port, k),
-        vec![EventKind::Final {
-            result: None,
-            cancelled: true
-        }]
-    );
+    assert_eq!(stream_of(&port, k), vec![CANCELLED_FINAL]);
 }

@@ -12,14 +12,13 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use onering::{
-    futex_wake, CancelMode, CancelOutcome, EventKind, Events, FutexWord, Interest, Key, LinuxPort,
-    Mode, Timeout,
+    futex_wake, CancelMode, CancelOutcome, EventKind, Events, FutexWord, Interest, Mode, Timeout,
 };
 
 mod common;
 use common::linux::{
-    assert_nothing_delivered_within, completed_final, linux_port, next_event_for, nonblocking_pipe,
-    removed_completion, RecvInFlight, CANCELLED_FINAL,
+    assert_nothing_delivered_within, completed_final, keys_now, linux_port, next_event_for,
+    nonblocking_pipe, removed_completion, RecvInFlight, CANCELLED_FINAL,
 };
 
 #[test]
@@ -94,12 +93,6 @@ fn trigger_counts_coalesce_and_consume_drains() {
     port.remove(t).unwrap();
     h.fire(1).unwrap();
     assert_nothing_delivered_within(&port, Duration::from_millis(20));
-}
-
-fn keys_now(port: &LinuxPort, max: usize) -> Vec<Key> {
-    let mut evs = Events::new();
-    port.wait(&mut evs, max, Timeout::Poll).unwrap();
-    evs.iter().map(|e| e.key).collect()
 }
 
 /// F9: unified `Register` of a ready source queues its event at once (the

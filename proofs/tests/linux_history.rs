@@ -22,6 +22,9 @@ use onering::{
 use onering_model::UNIFIED;
 use onering_proofs::verify_records;
 
+mod common_linux;
+use common_linux::{assert_linearizable, insert_second_delivery};
+
 /// A connected socket pair standing in for a pipe (std only): the
 /// reader is non-blocking.
 fn pipe() -> (UnixStream, UnixStream) {
@@ -125,17 +128,9 @@ fn linux_port_histories_over_pipes_triggers_and_timers_verify_under_unified() {
     let out =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/linux-history.jsonl");
     std::fs::write(&out, &text).unwrap();
-    let v = verify_records(&records, &UNIFIED);
-    assert!(
-        v.is_linearizable(),
-        "the Linux port's history is not linearizable under unified: {:?}",
-        v.failure()
-    );
+    let summary = assert_linearizable(&records, "the Linux port's history");
     println!(
-        "{} calls, {} parts, {} configurations, linearizable; {:.2} s; written to {}",
-        v.calls,
-        v.parts,
-        v.explored,
+        "{summary}; {:.2} s; written to {}",
         start.elapsed().as_secs_f64(),
         out.display()
     );
@@ -151,18 +146,7 @@ fn a_linux_history_with_one_event_delivered_twice_is_rejected() {
         .iter()
         .position(|r| matches!(&r.result, Ret::Events(e) if !e.is_empty()))
         .expect("something was delivered");
-    for r in &mut records {
-        r.call *= 3;
-        r.ret *= 3;
-    }
-    let mut fake = records[first].clone();
-    fake.thread = records.iter().map(|r| r.thread).max().unwrap() + 1;
-    fake.call = records[first].ret + 1;
-    fake.ret = records[first].ret + 2;
-    if let Ret::Events(e) = &mut fake.result {
-        e.truncate(1);
-    }
-    records.insert(first + 1, fake);
+    insert_second_delivery(&mut records, first, |_| true);
     assert!(verify_records(&records[..first + 1], &UNIFIED).is_linearizable());
     let v = verify_records(&records, &UNIFIED);
     assert!(!v.is_linearizable(), "a duplicated delivery was accepted");

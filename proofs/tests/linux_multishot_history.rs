@@ -19,6 +19,9 @@ use onering::{
 use onering_model::UNIFIED;
 use onering_proofs::verify_records;
 
+mod common_linux;
+use common_linux::{assert_linearizable, insert_second_delivery};
+
 /// A delivered final: its result, and whether it was cancelled.
 type Final = (Option<i64>, bool);
 
@@ -138,17 +141,9 @@ fn linux_multishot_recv_histories_verify_under_unified() {
         count(&|x| x.1),
         count(&|x| x.0 == Some(0)),
     );
-    let v = verify_records(&records, &UNIFIED);
-    assert!(
-        v.is_linearizable(),
-        "a multishot recv history is not linearizable under unified: {:?}",
-        v.failure()
-    );
+    let summary = assert_linearizable(&records, "a multishot recv history");
     println!(
-        "{items} items, {} calls, {} parts, {} configurations, linearizable; {:.2} s",
-        v.calls,
-        v.parts,
-        v.explored,
+        "{items} items, {summary}; {:.2} s",
         start.elapsed().as_secs_f64()
     );
 }
@@ -165,19 +160,9 @@ fn a_multishot_history_with_a_final_delivered_twice_is_rejected() {
                 if e.iter().any(|e| matches!(e.kind, onering::EventKind::Final { .. })))
         })
         .expect("some stream ended");
-    for r in &mut records {
-        r.call *= 3;
-        r.ret *= 3;
-    }
-    let mut fake = records[first].clone();
-    fake.thread = records.iter().map(|r| r.thread).max().unwrap() + 1;
-    fake.call = records[first].ret + 1;
-    fake.ret = records[first].ret + 2;
-    if let Ret::Events(e) = &mut fake.result {
-        e.retain(|e| matches!(e.kind, onering::EventKind::Final { .. }));
-        e.truncate(1);
-    }
-    records.insert(first + 1, fake);
+    insert_second_delivery(&mut records, first, |e| {
+        matches!(e.kind, onering::EventKind::Final { .. })
+    });
     assert!(
         !verify_records(&records, &UNIFIED).is_linearizable(),
         "a second final was accepted"

@@ -1,21 +1,26 @@
 //! `onering::Port` on the simulated backend, judged by `unified`.
 
-use super::port_shared::{answer, cancel_mode, refused, unit};
+use super::port_shared::{
+    answer, cancel, case_event, refused, still_registered, unit, with_key, Handed, HandedKeys,
+};
 use super::{Engine, EngineError};
 use crate::case::{Case, Step, WaitFor};
-use crate::observe::{Ev, Observed};
-use onering::{Events, Key, Port, SourceId, Timeout};
-use onering_model::{EventKind, Mode, Outcome, SourceKind};
+use crate::observe::Observed;
+use onering::{Events, Port, SourceId, Timeout};
+use onering_model::{Mode, SourceKind};
 use std::sync::Mutex;
 use std::time::Instant;
 
 struct Slot {
     source: SourceId,
-    key: Option<Key>,
-    submitted: bool,
-    /// Every key handed out for this case key, oldest first: an event's
-    /// generation is its position here.
-    handed: Vec<Key>,
+    /// The keys handed out for this case key.
+    reg: Handed,
+}
+
+impl HandedKeys for Slot {
+    fn handed(&self) -> &Handed {
+        &self.reg
+    }
 }
 
 pub struct PortEngine {
@@ -35,9 +40,7 @@ impl PortEngine {
         let slots = (0..case.keys)
             .map(|_| Slot {
                 source: shared.unwrap_or_else(|| port.add_source(case.kind)),
-                key: None,
-                submitted: false,
-                handed: Vec::new(),
+                reg: Handed::default(),
             })
             .collect();
         Ok(PortEngine {
@@ -56,19 +59,14 @@ impl PortEngine {
 impl Engine for PortEngine {
     fn step(&self, _thread: usize, step: &Step) -> Observed {
         let src = |k: u8| self.slots.lock().expect("slots")[k as usize].source;
-        let key = |k: u8| self.slots.lock().expect("slots")[k as usize].key;
+        let key = |k: u8| self.slots.lock().expect("slots")[k as usize].reg.live;
         match *step {
             Step::Register(k) => {
                 let mut slots = self.slots.lock().expect("slots");
-                // A case's key is one registration at a time (the model's
-                // `Register` needs a free key); the Port would hand out a
-                // second key on the same source.
-                if let Some(live) = slots[k as usize].key {
-                    if self.port.state(live).is_ok() {
-                        return Observed::Refused("registered".into());
-                    }
+                if still_registered(&self.port, slots[k as usize].reg.live) {
+                    return Observed::Refused("registered".into());
                 }
-                if self.kind == SourceKind::Operation && slots[k as usize].submitted {
+                if self.kind == SourceKind::Operation && slots[k as usize].reg.submitted {
                     // A Port operation source is submitted once: a new
                     // submission is a new source.
                     slots[k as usize].source = self.port.add_source(self.kind);
@@ -82,38 +80,20 @@ impl Engine for PortEngine {
                 };
                 match r {
                     Ok(key) => {
-                        let mut slots = self.slots.lock().expect("slots");
-                        slots[k as usize].key = Some(key);
-                        slots[k as usize].submitted = true;
-                        slots[k as usize].handed.push(key);
+                        self.slots.lock().expect("slots")[k as usize]
+                            .reg
+                            .hand_out(key);
                         Observed::Ok
                     }
                     Err(e) => refused(e),
                 }
             }
-            Step::Modify(k, m) => match key(k) {
-                Some(key) => unit(self.port.modify(key, m)),
-                None => Observed::Unsupported("no key was handed out yet"),
+            Step::Modify(k, m) => with_key(key(k), |key| unit(self.port.modify(key, m))),
+            Step::Rearm(k) => with_key(key(k), |key| unit(self.port.rearm(key))),
+            Step::Cancel(k, how) => match cancel(&self.port, key(k), how, self.requests()) {
+                Ok(o) => answer(o),
+                Err(o) => o,
             },
-            Step::Rearm(k) => match key(k) {
-                Some(key) => unit(self.port.rearm(key)),
-                None => Observed::Unsupported("no key was handed out yet"),
-            },
-            Step::Cancel(k, how) => {
-                let Some(key) = key(k) else {
-                    // The Port's cancel takes a Key it handed out; there is
-                    // none to name before the first registration.
-                    return Observed::Unsupported("no key was handed out yet");
-                };
-                let cm = match cancel_mode(how, self.requests()) {
-                    Ok(cm) => cm,
-                    Err(o) => return o,
-                };
-                match self.port.cancel(key, cm) {
-                    Ok(o) => answer(o),
-                    Err(e) => refused(e),
-                }
-            }
             Step::Consume(k) => unit(self.port.consume(src(k))),
             Step::Wait(max, how) => {
                 let timeout = match how {
@@ -127,37 +107,7 @@ impl Engine for PortEngine {
                         let slots = self.slots.lock().expect("slots");
                         let evs = events
                             .iter()
-                            .map(|e| {
-                                let (k, gen) = slots
-                                    .iter()
-                                    .enumerate()
-                                    .find_map(|(i, s)| {
-                                        s.handed
-                                            .iter()
-                                            .position(|h| *h == e.key)
-                                            .map(|g| (i as u8, g as u32))
-                                    })
-                                    .unwrap_or((e.key.index as u8, e.key.generation));
-                                let current =
-                                    slots.get(k as usize).is_some_and(|s| s.key == Some(e.key));
-                                let kind = match e.kind {
-                                    onering::EventKind::Ready => EventKind::Ready,
-                                    onering::EventKind::Item { .. } => EventKind::Item,
-                                    onering::EventKind::Final { cancelled, .. } => {
-                                        EventKind::Final(if cancelled {
-                                            Outcome::Cancelled
-                                        } else {
-                                            Outcome::Done
-                                        })
-                                    }
-                                };
-                                Ev {
-                                    key: k,
-                                    current,
-                                    gen,
-                                    kind,
-                                }
-                            })
+                            .map(|e| case_event(&slots, e.key, e.kind))
                             .collect();
                         Observed::Events(evs)
                     }

@@ -34,14 +34,16 @@
 //! [`Port::take_data`]: onering::Port::take_data
 //! [`Port::remove`]: onering::Port::remove
 
-use super::port_shared::{answer, cancel_mode, refused, unit};
+use super::port_shared::{
+    answer, cancel, case_event, refused, still_registered, unit, with_key, Handed, HandedKeys,
+};
 use super::{errno_name, io_err, Engine, EngineError};
 use crate::case::{Backing, Case, Step, WaitFor};
 use crate::drivers::sys;
-use crate::observe::{Ev, Observed};
+use crate::observe::Observed;
 use crate::source::Source;
-use onering::{Events, FutexWord, Interest, Key, LinuxPort, Port, SourceId, Timeout};
-use onering_model::{EventKind, Mode, Outcome, SourceKind};
+use onering::{Events, FutexWord, Interest, LinuxPort, Port, SourceId, Timeout};
+use onering_model::{Mode, SourceKind};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -55,11 +57,8 @@ struct Slot {
     /// The real source behind fd backings (`None`: eventfd, futex, ops).
     real: Option<Source>,
     source: SourceId,
-    key: Option<Key>,
-    submitted: bool,
-    /// Every key handed out for this case key, oldest first: an event's
-    /// generation is its position here.
-    handed: Vec<Key>,
+    /// The keys handed out for this case key.
+    reg: Handed,
     /// read: the pipe whose read end the operation reads, and its write end.
     pipe: Option<(OwnedFd, OwnedFd)>,
     /// read-multishot, multishot recv: the pipe or socket pair the
@@ -70,6 +69,12 @@ struct Slot {
     /// read: the current submission's byte was written, or its cancel
     /// reached the kernel.
     completed: bool,
+}
+
+impl HandedKeys for Slot {
+    fn handed(&self) -> &Handed {
+        &self.reg
+    }
 }
 
 /// The Port on Linux, one per run of a case.
@@ -134,9 +139,7 @@ impl PortLinuxEngine {
             let mut slot = Slot {
                 real: None,
                 source: SourceId(u32::MAX),
-                key: None,
-                submitted: false,
-                handed: Vec::new(),
+                reg: Handed::default(),
                 pipe: None,
                 exited: false,
                 completed: false,
@@ -209,7 +212,7 @@ impl PortLinuxEngine {
     /// A new source for key `k`'s next submission (a Port operation source
     /// is submitted once).
     fn resubmittable(&self, slot: &mut Slot) -> Result<(), onering::Error> {
-        if !slot.submitted {
+        if !slot.reg.submitted {
             return Ok(());
         }
         match self.backing {
@@ -243,24 +246,14 @@ impl PortLinuxEngine {
         let evs = events
             .iter()
             .map(|e| {
-                let (k, gen) = slots
-                    .iter()
-                    .enumerate()
-                    .find_map(|(i, s)| {
-                        s.handed
-                            .iter()
-                            .position(|h| *h == e.key)
-                            .map(|g| (i as u8, g as u32))
-                    })
-                    .unwrap_or((e.key.index as u8, e.key.generation));
-                let current = slots.get(k as usize).is_some_and(|s| s.key == Some(e.key));
-                let kind = match e.kind {
-                    onering::EventKind::Ready => EventKind::Ready,
+                let ev = case_event(&slots, e.key, e.kind);
+                match e.kind {
+                    onering::EventKind::Ready => {}
                     onering::EventKind::Item { value } => {
                         if self.streams {
                             // The item's bytes, copied out of the pool at
                             // harvest, are the caller's: drop them.
-                            if let Some(s) = slots.get(k as usize) {
+                            if let Some(s) = slots.get(ev.key as usize) {
                                 let _ = self.port.take_data(s.source);
                             }
                         }
@@ -268,27 +261,16 @@ impl PortLinuxEngine {
                             // The accepted connection is the caller's.
                             close_fd(value);
                         }
-                        EventKind::Item
                     }
-                    onering::EventKind::Final { cancelled, result } => {
+                    onering::EventKind::Final { result, .. } => {
                         if self.backing == Backing::AcceptMulti {
                             if let Some(v) = result.filter(|v| *v >= 0) {
                                 close_fd(v);
                             }
                         }
-                        EventKind::Final(if cancelled {
-                            Outcome::Cancelled
-                        } else {
-                            Outcome::Done
-                        })
                     }
-                };
-                Ev {
-                    key: k,
-                    current,
-                    gen,
-                    kind,
                 }
+                ev
             })
             .collect();
         Observed::Events(evs)
@@ -324,16 +306,12 @@ fn close_fd(fd: i64) {
 impl Engine for PortLinuxEngine {
     fn step(&self, _thread: usize, step: &Step) -> Observed {
         let src = |k: u8| self.slots()[k as usize].source;
-        let key = |k: u8| self.slots()[k as usize].key;
+        let key = |k: u8| self.slots()[k as usize].reg.live;
         match *step {
             Step::Register(k) => {
                 let mut slots = self.slots();
-                // A case's key is one registration at a time (the model's
-                // `Register` needs a free key).
-                if let Some(live) = slots[k as usize].key {
-                    if self.port.state(live).is_ok() {
-                        return Observed::Refused("registered".into());
-                    }
+                if still_registered(&self.port, slots[k as usize].reg.live) {
+                    return Observed::Refused("registered".into());
                 }
                 if let Err(e) = self.resubmittable(&mut slots[k as usize]) {
                     return refused(e);
@@ -348,33 +326,17 @@ impl Engine for PortLinuxEngine {
                 match r {
                     Ok(key) => {
                         let mut slots = self.slots();
-                        let slot = &mut slots[k as usize];
-                        slot.key = Some(key);
-                        slot.submitted = true;
-                        slot.completed = false;
-                        slot.handed.push(key);
+                        slots[k as usize].reg.hand_out(key);
+                        slots[k as usize].completed = false;
                         Observed::Ok
                     }
                     Err(e) => refused(e),
                 }
             }
-            Step::Modify(k, m) => match key(k) {
-                Some(key) => unit(self.port.modify(key, m)),
-                None => Observed::Unsupported("no key was handed out yet"),
-            },
-            Step::Rearm(k) => match key(k) {
-                Some(key) => unit(self.port.rearm(key)),
-                None => Observed::Unsupported("no key was handed out yet"),
-            },
+            Step::Modify(k, m) => with_key(key(k), |key| unit(self.port.modify(key, m))),
+            Step::Rearm(k) => with_key(key(k), |key| unit(self.port.rearm(key))),
             Step::Cancel(k, how) => {
-                let Some(key) = key(k) else {
-                    return Observed::Unsupported("no key was handed out yet");
-                };
-                let cm = match cancel_mode(how, self.requests()) {
-                    Ok(cm) => cm,
-                    Err(o) => return o,
-                };
-                match self.port.cancel(key, cm) {
+                match cancel(&self.port, key(k), how, self.requests()) {
                     Ok(o) => {
                         if self.requests() {
                             // The cancel SQE is in the kernel: a read's
@@ -385,7 +347,7 @@ impl Engine for PortLinuxEngine {
                         }
                         answer(o)
                     }
-                    Err(e) => refused(e),
+                    Err(o) => o,
                 }
             }
             Step::Consume(k) => {
@@ -443,7 +405,7 @@ impl Engine for PortLinuxEngine {
                     // Data written with no read in flight would complete
                     // the *next* submission at once (FINDINGS.md L6): a
                     // `complete` is one byte for the read in flight, once.
-                    let in_flight = slot.key.is_some_and(|key| {
+                    let in_flight = slot.reg.live.is_some_and(|key| {
                         self.port.state(key) == Ok(onering::StateName::InFlight)
                     });
                     if !in_flight || slot.completed {
@@ -470,7 +432,8 @@ impl Engine for PortLinuxEngine {
                 // submission at once, which the model's operations cannot
                 // say (they have no condition): not a step here.
                 let in_flight = slot
-                    .key
+                    .reg
+                    .live
                     .is_some_and(|key| self.port.state(key) == Ok(onering::StateName::InFlight));
                 if !in_flight || slot.completed {
                     return Observed::Unsupported("nothing in flight to stream to");

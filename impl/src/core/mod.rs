@@ -412,6 +412,20 @@ impl<B: Backend> Core<B> {
         }
     }
 
+    /// Whether `me` holds a `Level` or `Edge` registration (its release
+    /// queues it again if its condition holds or a new edge came).
+    pub(crate) fn holds_level_or_edge(&self, me: ThreadToken) -> bool {
+        self.holds.iter().any(|(t, keys)| {
+            *t == me
+                && keys.iter().any(|&k| {
+                    self.lookup(k).is_ok_and(|i| {
+                        self.slots[i].kind.is_readiness()
+                            && matches!(self.slots[i].mode, Mode::Level | Mode::Edge)
+                    })
+                })
+        })
+    }
+
     /// `wait` releases everything the caller holds.
     pub(crate) fn release_all(&mut self, me: ThreadToken) {
         let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) else {

@@ -21,16 +21,29 @@ pub fn linux_port() -> LinuxPort {
 /// Waits (bounded: 5 s, batches of 8) until an event for `key` arrives;
 /// returns it. Events for other keys are dropped.
 pub fn next_event_for(port: &LinuxPort, key: Key) -> Event {
+    next_event_in_batches_of(port, key, 8)
+}
+
+/// [`next_event_for`] with waits of at most `max` events: everything else
+/// in the batch that delivered it, for `key` too, is dropped.
+pub fn next_event_in_batches_of(port: &LinuxPort, key: Key, max: usize) -> Event {
     let mut evs = Events::new();
     let end = Instant::now() + Duration::from_secs(5);
     loop {
         let left = end.saturating_duration_since(Instant::now());
         assert!(!left.is_zero(), "no event for {key} within 5 s");
-        port.wait(&mut evs, 8, Timeout::after(left)).unwrap();
+        port.wait(&mut evs, max, Timeout::after(left)).unwrap();
         if let Some(e) = evs.iter().find(|e| e.key == key) {
             return *e;
         }
     }
+}
+
+/// The keys one non-blocking `wait` of at most `max` events delivers.
+pub fn keys_now(port: &LinuxPort, max: usize) -> Vec<Key> {
+    let mut evs = Events::new();
+    port.wait(&mut evs, max, Timeout::Poll).unwrap();
+    evs.iter().map(|e| e.key).collect()
 }
 
 /// Asserts that nothing is delivered within `d`.
