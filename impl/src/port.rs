@@ -536,6 +536,8 @@ impl<B: Backend> Port<B> {
             // kernel is asked (without blocking) before the lock is taken
             // again, so a busy pool takes the lock once per batch.
             let mut polled = false;
+            // Whether the kernel was asked before the releases below.
+            let mut asked_before_release = false;
             // `|` not `||`: the deferred re-check is taken either way.
             if B::KERNEL_QUEUE
                 && (core.backend.take_deferred_recheck() | core.holds_level_or_edge(me))
@@ -552,6 +554,7 @@ impl<B: Backend> Port<B> {
                 // or `Edge` registration, whose release queues it again: an
                 // arrival the kernel reported meanwhile came first (F13).
                 core = self.ask_kernel(core, RECHECK_BATCH);
+                asked_before_release = true;
             }
             let mut prearms = std::mem::take(&mut core.spare_prearms);
             core.prearms(me, &mut prearms);
@@ -577,7 +580,8 @@ impl<B: Backend> Port<B> {
                 }
             }
             core.release_all(me);
-            if B::KERNEL_QUEUE && core.backend.take_deferred_recheck() && core.has_ready() {
+            let deferred = B::KERNEL_QUEUE && core.backend.take_deferred_recheck();
+            if deferred && core.has_ready() {
                 // A registration or re-arm (also one of the releases just
                 // done) whose re-check the kernel does at its next report:
                 // ask it now, or a batch served from the queue alone (a
@@ -585,6 +589,13 @@ impl<B: Backend> Port<B> {
                 // registration behind (F9).
                 polled = true;
                 core = self.ask_kernel(core, max);
+            } else if asked_before_release && !deferred {
+                // The ask before the releases saw every arrival the kernel
+                // had when this call began (F13), and the releases left no
+                // re-check to the kernel: asking again would only repeat
+                // it, a second `epoll_wait` per round trip of a `Level`
+                // ping-pong.
+                polled = true;
             }
             // `polled`: whether the kernel was asked once already in this call.
             // `more_in_kernel`: a zero-timeout ask filled its batch and gave
