@@ -1,5 +1,6 @@
 //! `modify` of a plain fd's only registration to another epoll trigger
-//! class (level, `EPOLLET`, `EPOLLONESHOT`) switches the kernel
+//! class (level; `EPOLLET` for Edge; `EPOLLET` re-checked at release for
+//! Dispatch/Oneshot) switches the kernel
 //! registration and re-checks (F8, fixed); with several registrations on
 //! the fd the switch is refused, since the others depend on the trigger.
 
