@@ -213,8 +213,15 @@ fn restore(part: &mut Part, tape: &[POp], cut: u64) {
 /// can lead to as its starts, or, where the sweep stops, the ops back.
 /// The sweep stops at `deadline` (the search's time budget): the parts
 /// after it keep their whole history, and the search then stops at the
-/// same deadline.
-pub(super) fn trim(parts: &mut [Part], rules: &Rules, deadline: Option<Instant>) {
+/// same deadline. With `restore_ops` false a part the sweep did not reach
+/// is left with no starts and no ops: its ops are made later, whole
+/// ([`super::partition::Plan::build`] without cuts).
+pub(super) fn trim(
+    parts: &mut [Part],
+    rules: &Rules,
+    deadline: Option<Instant>,
+    restore_ops: bool,
+) {
     // Chains: the parts of one source with one slot count, by cut.
     type Chain = ((u32, u8), Vec<(u64, usize)>);
     let mut chains: Vec<Chain> = Vec::new();
@@ -253,7 +260,7 @@ pub(super) fn trim(parts: &mut [Part], rules: &Rules, deadline: Option<Instant>)
             part.left_out = None;
             if going {
                 part.starts = states.iter().map(|c| c.state).collect();
-            } else {
+            } else if restore_ops {
                 restore(part, &tape, cut);
             }
         }
