@@ -98,9 +98,16 @@ fn cluster(cx: &Ctx, ops: &[POp], base: usize, from: &[Cfg]) -> Result<Vec<Cfg>,
             // of the unplaced ones.
             let mut first_end = u64::MAX;
             let mut cands = Vec::new();
+            // `extra` is ascending: walked beside `i`, not searched for
+            // each (a long wait of one thread leaves thousands of the
+            // other's calls placed after `low`).
             let mut i = *low;
+            let mut e = 0;
             while i < ops.len() && ops[i].start <= first_end {
-                if !placed(i) {
+                while e < extra.len() && extra[e] < i {
+                    e += 1;
+                }
+                if extra.get(e) != Some(&i) {
                     first_end = first_end.min(ops[i].end);
                     cands.push(i);
                 }
