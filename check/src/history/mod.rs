@@ -184,7 +184,7 @@ pub type VerifyError = ParseError;
 pub struct Options {
     /// Seconds of search, at most (positive; huge values mean no budget).
     pub max_seconds: Option<f64>,
-    /// Bytes of search memo, at most.
+    /// Bytes of search memo and of the part being searched, at most.
     pub max_memory: Option<u64>,
 }
 
