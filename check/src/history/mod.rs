@@ -32,6 +32,7 @@ pub use report::{describe, error_json, no_verdict_text, render_failure, rule_bro
 
 use linearize::{check_part, Budget, Stop};
 use onering_model::Rules;
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 /// Why a history could not be linearized.
@@ -183,7 +184,7 @@ pub type VerifyError = ParseError;
 pub struct Options {
     /// Seconds of search, at most (positive; huge values mean no budget).
     pub max_seconds: Option<f64>,
-    /// Bytes of search memo, at most.
+    /// Bytes of search memo and of the part being searched, at most.
     pub max_memory: Option<u64>,
 }
 
@@ -293,22 +294,63 @@ pub fn verify_with(
         explored: 0,
         seconds: 0.0,
     };
-    // Each port's calls (shared by its parts), then every part.
-    let mut histories: Vec<(u32, Vec<usize>, Vec<Call>)> = Vec::new();
+    // Each port's calls and plan (shared by its parts), then every part:
+    // first without its ops (a few words each), which are made one part
+    // at a time just before its search, so that the check holds one
+    // part's ops at once (see [`partition::Plan`]).
+    let stopped = |report: &mut Report, stop: Stop| {
+        report.verdict = Verdict::NoVerdict(match stop {
+            Stop::Memory { bytes, .. } => NoVerdict::Memory { bytes },
+            _ => NoVerdict::Time {
+                explored: report.explored,
+            },
+        });
+        report.seconds = start.elapsed().as_secs_f64();
+    };
+    type History<'a> = (u32, Vec<usize>, Cow<'a, [Call]>, partition::Plan);
+    let mut histories: Vec<History> = Vec::new();
     let mut all_parts: Vec<(usize, partition::Part)> = Vec::new();
     for (port, idx) in ports(calls) {
-        let sub: Vec<Call> = if idx.len() == calls.len() {
-            calls.to_vec()
+        let sub: Cow<[Call]> = if idx.len() == calls.len() {
+            Cow::Borrowed(calls)
         } else {
-            idx.iter().map(|&i| calls[i].clone()).collect()
+            Cow::Owned(idx.iter().map(|&i| calls[i].clone()).collect())
         };
-        match partition::partition_trimmed(&sub) {
-            Ok(mut parts) => {
-                trim::trim(&mut parts, rules, budget.deadline);
+        let planned = partition::Plan::new(&sub, true, &budget).and_then(|plan| {
+            let tape_ids: Vec<(u32, u32)> = plan
+                .tape_sources()
+                .into_iter()
+                .map(|s| (s, partition::TAPE))
+                .collect();
+            let tapes = plan
+                .build(&sub, &tape_ids, true, &budget)?
+                .into_iter()
+                .map(|((s, _), ops)| (s, std::rc::Rc::new(ops)))
+                .collect();
+            let parts: Vec<partition::Part> = plan
+                .ids()
+                .into_iter()
+                .filter_map(|(s, g)| plan.skeleton(s, g, &tapes))
+                .collect();
+            Ok((plan, parts))
+        });
+        match planned {
+            Ok((plan, mut parts)) => {
+                trim::trim(&mut parts, rules, budget.deadline, false);
                 all_parts.extend(parts.into_iter().map(|p| (histories.len(), p)));
+                histories.push((port, idx, sub, plan));
             }
-            Err(partition::PartitionError::Malformed(e)) => return Err(e),
-            Err(partition::PartitionError::Unrepresentable { call, why }) => {
+            Err(partition::BuildError::Stop(stop)) => {
+                stopped(&mut report, stop);
+                return Ok(report);
+            }
+            Err(partition::BuildError::Partition(partition::PartitionError::Malformed(e))) => {
+                return Err(e)
+            }
+            Err(partition::BuildError::Partition(partition::PartitionError::Unrepresentable {
+                call,
+                why,
+            })) => {
                 report.verdict = Verdict::NoVerdict(NoVerdict::Unrepresentable {
                     call: idx[call],
                     why,
@@ -317,12 +359,44 @@ pub fn verify_with(
                 return Ok(report);
             }
         }
-        histories.push((port, idx, sub));
     }
     report.parts = all_parts.len();
-    for (done, (h, part)) in all_parts.iter().enumerate() {
-        let (port, idx, sub) = &histories[*h];
-        progress(done, all_parts.len(), report.explored);
+    let n_parts = all_parts.len();
+    for (done, (h, mut part)) in all_parts.into_iter().enumerate() {
+        let (port, idx, sub, plan) = &histories[h];
+        progress(done, n_parts, report.explored);
+        // The sweep reached this part's cut (its starts) or it keeps its
+        // whole history.
+        let use_cuts = !part.starts.is_empty();
+        let id = (part.source, part.group);
+        match plan.build(sub, &[id], use_cuts, &budget) {
+            Ok(mut ops) => part.ops = ops.remove(&id).unwrap_or_default(),
+            Err(partition::BuildError::Stop(stop)) => {
+                stopped(&mut report, stop);
+                return Ok(report);
+            }
+            Err(partition::BuildError::Partition(partition::PartitionError::Malformed(e))) => {
+                return Err(e)
+            }
+            Err(partition::BuildError::Partition(partition::PartitionError::Unrepresentable {
+                call,
+                why,
+            })) => {
+                report.verdict = Verdict::NoVerdict(NoVerdict::Unrepresentable {
+                    call: idx[call],
+                    why,
+                });
+                break;
+            }
+        }
+        // The part's ops count against the memory budget too.
+        let budget = Budget {
+            max_bytes: budget
+                .max_bytes
+                .map(|m| m.saturating_sub(partition::ops_bytes(&part.ops)).max(1)),
+            ..budget
+        };
+        let part = &part;
         let outcome = check_part(part, &part.ops, rules, false, budget).and_then(|out| {
             report.explored += out.explored;
             if out.ok {

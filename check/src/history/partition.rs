@@ -36,9 +36,11 @@
 //! Each registration of a slot is the slot's next generation (mod 4: the
 //! model only compares generations for equality).
 
+use super::linearize::{Budget, Stop};
 use super::parse::{Call, Ev, EvKind, KeyRef, Op, ParseError, Res};
 use onering_model::{Answer, CancelMode, Mode, SourceKind, MAX_KEYS};
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 /// A projected event: model key, model generation, kind.
 pub use onering_model::RecordedEvent as PEv;
@@ -154,7 +156,7 @@ pub struct LeftOut {
 }
 
 /// The group of a source's shared operations (see [`LeftOut`]).
-const TAPE: u32 = u32::MAX;
+pub(super) const TAPE: u32 = u32::MAX;
 
 #[derive(Default)]
 struct SourceInfo {
@@ -283,456 +285,609 @@ pub fn partition_trimmed(calls: &[Call]) -> Result<Vec<Part>, PartitionError> {
 }
 
 fn partition_cut(calls: &[Call], trimmed: bool) -> Result<Vec<Part>, PartitionError> {
-    let mut sources: BTreeMap<u32, SourceInfo> = BTreeMap::new();
-    let mut key_source: HashMap<KeyRef, u32> = HashMap::new();
-    let mut life: HashMap<KeyRef, Life> = HashMap::new();
-    for c in calls {
-        let end = c.ret.unwrap_or(u64::MAX);
-        // `disarms`: the mention is an event delivery (whether it disarms);
-        // `mode`: the registration's mode from now on.
-        let mut mention = |k: KeyRef, finished: bool, disarms: Option<bool>, mode: Option<Mode>| {
-            let l = life.entry(k).or_default();
-            if mode.is_some() {
-                l.mode = mode;
+    let unbounded = Budget::default();
+    let plan = Plan::new(calls, trimmed, &unbounded).map_err(BuildError::into_partition)?;
+    let mut ids = plan.ids();
+    ids.extend(plan.tape_end.keys().map(|&s| (s, TAPE)));
+    let mut parts = plan
+        .build(calls, &ids, true, &unbounded)
+        .map_err(BuildError::into_partition)?;
+    let tapes: HashMap<u32, std::rc::Rc<Vec<POp>>> = ids
+        .iter()
+        .filter(|id| id.1 == TAPE)
+        .filter_map(|id| Some((id.0, std::rc::Rc::new(parts.remove(id)?))))
+        .collect();
+    Ok(parts
+        .into_iter()
+        .filter_map(|((source, group), ops)| {
+            let mut part = plan.skeleton(source, group, &tapes)?;
+            part.ops = ops;
+            Some(part)
+        })
+        .collect())
+}
+
+/// Why building parts stopped.
+#[derive(Clone, Debug)]
+pub(super) enum BuildError {
+    /// The history cannot be split ([`PartitionError`]).
+    Partition(PartitionError),
+    /// A budget ran out (time, or the parts' memory).
+    Stop(Stop),
+}
+
+impl From<PartitionError> for BuildError {
+    fn from(e: PartitionError) -> Self {
+        BuildError::Partition(e)
+    }
+}
+
+impl From<ParseError> for BuildError {
+    fn from(e: ParseError) -> Self {
+        BuildError::Partition(PartitionError::Malformed(e))
+    }
+}
+
+impl BuildError {
+    /// Without a budget only a [`PartitionError`] can stop a build.
+    fn into_partition(self) -> PartitionError {
+        match self {
+            BuildError::Partition(e) => e,
+            BuildError::Stop(s) => unreachable!("no budget, yet stopped: {s:?}"),
+        }
+    }
+}
+
+/// Calls between two looks at the clock while splitting.
+const CHECK_EVERY: usize = 4096;
+
+/// `Err` once the deadline has passed.
+fn on_time(budget: &Budget) -> Result<(), BuildError> {
+    if budget.deadline.is_some_and(|d| Instant::now() >= d) {
+        Err(BuildError::Stop(Stop::Time { explored: 0 }))
+    } else {
+        Ok(())
+    }
+}
+
+/// Bytes the ops of a part hold (each op and each harvest's
+/// events).
+pub(super) fn ops_bytes(ops: &[POp]) -> u64 {
+    let events: usize = ops
+        .iter()
+        .map(|o| match &o.kind {
+            PKind::Harvest {
+                events: Some(e), ..
+            } => e.capacity(),
+            _ => 0,
+        })
+        .sum();
+    (std::mem::size_of_val(ops) + events * std::mem::size_of::<PEv>()) as u64
+}
+
+/// What splitting a history into parts decides before any part's ops are
+/// made: each source's kind and groups, each registration's model key
+/// slot, which waits concern which sources, each group's cut. The parts'
+/// ops are then made from it one part at a time ([`Plan::build`]), so that
+/// a check holds one part's ops, not every group's (a source split into
+/// `g` groups has `g` parts, each with the source's steps and waits from
+/// its cut to the end of the history).
+pub(super) struct Plan {
+    sources: BTreeMap<u32, SourceInfo>,
+    key_source: HashMap<KeyRef, u32>,
+    slot_of: HashMap<KeyRef, Slot>,
+    relevant: Vec<Option<Vec<u32>>>,
+    cuts: HashMap<(u32, u32), u64>,
+    tape_end: HashMap<u32, u64>,
+}
+
+impl Plan {
+    /// The plan of `calls`' parts (`trimmed`: with cuts, see
+    /// [`partition_trimmed`]), looking at `budget`'s deadline as it goes.
+    pub(super) fn new(calls: &[Call], trimmed: bool, budget: &Budget) -> Result<Plan, BuildError> {
+        let mut sources: BTreeMap<u32, SourceInfo> = BTreeMap::new();
+        let mut key_source: HashMap<KeyRef, u32> = HashMap::new();
+        let mut life: HashMap<KeyRef, Life> = HashMap::new();
+        for (ci, c) in calls.iter().enumerate() {
+            if ci.is_multiple_of(CHECK_EVERY) {
+                on_time(budget)?;
             }
-            if end >= l.last_mention {
-                l.last_mention = end;
-                l.disarmed = disarms.unwrap_or(false)
-                    && matches!(l.mode, Some(Mode::Oneshot | Mode::Dispatch));
-            }
-            if finished {
-                l.finished = Some(l.finished.map_or(end, |f| f.min(end)));
-            }
-        };
-        match (&c.op, &c.result) {
-            (Op::AddSource { kind }, Some(Res::Source(s))) => {
-                sources.entry(*s).or_default().kind = Some(*kind);
-            }
-            (Op::Declare { source, kind }, _) => {
-                sources.entry(*source).or_default().kind = Some(*kind);
-            }
-            (Op::Register { source, mode, .. }, Some(Res::Key(k))) => {
-                if key_source.insert(*k, *source).is_some() {
-                    return Err(err(
-                        c.line,
-                        format!("key {k} returned by a second register/submit"),
-                    )
-                    .into());
+            let end = c.ret.unwrap_or(u64::MAX);
+            // `disarms`: the mention is an event delivery (whether it disarms);
+            // `mode`: the registration's mode from now on.
+            let mut mention =
+                |k: KeyRef, finished: bool, disarms: Option<bool>, mode: Option<Mode>| {
+                    let l = life.entry(k).or_default();
+                    if mode.is_some() {
+                        l.mode = mode;
+                    }
+                    if end >= l.last_mention {
+                        l.last_mention = end;
+                        l.disarmed = disarms.unwrap_or(false)
+                            && matches!(l.mode, Some(Mode::Oneshot | Mode::Dispatch));
+                    }
+                    if finished {
+                        l.finished = Some(l.finished.map_or(end, |f| f.min(end)));
+                    }
+                };
+            match (&c.op, &c.result) {
+                (Op::AddSource { kind }, Some(Res::Source(s))) => {
+                    sources.entry(*s).or_default().kind = Some(*kind);
                 }
-                mention(*k, false, None, Some(*mode));
-            }
-            (Op::Register { .. }, None) => {
-                return Err(err(
+                (Op::Declare { source, kind }, _) => {
+                    sources.entry(*source).or_default().kind = Some(*kind);
+                }
+                (Op::Register { source, mode, .. }, Some(Res::Key(k))) => {
+                    if key_source.insert(*k, *source).is_some() {
+                        return Err(err(
+                            c.line,
+                            format!("key {k} returned by a second register/submit"),
+                        )
+                        .into());
+                    }
+                    mention(*k, false, None, Some(*mode));
+                }
+                (Op::Register { .. }, None) => {
+                    return Err(err(
                     c.line,
                     "a register/submit whose result is unknown cannot be attributed to a key; record its result".into(),
                 )
                 .into());
-            }
-            (Op::Cancel { key, .. }, Some(Res::Cancel(a))) => {
-                let terminal = matches!(
-                    a,
-                    Answer::Removed | Answer::RemovedWith(_) | Answer::NotFound
-                );
-                mention(*key, terminal, None, None);
-            }
-            (Op::Modify { key, mode }, _) => {
-                mention(*key, false, None, Some(*mode));
-            }
-            (Op::Rearm { key } | Op::Disable { key } | Op::Cancel { key, .. }, _) => {
-                mention(*key, false, None, None);
-            }
-            (Op::Wait { .. }, Some(Res::Events(evs))) => {
-                for e in evs {
-                    let disarms = matches!(e.kind, EvKind::Ready);
-                    mention(
-                        e.key,
-                        matches!(e.kind, EvKind::Final(_)),
-                        Some(disarms),
-                        None,
-                    );
                 }
+                (Op::Cancel { key, .. }, Some(Res::Cancel(a))) => {
+                    let terminal = matches!(
+                        a,
+                        Answer::Removed | Answer::RemovedWith(_) | Answer::NotFound
+                    );
+                    mention(*key, terminal, None, None);
+                }
+                (Op::Modify { key, mode }, _) => {
+                    mention(*key, false, None, Some(*mode));
+                }
+                (Op::Rearm { key } | Op::Disable { key } | Op::Cancel { key, .. }, _) => {
+                    mention(*key, false, None, None);
+                }
+                (Op::Wait { .. }, Some(Res::Events(evs))) => {
+                    for e in evs {
+                        let disarms = matches!(e.kind, EvKind::Ready);
+                        mention(
+                            e.key,
+                            matches!(e.kind, EvKind::Final(_)),
+                            Some(disarms),
+                            None,
+                        );
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
-    }
-    // Model key slots, in order of invocation (see the module
-    // documentation for the order of preference).
-    let mut slot_of: HashMap<KeyRef, Slot> = HashMap::new();
-    // Per (source, group): the invocation of its first registration.
-    let mut first_reg: HashMap<(u32, u32), u64> = HashMap::new();
-    let mut regs: Vec<(usize, &Call)> = calls
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| matches!((&c.op, &c.result), (Op::Register { .. }, Some(Res::Key(_)))))
-        .collect();
-    regs.sort_by_key(|(_, c)| c.call);
-    for (ci, c) in regs {
-        let (Op::Register { source, mode, .. }, Some(Res::Key(k))) = (&c.op, &c.result) else {
-            unreachable!("filtered above")
-        };
-        let info = sources.entry(*source).or_default();
-        info.first_mode.get_or_insert(*mode);
-        let kind = info
-            .kind
-            .unwrap_or(default_kind(info.first_mode.unwrap_or(*mode)));
-        let splittable = !matches!(kind, SourceKind::Operation | SourceKind::Futex);
-        let life_of = |prev: &KeyRef| life.get(prev).copied().unwrap_or_default();
-        let ended = |prev: &KeyRef| {
-            let l = life_of(prev);
-            l.finished.is_some_and(|f| f < c.call) && l.last_mention < c.call
-        };
-        let silent = |prev: &KeyRef| life_of(prev).last_mention < c.call;
-        let find = |groups: &Vec<Vec<(KeyRef, u8)>>, pred: &dyn Fn(&KeyRef) -> bool| {
-            groups.iter().enumerate().find_map(|(g, slots)| {
-                slots
-                    .iter()
-                    .position(|(prev, _)| pred(prev))
-                    .map(|s| (g, s))
-            })
-        };
-        let groups = &mut info.groups;
-        let (g, slot, evict) = if let Some((g, s)) = find(groups, &ended) {
-            (g, s, false)
-        } else if let Some(g) = groups.iter().position(|s| s.len() < MAX_KEYS as usize) {
-            groups[g].push((*k, 0));
-            (g, groups[g].len() - 1, false)
-        } else if let Some((g, s)) = find(groups, &|p| silent(p) && life_of(p).disarmed) {
-            (g, s, true)
-        } else if splittable || groups.is_empty() {
-            groups.push(vec![(*k, 0)]);
-            (groups.len() - 1, 0, false)
-        } else if let Some((g, s)) = find(groups, &silent) {
-            (g, s, true)
-        } else {
-            return Err(PartitionError::Unrepresentable {
+        // Model key slots, in order of invocation (see the module
+        // documentation for the order of preference).
+        let mut slot_of: HashMap<KeyRef, Slot> = HashMap::new();
+        // Per (source, group): the invocation of its first registration.
+        let mut first_reg: HashMap<(u32, u32), u64> = HashMap::new();
+        let mut regs: Vec<(usize, &Call)> = calls
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches!((&c.op, &c.result), (Op::Register { .. }, Some(Res::Key(_)))))
+            .collect();
+        regs.sort_by_key(|(_, c)| c.call);
+        for (ci, c) in regs {
+            let (Op::Register { source, mode, .. }, Some(Res::Key(k))) = (&c.op, &c.result) else {
+                unreachable!("filtered above")
+            };
+            let info = sources.entry(*source).or_default();
+            info.first_mode.get_or_insert(*mode);
+            let kind = info
+                .kind
+                .unwrap_or(default_kind(info.first_mode.unwrap_or(*mode)));
+            let splittable = !matches!(kind, SourceKind::Operation | SourceKind::Futex);
+            let life_of = |prev: &KeyRef| life.get(prev).copied().unwrap_or_default();
+            let ended = |prev: &KeyRef| {
+                let l = life_of(prev);
+                l.finished.is_some_and(|f| f < c.call) && l.last_mention < c.call
+            };
+            let silent = |prev: &KeyRef| life_of(prev).last_mention < c.call;
+            let find = |groups: &Vec<Vec<(KeyRef, u8)>>, pred: &dyn Fn(&KeyRef) -> bool| {
+                groups.iter().enumerate().find_map(|(g, slots)| {
+                    slots
+                        .iter()
+                        .position(|(prev, _)| pred(prev))
+                        .map(|s| (g, s))
+                })
+            };
+            let groups = &mut info.groups;
+            let (g, slot, evict) = if let Some((g, s)) = find(groups, &ended) {
+                (g, s, false)
+            } else if let Some(g) = groups.iter().position(|s| s.len() < MAX_KEYS as usize) {
+                groups[g].push((*k, 0));
+                (g, groups[g].len() - 1, false)
+            } else if let Some((g, s)) = find(groups, &|p| silent(p) && life_of(p).disarmed) {
+                (g, s, true)
+            } else if splittable || groups.is_empty() {
+                groups.push(vec![(*k, 0)]);
+                (groups.len() - 1, 0, false)
+            } else if let Some((g, s)) = find(groups, &silent) {
+                (g, s, true)
+            } else {
+                return Err(BuildError::Partition(PartitionError::Unrepresentable {
                 call: ci,
                 why: format!(
                     "source {source} ({}) would have more than {MAX_KEYS} registrations alive at once; a model state holds {MAX_KEYS} per source, and an {} source cannot be split (a completion or wake picks one of them)",
                     kind.name(),
                     kind.name()
                 ),
-            });
-        };
-        let entry = &mut groups[g][slot];
-        entry.0 = *k;
-        entry.1 += 1;
-        first_reg.entry((*source, g as u32)).or_insert(c.call);
-        slot_of.insert(
-            *k,
-            Slot {
-                group: g as u32,
-                slot: slot as u8,
-                gen: entry.1 & 3,
-                evict,
-            },
-        );
-    }
-    let locate = |k: &KeyRef, line: usize| -> Result<(u32, Slot), ParseError> {
-        let src = *key_source.get(k).ok_or_else(|| {
-            err(
-                line,
-                format!("key {k} was never returned by a register or submit"),
-            )
-        })?;
-        Ok((src, slot_of[k]))
-    };
-    let known_source = |s: u32, line: usize| -> Result<(), ParseError> {
-        if sources.contains_key(&s) {
-            Ok(())
-        } else {
-            Err(err(
-                line,
-                format!("source {s} was never created or registered"),
-            ))
+            }));
+            };
+            let entry = &mut groups[g][slot];
+            entry.0 = *k;
+            entry.1 += 1;
+            first_reg.entry((*source, g as u32)).or_insert(c.call);
+            slot_of.insert(
+                *k,
+                Slot {
+                    group: g as u32,
+                    slot: slot as u8,
+                    gen: entry.1 & 3,
+                    evict,
+                },
+            );
         }
-    };
+        on_time(budget)?;
+        let relevant = wait_sources(calls, &key_source);
+        on_time(budget)?;
+        // Per (source, group after the first): the quiescent cut before its
+        // first registration, and per source the latest (up to which the tape
+        // is kept).
+        let cuts: HashMap<(u32, u32), u64> = if trimmed {
+            group_cuts(calls, &relevant, &sources, &first_reg)
+        } else {
+            HashMap::new()
+        };
+        let mut tape_end: HashMap<u32, u64> = HashMap::new();
+        for (&(src, _), &cut) in &cuts {
+            let e = tape_end.entry(src).or_insert(0);
+            *e = (*e).max(cut);
+        }
+        Ok(Plan {
+            sources,
+            key_source,
+            slot_of,
+            relevant,
+            cuts,
+            tape_end,
+        })
+    }
 
-    let relevant = wait_sources(calls, &key_source);
-    // One part per (source, group); a source without registrations has
-    // none (nothing of it can be observed).
-    let mut parts: BTreeMap<(u32, u32), Vec<POp>> = BTreeMap::new();
-    for (src, info) in &sources {
-        for g in 0..info.groups.len() {
-            parts.insert((*src, g as u32), Vec::new());
-        }
+    /// The parts, one per (source, group); a source without registrations
+    /// has none (nothing of it can be observed).
+    pub(super) fn ids(&self) -> Vec<(u32, u32)> {
+        self.sources
+            .iter()
+            .filter(|(_, i)| i.first_mode.is_some())
+            .flat_map(|(s, i)| (0..i.groups.len() as u32).map(|g| (*s, g)))
+            .collect()
     }
-    // Per (source, group after the first): the quiescent cut before its
-    // first registration, and per source the latest (up to which the tape
-    // is kept).
-    let cuts: HashMap<(u32, u32), u64> = if trimmed {
-        group_cuts(calls, &relevant, &sources, &first_reg)
-    } else {
-        HashMap::new()
-    };
-    let mut tape_end: HashMap<u32, u64> = HashMap::new();
-    for (&(src, _), &cut) in &cuts {
-        let e = tape_end.entry(src).or_insert(0);
-        *e = (*e).max(cut);
-    }
-    for &src in tape_end.keys() {
-        parts.insert((src, TAPE), Vec::new());
-    }
-    // Whether `(src, group)`'s part leaves out an op invoked at `start`.
-    let left_out = |id: &(u32, u32), start: u64| {
-        if id.1 == TAPE {
-            tape_end.get(&id.0).is_none_or(|&e| start >= e)
-        } else {
-            cuts.get(id).is_some_and(|&c| start < c)
-        }
-    };
-    let groups_of = |src: u32| sources.get(&src).map_or(0, |i| i.groups.len() as u32);
-    for (ci, c) in calls.iter().enumerate() {
-        if matches!(c.result, Some(Res::Error(_))) {
-            // A refused call changed nothing.
-            continue;
-        }
-        let unknown = c.result.is_none();
-        let base = POp {
-            call: ci,
-            thread: c.thread,
-            start: c.call,
-            end: c.ret.unwrap_or(u64::MAX),
-            unknown,
-            kind: PKind::Raise,
-            after: None,
+
+    /// The ops of the parts `ids` (a source's [`TAPE`] too), each from its
+    /// cut on if `use_cuts`, else from the start; stops when `budget`'s
+    /// deadline passes or the ops would hold more than its bytes.
+    pub(super) fn build(
+        &self,
+        calls: &[Call],
+        ids: &[(u32, u32)],
+        use_cuts: bool,
+        budget: &Budget,
+    ) -> Result<BTreeMap<(u32, u32), Vec<POp>>, BuildError> {
+        let Plan {
+            sources,
+            key_source,
+            slot_of,
+            relevant,
+            cuts,
+            tape_end,
+        } = self;
+        let locate = |k: &KeyRef, line: usize| -> Result<(u32, Slot), ParseError> {
+            let src = *key_source.get(k).ok_or_else(|| {
+                err(
+                    line,
+                    format!("key {k} was never returned by a register or submit"),
+                )
+            })?;
+            Ok((src, slot_of[k]))
         };
-        // A call on one registration: its group's part.
-        let mut push_one = |src: u32, group: u32, kind: PKind| {
-            if let Some(ops) = parts.get_mut(&(src, group)) {
-                ops.push(POp {
-                    kind,
-                    ..base.clone()
-                });
+        let known_source = |s: u32, line: usize| -> Result<(), ParseError> {
+            if sources.contains_key(&s) {
+                Ok(())
+            } else {
+                Err(err(
+                    line,
+                    format!("source {s} was never created or registered"),
+                ))
             }
         };
-        // A step on the source: every group's part.
-        let env = |parts: &mut BTreeMap<(u32, u32), Vec<POp>>, src: u32, kind: PKind| {
-            for g in (0..groups_of(src)).chain([TAPE]) {
-                if left_out(&(src, g), base.start) {
-                    continue;
+
+        let mut parts: BTreeMap<(u32, u32), Vec<POp>> =
+            ids.iter().map(|&id| (id, Vec::new())).collect();
+        // Whether `(src, group)`'s part leaves out an op invoked at `start`.
+        let left_out = |id: &(u32, u32), start: u64| {
+            if id.1 == TAPE {
+                tape_end.get(&id.0).is_none_or(|&e| start >= e)
+            } else {
+                use_cuts && cuts.get(id).is_some_and(|&c| start < c)
+            }
+        };
+        let groups_of = |src: u32| sources.get(&src).map_or(0, |i| i.groups.len() as u32);
+        for (ci, c) in calls.iter().enumerate() {
+            if ci.is_multiple_of(CHECK_EVERY) {
+                on_time(budget)?;
+                let held: usize = parts.values().map(|o| o.capacity()).sum();
+                let bytes = (held * std::mem::size_of::<POp>()) as u64;
+                if budget.max_bytes.is_some_and(|m| bytes > m) {
+                    return Err(BuildError::Stop(Stop::Memory { explored: 0, bytes }));
                 }
-                if let Some(ops) = parts.get_mut(&(src, g)) {
+            }
+            if matches!(c.result, Some(Res::Error(_))) {
+                // A refused call changed nothing.
+                continue;
+            }
+            let unknown = c.result.is_none();
+            let base = POp {
+                call: ci,
+                thread: c.thread,
+                start: c.call,
+                end: c.ret.unwrap_or(u64::MAX),
+                unknown,
+                kind: PKind::Raise,
+                after: None,
+            };
+            // A call on one registration: its group's part.
+            let mut push_one = |src: u32, group: u32, kind: PKind| {
+                if let Some(ops) = parts.get_mut(&(src, group)) {
                     ops.push(POp {
-                        kind: kind.clone(),
+                        kind,
                         ..base.clone()
                     });
                 }
-            }
-        };
-        match &c.op {
-            Op::AddSource { .. } | Op::Declare { .. } => {}
-            Op::Register { source, mode, .. } => {
-                let Some(Res::Key(k)) = &c.result else {
-                    unreachable!("checked above")
-                };
-                let (src, at) = locate(k, c.line)?;
-                debug_assert_eq!(src, *source);
-                push_one(
-                    src,
-                    at.group,
-                    PKind::Register {
-                        slot: at.slot,
-                        gen: at.gen,
-                        mode: *mode,
-                        evict: at.evict,
-                    },
-                );
-            }
-            Op::Modify { key, mode } => {
-                let (src, at) = locate(key, c.line)?;
-                push_one(
-                    src,
-                    at.group,
-                    PKind::Modify {
-                        slot: at.slot,
-                        gen: at.gen,
-                        mode: *mode,
-                    },
-                );
-            }
-            Op::Rearm { key } => {
-                let (src, at) = locate(key, c.line)?;
-                push_one(
-                    src,
-                    at.group,
-                    PKind::Rearm {
-                        slot: at.slot,
-                        gen: at.gen,
-                    },
-                );
-            }
-            Op::Disable { key } => {
-                let (src, at) = locate(key, c.line)?;
-                push_one(
-                    src,
-                    at.group,
-                    PKind::Disable {
-                        slot: at.slot,
-                        gen: at.gen,
-                    },
-                );
-            }
-            Op::Cancel { key, mode } => {
-                let (src, at) = locate(key, c.line)?;
-                let answer = match &c.result {
-                    Some(Res::Cancel(a)) => Some(*a),
-                    _ => None,
-                };
-                push_one(
-                    src,
-                    at.group,
-                    PKind::Cancel {
-                        slot: at.slot,
-                        gen: at.gen,
-                        mode: *mode,
-                        answer,
-                    },
-                );
-            }
-            Op::Consume { source } => {
-                known_source(*source, c.line)?;
-                env(&mut parts, *source, PKind::Consume);
-            }
-            Op::Raise { source } => {
-                known_source(*source, c.line)?;
-                env(&mut parts, *source, PKind::Raise);
-            }
-            Op::Lower { source } => {
-                known_source(*source, c.line)?;
-                env(&mut parts, *source, PKind::Lower);
-            }
-            Op::Complete { source, cancelled } => {
-                known_source(*source, c.line)?;
-                env(
-                    &mut parts,
-                    *source,
-                    PKind::Complete {
-                        cancelled: *cancelled,
-                    },
-                );
-            }
-            Op::StreamItem { source } => {
-                known_source(*source, c.line)?;
-                env(&mut parts, *source, PKind::StreamItem);
-            }
-            Op::Close { source } => {
-                known_source(*source, c.line)?;
-                env(&mut parts, *source, PKind::Close);
-            }
-            Op::FutexWake { source, n } => {
-                known_source(*source, c.line)?;
-                let count = match &c.result {
-                    Some(Res::Count(n)) => Some(*n),
-                    _ => None,
-                };
-                env(&mut parts, *source, PKind::FutexWake { n: *n, count });
-            }
-            Op::Wait { max, block } => {
-                let events: Option<Vec<((u32, u32), PEv)>> = match &c.result {
-                    Some(Res::Events(evs)) => Some(
-                        evs.iter()
-                            .map(|e: &Ev| {
-                                let (src, at) = locate(&e.key, c.line)?;
-                                Ok((
-                                    (src, at.group),
-                                    PEv {
-                                        key: at.slot,
-                                        gen: at.gen,
-                                        kind: e.kind,
-                                    },
-                                ))
-                            })
-                            .collect::<Result<_, ParseError>>()?,
-                    ),
-                    _ => None,
-                };
-                if events.as_ref().is_some_and(|e| e.len() > *max as usize) {
-                    return Err(err(
-                        c.line,
-                        format!("wait returned more than max = {max} events"),
-                    )
-                    .into());
-                }
-                let full = events.as_ref().is_some_and(|e| e.len() == *max as usize);
-                if matches!(c.result, Some(Res::Interrupted)) {
-                    // It released the caller's holds and took nothing.
-                    for (id, ops) in parts.iter_mut() {
-                        if left_out(id, base.start) {
-                            continue;
-                        }
-                        ops.push(POp {
-                            kind: PKind::Release,
-                            ..base.clone()
-                        });
-                    }
-                    continue;
-                }
-                for (id, ops) in parts.iter_mut() {
-                    if relevant[ci].as_ref().is_some_and(|r| !r.contains(&id.0))
-                        || left_out(id, base.start)
-                    {
+            };
+            // A step on the source: every group's part.
+            let env = |parts: &mut BTreeMap<(u32, u32), Vec<POp>>, src: u32, kind: PKind| {
+                for g in (0..groups_of(src)).chain([TAPE]) {
+                    if left_out(&(src, g), base.start) {
                         continue;
                     }
-                    let mine = events.as_ref().map(|e| {
-                        e.iter()
-                            .filter(|(s, _)| s == id)
-                            .map(|(_, p)| *p)
-                            .collect::<Vec<_>>()
-                    });
-                    let harvest = PKind::Harvest {
-                        events: mine,
-                        full,
-                        max: *max,
-                        release: !block,
+                    if let Some(ops) = parts.get_mut(&(src, g)) {
+                        ops.push(POp {
+                            kind: kind.clone(),
+                            ..base.clone()
+                        });
+                    }
+                }
+            };
+            match &c.op {
+                Op::AddSource { .. } | Op::Declare { .. } => {}
+                Op::Register { source, mode, .. } => {
+                    let Some(Res::Key(k)) = &c.result else {
+                        unreachable!("checked above")
                     };
-                    if *block {
-                        ops.push(POp {
-                            kind: PKind::Release,
-                            ..base.clone()
+                    let (src, at) = locate(k, c.line)?;
+                    debug_assert_eq!(src, *source);
+                    push_one(
+                        src,
+                        at.group,
+                        PKind::Register {
+                            slot: at.slot,
+                            gen: at.gen,
+                            mode: *mode,
+                            evict: at.evict,
+                        },
+                    );
+                }
+                Op::Modify { key, mode } => {
+                    let (src, at) = locate(key, c.line)?;
+                    push_one(
+                        src,
+                        at.group,
+                        PKind::Modify {
+                            slot: at.slot,
+                            gen: at.gen,
+                            mode: *mode,
+                        },
+                    );
+                }
+                Op::Rearm { key } => {
+                    let (src, at) = locate(key, c.line)?;
+                    push_one(
+                        src,
+                        at.group,
+                        PKind::Rearm {
+                            slot: at.slot,
+                            gen: at.gen,
+                        },
+                    );
+                }
+                Op::Disable { key } => {
+                    let (src, at) = locate(key, c.line)?;
+                    push_one(
+                        src,
+                        at.group,
+                        PKind::Disable {
+                            slot: at.slot,
+                            gen: at.gen,
+                        },
+                    );
+                }
+                Op::Cancel { key, mode } => {
+                    let (src, at) = locate(key, c.line)?;
+                    let answer = match &c.result {
+                        Some(Res::Cancel(a)) => Some(*a),
+                        _ => None,
+                    };
+                    push_one(
+                        src,
+                        at.group,
+                        PKind::Cancel {
+                            slot: at.slot,
+                            gen: at.gen,
+                            mode: *mode,
+                            answer,
+                        },
+                    );
+                }
+                Op::Consume { source } => {
+                    known_source(*source, c.line)?;
+                    env(&mut parts, *source, PKind::Consume);
+                }
+                Op::Raise { source } => {
+                    known_source(*source, c.line)?;
+                    env(&mut parts, *source, PKind::Raise);
+                }
+                Op::Lower { source } => {
+                    known_source(*source, c.line)?;
+                    env(&mut parts, *source, PKind::Lower);
+                }
+                Op::Complete { source, cancelled } => {
+                    known_source(*source, c.line)?;
+                    env(
+                        &mut parts,
+                        *source,
+                        PKind::Complete {
+                            cancelled: *cancelled,
+                        },
+                    );
+                }
+                Op::StreamItem { source } => {
+                    known_source(*source, c.line)?;
+                    env(&mut parts, *source, PKind::StreamItem);
+                }
+                Op::Close { source } => {
+                    known_source(*source, c.line)?;
+                    env(&mut parts, *source, PKind::Close);
+                }
+                Op::FutexWake { source, n } => {
+                    known_source(*source, c.line)?;
+                    let count = match &c.result {
+                        Some(Res::Count(n)) => Some(*n),
+                        _ => None,
+                    };
+                    env(&mut parts, *source, PKind::FutexWake { n: *n, count });
+                }
+                Op::Wait { max, block } => {
+                    let events: Option<Vec<((u32, u32), PEv)>> = match &c.result {
+                        Some(Res::Events(evs)) => Some(
+                            evs.iter()
+                                .map(|e: &Ev| {
+                                    let (src, at) = locate(&e.key, c.line)?;
+                                    Ok((
+                                        (src, at.group),
+                                        PEv {
+                                            key: at.slot,
+                                            gen: at.gen,
+                                            kind: e.kind,
+                                        },
+                                    ))
+                                })
+                                .collect::<Result<_, ParseError>>()?,
+                        ),
+                        _ => None,
+                    };
+                    if events.as_ref().is_some_and(|e| e.len() > *max as usize) {
+                        return Err(err(
+                            c.line,
+                            format!("wait returned more than max = {max} events"),
+                        )
+                        .into());
+                    }
+                    let full = events.as_ref().is_some_and(|e| e.len() == *max as usize);
+                    if matches!(c.result, Some(Res::Interrupted)) {
+                        // It released the caller's holds and took nothing.
+                        for (id, ops) in parts.iter_mut() {
+                            if left_out(id, base.start) {
+                                continue;
+                            }
+                            ops.push(POp {
+                                kind: PKind::Release,
+                                ..base.clone()
+                            });
+                        }
+                        continue;
+                    }
+                    for (id, ops) in parts.iter_mut() {
+                        if relevant[ci].as_ref().is_some_and(|r| !r.contains(&id.0))
+                            || left_out(id, base.start)
+                        {
+                            continue;
+                        }
+                        let mine = events.as_ref().map(|e| {
+                            e.iter()
+                                .filter(|(s, _)| s == id)
+                                .map(|(_, p)| *p)
+                                .collect::<Vec<_>>()
                         });
-                        let after = Some(ops.len() - 1);
-                        ops.push(POp {
-                            kind: harvest,
-                            after,
-                            ..base.clone()
-                        });
-                    } else {
-                        ops.push(POp {
-                            kind: harvest,
-                            ..base.clone()
-                        });
+                        let harvest = PKind::Harvest {
+                            events: mine,
+                            full,
+                            max: *max,
+                            release: !block,
+                        };
+                        if *block {
+                            ops.push(POp {
+                                kind: PKind::Release,
+                                ..base.clone()
+                            });
+                            let after = Some(ops.len() - 1);
+                            ops.push(POp {
+                                kind: harvest,
+                                after,
+                                ..base.clone()
+                            });
+                        } else {
+                            ops.push(POp {
+                                kind: harvest,
+                                ..base.clone()
+                            });
+                        }
                     }
                 }
             }
         }
+        Ok(parts)
     }
-    let tapes: HashMap<u32, std::rc::Rc<Vec<POp>>> = parts
-        .iter()
-        .filter(|(id, _)| id.1 == TAPE)
-        .map(|(id, ops)| (id.0, std::rc::Rc::new(ops.clone())))
-        .collect();
-    Ok(parts
-        .into_iter()
-        .filter(|(id, _)| id.1 != TAPE)
-        .filter_map(|((source, group), ops)| {
-            let info = &sources[&source];
-            let first_mode = info.first_mode?;
-            let kind = info.kind.unwrap_or(default_kind(first_mode));
-            Some(Part {
-                source,
-                group,
-                kind,
-                first_mode,
-                slots: info.groups[group as usize].len() as u8,
-                ops,
-                starts: Vec::new(),
-                left_out: cuts.get(&(source, group)).map(|&cut| LeftOut {
-                    tape: std::rc::Rc::clone(&tapes[&source]),
+
+    /// The part `(source, group)` without its ops: its kind, slots, and
+    /// what it leaves out (its cut, and its source's tape from `tapes`).
+    pub(super) fn skeleton(
+        &self,
+        source: u32,
+        group: u32,
+        tapes: &HashMap<u32, std::rc::Rc<Vec<POp>>>,
+    ) -> Option<Part> {
+        let info = self.sources.get(&source)?;
+        let first_mode = info.first_mode?;
+        let kind = info.kind.unwrap_or(default_kind(first_mode));
+        Some(Part {
+            source,
+            group,
+            kind,
+            first_mode,
+            slots: info.groups.get(group as usize)?.len() as u8,
+            ops: Vec::new(),
+            starts: Vec::new(),
+            left_out: self.cuts.get(&(source, group)).and_then(|&cut| {
+                Some(LeftOut {
+                    tape: std::rc::Rc::clone(tapes.get(&source)?),
                     cut,
-                }),
-            })
+                })
+            }),
         })
-        .collect())
+    }
+
+    /// The sources with a tape (groups that leave ops out).
+    pub(super) fn tape_sources(&self) -> Vec<u32> {
+        let mut s: Vec<u32> = self.tape_end.keys().copied().collect();
+        s.sort_unstable();
+        s
+    }
 }
 
 /// The kind of a source no line declared: what its first registration's

@@ -98,9 +98,16 @@ fn cluster(cx: &Ctx, ops: &[POp], base: usize, from: &[Cfg]) -> Result<Vec<Cfg>,
             // of the unplaced ones.
             let mut first_end = u64::MAX;
             let mut cands = Vec::new();
+            // `extra` is ascending: walked beside `i`, not searched for
+            // each (a long wait of one thread leaves thousands of the
+            // other's calls placed after `low`).
             let mut i = *low;
+            let mut e = 0;
             while i < ops.len() && ops[i].start <= first_end {
-                if !placed(i) {
+                while e < extra.len() && extra[e] < i {
+                    e += 1;
+                }
+                if extra.get(e) != Some(&i) {
                     first_end = first_end.min(ops[i].end);
                     cands.push(i);
                 }
@@ -213,8 +220,15 @@ fn restore(part: &mut Part, tape: &[POp], cut: u64) {
 /// can lead to as its starts, or, where the sweep stops, the ops back.
 /// The sweep stops at `deadline` (the search's time budget): the parts
 /// after it keep their whole history, and the search then stops at the
-/// same deadline.
-pub(super) fn trim(parts: &mut [Part], rules: &Rules, deadline: Option<Instant>) {
+/// same deadline. With `restore_ops` false a part the sweep did not reach
+/// is left with no starts and no ops: its ops are made later, whole
+/// ([`super::partition::Plan::build`] without cuts).
+pub(super) fn trim(
+    parts: &mut [Part],
+    rules: &Rules,
+    deadline: Option<Instant>,
+    restore_ops: bool,
+) {
     // Chains: the parts of one source with one slot count, by cut.
     type Chain = ((u32, u8), Vec<(u64, usize)>);
     let mut chains: Vec<Chain> = Vec::new();
@@ -253,7 +267,7 @@ pub(super) fn trim(parts: &mut [Part], rules: &Rules, deadline: Option<Instant>)
             part.left_out = None;
             if going {
                 part.starts = states.iter().map(|c| c.state).collect();
-            } else {
+            } else if restore_ops {
                 restore(part, &tape, cut);
             }
         }
