@@ -68,10 +68,13 @@ struct VerifyArgs {
     library: LibraryRules,
     /// The history file, or `-` for standard input.
     history: String,
-    /// Give up (exit 3, no verdict) after this many seconds of search.
+    /// Give up (exit 3, no verdict) after this many seconds of checking
+    /// (splitting the history into parts and searching them; reading the
+    /// file is not counted).
     #[arg(long)]
     max_seconds: Option<f64>,
-    /// Give up (exit 3, no verdict) when the search holds more than this many MiB;
+    /// Give up (exit 3, no verdict) when the check (the part being searched
+    /// and the search itself) holds more than this many MiB;
     /// default: 3/4 of MemAvailable at start (the search's memo takes at most a
     /// quarter of it and forgets its oldest entries beyond).
     #[arg(long)]
