@@ -298,15 +298,6 @@ pub fn verify_with(
     // first without its ops (a few words each), which are made one part
     // at a time just before its search, so that the check holds one
     // part's ops at once (see [`partition::Plan`]).
-    let stopped = |report: &mut Report, stop: Stop| {
-        report.verdict = Verdict::NoVerdict(match stop {
-            Stop::Memory { bytes, .. } => NoVerdict::Memory { bytes },
-            _ => NoVerdict::Time {
-                explored: report.explored,
-            },
-        });
-        report.seconds = start.elapsed().as_secs_f64();
-    };
     type History<'a> = (u32, Vec<usize>, Cow<'a, [Call]>, partition::Plan);
     let mut histories: Vec<History> = Vec::new();
     let mut all_parts: Vec<(usize, partition::Part)> = Vec::new();
@@ -340,21 +331,8 @@ pub fn verify_with(
                 all_parts.extend(parts.into_iter().map(|p| (histories.len(), p)));
                 histories.push((port, idx, sub, plan));
             }
-            Err(partition::BuildError::Stop(stop)) => {
-                stopped(&mut report, stop);
-                return Ok(report);
-            }
-            Err(partition::BuildError::Partition(partition::PartitionError::Malformed(e))) => {
-                return Err(e)
-            }
-            Err(partition::BuildError::Partition(partition::PartitionError::Unrepresentable {
-                call,
-                why,
-            })) => {
-                report.verdict = Verdict::NoVerdict(NoVerdict::Unrepresentable {
-                    call: idx[call],
-                    why,
-                });
+            Err(e) => {
+                report.verdict = Verdict::NoVerdict(build_no_verdict(e, report.explored, &idx)?);
                 report.seconds = start.elapsed().as_secs_f64();
                 return Ok(report);
             }
@@ -371,22 +349,10 @@ pub fn verify_with(
         let id = (part.source, part.group);
         match plan.build(sub, &[id], use_cuts, &budget) {
             Ok(mut ops) => part.ops = ops.remove(&id).unwrap_or_default(),
-            Err(partition::BuildError::Stop(stop)) => {
-                stopped(&mut report, stop);
+            Err(e) => {
+                report.verdict = Verdict::NoVerdict(build_no_verdict(e, report.explored, idx)?);
+                report.seconds = start.elapsed().as_secs_f64();
                 return Ok(report);
-            }
-            Err(partition::BuildError::Partition(partition::PartitionError::Malformed(e))) => {
-                return Err(e)
-            }
-            Err(partition::BuildError::Partition(partition::PartitionError::Unrepresentable {
-                call,
-                why,
-            })) => {
-                report.verdict = Verdict::NoVerdict(NoVerdict::Unrepresentable {
-                    call: idx[call],
-                    why,
-                });
-                break;
             }
         }
         // The part's ops count against the memory budget too.
@@ -442,6 +408,29 @@ pub fn verify_with(
     }
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Why splitting or building a part gave no verdict (a budget stopped it,
+/// or a call cannot be represented, `idx` mapping the port's call indices
+/// back to the history's), or the malformed line it found. Planning and
+/// building share it, so both report a stop alike.
+fn build_no_verdict(
+    e: partition::BuildError,
+    explored: u64,
+    idx: &[usize],
+) -> Result<NoVerdict, ParseError> {
+    match e {
+        partition::BuildError::Stop(Stop::Memory { bytes, .. }) => Ok(NoVerdict::Memory { bytes }),
+        partition::BuildError::Stop(_) => Ok(NoVerdict::Time { explored }),
+        partition::BuildError::Partition(partition::PartitionError::Malformed(e)) => Err(e),
+        partition::BuildError::Partition(partition::PartitionError::Unrepresentable {
+            call,
+            why,
+        }) => Ok(NoVerdict::Unrepresentable {
+            call: idx[call],
+            why,
+        }),
+    }
 }
 
 /// Parses and checks a history (text), without budgets. A construct the
