@@ -383,23 +383,26 @@ impl<B: Backend> Port<B> {
 
     /// Asks the kernel for at most `batch` reports without blocking, with
     /// the lock released meanwhile, and applies them; a failure is kept for
-    /// the `wait` to return.
+    /// the `wait` to return. Also says whether the ask was *complete*: no
+    /// error and fewer reports than `batch`, so the kernel's scan reached
+    /// the end of its ready list (contract rule 5).
     fn ask_kernel<'a>(
         &'a self,
         mut core: MutexGuard<'a, Core<B>>,
         batch: usize,
-    ) -> MutexGuard<'a, Core<B>> {
+    ) -> (MutexGuard<'a, Core<B>>, bool) {
         let mut tokens = core.spare_tokens.pop().unwrap_or_default();
         drop(core);
         let polled_ok = self.poller.poll(&mut tokens, batch, Some(Duration::ZERO));
         core = self.lock();
+        let complete = polled_ok.is_ok() && tokens.len() < batch;
         core.harvest(&tokens);
         tokens.clear();
         core.spare_tokens.push(tokens);
         if let Err(e) = polled_ok {
             core.deferred_error.get_or_insert(e);
         }
-        core
+        (core, complete)
     }
 
     /// Registers readiness source `source` in `mode` (`Level`, `Edge`,
@@ -536,12 +539,21 @@ impl<B: Backend> Port<B> {
             // kernel is asked (without blocking) before the lock is taken
             // again, so a busy pool takes the lock once per batch.
             let mut polled = false;
-            // Whether the kernel was asked before the releases below.
+            // Whether the kernel was asked before the releases below, and
+            // that ask was complete (it did not fill its batch).
             let mut asked_before_release = false;
+            let mut asked_complete = false;
+            // Whether a held `Level` registration's release may take that
+            // ask as its re-check (contract rule 5).
+            let mut level_rechecked = false;
+            // Not asked of a backend without a kernel queue: nothing to ask.
+            let (holds_level_or_edge, prepared) = if B::KERNEL_QUEUE {
+                core.prepare_release_ask(me)
+            } else {
+                (false, false)
+            };
             // `|` not `||`: the deferred re-check is taken either way.
-            if B::KERNEL_QUEUE
-                && (core.backend.take_deferred_recheck() | core.holds_level_or_edge(me))
-            {
+            if B::KERNEL_QUEUE && (core.backend.take_deferred_recheck() | holds_level_or_edge) {
                 // A registration (or modify, or re-arm) since this thread's
                 // last wait left its re-check to the kernel's report: take
                 // it *before* releasing this thread's holds, so it is
@@ -553,13 +565,26 @@ impl<B: Backend> Port<B> {
                 // after this poll.) Likewise for a thread holding a `Level`
                 // or `Edge` registration, whose release queues it again: an
                 // arrival the kernel reported meanwhile came first (F13).
-                core = self.ask_kernel(core, RECHECK_BATCH);
+                // A held `Level` registration of a level-triggered kernel
+                // registration was prepared above (its cached condition
+                // reset): a complete ask re-polled it after the reset, so
+                // the release takes it as its re-check, and the round trip
+                // makes one `epoll_wait`, not two (contract rule 5).
+                let (c, complete) = self.ask_kernel(core, RECHECK_BATCH);
+                core = c;
                 asked_before_release = true;
+                asked_complete = complete;
+                level_rechecked = prepared && complete;
             }
             let mut prearms = std::mem::take(&mut core.spare_prearms);
             core.prearms(me, &mut prearms);
             if prearms.is_empty() {
                 core.spare_prearms = prearms;
+                // The releases below run in the lock hold that harvested
+                // the ask (rule 5: nothing can come between).
+                if level_rechecked {
+                    core.backend.set_level_rechecked(true);
+                }
             } else {
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 drop(core);
@@ -580,6 +605,9 @@ impl<B: Backend> Port<B> {
                 }
             }
             core.release_all(me);
+            if level_rechecked {
+                core.backend.set_level_rechecked(false);
+            }
             let deferred = B::KERNEL_QUEUE && core.backend.take_deferred_recheck();
             if deferred && core.has_ready() {
                 // A registration or re-arm (also one of the releases just
@@ -588,13 +616,14 @@ impl<B: Backend> Port<B> {
                 // level that stays true is always queued) leaves that
                 // registration behind (F9).
                 polled = true;
-                core = self.ask_kernel(core, max);
-            } else if asked_before_release && !deferred {
+                core = self.ask_kernel(core, max).0;
+            } else if asked_before_release && asked_complete && !deferred {
                 // The ask before the releases saw every arrival the kernel
                 // had when this call began (F13), and the releases left no
                 // re-check to the kernel: asking again would only repeat
                 // it, a second `epoll_wait` per round trip of a `Level`
-                // ping-pong.
+                // ping-pong. Not after a full batch: the kernel may hold
+                // more behind it (F11), and the loop below asks again.
                 polled = true;
             }
             // `polled`: whether the kernel was asked once already in this call.
@@ -612,7 +641,7 @@ impl<B: Backend> Port<B> {
                         // Served from the queue alone with room left: an
                         // arrival the kernel holds is deliverable too (F13).
                         polled = true;
-                        core = self.ask_kernel(core, RECHECK_BATCH);
+                        core = self.ask_kernel(core, RECHECK_BATCH).0;
                         continue;
                     }
                     break Ok(events.len());

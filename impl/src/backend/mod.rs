@@ -72,6 +72,47 @@
 //!    `poll(2)` over the batch.) A `PreArm` must stay harmless if the
 //!    source is closed or re-registered meanwhile: it keeps its fd open,
 //!    and its token carries the source's generation (rule 4).
+//!    **A level-triggered release, re-checked by the ask before it.** A
+//!    wait that holds a `Level` or `Edge` registration asks the poller once
+//!    without blocking *before* it releases its holds (F13). For a kernel
+//!    registration the kernel re-polls at every report (epoll
+//!    level-triggered: `ep_send_events` polls each item of the ready list
+//!    and puts a still-ready level item back), that ask can be the
+//!    release's re-check, saving the report after the release. The core
+//!    calls [`Backend::prepare_level_recheck`] for each held `Level`
+//!    registration, under the lock, before the ask: the backend resets its
+//!    cached condition (recorded as `lower`) and remembers the source. If
+//!    the ask then came back *complete* (fewer reports than it asked for,
+//!    no error: the kernel's scan reached the end of its ready list, so a
+//!    level not reported was not ready when the scan began), the core
+//!    harvests it and releases in the *same lock hold*, inside
+//!    [`Backend::set_level_rechecked`]`(true)` … `(false)`, and
+//!    [`Backend::arm`] answers `Now` for a prepared source: the cached
+//!    condition is the reset followed by reports from scans that began
+//!    after it. Otherwise (a full batch, an error, or a release that needs
+//!    the lock dropped again, as a Dispatch batch's re-check does) `arm`
+//!    answers `Deferred` as before. Why no thread can observe the gap
+//!    between the kernel's scan and the release: (a) every port call runs
+//!    under the lock, and until the release the registration is held by
+//!    the releasing thread, so no wait can be handed it or skip it
+//!    differently whatever the cached condition says in between; (b) the
+//!    reset comes after the holder's last drain (the holder is inside
+//!    `wait`), so a report from a later scan is not an echo of what it
+//!    drained; (c) a lower by someone else after the scan (another thread
+//!    reads the fd) is seen by the port no later than it would be without
+//!    the ask: the report a second ask would harvest is as stale by the
+//!    time a waiter acts on it, which readiness allows; and (d) a raise
+//!    after the scan is a later report of the level-triggered kernel
+//!    registration, which stays on the kernel's ready list until the fd is
+//!    drained, and the next wait asks the kernel before serving a batch
+//!    with room (F13) or when its queue is empty. `impl/tests/linux_level_recheck.rs`
+//!    fails with the reset skipped (a drained fd is delivered again) and
+//!    with a full batch taken as complete by the wait (a ready fd is left
+//!    behind, F14). With the reset done, `Now` after an incomplete ask
+//!    would differ from `Deferred` only in the flag
+//!    ([`Backend::take_deferred_recheck`]) that makes the next wait ask
+//!    before serving its queue; the completeness condition keeps that
+//!    flag, and no test separates the two.
 //!    **Changing mode.** `modify` calls [`Backend::remode`] instead, saying
 //!    whether the registration is the source's only one: a backend whose
 //!    kernel registration has one trigger per source (epoll: level,
@@ -208,6 +249,27 @@ pub trait Backend: Send + 'static {
     /// nothing (every completion arrives as a signal).
     fn harvest_posted(&mut self, out: &mut Vec<Signal>) {
         let _ = out;
+    }
+
+    /// A wait is about to ask the poller (without blocking) before it
+    /// releases a held `Level` registration of `source` (rule 5, "a
+    /// level-triggered release"): `Some(lowered)` if the backend will take
+    /// that ask's reports as the release's re-check; it has reset its
+    /// cached condition (`lowered`: it was true, recorded as `lower`).
+    /// Default: `None` (the release re-checks in [`arm`](Backend::arm)).
+    fn prepare_level_recheck(&mut self, source: SourceId) -> Option<bool> {
+        let _ = source;
+        None
+    }
+
+    /// `true`: the ask after the [`prepare_level_recheck`] calls came back
+    /// complete and was harvested, in this lock hold, and the releases that
+    /// follow (until `false`) may answer [`Recheck::Now`] for the prepared
+    /// sources (rule 5). Default: nothing.
+    ///
+    /// [`prepare_level_recheck`]: Backend::prepare_level_recheck
+    fn set_level_rechecked(&mut self, on: bool) {
+        let _ = on;
     }
 
     /// Whether an [`arm`](Backend::arm) answered [`Recheck::Deferred`] since

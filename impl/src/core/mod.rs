@@ -413,17 +413,42 @@ impl<B: Backend> Core<B> {
     }
 
     /// Whether `me` holds a `Level` or `Edge` registration (its release
-    /// queues it again if its condition holds or a new edge came).
-    pub(crate) fn holds_level_or_edge(&self, me: ThreadToken) -> bool {
-        self.holds.iter().any(|(t, keys)| {
-            *t == me
-                && keys.iter().any(|&k| {
-                    self.lookup(k).is_ok_and(|i| {
-                        self.slots[i].kind.is_readiness()
-                            && matches!(self.slots[i].mode, Mode::Level | Mode::Edge)
-                    })
-                })
-        })
+    /// queues it again if its condition holds or a new edge came), so its
+    /// wait asks the kernel before releasing (F13); and whether a held
+    /// `Level` registration was prepared for that ask to be its release's
+    /// re-check ([`Backend::prepare_level_recheck`], contract rule 5).
+    /// Returns `(holds, prepared)`.
+    pub(crate) fn prepare_release_ask(&mut self, me: ThreadToken) -> (bool, bool) {
+        let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) else {
+            return (false, false);
+        };
+        let (mut holds, mut prepared) = (false, false);
+        for j in 0..self.holds[pos].1.len() {
+            let key = self.holds[pos].1[j];
+            let Ok(idx) = self.lookup(key) else { continue };
+            let slot = &self.slots[idx];
+            if !slot.kind.is_readiness() {
+                continue;
+            }
+            match slot.mode {
+                Mode::Edge => holds = true,
+                Mode::Level => {
+                    holds = true;
+                    if slot.holder != Some(me) || !matches!(slot.state, State::Armed) {
+                        continue;
+                    }
+                    let source = slot.source;
+                    if let Some(lowered) = self.backend.prepare_level_recheck(source) {
+                        prepared = true;
+                        if lowered && self.history.is_some() {
+                            self.kernel_steps.push((Op::Lower { source }, Ret::Unit));
+                        }
+                    }
+                }
+                Mode::Oneshot | Mode::Dispatch | Mode::Single | Mode::Multishot => {}
+            }
+        }
+        (holds, prepared)
     }
 
     /// `wait` releases everything the caller holds.

@@ -207,6 +207,9 @@ enum Body {
         ready: bool,
         /// A [`LinuxPreArm`] was handed out and its `arm` has not come yet.
         prearmed: bool,
+        /// A held `Level` release will take the wait's ask before it as
+        /// its re-check (contract rule 5); the cached condition was reset.
+        level_prepared: bool,
         /// What the last `consume` drained (counter value, signals, names).
         drained: Drained,
     },
@@ -303,6 +306,9 @@ pub struct LinuxBackend {
     /// at its next report): the next `wait` must poll before serving the
     /// queue (F9).
     deferred_recheck: bool,
+    /// Inside a release whose wait's ask was complete and harvested in this
+    /// lock hold: a prepared `Level` source is re-checked (contract rule 5).
+    level_rechecked: bool,
     /// Scratch for [`Backend::harvest_posted`] (no allocation per reap).
     cqes: Vec<Cqe>,
 }
@@ -450,6 +456,7 @@ impl LinuxBackend {
             next_gen: 0,
             pid: std::process::id(),
             deferred_recheck: false,
+            level_rechecked: false,
             cqes: Vec::new(),
         })
     }
@@ -481,6 +488,7 @@ impl LinuxBackend {
             kernel: Kernel::None,
             ready: false,
             prearmed: false,
+            level_prepared: false,
             drained: Drained::Nothing,
         })
     }
@@ -605,6 +613,7 @@ impl LinuxBackend {
         // epoll set's reference count is shared by every thread.
         let epoll = &*self.epoll;
         let prearm_failed = self.prearm_failed.get();
+        let level_rechecked = self.level_rechecked;
         let src = self
             .sources
             .get_mut(source.0 as usize)
@@ -618,6 +627,7 @@ impl LinuxBackend {
             kernel,
             ready,
             prearmed,
+            level_prepared,
             ..
         } = &mut src.body
         else {
@@ -644,6 +654,7 @@ impl LinuxBackend {
                 },
         );
         let was_prearmed = std::mem::take(prearmed);
+        let was_level_prepared = std::mem::take(level_prepared);
         if was_prearmed && *kernel == want && !prearm_failed {
             // Re-checked without the lock already (`poll(2)`, the kernel
             // registration stayed armed): a ready answer is a token the
@@ -691,6 +702,10 @@ impl LinuxBackend {
             }
             // Exact cached condition: the core re-checks it now.
             Kernel::Edge => return Ok(Recheck::Now),
+            // Level-triggered, released by a wait whose ask before the
+            // release was complete: that ask was the kernel's re-poll,
+            // after the reset (contract rule 5).
+            Kernel::Level if was_level_prepared && level_rechecked => return Ok(Recheck::Now),
             // Level-triggered: the next epoll_wait re-polls the file.
             Kernel::Level => {}
             // One-shot: EPOLL_CTL_MOD re-arms and re-polls.
@@ -829,6 +844,26 @@ impl Backend for LinuxBackend {
         std::mem::take(&mut self.deferred_recheck)
     }
 
+    fn prepare_level_recheck(&mut self, source: SourceId) -> Option<bool> {
+        match &mut self.src_mut(source).ok()?.body {
+            Body::Fd {
+                fd: Some(_),
+                kernel: Kernel::Level,
+                ready,
+                level_prepared,
+                ..
+            } => {
+                *level_prepared = true;
+                Some(std::mem::take(ready))
+            }
+            _ => None,
+        }
+    }
+
+    fn set_level_rechecked(&mut self, on: bool) {
+        self.level_rechecked = on;
+    }
+
     fn unregister(&mut self, source: SourceId) {
         let epoll = self.epoll.clone();
         if let Ok(Src {
@@ -838,6 +873,7 @@ impl Backend for LinuxBackend {
                     kernel,
                     ready,
                     prearmed,
+                    level_prepared,
                     ..
                 },
             ..
@@ -848,6 +884,7 @@ impl Backend for LinuxBackend {
                 *kernel = Kernel::None;
                 *ready = false;
                 *prearmed = false;
+                *level_prepared = false;
             }
         }
     }
