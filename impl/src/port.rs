@@ -546,14 +546,9 @@ impl<B: Backend> Port<B> {
             // Whether a held `Level` registration's release may take that
             // ask as its re-check (contract rule 5).
             let mut level_rechecked = false;
-            // Not asked of a backend without a kernel queue: nothing to ask.
-            let (holds_level_or_edge, prepared) = if B::KERNEL_QUEUE {
-                core.prepare_release_ask(me)
-            } else {
-                (false, false)
-            };
+            let ask = core.prepare_release_ask(me);
             // `|` not `||`: the deferred re-check is taken either way.
-            if B::KERNEL_QUEUE && (core.backend.take_deferred_recheck() | holds_level_or_edge) {
+            if B::KERNEL_QUEUE && (core.backend.take_deferred_recheck() | ask.holds_level_or_edge) {
                 // A registration (or modify, or re-arm) since this thread's
                 // last wait left its re-check to the kernel's report: take
                 // it *before* releasing this thread's holds, so it is
@@ -574,10 +569,12 @@ impl<B: Backend> Port<B> {
                 core = c;
                 asked_before_release = true;
                 asked_complete = complete;
-                level_rechecked = prepared && complete;
+                level_rechecked = ask.prepared && complete;
             }
             let mut prearms = std::mem::take(&mut core.spare_prearms);
-            core.prearms(me, &mut prearms);
+            if ask.dispatch {
+                core.prearms(me, &mut prearms);
+            }
             if prearms.is_empty() {
                 core.spare_prearms = prearms;
                 // The releases below run in the lock hold that harvested

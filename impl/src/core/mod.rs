@@ -34,6 +34,18 @@ use crate::mutant::Mutant;
 use crate::sync::ThreadToken;
 use onering_model::{futex_wake_fits, UNIFIED};
 
+/// What a `wait` must do before releasing its caller's holds
+/// ([`Core::prepare_release_ask`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ReleaseAsk {
+    /// A held `Level` or `Edge` registration: ask the kernel first (F13).
+    pub(crate) holds_level_or_edge: bool,
+    /// A held `Level` release may take that ask as its re-check (rule 5).
+    pub(crate) prepared: bool,
+    /// A held, disarmed `Dispatch` registration: call [`Core::prearms`].
+    pub(crate) dispatch: bool,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     key: Key,
@@ -201,6 +213,12 @@ impl<B: Backend> Core<B> {
                 }
             }
         }
+    }
+
+    /// Records the kernel's `lower` of `source` (its cached condition reset).
+    #[cold]
+    fn note_lower(&mut self, source: SourceId) {
+        self.kernel_steps.push((Op::Lower { source }, Ret::Unit));
     }
 
     /// [`Self::arm`] where no caller can be told of a failure: kept for the
@@ -416,39 +434,91 @@ impl<B: Backend> Core<B> {
     /// queues it again if its condition holds or a new edge came), so its
     /// wait asks the kernel before releasing (F13); and whether a held
     /// `Level` registration was prepared for that ask to be its release's
-    /// re-check ([`Backend::prepare_level_recheck`], contract rule 5).
-    /// Returns `(holds, prepared)`.
-    pub(crate) fn prepare_release_ask(&mut self, me: ThreadToken) -> (bool, bool) {
-        let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) else {
-            return (false, false);
+    /// re-check ([`Backend::prepare_level_recheck`], contract rule 5); and
+    /// whether it holds a disarmed `Dispatch` registration, whose release
+    /// [`Self::prearms`] prepares (one pass over the holds answers all
+    /// three: this runs at every `wait`).
+    #[inline]
+    pub(crate) fn prepare_release_ask(&mut self, me: ThreadToken) -> ReleaseAsk {
+        let mut r = ReleaseAsk::default();
+        let Some((_, keys)) = self.holds.iter().find(|(t, _)| *t == me) else {
+            return r;
         };
-        let (mut holds, mut prepared) = (false, false);
+        // A read-only pass first (no calls: this runs at every `wait`).
+        // `level`: armed `Level` registrations held, and the first's source.
+        let mut level = (0u32, SourceId(0));
+        for &key in keys {
+            let Some(slot) = self.slots.get(key.index as usize) else {
+                continue;
+            };
+            if slot.generation != key.generation
+                || matches!(slot.state, State::Free)
+                || !slot.kind.is_readiness()
+            {
+                continue;
+            }
+            match slot.mode {
+                Mode::Edge => r.holds_level_or_edge = true,
+                Mode::Dispatch => r.dispatch |= matches!(slot.state, State::Disarmed),
+                Mode::Level => {
+                    r.holds_level_or_edge = true;
+                    if slot.holder == Some(me) && matches!(slot.state, State::Armed) {
+                        if level.0 == 0 {
+                            level.1 = slot.source;
+                        }
+                        level.0 += 1;
+                    }
+                }
+                Mode::Oneshot | Mode::Single | Mode::Multishot => {}
+            }
+        }
+        match level {
+            (0, _) => {}
+            // The common case (a Level loop holds one): no second pass.
+            (1, source) => r.prepared = self.prepare_level_recheck(source),
+            _ => r.prepared = self.prepare_level_rechecks(me),
+        }
+        r
+    }
+
+    /// Prepares `source` for a release re-checked by the ask before it
+    /// (contract rule 5); whether the backend took it.
+    #[inline]
+    fn prepare_level_recheck(&mut self, source: SourceId) -> bool {
+        match self.backend.prepare_level_recheck(source) {
+            Some(lowered) => {
+                if lowered && self.history.is_some() {
+                    self.note_lower(source);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The `Level` part of [`Self::prepare_release_ask`]: prepares each
+    /// armed `Level` registration `me` holds; whether the backend took one.
+    #[inline(never)]
+    fn prepare_level_rechecks(&mut self, me: ThreadToken) -> bool {
+        let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) else {
+            return false;
+        };
+        let mut prepared = false;
         for j in 0..self.holds[pos].1.len() {
             let key = self.holds[pos].1[j];
             let Ok(idx) = self.lookup(key) else { continue };
             let slot = &self.slots[idx];
-            if !slot.kind.is_readiness() {
+            if !slot.kind.is_readiness()
+                || slot.mode != Mode::Level
+                || slot.holder != Some(me)
+                || !matches!(slot.state, State::Armed)
+            {
                 continue;
             }
-            match slot.mode {
-                Mode::Edge => holds = true,
-                Mode::Level => {
-                    holds = true;
-                    if slot.holder != Some(me) || !matches!(slot.state, State::Armed) {
-                        continue;
-                    }
-                    let source = slot.source;
-                    if let Some(lowered) = self.backend.prepare_level_recheck(source) {
-                        prepared = true;
-                        if lowered && self.history.is_some() {
-                            self.kernel_steps.push((Op::Lower { source }, Ret::Unit));
-                        }
-                    }
-                }
-                Mode::Oneshot | Mode::Dispatch | Mode::Single | Mode::Multishot => {}
-            }
+            let source = slot.source;
+            prepared |= self.prepare_level_recheck(source);
         }
-        (holds, prepared)
+        prepared
     }
 
     /// `wait` releases everything the caller holds.

@@ -245,22 +245,20 @@ impl Epoll {
                 ms.min(i32::MAX as u64) as libc::c_int
             }
         };
-        let r = loop {
-            // SAFETY: `evs` has room for `n <= CAP` entries and lives across
-            // the call; the kernel writes at most `n`.
-            let r = unsafe {
-                libc::epoll_wait(self.0.as_raw_fd(), evs.as_mut_ptr().cast(), n as i32, ms)
-            };
-            // A zero-timeout ask is retried: the port takes its answer as
-            // complete when it returns fewer than `n` (contract rule 5), so
-            // an interrupted one must not look like an empty ready list.
-            // (It never sleeps, so the retry cannot delay a signal.)
-            if !(r < 0 && ms == 0 && errno() == libc::EINTR) {
-                break r;
-            }
-        };
+        // SAFETY: `evs` has room for `n <= CAP` entries and lives across the
+        // call; the kernel writes at most `n`.
+        let r =
+            unsafe { libc::epoll_wait(self.0.as_raw_fd(), evs.as_mut_ptr().cast(), n as i32, ms) };
         if r < 0 {
             let e = errno();
+            if e == libc::EINTR && ms == 0 {
+                // A zero-timeout ask is asked again: the port takes its
+                // answer as complete when it returns fewer than `max`
+                // (contract rule 5), so an interrupted one must not look
+                // like an empty ready list. (It never sleeps, so this
+                // cannot delay a signal's handling.)
+                return self.wait(out, max, timeout);
+            }
             if e == libc::EINTR {
                 return Ok(());
             }
