@@ -254,7 +254,12 @@ impl<B: Backend> Core<B> {
     /// and keeps the buffer for the next harvest.
     fn apply_kernel_signals(&mut self, mut signals: Vec<Signal>) {
         for sig in signals.drain(..) {
-            let r = self.signal(sig);
+            // A readiness report, the common kernel step, without the call
+            // through every signal's match.
+            let r = match sig {
+                Signal::Wake(source) => Ok(self.wake_source(source)),
+                sig => self.signal(sig),
+            };
             debug_assert!(r.is_ok(), "kernel signal {sig:?} refused: {r:?}");
             if self.history.is_some() {
                 let ret = match r {
@@ -894,27 +899,34 @@ impl<B: Backend> Core<B> {
             .ok_or(Error::NotInFlight(source))
     }
 
+    /// [`Signal::Wake`]: queues each armed registration of `source` that has
+    /// something to report and nobody holds; returns how many it queued.
+    #[inline]
+    fn wake_source(&mut self, source: SourceId) -> u32 {
+        let mut n = 0;
+        let live = self.by_source.get(source).map_or(0, Vec::len);
+        for j in 0..live {
+            // `maybe_queue` never changes the source's slot list.
+            let idx = self.by_source.get(source).expect("live")[j] as usize;
+            if !matches!(self.slots[idx].state, State::Armed) {
+                continue;
+            }
+            if self.slots[idx].mode == Mode::Edge {
+                self.slots[idx].edge = true;
+            }
+            let was = self.slots[idx].queued.is_some();
+            self.maybe_queue(idx);
+            n += u32::from(!was && self.slots[idx].queued.is_some());
+        }
+        n
+    }
+
     /// Applies an environment step; returns how many registrations it
     /// affected (queued, or released for `FutexWake`).
     pub(crate) fn signal(&mut self, signal: Signal) -> Result<u32, Error> {
         let mut n = 0;
         match signal {
-            Signal::Wake(source) => {
-                let live = self.by_source.get(source).map_or(0, Vec::len);
-                for j in 0..live {
-                    // `maybe_queue` never changes the source's slot list.
-                    let idx = self.by_source.get(source).expect("live")[j] as usize;
-                    if !matches!(self.slots[idx].state, State::Armed) {
-                        continue;
-                    }
-                    if self.slots[idx].mode == Mode::Edge {
-                        self.slots[idx].edge = true;
-                    }
-                    let was = self.slots[idx].queued.is_some();
-                    self.maybe_queue(idx);
-                    n += u32::from(!was && self.slots[idx].queued.is_some());
-                }
-            }
+            Signal::Wake(source) => n = self.wake_source(source),
             Signal::Item(source, value) => {
                 let idx = self.op_slot(source)?;
                 if self.slots[idx].mode != Mode::Multishot {

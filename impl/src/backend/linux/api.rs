@@ -389,10 +389,7 @@ impl Port<LinuxBackend> {
             || Op::Consume { source },
             |c, _| {
                 c.consume(source)?;
-                Ok(match c.backend.drained(source)? {
-                    Drained::Count(n) => n,
-                    _ => 0,
-                })
+                c.backend.drained_count(source)
             },
             |_| Ret::Unit,
         )

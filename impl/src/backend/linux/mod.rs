@@ -571,6 +571,29 @@ impl LinuxBackend {
         }
     }
 
+    /// The counter value the last `consume` of `s` drained (0 if it drained
+    /// no counter), without moving the whole [`Drained`] out: `read_count`
+    /// runs once per trigger or timer round trip.
+    pub(crate) fn drained_count(&mut self, s: SourceId) -> Result<u64, Error> {
+        match &mut self.src_mut(s)?.body {
+            Body::Fd {
+                drained: d @ Drained::Count(_),
+                ..
+            } => {
+                let Drained::Count(n) = *d else {
+                    unreachable!()
+                };
+                *d = Drained::Nothing;
+                Ok(n)
+            }
+            Body::Fd { drained, .. } => {
+                *drained = Drained::Nothing;
+                Ok(0)
+            }
+            _ => Err(Error::InvalidStep(s)),
+        }
+    }
+
     /// What the last `consume` of `s` drained.
     pub(crate) fn drained(&mut self, s: SourceId) -> Result<Drained, Error> {
         match &mut self.src_mut(s)?.body {
@@ -612,7 +635,6 @@ impl LinuxBackend {
         // Borrowed, not cloned: this runs for every released event, and the
         // epoll set's reference count is shared by every thread.
         let epoll = &*self.epoll;
-        let prearm_failed = self.prearm_failed.get();
         let level_rechecked = self.level_rechecked;
         let src = self
             .sources
@@ -645,6 +667,18 @@ impl LinuxBackend {
             (What::Plain, Mode::Level) => Kernel::Level,
             (What::Plain, _) => Kernel::Oneshot,
         };
+        if *kernel == Kernel::Edge && want == Kernel::Edge {
+            // The common release of a trigger, timer or other fd the
+            // backend drains itself: its cached condition is exact, so the
+            // core re-checks it now (below, the same answer after the
+            // computations the other cases need). Neither flag can be set
+            // here: both are set only on other triggers, and a prepared
+            // re-check refuses a trigger switch.
+            *prearmed = false;
+            *level_prepared = false;
+            return Ok(Recheck::Now);
+        }
+        let prearm_failed = self.prearm_failed.get();
         let flags = EpollFlags(
             *interest
                 | match want {
