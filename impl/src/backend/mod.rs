@@ -94,18 +94,24 @@
 //!    answers `Deferred` as before. Why no thread can observe the gap
 //!    between the kernel's scan and the release: (a) every port call runs
 //!    under the lock, and until the release the registration is held by
-//!    the releasing thread, so no wait can be handed it or skip it
-//!    differently whatever the cached condition says in between; (b) the
-//!    reset comes after the holder's last drain (the holder is inside
-//!    `wait`), so a report from a later scan is not an echo of what it
-//!    drained; (c) a lower by someone else after the scan (another thread
-//!    reads the fd) is seen by the port no later than it would be without
-//!    the ask: the report a second ask would harvest is as stale by the
-//!    time a waiter acts on it, which readiness allows; and (d) a raise
-//!    after the scan is a later report of the level-triggered kernel
-//!    registration, which stays on the kernel's ready list until the fd is
-//!    drained, and the next wait asks the kernel before serving a batch
-//!    with room (F13) or when its queue is empty. `impl/tests/linux_level_recheck.rs`
+//!    the releasing thread, so no wait can be handed it, whatever the
+//!    cached condition says in between; (b) the reset comes after the
+//!    holder's last drain (the holder is inside `wait`), so the release
+//!    never answers from a report older than that drain, the stale
+//!    `Ready` that skipping the reset gives; (c) a lower by another thread
+//!    (it reads the fd) after the scan can make the release queue a stale
+//!    `Ready`, as can another thread's report harvested after the reset
+//!    from an earlier scan: the staleness every harvested report has,
+//!    since a report is applied under the lock after `epoll_wait`
+//!    returned, and the gap here is the same one lock acquisition that
+//!    separates a second ask's scan from its harvest; nothing is lost
+//!    and the recorded history (the `lower`, the kernel's `wake`) stays
+//!    what the port did; (d) a raise after the scan is concurrent with
+//!    the wait, so it may be ordered after it, and it is not lost: the
+//!    level-triggered kernel registration stays on the kernel's ready list
+//!    until the fd is drained, and the next wait asks the kernel before
+//!    serving a batch with room (F13) or when its queue is empty.
+//!    `impl/tests/linux_level_recheck.rs`
 //!    fails with the reset skipped (a drained fd is delivered again) and
 //!    with a full batch taken as complete by the wait (a ready fd is left
 //!    behind, F14). With the reset done, `Now` after an incomplete ask
