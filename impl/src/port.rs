@@ -528,6 +528,8 @@ impl<B: Backend> Port<B> {
         let me = sync::current_thread();
         let call = self.stamp();
         let mut core = self.lock();
+        // Entries queued after this mark were re-checked in this call.
+        let mark = core.queue_mark();
         let r = if onering_model::wait_fits(max).is_err() {
             Err(Error::ZeroMax)
         } else {
@@ -589,7 +591,15 @@ impl<B: Backend> Port<B> {
                 // registration behind (F9).
                 polled = true;
                 core = self.ask_kernel(core, max);
-            } else if asked_before_release && !deferred {
+            } else if deferred {
+                // The same with nothing queued: the loop below must ask the
+                // kernel even if the Dispatch releases' poll above did (it
+                // came before these re-checks). A `modify` of a held
+                // registration to `Dispatch` re-arms it at this release with
+                // `EPOLL_CTL_MOD`, and a poll wait returned `[]` while it
+                // stayed readable (F11, seed 27).
+                polled = false;
+            } else if asked_before_release {
                 // The ask before the releases saw every arrival the kernel
                 // had when this call began (F13), and the releases left no
                 // re-check to the kernel: asking again would only repeat
@@ -602,19 +612,29 @@ impl<B: Backend> Port<B> {
             // nothing deliverable, so the kernel may hold more behind it.
             let mut more_in_kernel = false;
             let mut zero_rounds = 0;
+            if !polled && B::KERNEL_QUEUE && core.has_ready() {
+                // The queue holds entries from before this call and the
+                // kernel was not asked in it: ask *before* serving them.
+                // An arrival the kernel holds is deliverable too (F13); and
+                // a report for a queued registration (an `Edge` raised again
+                // while queued) must coalesce with its entry, not come
+                // after its delivery as a second edge (F11, seeds 45, 49).
+                polled = true;
+                core = self.ask_kernel(core, RECHECK_BATCH);
+            }
+            if B::KERNEL_QUEUE {
+                // An entry queued before this call was re-checked by the
+                // kernel when it reported it, not since: one drained behind
+                // the port's back meanwhile is dropped, as epoll's re-poll
+                // at report would (F11, seed 10).
+                core.recheck_queued_before(mark);
+            }
             loop {
                 if let Some(e) = core.deferred_error.take() {
                     break Err(e);
                 }
                 core.collect(me, max, &mut events.buf);
                 if !events.is_empty() {
-                    if events.len() < max && !polled && B::KERNEL_QUEUE {
-                        // Served from the queue alone with room left: an
-                        // arrival the kernel holds is deliverable too (F13).
-                        polled = true;
-                        core = self.ask_kernel(core, RECHECK_BATCH);
-                        continue;
-                    }
                     break Ok(events.len());
                 }
                 let remaining = match timeout {

@@ -219,6 +219,25 @@ pub trait Backend: Send + 'static {
     fn take_deferred_recheck(&mut self) -> bool {
         false
     }
+
+    /// Re-checks the cached condition of `sources` (readiness sources with
+    /// an event queued since an earlier `wait`), under the lock: the
+    /// condition a kernel report gave may have been lowered since, behind
+    /// the port's back (another reader drained the caller's fd), and the
+    /// event must then be dropped at delivery (the model's
+    /// `repoll_at_harvest`; epoll re-polls at every report, but a report
+    /// the port queued is not reported again). Resets the cached condition
+    /// of each source found not ready and keeps exactly those in `sources`
+    /// (the kernel's `lower`, for the history). Default: nothing to
+    /// re-check (the cached condition is exact), `sources` emptied.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] from the re-check.
+    fn recheck_queued(&mut self, sources: &mut Vec<SourceId>) -> Result<(), Error> {
+        sources.clear();
+        Ok(())
+    }
 }
 
 /// The half of a backend where threads block, shared by every thread of the

@@ -326,6 +326,48 @@ impl<B: Backend> Core<B> {
         !self.ready.is_empty()
     }
 
+    /// A mark of the queue now: entries queued after it are newer
+    /// ([`Self::recheck_queued_before`]).
+    pub(crate) fn queue_mark(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Has the backend re-check the cached condition of every readiness
+    /// registration queued before `mark` (an earlier call's harvest or
+    /// release) and still armed, so that one lowered since is dropped at
+    /// delivery (F11; [`Backend::recheck_queued`]). O(1) when nothing
+    /// queued predates `mark` (the queue is in `seq` order).
+    pub(crate) fn recheck_queued_before(&mut self, mark: u64) {
+        if self.ready.front().is_none_or(|e| e.seq >= mark) {
+            return;
+        }
+        let mut sources: Vec<SourceId> = self
+            .ready
+            .iter()
+            .take_while(|e| e.seq < mark)
+            .filter_map(|e| {
+                let slot = &self.slots[e.key.index as usize];
+                (slot.generation == e.key.generation
+                    && slot.kind.is_readiness()
+                    && slot.queued == Some(e.seq)
+                    && matches!(slot.state, State::Armed))
+                .then_some(slot.source)
+            })
+            .collect();
+        if sources.is_empty() {
+            return;
+        }
+        if let Err(e) = self.backend.recheck_queued(&mut sources) {
+            self.deferred_error.get_or_insert(e);
+            return;
+        }
+        if self.history.is_some() {
+            for source in sources {
+                self.kernel_steps.push((Op::Lower { source }, Ret::Unit));
+            }
+        }
+    }
+
     // ----- holding -------------------------------------------------------
 
     fn hold(&mut self, me: ThreadToken, key: Key) {

@@ -829,6 +829,70 @@ impl Backend for LinuxBackend {
         std::mem::take(&mut self.deferred_recheck)
     }
 
+    /// One `poll(2)` (zero timeout) per [`RECHECK_BATCH`] of the caller's
+    /// fds among `sources` whose cached condition is true; the fds the
+    /// backend drains itself have an exact cached condition and are left
+    /// out. Under the lock, so no harvest can interleave: a report that
+    /// comes after the `poll(2)` is a later arrival (F11).
+    fn recheck_queued(&mut self, sources: &mut Vec<SourceId>) -> Result<(), Error> {
+        sources.retain(|&s| {
+            matches!(
+                self.src(s).map(|s| &s.body),
+                Ok(Body::Fd {
+                    fd: Some(_),
+                    what: What::Plain,
+                    ready: true,
+                    ..
+                })
+            )
+        });
+        let mut lowered = 0;
+        let mut start = 0;
+        while start < sources.len() {
+            let end = sources.len().min(start + RECHECK_BATCH);
+            let mut fds = [libc::pollfd {
+                fd: -1,
+                events: 0,
+                revents: 0,
+            }; RECHECK_BATCH];
+            for (p, &s) in fds.iter_mut().zip(&sources[start..end]) {
+                if let Ok(Src {
+                    body:
+                        Body::Fd {
+                            fd: Some(fd),
+                            interest,
+                            ..
+                        },
+                    ..
+                }) = self.src(s)
+                {
+                    p.fd = fd.as_raw_fd();
+                    p.events = sys::poll_events(*interest);
+                }
+            }
+            // The fds are the backend's own (dup'd), open while the lock
+            // is held.
+            sys::poll_now(&mut fds[..end - start])?;
+            for (j, p) in fds[..end - start].iter().enumerate() {
+                let s = sources[start + j];
+                if p.revents == 0 {
+                    if let Ok(Src {
+                        body: Body::Fd { ready, .. },
+                        ..
+                    }) = self.src_mut(s)
+                    {
+                        *ready = false;
+                    }
+                    sources[lowered] = s;
+                    lowered += 1;
+                }
+            }
+            start = end;
+        }
+        sources.truncate(lowered);
+        Ok(())
+    }
+
     fn unregister(&mut self, source: SourceId) {
         let epoll = self.epoll.clone();
         if let Ok(Src {
