@@ -390,10 +390,11 @@ impl<B: Backend> Port<B> {
         batch: usize,
     ) -> MutexGuard<'a, Core<B>> {
         let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        let mark = core.backend.poll_mark();
         drop(core);
         let polled_ok = self.poller.poll(&mut tokens, batch, Some(Duration::ZERO));
         core = self.lock();
-        core.harvest(&tokens);
+        core.harvest(&tokens, mark);
         tokens.clear();
         core.spare_tokens.push(tokens);
         if let Err(e) = polled_ok {
@@ -564,6 +565,7 @@ impl<B: Backend> Port<B> {
                 core.spare_prearms = prearms;
             } else {
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+                let mark = core.backend.poll_mark();
                 drop(core);
                 // The kernel first: a report it gives now for a source
                 // being released is that source's re-check already
@@ -574,7 +576,7 @@ impl<B: Backend> Port<B> {
                 core = self.lock();
                 core.spare_prearms = prearms;
                 core.release_all(me);
-                core.harvest(&tokens);
+                core.harvest(&tokens, mark);
                 tokens.clear();
                 core.spare_tokens.push(tokens);
                 if let Err(e) = polled_ok {
@@ -662,6 +664,7 @@ impl<B: Backend> Port<B> {
                 };
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 core.parked += 1;
+                let mark = core.backend.poll_mark();
                 drop(core);
                 let polled_ok = self.poller.poll(&mut tokens, asked, remaining);
                 core = self.lock();
@@ -669,7 +672,7 @@ impl<B: Backend> Port<B> {
                 more_in_kernel = remaining == Some(Duration::ZERO)
                     && tokens.len() >= asked
                     && zero_rounds < ZERO_POLL_ROUNDS;
-                core.harvest(&tokens);
+                core.harvest(&tokens, mark);
                 tokens.clear();
                 core.spare_tokens.push(tokens);
                 if let Err(e) = polled_ok {
@@ -718,12 +721,13 @@ impl<B: Backend> Port<B> {
             return Ok(0);
         }
         let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        let mark = core.backend.poll_mark();
         drop(core);
         let r = self
             .poller
             .poll(&mut tokens, max.max(1), Some(Duration::ZERO));
         core = self.lock();
-        core.harvest(&tokens);
+        core.harvest(&tokens, mark);
         let n = tokens.len();
         tokens.clear();
         core.spare_tokens.push(tokens);

@@ -199,7 +199,18 @@ pub trait Backend: Send + 'static {
     fn cancel_op(&mut self, source: SourceId) -> CancelAnswer;
 
     /// Turns a token [`Poller::poll`] returned into signals (rule 4).
-    fn harvest(&mut self, token: u64, out: &mut Vec<Signal>);
+    /// `mark` is [`Backend::poll_mark`] as read (under the lock) before
+    /// that poll began: a source whose cached condition was reset since
+    /// (a `consume`, a re-arm) may be named by a report the kernel gave
+    /// before the reset, which a thread carried outside the lock; the
+    /// backend re-checks such a report instead of trusting it.
+    fn harvest(&mut self, token: u64, mark: u64, out: &mut Vec<Signal>);
+
+    /// A mark of the cached conditions' resets so far, for
+    /// [`Backend::harvest`]. Default: `0` (no kernel reports to carry).
+    fn poll_mark(&self) -> u64 {
+        0
+    }
 
     /// Appends the signals of completions the kernel has already posted
     /// (an io_uring CQ), without blocking and without waiting for a

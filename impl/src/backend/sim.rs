@@ -246,7 +246,7 @@ impl Backend for SimBackend {
         Ok(())
     }
 
-    fn harvest(&mut self, _token: u64, _out: &mut Vec<Signal>) {}
+    fn harvest(&mut self, _token: u64, _mark: u64, _out: &mut Vec<Signal>) {}
 
     fn kind(&self, source: SourceId) -> Result<SourceKind, Error> {
         let src = self.get(source)?;

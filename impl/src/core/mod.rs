@@ -212,13 +212,14 @@ impl<B: Backend> Core<B> {
     }
 
     /// Applies the kernel events behind `tokens` (contract rule 4).
-    pub(crate) fn harvest(&mut self, tokens: &[u64]) {
+    /// `mark`: [`Backend::poll_mark`] read before the poll that gave them.
+    pub(crate) fn harvest(&mut self, tokens: &[u64], mark: u64) {
         if tokens.is_empty() {
             return;
         }
         let mut signals = std::mem::take(&mut self.signal_buf);
         for &t in tokens {
-            self.backend.harvest(t, &mut signals);
+            self.backend.harvest(t, mark, &mut signals);
         }
         self.apply_kernel_signals(signals);
     }

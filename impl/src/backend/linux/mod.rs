@@ -135,6 +135,9 @@ mod api;
 mod bufring;
 #[allow(unsafe_code)]
 mod sys;
+#[cfg(test)]
+#[allow(unsafe_code)]
+mod tests;
 #[allow(unsafe_code)]
 mod uring;
 
@@ -205,6 +208,10 @@ enum Body {
         kernel: Kernel,
         /// The condition as the kernel last reported it (contract rule 5).
         ready: bool,
+        /// [`LinuxBackend::resets`] when `ready` was last reset (or set by
+        /// a re-check of the backend's own): a report carried by a poll
+        /// that began before it may predate the reset ([`Backend::harvest`]).
+        reset_at: u64,
         /// A [`LinuxPreArm`] was handed out and its `arm` has not come yet.
         prearmed: bool,
         /// What the last `consume` drained (counter value, signals, names).
@@ -303,6 +310,9 @@ pub struct LinuxBackend {
     /// at its next report): the next `wait` must poll before serving the
     /// queue (F9).
     deferred_recheck: bool,
+    /// Resets of a cached condition so far (`Body::Fd::reset_at`; the
+    /// value of [`Backend::poll_mark`]).
+    resets: u64,
     /// Scratch for [`Backend::harvest_posted`] (no allocation per reap).
     cqes: Vec<Cqe>,
 }
@@ -450,6 +460,7 @@ impl LinuxBackend {
             next_gen: 0,
             pid: std::process::id(),
             deferred_recheck: false,
+            resets: 0,
             cqes: Vec::new(),
         })
     }
@@ -480,6 +491,7 @@ impl LinuxBackend {
             interest,
             kernel: Kernel::None,
             ready: false,
+            reset_at: 0,
             prearmed: false,
             drained: Drained::Nothing,
         })
@@ -605,6 +617,8 @@ impl LinuxBackend {
         // epoll set's reference count is shared by every thread.
         let epoll = &*self.epoll;
         let prearm_failed = self.prearm_failed.get();
+        self.resets += 1;
+        let stamp = self.resets;
         let src = self
             .sources
             .get_mut(source.0 as usize)
@@ -617,6 +631,7 @@ impl LinuxBackend {
             interest,
             kernel,
             ready,
+            reset_at,
             prearmed,
             ..
         } = &mut src.body
@@ -665,6 +680,7 @@ impl LinuxBackend {
                 epoll.add(fd.as_raw_fd(), flags, tok)?;
                 *kernel = want;
                 *ready = sys::readable_now(fd.as_fd())?;
+                *reset_at = stamp;
                 return Ok(Recheck::Now);
             }
             Kernel::None => {
@@ -697,6 +713,7 @@ impl LinuxBackend {
             Kernel::Oneshot => epoll.modify(fd.as_raw_fd(), flags, tok)?,
         }
         let lowered = std::mem::take(ready);
+        *reset_at = stamp;
         self.deferred_recheck = true;
         Ok(Recheck::Deferred { lowered })
     }
@@ -761,6 +778,8 @@ impl Backend for LinuxBackend {
     type PreArm = LinuxPreArm;
 
     fn prearm(&mut self, source: SourceId, _mode: Mode) -> Option<(LinuxPreArm, bool)> {
+        self.resets += 1;
+        let stamp = self.resets;
         let src = self.src_mut(source).ok()?;
         let token = token(source, src.gen);
         match &mut src.body {
@@ -769,11 +788,13 @@ impl Backend for LinuxBackend {
                 interest,
                 kernel: Kernel::Oneshot,
                 ready,
+                reset_at,
                 prearmed,
                 ..
             } => {
                 *prearmed = true;
                 let lowered = std::mem::take(ready);
+                *reset_at = stamp;
                 let a = LinuxPreArm {
                     fd: fd.clone(),
                     events: sys::poll_events(*interest),
@@ -876,12 +897,18 @@ impl Backend for LinuxBackend {
             for (j, p) in fds[..end - start].iter().enumerate() {
                 let s = sources[start + j];
                 if p.revents == 0 {
+                    self.resets += 1;
+                    let stamp = self.resets;
                     if let Ok(Src {
-                        body: Body::Fd { ready, .. },
+                        body:
+                            Body::Fd {
+                                ready, reset_at, ..
+                            },
                         ..
                     }) = self.src_mut(s)
                     {
                         *ready = false;
+                        *reset_at = stamp;
                     }
                     sources[lowered] = s;
                     lowered += 1;
@@ -895,12 +922,15 @@ impl Backend for LinuxBackend {
 
     fn unregister(&mut self, source: SourceId) {
         let epoll = self.epoll.clone();
+        self.resets += 1;
+        let stamp = self.resets;
         if let Ok(Src {
             body:
                 Body::Fd {
                     fd: Some(fd),
                     kernel,
                     ready,
+                    reset_at,
                     prearmed,
                     ..
                 },
@@ -911,6 +941,7 @@ impl Backend for LinuxBackend {
                 let _ = epoll.delete(fd.as_raw_fd());
                 *kernel = Kernel::None;
                 *ready = false;
+                *reset_at = stamp;
                 *prearmed = false;
             }
         }
@@ -919,10 +950,13 @@ impl Backend for LinuxBackend {
     fn consume(&mut self, source: SourceId) -> Result<(), Error> {
         // One borrow of the entry, the fd borrowed (not its reference count
         // cloned) across the read: this runs for every drained trigger.
+        self.resets += 1;
+        let stamp = self.resets;
         let Body::Fd {
             fd,
             what,
             ready,
+            reset_at,
             drained: d,
             ..
         } = &mut self.src_mut(source)?.body
@@ -943,6 +977,7 @@ impl Backend for LinuxBackend {
             What::Inotify => Drained::Changes(sys::read_inotify(fd.as_fd())?),
         };
         *ready = false;
+        *reset_at = stamp;
         *d = drained;
         Ok(())
     }
@@ -1086,7 +1121,11 @@ impl Backend for LinuxBackend {
         }
     }
 
-    fn harvest(&mut self, t: u64, out: &mut Vec<Signal>) {
+    fn poll_mark(&self) -> u64 {
+        self.resets
+    }
+
+    fn harvest(&mut self, t: u64, mark: u64, out: &mut Vec<Signal>) {
         match t {
             NOTIFY_TOKEN => {
                 let _ = sys::read_u64(self.notify.as_fd());
@@ -1098,14 +1137,38 @@ impl Backend for LinuxBackend {
                     gen: g,
                     body:
                         Body::Fd {
-                            fd: Some(_), ready, ..
+                            fd: Some(fd),
+                            interest,
+                            ready,
+                            reset_at,
+                            ..
                         },
                 }) = self.src_mut(source)
                 {
-                    if *g == gen {
-                        *ready = true;
-                        out.push(Signal::Wake(source));
+                    if *g != gen {
+                        return;
                     }
+                    // The poll that carried this report began before the
+                    // condition was last reset (a `consume`, a re-arm, a
+                    // release's re-check): the report may be from before
+                    // the reset, when the condition held, and the thread
+                    // carried it outside the lock meanwhile. Re-check it
+                    // (F11: a pipe consumed while another thread's
+                    // `epoll_wait` carried its report was delivered
+                    // again). A failed re-check trusts the report (the
+                    // kernel gave it; a spurious event, never a lost one).
+                    if *reset_at > mark {
+                        let mut p = [libc::pollfd {
+                            fd: fd.as_raw_fd(),
+                            events: sys::poll_events(*interest),
+                            revents: 0,
+                        }];
+                        if sys::poll_now(&mut p).is_ok() && p[0].revents == 0 {
+                            return;
+                        }
+                    }
+                    *ready = true;
+                    out.push(Signal::Wake(source));
                 }
             }
         }
