@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::backend::sim::SimBackend;
-use crate::backend::{Backend, Poller, PreArm, Signal};
+use crate::backend::{Backend, Marks, Poller, PreArm, Signal};
 use crate::core::{Core, StateName};
 use crate::error::Error;
 use crate::event::{CancelMode, CancelOutcome, Events, Key, Mode, SourceId, SourceKind, Timeout};
@@ -384,6 +384,15 @@ impl<B: Backend> Port<B> {
     /// Asks the kernel for at most `batch` reports without blocking, with
     /// the lock released meanwhile, and applies them; a failure is kept for
     /// the `wait` to return.
+    /// A poll's [`Marks`]: `before` as read under the lock, `after` now
+    /// (right after the poll returned, without the lock).
+    fn marks(&self, before: u64) -> Marks {
+        Marks {
+            before,
+            after: self.poller.mark(),
+        }
+    }
+
     fn ask_kernel<'a>(
         &'a self,
         mut core: MutexGuard<'a, Core<B>>,
@@ -393,8 +402,9 @@ impl<B: Backend> Port<B> {
         let mark = core.backend.poll_mark();
         drop(core);
         let polled_ok = self.poller.poll(&mut tokens, batch, Some(Duration::ZERO));
+        let marks = self.marks(mark);
         core = self.lock();
-        core.harvest(&tokens, mark);
+        core.harvest(&tokens, marks);
         tokens.clear();
         core.spare_tokens.push(tokens);
         if let Err(e) = polled_ok {
@@ -572,11 +582,12 @@ impl<B: Backend> Port<B> {
                 // (contract rule 5), so the batch re-checks only the rest.
                 let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
                 B::PreArm::run_all(&mut prearms, &self.poller, &mut tokens);
+                let marks = self.marks(mark);
                 polled = true;
                 core = self.lock();
                 core.spare_prearms = prearms;
                 core.release_all(me);
-                core.harvest(&tokens, mark);
+                core.harvest(&tokens, marks);
                 tokens.clear();
                 core.spare_tokens.push(tokens);
                 if let Err(e) = polled_ok {
@@ -667,12 +678,13 @@ impl<B: Backend> Port<B> {
                 let mark = core.backend.poll_mark();
                 drop(core);
                 let polled_ok = self.poller.poll(&mut tokens, asked, remaining);
+                let marks = self.marks(mark);
                 core = self.lock();
                 core.parked -= 1;
                 more_in_kernel = remaining == Some(Duration::ZERO)
                     && tokens.len() >= asked
                     && zero_rounds < ZERO_POLL_ROUNDS;
-                core.harvest(&tokens, mark);
+                core.harvest(&tokens, marks);
                 tokens.clear();
                 core.spare_tokens.push(tokens);
                 if let Err(e) = polled_ok {
@@ -726,8 +738,9 @@ impl<B: Backend> Port<B> {
         let r = self
             .poller
             .poll(&mut tokens, max.max(1), Some(Duration::ZERO));
+        let marks = self.marks(mark);
         core = self.lock();
-        core.harvest(&tokens, mark);
+        core.harvest(&tokens, marks);
         let n = tokens.len();
         tokens.clear();
         core.spare_tokens.push(tokens);

@@ -199,12 +199,14 @@ pub trait Backend: Send + 'static {
     fn cancel_op(&mut self, source: SourceId) -> CancelAnswer;
 
     /// Turns a token [`Poller::poll`] returned into signals (rule 4).
-    /// `mark` is [`Backend::poll_mark`] as read (under the lock) before
-    /// that poll began: a source whose cached condition was reset since
-    /// (a `consume`, a re-arm) may be named by a report the kernel gave
-    /// before the reset, which a thread carried outside the lock; the
-    /// backend re-checks such a report instead of trusting it.
-    fn harvest(&mut self, token: u64, mark: u64, out: &mut Vec<Signal>);
+    /// `marks` are [`Backend::poll_mark`] read (under the lock) before
+    /// that poll began and [`Poller::mark`] read right after it returned:
+    /// a source whose cached condition was reset (a `consume`, a re-arm)
+    /// after the poll returned is named by a report from before the reset,
+    /// which the thread carried outside the lock, and the backend drops it
+    /// (any later arrival makes a report of its own); one reset while the
+    /// poll was in the kernel is re-checked rather than trusted.
+    fn harvest(&mut self, token: u64, marks: Marks, out: &mut Vec<Signal>);
 
     /// A mark of the cached conditions' resets so far, for
     /// [`Backend::harvest`]. Default: `0` (no kernel reports to carry).
@@ -251,6 +253,16 @@ pub trait Backend: Send + 'static {
     }
 }
 
+/// When a poll's reports were taken, in resets of the backend's cached
+/// conditions ([`Backend::harvest`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Marks {
+    /// [`Backend::poll_mark`] before the poll began.
+    pub before: u64,
+    /// [`Poller::mark`] right after it returned.
+    pub after: u64,
+}
+
 /// The half of a backend where threads block, shared by every thread of the
 /// port and called without the port's lock.
 pub trait Poller: Send + Sync + 'static {
@@ -266,6 +278,12 @@ pub trait Poller: Send + Sync + 'static {
 
     /// Makes one thread inside `poll` (or the next to enter) return (rule 3).
     fn notify(&self);
+
+    /// [`Backend::poll_mark`], read without the lock right after `poll`
+    /// returned ([`Marks::after`]). Default: `0`.
+    fn mark(&self) -> u64 {
+        0
+    }
 }
 
 /// A kernel re-check (or re-arm) prepared under the port's lock and run

@@ -24,7 +24,7 @@ use self::by_source::BySource;
 
 pub use self::state::StateName;
 use self::state::{Slot, State};
-use crate::backend::{Backend, CancelAnswer, Recheck, Signal};
+use crate::backend::{Backend, CancelAnswer, Marks, Recheck, Signal};
 use crate::error::Error;
 use crate::event::{
     CancelMode, CancelOutcome, Completion, Event, EventKind, Key, Mode, SourceId, SourceKind,
@@ -212,14 +212,14 @@ impl<B: Backend> Core<B> {
     }
 
     /// Applies the kernel events behind `tokens` (contract rule 4).
-    /// `mark`: [`Backend::poll_mark`] read before the poll that gave them.
-    pub(crate) fn harvest(&mut self, tokens: &[u64], mark: u64) {
+    /// `marks`: when the poll that gave them ran ([`Backend::harvest`]).
+    pub(crate) fn harvest(&mut self, tokens: &[u64], marks: Marks) {
         if tokens.is_empty() {
             return;
         }
         let mut signals = std::mem::take(&mut self.signal_buf);
         for &t in tokens {
-            self.backend.harvest(t, mark, &mut signals);
+            self.backend.harvest(t, marks, &mut signals);
         }
         self.apply_kernel_signals(signals);
     }

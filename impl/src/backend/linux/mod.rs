@@ -149,10 +149,10 @@ pub use self::api::{futex_wait, futex_wake, FutexWord, Interest, LinuxPort, Trig
 pub use self::bufring::BufferPool;
 use self::sys::{Epoll, EpollFlags};
 use self::uring::{Cqe, Ring, Start};
-use crate::backend::{Backend, CancelAnswer, Poller, PreArm, Recheck, Signal};
+use crate::backend::{Backend, CancelAnswer, Marks, Poller, PreArm, Recheck, Signal};
 use crate::error::Error;
 use crate::event::{Mode, SourceId, SourceKind};
-use crate::sync::os::{Arc, AtomicU32, Flag};
+use crate::sync::os::{Arc, AtomicU32, Counter, Flag};
 
 /// Token of the wake-up eventfd.
 const NOTIFY_TOKEN: u64 = 1 << 62;
@@ -311,8 +311,10 @@ pub struct LinuxBackend {
     /// queue (F9).
     deferred_recheck: bool,
     /// Resets of a cached condition so far (`Body::Fd::reset_at`; the
-    /// value of [`Backend::poll_mark`]).
-    resets: u64,
+    /// value of [`Backend::poll_mark`] and [`Poller::mark`]). Bumped
+    /// *before* the reset's action (the drain, the re-arm), so a poll that
+    /// read a smaller value after it returned took its reports before it.
+    resets: Arc<Counter>,
     /// Scratch for [`Backend::harvest_posted`] (no allocation per reap).
     cqes: Vec<Cqe>,
 }
@@ -324,6 +326,7 @@ pub struct LinuxPoller {
     epoll: Arc<Epoll>,
     notify: Arc<OwnedFd>,
     prearm_failed: Arc<Flag>,
+    resets: Arc<Counter>,
 }
 
 impl Poller for LinuxPoller {
@@ -336,6 +339,10 @@ impl Poller for LinuxPoller {
     fn notify(&self) {
         // Fails only at the counter's ceiling, when a wake-up is pending anyway.
         let _ = sys::eventfd_add(self.notify.as_fd(), 1);
+    }
+
+    fn mark(&self) -> u64 {
+        self.resets.get()
     }
 }
 
@@ -460,7 +467,7 @@ impl LinuxBackend {
             next_gen: 0,
             pid: std::process::id(),
             deferred_recheck: false,
-            resets: 0,
+            resets: Arc::new(Counter::default()),
             cqes: Vec::new(),
         })
     }
@@ -617,8 +624,7 @@ impl LinuxBackend {
         // epoll set's reference count is shared by every thread.
         let epoll = &*self.epoll;
         let prearm_failed = self.prearm_failed.get();
-        self.resets += 1;
-        let stamp = self.resets;
+        let stamp = self.resets.bump();
         let src = self
             .sources
             .get_mut(source.0 as usize)
@@ -778,8 +784,7 @@ impl Backend for LinuxBackend {
     type PreArm = LinuxPreArm;
 
     fn prearm(&mut self, source: SourceId, _mode: Mode) -> Option<(LinuxPreArm, bool)> {
-        self.resets += 1;
-        let stamp = self.resets;
+        let stamp = self.resets.bump();
         let src = self.src_mut(source).ok()?;
         let token = token(source, src.gen);
         match &mut src.body {
@@ -813,6 +818,7 @@ impl Backend for LinuxBackend {
             epoll: self.epoll.clone(),
             notify: self.notify.clone(),
             prearm_failed: self.prearm_failed.clone(),
+            resets: self.resets.clone(),
         }
     }
 
@@ -892,13 +898,12 @@ impl Backend for LinuxBackend {
                 }
             }
             // The fds are the backend's own (dup'd), open while the lock
-            // is held.
+            // is held. The stamp comes first (`resets`).
+            let stamp = self.resets.bump();
             sys::poll_now(&mut fds[..end - start])?;
             for (j, p) in fds[..end - start].iter().enumerate() {
                 let s = sources[start + j];
                 if p.revents == 0 {
-                    self.resets += 1;
-                    let stamp = self.resets;
                     if let Ok(Src {
                         body:
                             Body::Fd {
@@ -922,8 +927,7 @@ impl Backend for LinuxBackend {
 
     fn unregister(&mut self, source: SourceId) {
         let epoll = self.epoll.clone();
-        self.resets += 1;
-        let stamp = self.resets;
+        let stamp = self.resets.bump();
         if let Ok(Src {
             body:
                 Body::Fd {
@@ -950,8 +954,7 @@ impl Backend for LinuxBackend {
     fn consume(&mut self, source: SourceId) -> Result<(), Error> {
         // One borrow of the entry, the fd borrowed (not its reference count
         // cloned) across the read: this runs for every drained trigger.
-        self.resets += 1;
-        let stamp = self.resets;
+        let stamp = self.resets.bump();
         let Body::Fd {
             fd,
             what,
@@ -1122,10 +1125,10 @@ impl Backend for LinuxBackend {
     }
 
     fn poll_mark(&self) -> u64 {
-        self.resets
+        self.resets.get()
     }
 
-    fn harvest(&mut self, t: u64, mark: u64, out: &mut Vec<Signal>) {
+    fn harvest(&mut self, t: u64, marks: Marks, out: &mut Vec<Signal>) {
         match t {
             NOTIFY_TOKEN => {
                 let _ = sys::read_u64(self.notify.as_fd());
@@ -1148,16 +1151,23 @@ impl Backend for LinuxBackend {
                     if *g != gen {
                         return;
                     }
-                    // The poll that carried this report began before the
-                    // condition was last reset (a `consume`, a re-arm, a
-                    // release's re-check): the report may be from before
-                    // the reset, when the condition held, and the thread
-                    // carried it outside the lock meanwhile. Re-check it
-                    // (F11: a pipe consumed while another thread's
-                    // `epoll_wait` carried its report was delivered
-                    // again). A failed re-check trusts the report (the
-                    // kernel gave it; a spurious event, never a lost one).
-                    if *reset_at > mark {
+                    // The condition was reset (a `consume`, a re-arm, a
+                    // release's re-check) after this poll returned: the
+                    // report was taken before the reset, and the thread
+                    // carried it outside the lock since. Any arrival after
+                    // the reset makes a report of its own (epoll queues the
+                    // file again), so this one is dropped (F11: a pipe
+                    // consumed while another thread carried its report was
+                    // delivered again; a trigger's edge came twice).
+                    if *reset_at > marks.after {
+                        return;
+                    }
+                    // Reset while the poll was in the kernel: the report
+                    // may be from before the reset or carry a later arrival
+                    // (epoll coalesces them); the condition decides. A
+                    // failed re-check trusts the report (spurious, never
+                    // lost).
+                    if *reset_at > marks.before {
                         let mut p = [libc::pollfd {
                             fd: fd.as_raw_fd(),
                             events: sys::poll_events(*interest),

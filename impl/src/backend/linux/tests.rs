@@ -1,6 +1,6 @@
 //! The Linux backend's harvest of a report a thread carried outside the
-//! port's lock (F11): driven step by step, so the interleaving that the
-//! generated multi-threaded cases hit only by timing is deterministic.
+//! port's lock (F11): driven step by step, so the interleavings that the
+//! generated multi-threaded cases hit only by timing are deterministic.
 
 use super::*;
 use crate::backend::Poller;
@@ -16,10 +16,16 @@ fn pipe() -> (OwnedFd, OwnedFd) {
     unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
 }
 
-/// A caller's pipe registered `Level`, written once, and one report of it
-/// taken from the kernel by a poll whose mark was read first (the thread
-/// then carries it outside the lock).
-fn carried_report() -> (LinuxBackend, SourceId, OwnedFd, OwnedFd, u64, Vec<u64>) {
+struct Fixture {
+    b: LinuxBackend,
+    poller: LinuxPoller,
+    s: SourceId,
+    r: OwnedFd,
+    w: OwnedFd,
+}
+
+/// A caller's pipe registered `Level`.
+fn fixture() -> Fixture {
     let mut b = LinuxBackend::new().unwrap();
     let poller = b.poller();
     let (r, w) = pipe();
@@ -29,44 +35,96 @@ fn carried_report() -> (LinuxBackend, SourceId, OwnedFd, OwnedFd, u64, Vec<u64>)
         EpollFlags::IN,
     );
     b.arm(s, Mode::Level).unwrap();
-    sys::write(w.as_fd(), b"x").unwrap();
-    let mark = b.poll_mark();
-    let mut tokens = Vec::new();
-    poller.poll(&mut tokens, 8, Some(Duration::ZERO)).unwrap();
-    assert_eq!(tokens, vec![token(s, 0)], "the kernel reports the write");
-    (b, s, r, w, mark, tokens)
+    Fixture { b, poller, s, r, w }
 }
 
-/// Seeds 2, 24, 62: another thread consumed the pipe while the report was
-/// carried; harvested after, it must not set the condition again (the
-/// event would be delivered for a drained pipe).
-#[test]
-fn a_report_carried_across_a_consume_is_rechecked_at_harvest() {
-    let (mut b, s, r, _w, mark, tokens) = carried_report();
-    let mut buf = [0u8; 8];
-    sys::read(r.as_fd(), &mut buf).unwrap();
-    b.consume(s).unwrap();
-    let mut out = Vec::new();
-    for t in tokens {
-        b.harvest(t, mark, &mut out);
+impl Fixture {
+    fn write(&self) {
+        sys::write(self.w.as_fd(), b"x").unwrap();
     }
-    assert!(out.is_empty(), "{out:?}");
-    assert!(!b.is_ready(s));
+
+    /// The caller drains the pipe and tells the port.
+    fn consume(&mut self) {
+        let mut buf = [0u8; 8];
+        while matches!(sys::read(self.r.as_fd(), &mut buf), Ok(Some(n)) if n > 0) {}
+        self.b.consume(self.s).unwrap();
+    }
+
+    /// One poll of the kernel, as `Port::wait` makes it: `between` runs
+    /// after the mark is read and before the kernel is asked (a reset
+    /// while the poll is in the kernel).
+    fn poll(&mut self, between: impl FnOnce(&mut Self)) -> (Vec<u64>, Marks) {
+        let before = self.b.poll_mark();
+        between(self);
+        let mut tokens = Vec::new();
+        self.poller
+            .poll(&mut tokens, 8, Some(Duration::ZERO))
+            .unwrap();
+        let marks = Marks {
+            before,
+            after: self.poller.mark(),
+        };
+        (tokens, marks)
+    }
+
+    fn harvest(&mut self, (tokens, marks): (Vec<u64>, Marks)) -> Vec<Signal> {
+        let mut out = Vec::new();
+        for t in tokens {
+            self.b.harvest(t, marks, &mut out);
+        }
+        out
+    }
 }
 
-/// The re-check keeps a report whose condition holds again (written after
-/// the consume): an arrival is never dropped.
+/// Seeds 2, 24, 62: another thread consumed the pipe after this thread's
+/// poll returned with its report; harvested after, the report must not
+/// set the condition again (the event would be delivered for a drained
+/// pipe).
 #[test]
-fn a_report_carried_across_a_consume_and_a_new_write_is_kept() {
-    let (mut b, s, r, w, mark, tokens) = carried_report();
+fn a_report_carried_across_a_consume_is_dropped_at_harvest() {
+    let mut f = fixture();
+    f.write();
+    let carried = f.poll(|_| {});
+    assert_eq!(carried.0.len(), 1, "the kernel reports the write");
+    f.consume();
+    assert!(f.harvest(carried).is_empty());
+    assert!(!f.b.is_ready(f.s));
+}
+
+/// The dropped report loses no arrival: a write after the consume makes
+/// a report of its own, which the next poll takes.
+#[test]
+fn an_arrival_after_the_consume_is_reported_again() {
+    let mut f = fixture();
+    f.write();
+    let carried = f.poll(|_| {});
+    f.consume();
+    f.write();
+    assert!(f.harvest(carried).is_empty());
+    let next = f.poll(|_| {});
+    let s = f.s;
+    assert!(matches!(f.harvest(next)[..], [Signal::Wake(x)] if x == s));
+    assert!(f.b.is_ready(f.s));
+}
+
+/// A reset while the poll was in the kernel: the report is re-checked,
+/// dropped if the condition no longer holds, kept if it does.
+#[test]
+fn a_report_taken_across_a_reset_is_rechecked() {
+    let mut f = fixture();
+    f.write();
+    let stale = f.poll(|f| {
+        // Level-triggered: the kernel still reports the pipe after this
+        // re-arm's reset, until it is drained.
+        f.b.arm(f.s, Mode::Level).unwrap();
+    });
+    assert_eq!(stale.0.len(), 1);
     let mut buf = [0u8; 8];
-    sys::read(r.as_fd(), &mut buf).unwrap();
-    b.consume(s).unwrap();
-    sys::write(w.as_fd(), b"y").unwrap();
-    let mut out = Vec::new();
-    for t in tokens {
-        b.harvest(t, mark, &mut out);
-    }
-    assert!(matches!(out[..], [Signal::Wake(x)] if x == s), "{out:?}");
-    assert!(b.is_ready(s));
+    sys::read(f.r.as_fd(), &mut buf).unwrap();
+    assert!(f.harvest(stale).is_empty(), "drained: dropped");
+    f.write();
+    let fresh = f.poll(|f| {
+        f.b.arm(f.s, Mode::Level).unwrap();
+    });
+    assert_eq!(f.harvest(fresh).len(), 1, "still readable: kept");
 }
