@@ -439,8 +439,13 @@ impl<B: Backend> Core<B> {
             let key = self.holds[pos].1[j];
             let Ok(idx) = self.lookup(key) else { continue };
             let slot = &self.slots[idx];
+            // `Armed` too: a held Dispatch registration that `modify` (or a
+            // non-holder's `rearm`) armed again is re-checked at this
+            // release like the rest; otherwise its re-check is left to the
+            // kernel's report of an `EPOLL_CTL_MOD`, which another waiting
+            // thread may take, and this wait returns without it (F11).
             if slot.holder != Some(me)
-                || !matches!(slot.state, State::Disarmed)
+                || !matches!(slot.state, State::Disarmed | State::Armed)
                 || slot.mode != Mode::Dispatch
             {
                 continue;
