@@ -45,6 +45,11 @@
 //!    [`Backend::harvest`], under the lock. A token that no longer names a
 //!    live kernel registration (its source was closed, or the fd number was
 //!    reused) yields nothing: tokens carry a generation.
+//!    A thread carries its tokens from the kernel to the lock; the core
+//!    passes the [`Marks`] of the poll (the backend's reset count before it
+//!    began and right after it returned), so a report taken before a reset
+//!    of its source's cached condition (a `consume`, a re-arm) is dropped,
+//!    and one taken while a reset happened is re-checked (Linux: F11).
 //! 5. **Arming and the re-check.** Whenever a readiness registration becomes
 //!    armed with nobody holding it (register, `modify`, `rearm`, a Dispatch
 //!    or Level release), the core calls [`Backend::arm`]. The answer is a

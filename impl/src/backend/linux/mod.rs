@@ -856,7 +856,7 @@ impl Backend for LinuxBackend {
         std::mem::take(&mut self.deferred_recheck)
     }
 
-    /// One `poll(2)` (zero timeout) per [`RECHECK_BATCH`] of the caller's
+    /// One `poll(2)` (zero timeout) per `RECHECK_BATCH` (64) of the caller's
     /// fds among `sources` whose cached condition is true; the fds the
     /// backend drains itself have an exact cached condition and are left
     /// out. Under the lock, so no harvest can interleave: a report that
