@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::backend::sim::SimBackend;
-use crate::backend::{Backend, Poller, PreArm, Signal};
+use crate::backend::{Backend, Marks, Poller, PreArm, Signal};
 use crate::core::{Core, StateName};
 use crate::error::Error;
 use crate::event::{CancelMode, CancelOutcome, Events, Key, Mode, SourceId, SourceKind, Timeout};
@@ -381,6 +381,15 @@ impl<B: Backend> Port<B> {
         self.core.lock()
     }
 
+    /// A poll's [`Marks`]: `before` as read under the lock, `after` now
+    /// (right after the poll returned, without the lock).
+    fn marks(&self, before: u64) -> Marks {
+        Marks {
+            before,
+            after: self.poller.mark(),
+        }
+    }
+
     /// Asks the kernel for at most `batch` reports without blocking, with
     /// the lock released meanwhile, and applies them; a failure is kept for
     /// the `wait` to return. Also says whether the ask was *complete*: no
@@ -392,11 +401,13 @@ impl<B: Backend> Port<B> {
         batch: usize,
     ) -> (MutexGuard<'a, Core<B>>, bool) {
         let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        let mark = core.backend.poll_mark();
         drop(core);
         let polled_ok = self.poller.poll(&mut tokens, batch, Some(Duration::ZERO));
+        let marks = self.marks(mark);
         core = self.lock();
         let complete = polled_ok.is_ok() && tokens.len() < batch;
-        core.harvest(&tokens);
+        core.harvest(&tokens, marks);
         tokens.clear();
         core.spare_tokens.push(tokens);
         if let Err(e) = polled_ok {
@@ -531,6 +542,8 @@ impl<B: Backend> Port<B> {
         let me = sync::current_thread();
         let call = self.stamp();
         let mut core = self.lock();
+        // Entries queued after this mark were re-checked in this call.
+        let mark = core.queue_mark();
         let r = if onering_model::wait_fits(max).is_err() {
             Err(Error::ZeroMax)
         } else {
@@ -584,17 +597,19 @@ impl<B: Backend> Port<B> {
                 }
             } else {
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+                let mark = core.backend.poll_mark();
                 drop(core);
                 // The kernel first: a report it gives now for a source
                 // being released is that source's re-check already
                 // (contract rule 5), so the batch re-checks only the rest.
                 let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
                 B::PreArm::run_all(&mut prearms, &self.poller, &mut tokens);
+                let marks = self.marks(mark);
                 polled = true;
                 core = self.lock();
                 core.spare_prearms = prearms;
                 core.release_all(me);
-                core.harvest(&tokens);
+                core.harvest(&tokens, marks);
                 tokens.clear();
                 core.spare_tokens.push(tokens);
                 if let Err(e) = polled_ok {
@@ -614,7 +629,15 @@ impl<B: Backend> Port<B> {
                 // registration behind (F9).
                 polled = true;
                 core = self.ask_kernel(core, max).0;
-            } else if asked_before_release && asked_complete && !deferred {
+            } else if deferred {
+                // The same with nothing queued: the loop below must ask the
+                // kernel even if the Dispatch releases' poll above did (it
+                // came before these re-checks). A `modify` of a held
+                // registration to `Dispatch` re-arms it at this release with
+                // `EPOLL_CTL_MOD`, and a poll wait returned `[]` while it
+                // stayed readable (F11, seed 27).
+                polled = false;
+            } else if asked_before_release && asked_complete {
                 // The ask before the releases saw every arrival the kernel
                 // had when this call began (F13), and the releases left no
                 // re-check to the kernel: asking again would only repeat
@@ -628,19 +651,29 @@ impl<B: Backend> Port<B> {
             // nothing deliverable, so the kernel may hold more behind it.
             let mut more_in_kernel = false;
             let mut zero_rounds = 0;
+            if !polled && B::KERNEL_QUEUE && core.has_ready() {
+                // The queue holds entries from before this call and the
+                // kernel was not asked in it: ask *before* serving them.
+                // An arrival the kernel holds is deliverable too (F13); and
+                // a report for a queued registration (an `Edge` raised again
+                // while queued) must coalesce with its entry, not come
+                // after its delivery as a second edge (F11, seeds 45, 49).
+                polled = true;
+                core = self.ask_kernel(core, RECHECK_BATCH).0;
+            }
+            if B::KERNEL_QUEUE {
+                // An entry queued before this call was re-checked by the
+                // kernel when it reported it, not since: one drained behind
+                // the port's back meanwhile is dropped, as epoll's re-poll
+                // at report would (F11, seed 10).
+                core.recheck_queued_before(mark);
+            }
             loop {
                 if let Some(e) = core.deferred_error.take() {
                     break Err(e);
                 }
                 core.collect(me, max, &mut events.buf);
                 if !events.is_empty() {
-                    if events.len() < max && !polled && B::KERNEL_QUEUE {
-                        // Served from the queue alone with room left: an
-                        // arrival the kernel holds is deliverable too (F13).
-                        polled = true;
-                        core = self.ask_kernel(core, RECHECK_BATCH).0;
-                        continue;
-                    }
                     break Ok(events.len());
                 }
                 let remaining = match timeout {
@@ -668,14 +701,16 @@ impl<B: Backend> Port<B> {
                 };
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 core.parked += 1;
+                let mark = core.backend.poll_mark();
                 drop(core);
                 let polled_ok = self.poller.poll(&mut tokens, asked, remaining);
+                let marks = self.marks(mark);
                 core = self.lock();
                 core.parked -= 1;
                 more_in_kernel = remaining == Some(Duration::ZERO)
                     && tokens.len() >= asked
                     && zero_rounds < ZERO_POLL_ROUNDS;
-                core.harvest(&tokens);
+                core.harvest(&tokens, marks);
                 tokens.clear();
                 core.spare_tokens.push(tokens);
                 if let Err(e) = polled_ok {
@@ -724,12 +759,14 @@ impl<B: Backend> Port<B> {
             return Ok(0);
         }
         let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        let mark = core.backend.poll_mark();
         drop(core);
         let r = self
             .poller
             .poll(&mut tokens, max.max(1), Some(Duration::ZERO));
+        let marks = self.marks(mark);
         core = self.lock();
-        core.harvest(&tokens);
+        core.harvest(&tokens, marks);
         let n = tokens.len();
         tokens.clear();
         core.spare_tokens.push(tokens);

@@ -75,6 +75,23 @@ pub(crate) mod os {
         }
     }
 
+    /// A counter shared with code running without the port's lock
+    /// (sequentially consistent: the order of its bumps and reads is one
+    /// order every thread agrees on).
+    #[derive(Debug, Default)]
+    pub(crate) struct Counter(std::sync::atomic::AtomicU64);
+
+    impl Counter {
+        /// Adds one; the new value.
+        pub(crate) fn bump(&self) -> u64 {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
+        }
+
+        pub(crate) fn get(&self) -> u64 {
+            self.0.load(std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+
     /// A sticky flag shared with code running without the port's lock.
     #[derive(Debug, Default)]
     pub(crate) struct Flag(std::sync::atomic::AtomicBool);

@@ -72,7 +72,9 @@ impl Engine for PortEngine {
                     slots[k as usize].source = self.port.add_source(self.kind);
                 }
                 let s = slots[k as usize].source;
-                drop(slots);
+                // Locked until the key is handed out: another thread's wait
+                // names the event it takes through the slots (as on Linux,
+                // `port_linux.rs`).
                 let r = if self.requests() {
                     self.port.submit(s, self.mode)
                 } else {
@@ -80,9 +82,7 @@ impl Engine for PortEngine {
                 };
                 match r {
                     Ok(key) => {
-                        self.slots.lock().expect("slots")[k as usize]
-                            .reg
-                            .hand_out(key);
+                        slots[k as usize].reg.hand_out(key);
                         Observed::Ok
                     }
                     Err(e) => refused(e),

@@ -317,7 +317,12 @@ impl Engine for PortLinuxEngine {
                     return refused(e);
                 }
                 let s = slots[k as usize].source;
-                drop(slots);
+                // The slots stay locked until the key is handed out: a
+                // registration can queue its event at once, and another
+                // thread's wait that takes it names it through the slots
+                // (`case_event`). Unlocked, that wait could find the key
+                // not yet handed out and record the Port's own index and
+                // generation (`key k1.1 was never returned by a register`).
                 let r = match self.backing {
                     Backing::Futex => self.port.futex_wait(s, self.word.load()),
                     _ if self.requests() => self.port.submit(s, self.mode),
@@ -325,7 +330,6 @@ impl Engine for PortLinuxEngine {
                 };
                 match r {
                     Ok(key) => {
-                        let mut slots = self.slots();
                         slots[k as usize].reg.hand_out(key);
                         slots[k as usize].completed = false;
                         Observed::Ok

@@ -45,6 +45,11 @@
 //!    [`Backend::harvest`], under the lock. A token that no longer names a
 //!    live kernel registration (its source was closed, or the fd number was
 //!    reused) yields nothing: tokens carry a generation.
+//!    A thread carries its tokens from the kernel to the lock; the core
+//!    passes the [`Marks`] of the poll (the backend's reset count before it
+//!    began and right after it returned), so a report taken before a reset
+//!    of its source's cached condition (a `consume`, a re-arm) is dropped,
+//!    and one taken while a reset happened is re-checked (Linux: F11).
 //! 5. **Arming and the re-check.** Whenever a readiness registration becomes
 //!    armed with nobody holding it (register, `modify`, `rearm`, a Dispatch
 //!    or Level release), the core calls [`Backend::arm`]. The answer is a
@@ -246,7 +251,20 @@ pub trait Backend: Send + 'static {
     fn cancel_op(&mut self, source: SourceId) -> CancelAnswer;
 
     /// Turns a token [`Poller::poll`] returned into signals (rule 4).
-    fn harvest(&mut self, token: u64, out: &mut Vec<Signal>);
+    /// `marks` are [`Backend::poll_mark`] read (under the lock) before
+    /// that poll began and [`Poller::mark`] read right after it returned:
+    /// a source whose cached condition was reset (a `consume`, a re-arm)
+    /// after the poll returned is named by a report from before the reset,
+    /// which the thread carried outside the lock, and the backend drops it
+    /// (any later arrival makes a report of its own); one reset while the
+    /// poll was in the kernel is re-checked rather than trusted.
+    fn harvest(&mut self, token: u64, marks: Marks, out: &mut Vec<Signal>);
+
+    /// A mark of the cached conditions' resets so far, for
+    /// [`Backend::harvest`]. Default: `0` (no kernel reports to carry).
+    fn poll_mark(&self) -> u64 {
+        0
+    }
 
     /// Appends the signals of completions the kernel has already posted
     /// (an io_uring CQ), without blocking and without waiting for a
@@ -287,6 +305,35 @@ pub trait Backend: Send + 'static {
     fn take_deferred_recheck(&mut self) -> bool {
         false
     }
+
+    /// Re-checks the cached condition of `sources` (readiness sources with
+    /// an event queued since an earlier `wait`), under the lock: the
+    /// condition a kernel report gave may have been lowered since, behind
+    /// the port's back (another reader drained the caller's fd), and the
+    /// event must then be dropped at delivery (the model's
+    /// `repoll_at_harvest`; epoll re-polls at every report, but a report
+    /// the port queued is not reported again). Resets the cached condition
+    /// of each source found not ready and keeps exactly those in `sources`
+    /// (the kernel's `lower`, for the history). Default: nothing to
+    /// re-check (the cached condition is exact), `sources` emptied.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] from the re-check.
+    fn recheck_queued(&mut self, sources: &mut Vec<SourceId>) -> Result<(), Error> {
+        sources.clear();
+        Ok(())
+    }
+}
+
+/// When a poll's reports were taken, in resets of the backend's cached
+/// conditions ([`Backend::harvest`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Marks {
+    /// [`Backend::poll_mark`] before the poll began.
+    pub before: u64,
+    /// [`Poller::mark`] right after it returned.
+    pub after: u64,
 }
 
 /// The half of a backend where threads block, shared by every thread of the
@@ -304,6 +351,12 @@ pub trait Poller: Send + Sync + 'static {
 
     /// Makes one thread inside `poll` (or the next to enter) return (rule 3).
     fn notify(&self);
+
+    /// [`Backend::poll_mark`], read without the lock right after `poll`
+    /// returned ([`Marks::after`]). Default: `0`.
+    fn mark(&self) -> u64 {
+        0
+    }
 }
 
 /// A kernel re-check (or re-arm) prepared under the port's lock and run

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::backend::{Backend, CancelAnswer, NoPreArm, Poller, Recheck, Signal};
+use crate::backend::{Backend, CancelAnswer, Marks, NoPreArm, Poller, Recheck, Signal};
 use crate::error::Error;
 use crate::event::{Mode, SourceId, SourceKind};
 use crate::sync::{Condvar, Mutex};
@@ -246,7 +246,7 @@ impl Backend for SimBackend {
         Ok(())
     }
 
-    fn harvest(&mut self, _token: u64, _out: &mut Vec<Signal>) {}
+    fn harvest(&mut self, _token: u64, _marks: Marks, _out: &mut Vec<Signal>) {}
 
     fn kind(&self, source: SourceId) -> Result<SourceKind, Error> {
         let src = self.get(source)?;

@@ -24,7 +24,7 @@ use self::by_source::BySource;
 
 pub use self::state::StateName;
 use self::state::{Slot, State};
-use crate::backend::{Backend, CancelAnswer, Recheck, Signal};
+use crate::backend::{Backend, CancelAnswer, Marks, Recheck, Signal};
 use crate::error::Error;
 use crate::event::{
     CancelMode, CancelOutcome, Completion, Event, EventKind, Key, Mode, SourceId, SourceKind,
@@ -230,13 +230,14 @@ impl<B: Backend> Core<B> {
     }
 
     /// Applies the kernel events behind `tokens` (contract rule 4).
-    pub(crate) fn harvest(&mut self, tokens: &[u64]) {
+    /// `marks`: when the poll that gave them ran ([`Backend::harvest`]).
+    pub(crate) fn harvest(&mut self, tokens: &[u64], marks: Marks) {
         if tokens.is_empty() {
             return;
         }
         let mut signals = std::mem::take(&mut self.signal_buf);
         for &t in tokens {
-            self.backend.harvest(t, &mut signals);
+            self.backend.harvest(t, marks, &mut signals);
         }
         self.apply_kernel_signals(signals);
     }
@@ -349,6 +350,48 @@ impl<B: Backend> Core<B> {
         !self.ready.is_empty()
     }
 
+    /// A mark of the queue now: entries queued after it are newer
+    /// ([`Self::recheck_queued_before`]).
+    pub(crate) fn queue_mark(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Has the backend re-check the cached condition of every readiness
+    /// registration queued before `mark` (an earlier call's harvest or
+    /// release) and still armed, so that one lowered since is dropped at
+    /// delivery (F11; [`Backend::recheck_queued`]). O(1) when nothing
+    /// queued predates `mark` (the queue is in `seq` order).
+    pub(crate) fn recheck_queued_before(&mut self, mark: u64) {
+        if self.ready.front().is_none_or(|e| e.seq >= mark) {
+            return;
+        }
+        let mut sources: Vec<SourceId> = self
+            .ready
+            .iter()
+            .take_while(|e| e.seq < mark)
+            .filter_map(|e| {
+                let slot = &self.slots[e.key.index as usize];
+                (slot.generation == e.key.generation
+                    && slot.kind.is_readiness()
+                    && slot.queued == Some(e.seq)
+                    && matches!(slot.state, State::Armed))
+                .then_some(slot.source)
+            })
+            .collect();
+        if sources.is_empty() {
+            return;
+        }
+        if let Err(e) = self.backend.recheck_queued(&mut sources) {
+            self.deferred_error.get_or_insert(e);
+            return;
+        }
+        if self.history.is_some() {
+            for source in sources {
+                self.kernel_steps.push((Op::Lower { source }, Ret::Unit));
+            }
+        }
+    }
+
     // ----- holding -------------------------------------------------------
 
     fn hold(&mut self, me: ThreadToken, key: Key) {
@@ -419,8 +462,13 @@ impl<B: Backend> Core<B> {
             let key = self.holds[pos].1[j];
             let Ok(idx) = self.lookup(key) else { continue };
             let slot = &self.slots[idx];
+            // `Armed` too: a held Dispatch registration that `modify` (or a
+            // non-holder's `rearm`) armed again is re-checked at this
+            // release like the rest; otherwise its re-check is left to the
+            // kernel's report of an `EPOLL_CTL_MOD`, which another waiting
+            // thread may take, and this wait returns without it (F11).
             if slot.holder != Some(me)
-                || !matches!(slot.state, State::Disarmed)
+                || !matches!(slot.state, State::Disarmed | State::Armed)
                 || slot.mode != Mode::Dispatch
             {
                 continue;

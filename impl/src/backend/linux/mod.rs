@@ -135,6 +135,9 @@ mod api;
 mod bufring;
 #[allow(unsafe_code)]
 mod sys;
+#[cfg(test)]
+#[allow(unsafe_code)]
+mod tests;
 #[allow(unsafe_code)]
 mod uring;
 
@@ -146,10 +149,10 @@ pub use self::api::{futex_wait, futex_wake, FutexWord, Interest, LinuxPort, Trig
 pub use self::bufring::BufferPool;
 use self::sys::{Epoll, EpollFlags};
 use self::uring::{Cqe, Ring, Start};
-use crate::backend::{Backend, CancelAnswer, Poller, PreArm, Recheck, Signal};
+use crate::backend::{Backend, CancelAnswer, Marks, Poller, PreArm, Recheck, Signal};
 use crate::error::Error;
 use crate::event::{Mode, SourceId, SourceKind};
-use crate::sync::os::{Arc, AtomicU32, Flag};
+use crate::sync::os::{Arc, AtomicU32, Counter, Flag};
 
 /// Token of the wake-up eventfd.
 const NOTIFY_TOKEN: u64 = 1 << 62;
@@ -205,6 +208,10 @@ enum Body {
         kernel: Kernel,
         /// The condition as the kernel last reported it (contract rule 5).
         ready: bool,
+        /// [`LinuxBackend::resets`] when `ready` was last reset (or set by
+        /// a re-check of the backend's own): a report carried by a poll
+        /// that began before it may predate the reset ([`Backend::harvest`]).
+        reset_at: u64,
         /// A [`LinuxPreArm`] was handed out and its `arm` has not come yet.
         prearmed: bool,
         /// A held `Level` release will take the wait's ask before it as
@@ -309,6 +316,11 @@ pub struct LinuxBackend {
     /// Inside a release whose wait's ask was complete and harvested in this
     /// lock hold: a prepared `Level` source is re-checked (contract rule 5).
     level_rechecked: bool,
+    /// Resets of a cached condition so far (`Body::Fd::reset_at`; the
+    /// value of [`Backend::poll_mark`] and [`Poller::mark`]). Bumped
+    /// *before* the reset's action (the drain, the re-arm), so a poll that
+    /// read a smaller value after it returned took its reports before it.
+    resets: Arc<Counter>,
     /// Scratch for [`Backend::harvest_posted`] (no allocation per reap).
     cqes: Vec<Cqe>,
 }
@@ -320,6 +332,7 @@ pub struct LinuxPoller {
     epoll: Arc<Epoll>,
     notify: Arc<OwnedFd>,
     prearm_failed: Arc<Flag>,
+    resets: Arc<Counter>,
 }
 
 impl Poller for LinuxPoller {
@@ -332,6 +345,10 @@ impl Poller for LinuxPoller {
     fn notify(&self) {
         // Fails only at the counter's ceiling, when a wake-up is pending anyway.
         let _ = sys::eventfd_add(self.notify.as_fd(), 1);
+    }
+
+    fn mark(&self) -> u64 {
+        self.resets.get()
     }
 }
 
@@ -457,6 +474,7 @@ impl LinuxBackend {
             pid: std::process::id(),
             deferred_recheck: false,
             level_rechecked: false,
+            resets: Arc::new(Counter::default()),
             cqes: Vec::new(),
         })
     }
@@ -487,6 +505,7 @@ impl LinuxBackend {
             interest,
             kernel: Kernel::None,
             ready: false,
+            reset_at: 0,
             prearmed: false,
             level_prepared: false,
             drained: Drained::Nothing,
@@ -648,6 +667,7 @@ impl LinuxBackend {
             interest,
             kernel,
             ready,
+            reset_at,
             prearmed,
             level_prepared,
             ..
@@ -679,6 +699,9 @@ impl LinuxBackend {
             return Ok(Recheck::Now);
         }
         let prearm_failed = self.prearm_failed.get();
+        // Before any reset below (`resets`); the trigger fast path above
+        // resets nothing.
+        let stamp = self.resets.bump();
         let flags = EpollFlags(
             *interest
                 | match want {
@@ -710,6 +733,7 @@ impl LinuxBackend {
                 epoll.add(fd.as_raw_fd(), flags, tok)?;
                 *kernel = want;
                 *ready = sys::readable_now(fd.as_fd())?;
+                *reset_at = stamp;
                 return Ok(Recheck::Now);
             }
             Kernel::None => {
@@ -746,6 +770,7 @@ impl LinuxBackend {
             Kernel::Oneshot => epoll.modify(fd.as_raw_fd(), flags, tok)?,
         }
         let lowered = std::mem::take(ready);
+        *reset_at = stamp;
         self.deferred_recheck = true;
         Ok(Recheck::Deferred { lowered })
     }
@@ -810,6 +835,7 @@ impl Backend for LinuxBackend {
     type PreArm = LinuxPreArm;
 
     fn prearm(&mut self, source: SourceId, _mode: Mode) -> Option<(LinuxPreArm, bool)> {
+        let stamp = self.resets.bump();
         let src = self.src_mut(source).ok()?;
         let token = token(source, src.gen);
         match &mut src.body {
@@ -818,11 +844,13 @@ impl Backend for LinuxBackend {
                 interest,
                 kernel: Kernel::Oneshot,
                 ready,
+                reset_at,
                 prearmed,
                 ..
             } => {
                 *prearmed = true;
                 let lowered = std::mem::take(ready);
+                *reset_at = stamp;
                 let a = LinuxPreArm {
                     fd: fd.clone(),
                     events: sys::poll_events(*interest),
@@ -841,6 +869,7 @@ impl Backend for LinuxBackend {
             epoll: self.epoll.clone(),
             notify: self.notify.clone(),
             prearm_failed: self.prearm_failed.clone(),
+            resets: self.resets.clone(),
         }
     }
 
@@ -879,14 +908,19 @@ impl Backend for LinuxBackend {
     }
 
     fn prepare_level_recheck(&mut self, source: SourceId) -> Option<bool> {
+        // Bumped first, a reset like any other (`resets`): a report another
+        // thread carried across it is from before it.
+        let stamp = self.resets.bump();
         match &mut self.src_mut(source).ok()?.body {
             Body::Fd {
                 fd: Some(_),
                 kernel: Kernel::Level,
                 ready,
+                reset_at,
                 level_prepared,
                 ..
             } => {
+                *reset_at = stamp;
                 *level_prepared = true;
                 Some(std::mem::take(ready))
             }
@@ -898,14 +932,85 @@ impl Backend for LinuxBackend {
         self.level_rechecked = on;
     }
 
+    /// One `poll(2)` (zero timeout) per `RECHECK_BATCH` (64) of the caller's
+    /// fds among `sources` whose cached condition is true; the fds the
+    /// backend drains itself have an exact cached condition and are left
+    /// out. Under the lock, so no harvest can interleave: a report that
+    /// comes after the `poll(2)` is a later arrival (F11).
+    fn recheck_queued(&mut self, sources: &mut Vec<SourceId>) -> Result<(), Error> {
+        sources.retain(|&s| {
+            matches!(
+                self.src(s).map(|s| &s.body),
+                Ok(Body::Fd {
+                    fd: Some(_),
+                    what: What::Plain,
+                    ready: true,
+                    ..
+                })
+            )
+        });
+        let mut lowered = 0;
+        let mut start = 0;
+        while start < sources.len() {
+            let end = sources.len().min(start + RECHECK_BATCH);
+            let mut fds = [libc::pollfd {
+                fd: -1,
+                events: 0,
+                revents: 0,
+            }; RECHECK_BATCH];
+            for (p, &s) in fds.iter_mut().zip(&sources[start..end]) {
+                if let Ok(Src {
+                    body:
+                        Body::Fd {
+                            fd: Some(fd),
+                            interest,
+                            ..
+                        },
+                    ..
+                }) = self.src(s)
+                {
+                    p.fd = fd.as_raw_fd();
+                    p.events = sys::poll_events(*interest);
+                }
+            }
+            // The fds are the backend's own (dup'd), open while the lock
+            // is held. The stamp comes first (`resets`).
+            let stamp = self.resets.bump();
+            sys::poll_now(&mut fds[..end - start])?;
+            for (j, p) in fds[..end - start].iter().enumerate() {
+                let s = sources[start + j];
+                if p.revents == 0 {
+                    if let Ok(Src {
+                        body:
+                            Body::Fd {
+                                ready, reset_at, ..
+                            },
+                        ..
+                    }) = self.src_mut(s)
+                    {
+                        *ready = false;
+                        *reset_at = stamp;
+                    }
+                    sources[lowered] = s;
+                    lowered += 1;
+                }
+            }
+            start = end;
+        }
+        sources.truncate(lowered);
+        Ok(())
+    }
+
     fn unregister(&mut self, source: SourceId) {
         let epoll = self.epoll.clone();
+        let stamp = self.resets.bump();
         if let Ok(Src {
             body:
                 Body::Fd {
                     fd: Some(fd),
                     kernel,
                     ready,
+                    reset_at,
                     prearmed,
                     level_prepared,
                     ..
@@ -917,6 +1022,7 @@ impl Backend for LinuxBackend {
                 let _ = epoll.delete(fd.as_raw_fd());
                 *kernel = Kernel::None;
                 *ready = false;
+                *reset_at = stamp;
                 *prearmed = false;
                 *level_prepared = false;
             }
@@ -926,10 +1032,12 @@ impl Backend for LinuxBackend {
     fn consume(&mut self, source: SourceId) -> Result<(), Error> {
         // One borrow of the entry, the fd borrowed (not its reference count
         // cloned) across the read: this runs for every drained trigger.
+        let stamp = self.resets.bump();
         let Body::Fd {
             fd,
             what,
             ready,
+            reset_at,
             drained: d,
             ..
         } = &mut self.src_mut(source)?.body
@@ -950,6 +1058,7 @@ impl Backend for LinuxBackend {
             What::Inotify => Drained::Changes(sys::read_inotify(fd.as_fd())?),
         };
         *ready = false;
+        *reset_at = stamp;
         *d = drained;
         Ok(())
     }
@@ -1093,7 +1202,11 @@ impl Backend for LinuxBackend {
         }
     }
 
-    fn harvest(&mut self, t: u64, out: &mut Vec<Signal>) {
+    fn poll_mark(&self) -> u64 {
+        self.resets.get()
+    }
+
+    fn harvest(&mut self, t: u64, marks: Marks, out: &mut Vec<Signal>) {
         match t {
             NOTIFY_TOKEN => {
                 let _ = sys::read_u64(self.notify.as_fd());
@@ -1105,14 +1218,45 @@ impl Backend for LinuxBackend {
                     gen: g,
                     body:
                         Body::Fd {
-                            fd: Some(_), ready, ..
+                            fd: Some(fd),
+                            interest,
+                            ready,
+                            reset_at,
+                            ..
                         },
                 }) = self.src_mut(source)
                 {
-                    if *g == gen {
-                        *ready = true;
-                        out.push(Signal::Wake(source));
+                    if *g != gen {
+                        return;
                     }
+                    // The condition was reset (a `consume`, a re-arm, a
+                    // release's re-check) after this poll returned: the
+                    // report was taken before the reset, and the thread
+                    // carried it outside the lock since. Any arrival after
+                    // the reset makes a report of its own (epoll queues the
+                    // file again), so this one is dropped (F11: a pipe
+                    // consumed while another thread carried its report was
+                    // delivered again; a trigger's edge came twice).
+                    if *reset_at > marks.after {
+                        return;
+                    }
+                    // Reset while the poll was in the kernel: the report
+                    // may be from before the reset or carry a later arrival
+                    // (epoll coalesces them); the condition decides. A
+                    // failed re-check trusts the report (spurious, never
+                    // lost).
+                    if *reset_at > marks.before {
+                        let mut p = [libc::pollfd {
+                            fd: fd.as_raw_fd(),
+                            events: sys::poll_events(*interest),
+                            revents: 0,
+                        }];
+                        if sys::poll_now(&mut p).is_ok() && p[0].revents == 0 {
+                            return;
+                        }
+                    }
+                    *ready = true;
+                    out.push(Signal::Wake(source));
                 }
             }
         }
