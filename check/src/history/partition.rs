@@ -36,6 +36,7 @@
 //! Each registration of a slot is the slot's next generation (mod 4: the
 //! model only compares generations for equality).
 
+use super::by_source::BySource;
 use super::linearize::{Budget, Stop};
 use super::parse::{Call, Ev, EvKind, KeyRef, Op, ParseError, Res};
 use onering_model::{Answer, CancelMode, Mode, SourceKind, MAX_KEYS};
@@ -379,6 +380,7 @@ pub(super) struct Plan {
     relevant: Vec<Option<Vec<u32>>>,
     cuts: HashMap<(u32, u32), u64>,
     tape_end: HashMap<u32, u64>,
+    by_source: BySource,
 }
 
 impl Plan {
@@ -536,6 +538,8 @@ impl Plan {
         on_time(budget)?;
         let relevant = wait_sources(calls, &key_source);
         on_time(budget)?;
+        let by_source = BySource::new(calls, &key_source, &sources, &relevant)?;
+        on_time(budget)?;
         // Per (source, group after the first): the quiescent cut before its
         // first registration, and per source the latest (up to which the tape
         // is kept).
@@ -556,6 +560,7 @@ impl Plan {
             relevant,
             cuts,
             tape_end,
+            by_source,
         })
     }
 
@@ -586,6 +591,7 @@ impl Plan {
             relevant,
             cuts,
             tape_end,
+            by_source,
         } = self;
         let locate = |k: &KeyRef, line: usize| -> Result<(u32, Slot), ParseError> {
             let src = *key_source.get(k).ok_or_else(|| {
@@ -618,8 +624,10 @@ impl Plan {
             }
         };
         let groups_of = |src: u32| sources.get(&src).map_or(0, |i| i.groups.len() as u32);
-        for (ci, c) in calls.iter().enumerate() {
-            if ci.is_multiple_of(CHECK_EVERY) {
+        let srcs: Vec<u32> = ids.iter().map(|id| id.0).collect();
+        for (walked, ci) in by_source.calls_of(&srcs).into_iter().enumerate() {
+            let c = &calls[ci];
+            if walked.is_multiple_of(CHECK_EVERY) {
                 on_time(budget)?;
                 let held: usize = parts.values().map(|o| o.capacity()).sum();
                 let bytes = (held * std::mem::size_of::<POp>()) as u64;
