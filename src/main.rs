@@ -389,7 +389,7 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
     );
     let checked = match read {
         Ok(text) => onering_check::library::verify_text_since(
-            &text,
+            text,
             &a.profile,
             &a.library,
             &options,
