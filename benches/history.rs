@@ -59,7 +59,10 @@ fn history_dir() -> std::path::PathBuf {
 /// reference Port and kept (unless `refresh`).
 fn history(target: usize, threads: usize, sources: usize, refresh: bool) -> String {
     let dir = history_dir();
-    let path = dir.join(format!("seed13-{target}-{threads}-{sources}.jsonl"));
+    // `w2`: the workload after its registration race stopped leaking keys
+    // (`onering_proofs::workload`); a file of the leaking workload is not
+    // reused.
+    let path = dir.join(format!("w2-seed13-{target}-{threads}-{sources}.jsonl"));
     if !refresh {
         if let Ok(text) = std::fs::read_to_string(&path) {
             return text;

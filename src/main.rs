@@ -365,7 +365,6 @@ fn parse_library(name: &str) -> Result<LibraryRules, String> {
 /// prints the library's summary or JSON, exits with the library's status.
 fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
     use onering_check::history;
-    use std::io::Read;
     let options = history::Options {
         max_seconds: a.max_seconds,
         max_memory: a
@@ -374,31 +373,47 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
             .or_else(onering_check::budget::default_max_memory),
     };
     options.validate().map_err(|e| e.to_string())?;
-    let text = if a.history == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| format!("reading standard input: {e}"))?;
-        s
+    // The budgets count from here: reading the file is inside them.
+    let start = std::time::Instant::now();
+    let read = if a.history == "-" {
+        history::read_text(std::io::stdin().lock(), &options, start)
+            .map_err(|e| format!("reading standard input: {e}"))?
     } else {
-        std::fs::read_to_string(&a.history).map_err(|e| format!("{}: {e}", a.history))?
+        let file = std::fs::File::open(&a.history).map_err(|e| format!("{}: {e}", a.history))?;
+        history::read_text(file, &options, start).map_err(|e| format!("{}: {e}", a.history))?
     };
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} sources, {msg}")
             .expect("valid template"),
     );
-    let checked = onering_check::library::verify_text_with(
-        &text,
-        &a.profile,
-        &a.library,
-        &options,
-        |done, total, explored| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-            bar.set_message(format!("{explored} configurations"));
-        },
-    );
+    let checked = match read {
+        Ok(text) => onering_check::library::verify_text_since(
+            text,
+            &a.profile,
+            &a.library,
+            &options,
+            start,
+            |done, total, explored| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+                bar.set_message(format!("{explored} configurations"));
+            },
+        ),
+        // A budget ran out while the file was read: no verdict.
+        Err(why) => Ok(onering_check::library::Checked {
+            calls: Vec::new(),
+            report: history::Report {
+                verdict: history::Verdict::NoVerdict(why),
+                profile: a.profile.name,
+                calls: 0,
+                parts: 0,
+                explored: 0,
+                seconds: start.elapsed().as_secs_f64(),
+            },
+            answered: Vec::new(),
+        }),
+    };
     bar.finish_and_clear();
     let checked = checked.map_err(|e| format!("{}: {e}", a.history))?;
     let (calls, report) = (&checked.calls, &checked.report);

@@ -30,7 +30,7 @@ mod vocab;
 mod wire;
 mod write;
 
-pub use read::{read, read_line, read_numbered, ReadError};
+pub use read::{read, read_line, read_numbered, read_numbered_while, ReadError, READ_CHUNK};
 pub use wire::{
     CallResult, Completion, Event, Interest, KeyRef, Line, Op, Timeout, WaitEnd, FIRST_VERSION,
     VERSION,

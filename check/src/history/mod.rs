@@ -17,17 +17,20 @@
 //! verdict ([`NoVerdict`]: a budget ran out, a call's effect cannot be
 //! represented in a model state, or a construct is not modelled).
 
+mod by_source;
 mod explain;
 mod html;
 mod linearize;
 pub mod parse;
 pub mod partition;
+mod reading;
 mod report;
 mod trim;
 mod v2;
 
 pub use html::{render_html, MAX_DRAWN};
 pub use parse::{parse_history, parse_jsonl, Call, NotModelled, ParseError, Parsed};
+pub use reading::{parse_history_within, read_text};
 pub use report::{describe, error_json, no_verdict_text, render_failure, rule_broken};
 
 use linearize::{check_part, Budget, Stop};
@@ -221,6 +224,14 @@ impl Options {
         let d = Duration::try_from_secs_f64(self.max_seconds?).ok()?;
         start.checked_add(d)
     }
+
+    /// The budgets counted from `start`.
+    fn budget(&self, start: Instant) -> Budget {
+        Budget {
+            deadline: self.deadline(start),
+            max_bytes: self.max_memory,
+        }
+    }
 }
 
 /// Checks parsed calls against `rules`, without budgets.
@@ -279,13 +290,25 @@ pub fn verify_with(
     calls: &[Call],
     rules: &Rules,
     options: &Options,
+    progress: impl FnMut(usize, usize, u64),
+) -> Result<Report, VerifyError> {
+    verify_since(calls, rules, options, Instant::now(), progress)
+}
+
+/// [`verify_with`] whose time budget counts from `start` (the command's
+/// start: reading the history included, see [`read_text`]).
+///
+/// # Errors
+///
+/// A malformed history ([`VerifyError`]).
+pub fn verify_since(
+    calls: &[Call],
+    rules: &Rules,
+    options: &Options,
+    start: Instant,
     mut progress: impl FnMut(usize, usize, u64),
 ) -> Result<Report, VerifyError> {
-    let start = Instant::now();
-    let budget = Budget {
-        deadline: options.deadline(start),
-        max_bytes: options.max_memory,
-    };
+    let budget = options.budget(start);
     let mut report = Report {
         verdict: Verdict::Linearizable,
         profile: rules.name,

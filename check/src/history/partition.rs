@@ -35,7 +35,43 @@
 //!
 //! Each registration of a slot is the slot's next generation (mod 4: the
 //! model only compares generations for equality).
+//!
+//! # When a group could end, and why groups run to the end
+//!
+//! A group's part keeps the source's environment steps and waits to the
+//! end of the history, even after the last call naming one of its
+//! registrations. Leaving out that suffix (cutting at a quiescent point
+//! `c` after the last mention) keeps the verdict only if, in every state
+//! `s` a linearization of the ops before `c` reaches, the suffix
+//! linearizes from `s`. The suffix names none of the group's
+//! registrations, but its waits still speak of them: a wait whose batch
+//! had room claims that nothing of the group was deliverable. So a cut is
+//! sound where each registration of the group is, in every such `s`,
+//!
+//! * `Free` (a terminal cancel answer or a final event linearized before
+//!   `c`: nothing queued, in flight or held, and only a `register` makes a
+//!   key live again, which the suffix does not have), or
+//! * inert as [`onering_model::Model::retire`] states it (`Disarmed` or
+//!   `Closed`, held by no thread, nothing queued but readiness a harvest
+//!   drops: only a call naming it could make it deliver),
+//!
+//! *and* the suffix's environment steps are accepted from `s` (a `consume`
+//! after a `close` is refused through the keys' `closed` flag, which a
+//! retired key keeps). A registration that is merely never named again is
+//! not enough: a leaked `Level` or `Dispatch` registration re-reports a
+//! raised level at every later wait, and a wait with room that omits it is
+//! a lost wake-up (`check/tests/history_leaked.rs` pins one in a later
+//! group, and fails with that group's empty harvests left out).
+//!
+//! Inert registrations never mentioned again are already evicted in place
+//! (rule 3 above) and take no new group, so the groups that run to the end
+//! are those holding registrations that can still act, whose checking
+//! needs the suffix. The one case left, a group all of whose registrations
+//! visibly ended while other groups go on, costs at most the source's
+//! largest number of registrations alive at once over 4 times the history
+//! (linear), and is not cut here.
 
+use super::by_source::BySource;
 use super::linearize::{Budget, Stop};
 use super::parse::{Call, Ev, EvKind, KeyRef, Op, ParseError, Res};
 use onering_model::{Answer, CancelMode, Mode, SourceKind, MAX_KEYS};
@@ -379,6 +415,7 @@ pub(super) struct Plan {
     relevant: Vec<Option<Vec<u32>>>,
     cuts: HashMap<(u32, u32), u64>,
     tape_end: HashMap<u32, u64>,
+    by_source: BySource,
 }
 
 impl Plan {
@@ -536,6 +573,8 @@ impl Plan {
         on_time(budget)?;
         let relevant = wait_sources(calls, &key_source);
         on_time(budget)?;
+        let by_source = BySource::new(calls, &key_source, &sources, &relevant)?;
+        on_time(budget)?;
         // Per (source, group after the first): the quiescent cut before its
         // first registration, and per source the latest (up to which the tape
         // is kept).
@@ -556,6 +595,7 @@ impl Plan {
             relevant,
             cuts,
             tape_end,
+            by_source,
         })
     }
 
@@ -586,6 +626,7 @@ impl Plan {
             relevant,
             cuts,
             tape_end,
+            by_source,
         } = self;
         let locate = |k: &KeyRef, line: usize| -> Result<(u32, Slot), ParseError> {
             let src = *key_source.get(k).ok_or_else(|| {
@@ -618,8 +659,10 @@ impl Plan {
             }
         };
         let groups_of = |src: u32| sources.get(&src).map_or(0, |i| i.groups.len() as u32);
-        for (ci, c) in calls.iter().enumerate() {
-            if ci.is_multiple_of(CHECK_EVERY) {
+        let srcs: Vec<u32> = ids.iter().map(|id| id.0).collect();
+        for (walked, ci) in by_source.calls_of(&srcs).into_iter().enumerate() {
+            let c = &calls[ci];
+            if walked.is_multiple_of(CHECK_EVERY) {
                 on_time(budget)?;
                 let held: usize = parts.values().map(|o| o.capacity()).sum();
                 let bytes = (held * std::mem::size_of::<POp>()) as u64;

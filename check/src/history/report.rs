@@ -224,7 +224,7 @@ pub fn no_verdict_text(calls: &[Call], n: &NoVerdict) -> String {
             format!("no verdict within the time budget ({explored} configurations explored)")
         }
         NoVerdict::Memory { bytes } => format!(
-            "no verdict within the memory budget (the search held {} MiB)",
+            "no verdict within the memory budget (the check held {} MiB)",
             bytes >> 20
         ),
         NoVerdict::Unrepresentable { call, why } => match calls.get(*call) {
