@@ -31,6 +31,7 @@
 //! part) and the configuration, in a table with a fast hasher.
 
 use super::partition::{PKind, POp, Part};
+use super::reduce::{self, Reduction};
 use onering_model::{
     Model, OpCancel, Phase, ReadinessCancel, Recorded, Rejection, Rules, Scenario, State, MAX_KEYS,
     MAX_THREADS,
@@ -475,6 +476,11 @@ impl Ctx {
                         }
                     }
                 }
+                if reduce::current() != Reduction::Off
+                    && reduce::quiet_harvest(op, view.keys.iter().all(|k| k.holders & 1 == 0))
+                {
+                    self.silent(view, &all).map_err(&unrepresentable)?;
+                }
                 Ok(std::rc::Rc::from(all))
             }
             Err(Rejection::Refused(why)) => Err(why),
@@ -485,6 +491,22 @@ impl Ctx {
         }
         steps.answers.insert((*view, kind), answer.clone());
         Ok(answer)
+    }
+
+    /// The tripwire of [`reduce`]'s lemma: every outcome of a quiet harvest
+    /// from `view` is a state of `view`'s kernel closure (ghosts
+    /// forgotten). Asked once per cached answer.
+    fn silent(&self, view: &State, outcomes: &[State]) -> Result<(), &'static str> {
+        let broken = "a harvest that returned nothing changed more than a silent kernel step can, which the search's reduction assumes it cannot (check/src/history/reduce.rs)";
+        let mut closure = self.model.kernel_closure(*view).map_err(|_| broken)?;
+        for st in closure.iter_mut() {
+            Model::forget_ghosts(st);
+        }
+        if outcomes.iter().all(|o| closure.contains(o)) {
+            Ok(())
+        } else {
+            Err(broken)
+        }
     }
 
     pub(super) fn apply(
@@ -546,6 +568,32 @@ impl Ctx {
 /// nothing in `cfg`.
 fn idle_release(op: &POp, cfg: &Cfg) -> bool {
     matches!(op.kind, PKind::Release) && !cfg.hold.iter().flatten().any(|h| *h == op.thread)
+}
+
+/// If `op` is forced as a quiet harvest at `cfg` (see [`reduce`]), its
+/// outcomes, `cfg` first.
+fn quiet(cx: &Ctx, op: &POp, cfg: &Cfg, reduction: Reduction) -> Option<Vec<Cfg>> {
+    let holds_nothing = !cfg.hold.iter().flatten().any(|h| *h == op.thread);
+    let class = match reduction {
+        Reduction::Off => false,
+        Reduction::Sound | Reduction::MutantUnchecked => reduce::quiet_harvest(op, holds_nothing),
+        Reduction::MutantAnyStutter => true,
+    };
+    if !class {
+        return None;
+    }
+    if reduction == Reduction::MutantUnchecked {
+        return Some(vec![*cfg]);
+    }
+    // A call the model cannot represent here is left to the search (which
+    // drops that branch and remembers it).
+    let Ok(Ok(mut outs)) = cx.apply(op, cfg) else {
+        return None;
+    };
+    let at = outs.iter().position(|c| c == cfg)?;
+    // The placement takes the first outcome the memo has not seen.
+    outs.swap(0, at);
+    Some(outs)
 }
 
 /// Checks one part; `track` records the longest partial linearization and
@@ -662,10 +710,13 @@ pub fn check_part(
     // the same 96k calls) and did not decide the 64-thread ones either.
     let order = |j: usize| call_at[j];
     let mut after = 0usize;
+    let reduction = reduce::current();
     loop {
         let mut e = next[0];
         let mut best: Option<usize> = None;
         let mut forced: Option<usize> = None;
+        // A forced quiet harvest's outcomes, already asked of the model.
+        let mut forced_outs: Option<Vec<Cfg>> = None;
         let first_ret = loop {
             if e == tail {
                 break None;
@@ -676,8 +727,13 @@ pub fn check_part(
             }
             let blocked = ops[j].after.is_some_and(|a| !linearized[a]);
             if !blocked {
-                if forced.is_none() && idle_release(&ops[j], &cfg) {
-                    forced = Some(j);
+                if forced.is_none() && after != usize::MAX {
+                    if idle_release(&ops[j], &cfg) {
+                        forced = Some(j);
+                    } else if let Some(outs) = quiet(&cx, &ops[j], &cfg, reduction) {
+                        forced = Some(j);
+                        forced_outs = Some(outs);
+                    }
                 }
                 if order(j) > after && best.is_none_or(|b| order(j) < order(b)) {
                     best = Some(j);
@@ -689,7 +745,8 @@ pub fn check_part(
         // now or at any point before its harvest (only the thread's own
         // calls give it holds, and it is inside this wait): placing it now
         // loses no linearization, so it is placed at once and not tried
-        // elsewhere.
+        // elsewhere. So is a quiet harvest that can change nothing here
+        // (see `reduce`).
         let best = if after == usize::MAX {
             None
         } else {
@@ -710,7 +767,11 @@ pub fn check_part(
             return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
         }
         if let Some(i) = best {
-            let outs = match cx.apply(&ops[i], &cfg) {
+            let asked = match forced_outs.take().filter(|_| Some(i) == forced) {
+                Some(outs) => Ok(Ok(outs)),
+                None => cx.apply(&ops[i], &cfg),
+            };
+            let outs = match asked {
                 Ok(o) => o,
                 Err(stop) => {
                     // This branch cannot be followed: drop it, and have no

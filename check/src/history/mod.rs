@@ -22,12 +22,15 @@ mod html;
 mod linearize;
 pub mod parse;
 pub mod partition;
+mod reduce;
 mod report;
 mod trim;
 mod v2;
 
 pub use html::{render_html, MAX_DRAWN};
 pub use parse::{parse_history, parse_jsonl, Call, NotModelled, ParseError, Parsed};
+#[doc(hidden)]
+pub use reduce::{with_reduction, Reduction};
 pub use report::{describe, error_json, no_verdict_text, render_failure, rule_broken};
 
 use linearize::{check_part, Budget, Stop};
