@@ -433,27 +433,15 @@ impl Ctx {
         Ok(Cfg { state: st, hold })
     }
 
-    /// The configurations `op` can lead to from `cfg`, agreeing with its
-    /// recorded result; `Ok(Err(why))` if the model refuses it here.
     /// What `op` leads to from `view` (the model's states, kernel closure
     /// taken, ghosts forgotten), or why it is refused: from the cache
     /// ([`Steps`]) or the model.
-    fn step(&self, view: &State, op: &POp) -> Result<Answer, Stop> {
+    fn step(&self, view: &State, op: &POp, kind: u32) -> Result<Answer, Stop> {
         let unrepresentable = |why: &str| Stop::Unrepresentable {
             call: op.call,
             why: why.to_string(),
         };
         let mut steps = self.steps.borrow_mut();
-        let next = steps.numbered;
-        let kinds = &mut steps.kinds[usize::from(op.unknown)];
-        let kind = match kinds.get(&op.kind) {
-            Some(k) => *k,
-            None => {
-                kinds.insert(op.kind.clone(), next);
-                steps.numbered += 1;
-                next
-            }
-        };
         if let Some(a) = steps.answers.get(&(*view, kind)) {
             return Ok(a.clone());
         }
@@ -509,9 +497,37 @@ impl Ctx {
         }
     }
 
+    /// The number of `op`'s kind of call in the step cache (by kind, and
+    /// whether its result is unknown): what a step is cached under.
+    pub(super) fn kind_of(&self, op: &POp) -> u32 {
+        let mut steps = self.steps.borrow_mut();
+        let next = steps.numbered;
+        let kinds = &mut steps.kinds[usize::from(op.unknown)];
+        match kinds.get(&op.kind) {
+            Some(k) => *k,
+            None => {
+                kinds.insert(op.kind.clone(), next);
+                steps.numbered += 1;
+                next
+            }
+        }
+    }
+
+    /// The configurations `op` can lead to from `cfg`, agreeing with its
+    /// recorded result; `Ok(Err(why))` if the model refuses it here.
     pub(super) fn apply(
         &self,
         op: &POp,
+        cfg: &Cfg,
+    ) -> Result<Result<Vec<Cfg>, &'static str>, Stop> {
+        self.apply_kind(op, self.kind_of(op), cfg)
+    }
+
+    /// [`Ctx::apply`] with `op`'s kind already numbered ([`Ctx::kind_of`]).
+    fn apply_kind(
+        &self,
+        op: &POp,
+        kind: u32,
         cfg: &Cfg,
     ) -> Result<Result<Vec<Cfg>, &'static str>, Stop> {
         let thread_step = !matches!(
@@ -549,7 +565,7 @@ impl Ctx {
             _ => cfg,
         };
         let view = self.view(cfg, thread);
-        let states = match self.step(&view, op)? {
+        let states = match self.step(&view, op, kind)? {
             Ok(s) => s,
             Err(why) => return Ok(Err(why)),
         };
@@ -570,9 +586,19 @@ fn idle_release(op: &POp, cfg: &Cfg) -> bool {
     matches!(op.kind, PKind::Release) && !cfg.hold.iter().flatten().any(|h| *h == op.thread)
 }
 
-/// If `op` is forced as a quiet harvest at `cfg` (see [`reduce`]), its
-/// outcomes, `cfg` first.
-fn quiet(cx: &Ctx, op: &POp, cfg: &Cfg, reduction: Reduction) -> Option<Vec<Cfg>> {
+/// If `op` (of step-cache kind `kind`) is forced as a quiet harvest at
+/// `cfg` (see [`reduce`]), its outcomes, `cfg` first. `cache`: the answers
+/// already found in `cfg`, by kind (a quiet harvest's thread holds nothing
+/// and is given nothing, so its view and outcomes are those of any other
+/// such thread's harvest of that kind).
+fn quiet(
+    cx: &Ctx,
+    op: &POp,
+    kind: u32,
+    cfg: &Cfg,
+    reduction: Reduction,
+    cache: &mut Vec<(u32, Option<Vec<Cfg>>)>,
+) -> Option<Vec<Cfg>> {
     let holds_nothing = !cfg.hold.iter().flatten().any(|h| *h == op.thread);
     let class = match reduction {
         Reduction::Off => false,
@@ -585,15 +611,25 @@ fn quiet(cx: &Ctx, op: &POp, cfg: &Cfg, reduction: Reduction) -> Option<Vec<Cfg>
     if reduction == Reduction::MutantUnchecked {
         return Some(vec![*cfg]);
     }
+    let shared = reduction == Reduction::Sound;
+    if let Some((_, a)) = cache.iter().find(|(k, _)| shared && *k == kind) {
+        return a.clone();
+    }
     // A call the model cannot represent here is left to the search (which
     // drops that branch and remembers it).
-    let Ok(Ok(mut outs)) = cx.apply(op, cfg) else {
-        return None;
+    let answer = match cx.apply_kind(op, kind, cfg) {
+        Ok(Ok(mut outs)) => outs.iter().position(|c| c == cfg).map(|at| {
+            // The placement takes the first outcome.
+            outs.swap(0, at);
+            outs
+        }),
+        _ => None,
     };
-    let at = outs.iter().position(|c| c == cfg)?;
-    // The placement takes the first outcome the memo has not seen.
-    outs.swap(0, at);
-    Some(outs)
+    let given = |c: &Cfg| c.hold.iter().flatten().any(|h| *h == op.thread);
+    if shared && !answer.iter().flatten().any(given) {
+        cache.push((kind, answer.clone()));
+    }
+    answer
 }
 
 /// Checks one part; `track` records the longest partial linearization and
@@ -627,14 +663,32 @@ pub fn check_part(
     // The event list: (time, op, is_call), linked through `next`/`prev`;
     // index 0 is the head sentinel, n+1 the tail sentinel.
     let n = ops.len();
-    let mut events: Vec<(u64, usize, bool)> = Vec::with_capacity(2 * n);
-    for (i, op) in ops.iter().enumerate() {
-        events.push((op.start, i, true));
-        events.push((op.end, i, false));
+    // Sorted as one integer each, (time, is a return, op), which compares
+    // in one instruction. Calls before returns at equal times (only
+    // never-returned calls share the time u64::MAX).
+    if u32::try_from(n).is_err() {
+        return Err(Stop::Unrepresentable {
+            call: ops[0].call,
+            why: "a part with more than 2^32 operations".to_string(),
+        });
     }
-    // Calls before returns at equal times (only never-returned calls share
-    // the time u64::MAX).
-    events.sort_by_key(|&(t, i, call)| (t, !call, i));
+    let mut keys: Vec<u128> = Vec::with_capacity(2 * n);
+    for (i, op) in ops.iter().enumerate() {
+        keys.push(u128::from(op.start) << 33 | i as u128);
+        keys.push(u128::from(op.end) << 33 | 1 << 32 | i as u128);
+    }
+    keys.sort_unstable();
+    let events: Vec<(u64, usize, bool)> = keys
+        .iter()
+        .map(|&k| {
+            (
+                (k >> 33) as u64,
+                (k & 0xffff_ffff) as usize,
+                k & 1 << 32 == 0,
+            )
+        })
+        .collect();
+    drop(keys);
     let len = events.len();
     let mut next: Vec<usize> = (1..=len + 1).collect();
     let mut prev: Vec<usize> = (0..=len).map(|i| i.saturating_sub(1)).collect();
@@ -703,15 +757,36 @@ pub fn check_part(
             explored,
         };
     // Candidates (the calls invoked before the first return still in the
-    // list) are tried in order of invocation. `after`: at this point,
+    // list) are tried earliest return first: a call that must be placed
+    // soon before one that may wait, so that a long-open call is placed as
+    // late as the others let it ("just in time"). `after`: at this point,
     // candidates up to this position were tried already (`usize::MAX`:
-    // all). Trying the earliest return first instead was measured worse on
-    // the Port's 8-thread histories (418k against 327k configurations for
-    // the same 96k calls) and did not decide the 64-thread ones either.
-    let order = |j: usize| call_at[j];
+    // all). With the quiet-harvest reduction (`reduce`), against order of
+    // invocation, this explored 0.66M configurations instead of 2.30M on
+    // the bench's 100k x 64 x 1 history and as many or fewer (within 1%)
+    // on its other rows up to 100k calls; before the reduction it was
+    // worse on the Port's 8-thread histories (418k against 327k).
+    let order = |j: usize| ret_at[j];
     let mut after = 0usize;
     let reduction = reduce::current();
+    // Whether an op is forced as a quiet harvest depends on the
+    // configuration only: `quiet_seen[j] == cfg_gen` means it was asked in
+    // this configuration and is not (a forced quiet harvest leaves the
+    // configuration as it was, so the others need not be asked again).
+    let mut quiet_seen = vec![u64::MAX; n];
+    let mut quiet_cache: Vec<(u32, Option<Vec<Cfg>>)> = Vec::new();
+    let mut cfg_gen = 0u64;
+    // `cfg_gen` moves on when `cfg` is set (`changed`) to another value; a
+    // forced quiet harvest's first outcome is `cfg` itself.
+    let mut changed = false;
+    let mut seen_cfg = cfg;
+    let kinds: Vec<u32> = ops.iter().map(|op| cx.kind_of(op)).collect();
     loop {
+        if std::mem::take(&mut changed) && cfg != seen_cfg {
+            seen_cfg = cfg;
+            cfg_gen += 1;
+            quiet_cache.clear();
+        }
         let mut e = next[0];
         let mut best: Option<usize> = None;
         let mut forced: Option<usize> = None;
@@ -730,9 +805,14 @@ pub fn check_part(
                 if forced.is_none() && after != usize::MAX {
                     if idle_release(&ops[j], &cfg) {
                         forced = Some(j);
-                    } else if let Some(outs) = quiet(&cx, &ops[j], &cfg, reduction) {
-                        forced = Some(j);
-                        forced_outs = Some(outs);
+                    } else if quiet_seen[j] != cfg_gen {
+                        match quiet(&cx, &ops[j], kinds[j], &cfg, reduction, &mut quiet_cache) {
+                            Some(outs) => {
+                                forced = Some(j);
+                                forced_outs = Some(outs);
+                            }
+                            None => quiet_seen[j] = cfg_gen,
+                        }
                     }
                 }
                 if order(j) > after && best.is_none_or(|b| order(j) < order(b)) {
@@ -767,9 +847,15 @@ pub fn check_part(
             return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
         }
         if let Some(i) = best {
-            let asked = match forced_outs.take().filter(|_| Some(i) == forced) {
+            let forced_outs = forced_outs.take().filter(|_| Some(i) == forced);
+            // A forced quiet harvest is not looked up in the memo: its
+            // placement is decided by the configuration before it, which
+            // the memo holds (or a start, or an outcome tried once), so each
+            // is made once per such entry.
+            let unmemoized = forced_outs.is_some();
+            let asked = match forced_outs {
                 Some(outs) => Ok(Ok(outs)),
-                None => cx.apply(&ops[i], &cfg),
+                None => cx.apply_kind(&ops[i], kinds[i], &cfg),
             };
             let outs = match asked {
                 Ok(o) => o,
@@ -806,7 +892,7 @@ pub fn check_part(
             let mut alts = outs.into_iter();
             let mut chosen = None;
             for c in alts.by_ref() {
-                if memo.insert((h, c)) {
+                if unmemoized || memo.insert((h, c)) {
                     chosen = Some(c);
                     break;
                 }
@@ -824,6 +910,7 @@ pub fn check_part(
                     unlink(&mut next, &mut prev, call_at[i]);
                     unlink(&mut next, &mut prev, ret_at[i]);
                     cfg = c;
+                    changed |= !unmemoized;
                     if track && stack.len() > longest.len() {
                         // Each entry's configuration is the one after it.
                         longest.truncate(dirty.saturating_sub(1));
@@ -853,6 +940,7 @@ pub fn check_part(
                     if let Some(next) = starts.pop() {
                         // Nothing from this start: the next one.
                         cfg = next;
+                        changed = true;
                         start_cfg = next;
                         after = 0;
                         break;
@@ -867,6 +955,7 @@ pub fn check_part(
                 relink(&mut next, &mut prev, ret_at[op]);
                 relink(&mut next, &mut prev, call_at[op]);
                 cfg = frame.prev;
+                changed = true;
                 let mut chosen = None;
                 while let Some(c) = frame.alts.pop() {
                     if memo.insert((lin_hash, c)) {
@@ -884,6 +973,7 @@ pub fn check_part(
                         forced: frame.forced,
                     });
                     cfg = c;
+                    changed = true;
                     after = 0;
                     break;
                 }
