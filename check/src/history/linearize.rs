@@ -734,6 +734,10 @@ pub fn check_part(
         forced: bool,
     }
     let mut stack: Vec<Frame> = Vec::new();
+    // The alternatives' capacity over the whole stack (kept as frames come
+    // and go: summing it at each budget check was quadratic in the depth,
+    // a third of the perf samples of a 1M-call, 64-source check).
+    let mut alts_held = 0usize;
     // The linearization on the stack, each op with the configuration after
     // it (`cfg`: after the top).
     let witness = |stack: &[Frame], cfg: Cfg| -> Vec<(usize, Cfg)> {
@@ -779,6 +783,7 @@ pub fn check_part(
     // `cfg_gen` moves on when `cfg` is set (`changed`) to another value; a
     // forced quiet harvest's first outcome is `cfg` itself.
     let mut changed = false;
+    let mut pending: Vec<(usize, Vec<Cfg>)> = Vec::new();
     let mut seen_cfg = cfg;
     let kinds: Vec<u32> = ops.iter().map(|op| cx.kind_of(op)).collect();
     loop {
@@ -786,40 +791,57 @@ pub fn check_part(
             seen_cfg = cfg;
             cfg_gen += 1;
             quiet_cache.clear();
+            pending.clear();
         }
         let mut e = next[0];
         let mut best: Option<usize> = None;
         let mut forced: Option<usize> = None;
         // A forced quiet harvest's outcomes, already asked of the model.
         let mut forced_outs: Option<Vec<Cfg>> = None;
-        let first_ret = loop {
-            if e == tail {
-                break None;
-            }
-            let (_, j, is_call) = events[e - 1];
-            if !is_call {
-                break Some(j);
-            }
-            let blocked = ops[j].after.is_some_and(|a| !linearized[a]);
-            if !blocked {
-                if forced.is_none() && after != usize::MAX {
-                    if idle_release(&ops[j], &cfg) {
-                        forced = Some(j);
-                    } else if quiet_seen[j] != cfg_gen {
-                        match quiet(&cx, &ops[j], kinds[j], &cfg, reduction, &mut quiet_cache) {
-                            Some(outs) => {
-                                forced = Some(j);
-                                forced_outs = Some(outs);
+        // Quiet harvests found forced by the last scan, in a configuration
+        // that is still this one (a forced quiet harvest leaves it as it
+        // is, and each stays a candidate while others are placed): placed
+        // without scanning the open calls again, which made a chain of k of
+        // them cost k scans.
+        let from_pending = pending.pop().map(|(j, outs)| {
+            forced = Some(j);
+            forced_outs = Some(outs);
+        });
+        let first_ret = if from_pending.is_some() {
+            None
+        } else {
+            Some(loop {
+                if e == tail {
+                    break None;
+                }
+                let (_, j, is_call) = events[e - 1];
+                if !is_call {
+                    break Some(j);
+                }
+                let blocked = ops[j].after.is_some_and(|a| !linearized[a]);
+                if !blocked {
+                    // Past a forced quiet harvest, the other quiet ones are
+                    // gathered too (`pending`).
+                    if after != usize::MAX && (forced.is_none() || forced_outs.is_some()) {
+                        if forced.is_none() && idle_release(&ops[j], &cfg) {
+                            forced = Some(j);
+                        } else if quiet_seen[j] != cfg_gen {
+                            match quiet(&cx, &ops[j], kinds[j], &cfg, reduction, &mut quiet_cache) {
+                                Some(outs) if forced.is_none() => {
+                                    forced = Some(j);
+                                    forced_outs = Some(outs);
+                                }
+                                Some(outs) => pending.push((j, outs)),
+                                None => quiet_seen[j] = cfg_gen,
                             }
-                            None => quiet_seen[j] = cfg_gen,
                         }
                     }
+                    if order(j) > after && best.is_none_or(|b| order(j) < order(b)) {
+                        best = Some(j);
+                    }
                 }
-                if order(j) > after && best.is_none_or(|b| order(j) < order(b)) {
-                    best = Some(j);
-                }
-            }
-            e = next[e];
+                e = next[e];
+            })
         };
         // A release by a thread that holds nothing here changes nothing,
         // now or at any point before its harvest (only the thread's own
@@ -839,12 +861,14 @@ pub fn check_part(
                 Vec::new()
             }
         };
-        let Some(first_ret) = first_ret else {
-            return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
-        };
-        if ops[first_ret].end == u64::MAX {
-            // Only calls that never returned are left.
-            return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
+        if let Some(first_ret) = first_ret {
+            let Some(first_ret) = first_ret else {
+                return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
+            };
+            if ops[first_ret].end == u64::MAX {
+                // Only calls that never returned are left.
+                return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
+            }
         }
         if let Some(i) = best {
             let forced_outs = forced_outs.take().filter(|_| Some(i) == forced);
@@ -873,8 +897,7 @@ pub fn check_part(
                 }
                 let bytes = memo.capacity() as u64 * entry_bytes
                     + (stack.capacity() * std::mem::size_of::<Frame>()) as u64
-                    + stack.iter().map(|f| f.alts.capacity()).sum::<usize>() as u64
-                        * std::mem::size_of::<Cfg>() as u64;
+                    + alts_held as u64 * std::mem::size_of::<Cfg>() as u64;
                 if budget.max_bytes.is_some_and(|m| bytes > m) {
                     return Err(Stop::Memory { explored, bytes });
                 }
@@ -901,10 +924,12 @@ pub fn check_part(
                 Some(c) => {
                     linearized[i] = true;
                     lin_hash = h;
+                    let alts: Vec<Cfg> = alts.collect();
+                    alts_held += alts.capacity();
                     stack.push(Frame {
                         op: i,
                         prev: cfg,
-                        alts: alts.collect(),
+                        alts,
                         forced: Some(i) == forced,
                     });
                     unlink(&mut next, &mut prev, call_at[i]);
@@ -935,6 +960,7 @@ pub fn check_part(
             // Backtrack: undo the last linearized operation and try its
             // next outcome, or else the candidates after it (none after a
             // forced one: undo the one before it too).
+            pending.clear();
             loop {
                 let Some(mut frame) = stack.pop() else {
                     if let Some(next) = starts.pop() {
@@ -950,6 +976,7 @@ pub fn check_part(
                     }
                     return Ok(done(explored, false, longest_start, longest, refused));
                 };
+                alts_held -= frame.alts.capacity();
                 let op = frame.op;
                 dirty = dirty.min(stack.len());
                 relink(&mut next, &mut prev, ret_at[op]);
@@ -966,6 +993,7 @@ pub fn check_part(
                 if let Some(c) = chosen {
                     unlink(&mut next, &mut prev, call_at[op]);
                     unlink(&mut next, &mut prev, ret_at[op]);
+                    alts_held += frame.alts.capacity();
                     stack.push(Frame {
                         op,
                         prev: cfg,
