@@ -31,6 +31,7 @@
 //! part) and the configuration, in a table with a fast hasher.
 
 use super::partition::{PKind, POp, Part};
+use super::reduce::{self, Reduction};
 use onering_model::{
     Model, OpCancel, Phase, ReadinessCancel, Recorded, Rejection, Rules, Scenario, State, MAX_KEYS,
     MAX_THREADS,
@@ -432,27 +433,15 @@ impl Ctx {
         Ok(Cfg { state: st, hold })
     }
 
-    /// The configurations `op` can lead to from `cfg`, agreeing with its
-    /// recorded result; `Ok(Err(why))` if the model refuses it here.
     /// What `op` leads to from `view` (the model's states, kernel closure
     /// taken, ghosts forgotten), or why it is refused: from the cache
     /// ([`Steps`]) or the model.
-    fn step(&self, view: &State, op: &POp) -> Result<Answer, Stop> {
+    fn step(&self, view: &State, op: &POp, kind: u32) -> Result<Answer, Stop> {
         let unrepresentable = |why: &str| Stop::Unrepresentable {
             call: op.call,
             why: why.to_string(),
         };
         let mut steps = self.steps.borrow_mut();
-        let next = steps.numbered;
-        let kinds = &mut steps.kinds[usize::from(op.unknown)];
-        let kind = match kinds.get(&op.kind) {
-            Some(k) => *k,
-            None => {
-                kinds.insert(op.kind.clone(), next);
-                steps.numbered += 1;
-                next
-            }
-        };
         if let Some(a) = steps.answers.get(&(*view, kind)) {
             return Ok(a.clone());
         }
@@ -475,6 +464,11 @@ impl Ctx {
                         }
                     }
                 }
+                if reduce::current() != Reduction::Off
+                    && reduce::quiet_harvest(op, view.keys.iter().all(|k| k.holders & 1 == 0))
+                {
+                    self.silent(view, &all).map_err(&unrepresentable)?;
+                }
                 Ok(std::rc::Rc::from(all))
             }
             Err(Rejection::Refused(why)) => Err(why),
@@ -487,9 +481,53 @@ impl Ctx {
         Ok(answer)
     }
 
+    /// The tripwire of [`reduce`]'s lemma: every outcome of a quiet harvest
+    /// from `view` is a state of `view`'s kernel closure (ghosts
+    /// forgotten). Asked once per cached answer.
+    fn silent(&self, view: &State, outcomes: &[State]) -> Result<(), &'static str> {
+        let broken = "a harvest that returned nothing changed more than a silent kernel step can, which the search's reduction assumes it cannot (check/src/history/reduce.rs)";
+        let mut closure = self.model.kernel_closure(*view).map_err(|_| broken)?;
+        for st in closure.iter_mut() {
+            Model::forget_ghosts(st);
+        }
+        if outcomes.iter().all(|o| closure.contains(o)) {
+            Ok(())
+        } else {
+            Err(broken)
+        }
+    }
+
+    /// The number of `op`'s kind of call in the step cache (by kind, and
+    /// whether its result is unknown): what a step is cached under.
+    pub(super) fn kind_of(&self, op: &POp) -> u32 {
+        let mut steps = self.steps.borrow_mut();
+        let next = steps.numbered;
+        let kinds = &mut steps.kinds[usize::from(op.unknown)];
+        match kinds.get(&op.kind) {
+            Some(k) => *k,
+            None => {
+                kinds.insert(op.kind.clone(), next);
+                steps.numbered += 1;
+                next
+            }
+        }
+    }
+
+    /// The configurations `op` can lead to from `cfg`, agreeing with its
+    /// recorded result; `Ok(Err(why))` if the model refuses it here.
     pub(super) fn apply(
         &self,
         op: &POp,
+        cfg: &Cfg,
+    ) -> Result<Result<Vec<Cfg>, &'static str>, Stop> {
+        self.apply_kind(op, self.kind_of(op), cfg)
+    }
+
+    /// [`Ctx::apply`] with `op`'s kind already numbered ([`Ctx::kind_of`]).
+    fn apply_kind(
+        &self,
+        op: &POp,
+        kind: u32,
         cfg: &Cfg,
     ) -> Result<Result<Vec<Cfg>, &'static str>, Stop> {
         let thread_step = !matches!(
@@ -527,7 +565,7 @@ impl Ctx {
             _ => cfg,
         };
         let view = self.view(cfg, thread);
-        let states = match self.step(&view, op)? {
+        let states = match self.step(&view, op, kind)? {
             Ok(s) => s,
             Err(why) => return Ok(Err(why)),
         };
@@ -546,6 +584,52 @@ impl Ctx {
 /// nothing in `cfg`.
 fn idle_release(op: &POp, cfg: &Cfg) -> bool {
     matches!(op.kind, PKind::Release) && !cfg.hold.iter().flatten().any(|h| *h == op.thread)
+}
+
+/// If `op` (of step-cache kind `kind`) is forced as a quiet harvest at
+/// `cfg` (see [`reduce`]), its outcomes, `cfg` first. `cache`: the answers
+/// already found in `cfg`, by kind (a quiet harvest's thread holds nothing
+/// and is given nothing, so its view and outcomes are those of any other
+/// such thread's harvest of that kind).
+fn quiet(
+    cx: &Ctx,
+    op: &POp,
+    kind: u32,
+    cfg: &Cfg,
+    reduction: Reduction,
+    cache: &mut Vec<(u32, Option<Vec<Cfg>>)>,
+) -> Option<Vec<Cfg>> {
+    let holds_nothing = !cfg.hold.iter().flatten().any(|h| *h == op.thread);
+    let class = match reduction {
+        Reduction::Off => false,
+        Reduction::Sound | Reduction::MutantUnchecked => reduce::quiet_harvest(op, holds_nothing),
+        Reduction::MutantAnyStutter => true,
+    };
+    if !class {
+        return None;
+    }
+    if reduction == Reduction::MutantUnchecked {
+        return Some(vec![*cfg]);
+    }
+    let shared = reduction == Reduction::Sound;
+    if let Some((_, a)) = cache.iter().find(|(k, _)| shared && *k == kind) {
+        return a.clone();
+    }
+    // A call the model cannot represent here is left to the search (which
+    // drops that branch and remembers it).
+    let answer = match cx.apply_kind(op, kind, cfg) {
+        Ok(Ok(mut outs)) => outs.iter().position(|c| c == cfg).map(|at| {
+            // The placement takes the first outcome.
+            outs.swap(0, at);
+            outs
+        }),
+        _ => None,
+    };
+    let given = |c: &Cfg| c.hold.iter().flatten().any(|h| *h == op.thread);
+    if shared && !answer.iter().flatten().any(given) {
+        cache.push((kind, answer.clone()));
+    }
+    answer
 }
 
 /// Checks one part; `track` records the longest partial linearization and
@@ -579,14 +663,32 @@ pub fn check_part(
     // The event list: (time, op, is_call), linked through `next`/`prev`;
     // index 0 is the head sentinel, n+1 the tail sentinel.
     let n = ops.len();
-    let mut events: Vec<(u64, usize, bool)> = Vec::with_capacity(2 * n);
-    for (i, op) in ops.iter().enumerate() {
-        events.push((op.start, i, true));
-        events.push((op.end, i, false));
+    // Sorted as one integer each, (time, is a return, op), which compares
+    // in one instruction. Calls before returns at equal times (only
+    // never-returned calls share the time u64::MAX).
+    if u32::try_from(n).is_err() {
+        return Err(Stop::Unrepresentable {
+            call: ops[0].call,
+            why: "a part with more than 2^32 operations".to_string(),
+        });
     }
-    // Calls before returns at equal times (only never-returned calls share
-    // the time u64::MAX).
-    events.sort_by_key(|&(t, i, call)| (t, !call, i));
+    let mut keys: Vec<u128> = Vec::with_capacity(2 * n);
+    for (i, op) in ops.iter().enumerate() {
+        keys.push(u128::from(op.start) << 33 | i as u128);
+        keys.push(u128::from(op.end) << 33 | 1 << 32 | i as u128);
+    }
+    keys.sort_unstable();
+    let events: Vec<(u64, usize, bool)> = keys
+        .iter()
+        .map(|&k| {
+            (
+                (k >> 33) as u64,
+                (k & 0xffff_ffff) as usize,
+                k & 1 << 32 == 0,
+            )
+        })
+        .collect();
+    drop(keys);
     let len = events.len();
     let mut next: Vec<usize> = (1..=len + 1).collect();
     let mut prev: Vec<usize> = (0..=len).map(|i| i.saturating_sub(1)).collect();
@@ -660,41 +762,94 @@ pub fn check_part(
             explored,
         };
     // Candidates (the calls invoked before the first return still in the
-    // list) are tried in order of invocation. `after`: at this point,
+    // list) are tried earliest return first: a call that must be placed
+    // soon before one that may wait, so that a long-open call is placed as
+    // late as the others let it ("just in time"). `after`: at this point,
     // candidates up to this position were tried already (`usize::MAX`:
-    // all). Trying the earliest return first instead was measured worse on
-    // the Port's 8-thread histories (418k against 327k configurations for
-    // the same 96k calls) and did not decide the 64-thread ones either.
-    let order = |j: usize| call_at[j];
+    // all). With the quiet-harvest reduction (`reduce`), against order of
+    // invocation, this explored 0.66M configurations instead of 2.30M on
+    // the bench's 100k x 64 x 1 history and as many or fewer (within 1%)
+    // on its other rows up to 100k calls; before the reduction it was
+    // worse on the Port's 8-thread histories (418k against 327k).
+    let order = |j: usize| ret_at[j];
     let mut after = 0usize;
+    let reduction = reduce::current();
+    // Whether an op is forced as a quiet harvest depends on the
+    // configuration only: `quiet_seen[j] == cfg_gen` means it was asked in
+    // this configuration and is not (a forced quiet harvest leaves the
+    // configuration as it was, so the others need not be asked again).
+    let mut quiet_seen = vec![u64::MAX; n];
+    let mut quiet_cache: Vec<(u32, Option<Vec<Cfg>>)> = Vec::new();
+    let mut cfg_gen = 0u64;
+    // `cfg_gen` moves on when `cfg` is set (`changed`) to another value; a
+    // forced quiet harvest's first outcome is `cfg` itself.
+    let mut changed = false;
+    let mut pending: Vec<(usize, Vec<Cfg>)> = Vec::new();
+    let mut seen_cfg = cfg;
+    let kinds: Vec<u32> = ops.iter().map(|op| cx.kind_of(op)).collect();
     loop {
+        if std::mem::take(&mut changed) && cfg != seen_cfg {
+            seen_cfg = cfg;
+            cfg_gen += 1;
+            quiet_cache.clear();
+            pending.clear();
+        }
         let mut e = next[0];
         let mut best: Option<usize> = None;
         let mut forced: Option<usize> = None;
-        let first_ret = loop {
-            if e == tail {
-                break None;
-            }
-            let (_, j, is_call) = events[e - 1];
-            if !is_call {
-                break Some(j);
-            }
-            let blocked = ops[j].after.is_some_and(|a| !linearized[a]);
-            if !blocked {
-                if forced.is_none() && idle_release(&ops[j], &cfg) {
-                    forced = Some(j);
+        // A forced quiet harvest's outcomes, already asked of the model.
+        let mut forced_outs: Option<Vec<Cfg>> = None;
+        // Quiet harvests found forced by the last scan, in a configuration
+        // that is still this one (a forced quiet harvest leaves it as it
+        // is, and each stays a candidate while others are placed): placed
+        // without scanning the open calls again, which made a chain of k of
+        // them cost k scans.
+        let from_pending = pending.pop().map(|(j, outs)| {
+            forced = Some(j);
+            forced_outs = Some(outs);
+        });
+        let first_ret = if from_pending.is_some() {
+            None
+        } else {
+            Some(loop {
+                if e == tail {
+                    break None;
                 }
-                if order(j) > after && best.is_none_or(|b| order(j) < order(b)) {
-                    best = Some(j);
+                let (_, j, is_call) = events[e - 1];
+                if !is_call {
+                    break Some(j);
                 }
-            }
-            e = next[e];
+                let blocked = ops[j].after.is_some_and(|a| !linearized[a]);
+                if !blocked {
+                    // Past a forced quiet harvest, the other quiet ones are
+                    // gathered too (`pending`).
+                    if after != usize::MAX && (forced.is_none() || forced_outs.is_some()) {
+                        if forced.is_none() && idle_release(&ops[j], &cfg) {
+                            forced = Some(j);
+                        } else if quiet_seen[j] != cfg_gen {
+                            match quiet(&cx, &ops[j], kinds[j], &cfg, reduction, &mut quiet_cache) {
+                                Some(outs) if forced.is_none() => {
+                                    forced = Some(j);
+                                    forced_outs = Some(outs);
+                                }
+                                Some(outs) => pending.push((j, outs)),
+                                None => quiet_seen[j] = cfg_gen,
+                            }
+                        }
+                    }
+                    if order(j) > after && best.is_none_or(|b| order(j) < order(b)) {
+                        best = Some(j);
+                    }
+                }
+                e = next[e];
+            })
         };
         // A release by a thread that holds nothing here changes nothing,
         // now or at any point before its harvest (only the thread's own
         // calls give it holds, and it is inside this wait): placing it now
         // loses no linearization, so it is placed at once and not tried
-        // elsewhere.
+        // elsewhere. So is a quiet harvest that can change nothing here
+        // (see `reduce`).
         let best = if after == usize::MAX {
             None
         } else {
@@ -707,15 +862,27 @@ pub fn check_part(
                 Vec::new()
             }
         };
-        let Some(first_ret) = first_ret else {
-            return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
-        };
-        if ops[first_ret].end == u64::MAX {
-            // Only calls that never returned are left.
-            return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
+        if let Some(first_ret) = first_ret {
+            let Some(first_ret) = first_ret else {
+                return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
+            };
+            if ops[first_ret].end == u64::MAX {
+                // Only calls that never returned are left.
+                return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
+            }
         }
         if let Some(i) = best {
-            let outs = match cx.apply(&ops[i], &cfg) {
+            let forced_outs = forced_outs.take().filter(|_| Some(i) == forced);
+            // A forced quiet harvest is not looked up in the memo: its
+            // placement is decided by the configuration before it, which
+            // the memo holds (or a start, or an outcome tried once), so each
+            // is made once per such entry.
+            let unmemoized = forced_outs.is_some();
+            let asked = match forced_outs {
+                Some(outs) => Ok(Ok(outs)),
+                None => cx.apply_kind(&ops[i], kinds[i], &cfg),
+            };
+            let outs = match asked {
                 Ok(o) => o,
                 Err(stop) => {
                     // This branch cannot be followed: drop it, and have no
@@ -749,7 +916,7 @@ pub fn check_part(
             let mut alts = outs.into_iter();
             let mut chosen = None;
             for c in alts.by_ref() {
-                if memo.insert((h, c)) {
+                if unmemoized || memo.insert((h, c)) {
                     chosen = Some(c);
                     break;
                 }
@@ -769,6 +936,7 @@ pub fn check_part(
                     unlink(&mut next, &mut prev, call_at[i]);
                     unlink(&mut next, &mut prev, ret_at[i]);
                     cfg = c;
+                    changed |= !unmemoized;
                     if track && stack.len() > longest.len() {
                         // Each entry's configuration is the one after it.
                         longest.truncate(dirty.saturating_sub(1));
@@ -793,11 +961,13 @@ pub fn check_part(
             // Backtrack: undo the last linearized operation and try its
             // next outcome, or else the candidates after it (none after a
             // forced one: undo the one before it too).
+            pending.clear();
             loop {
                 let Some(mut frame) = stack.pop() else {
                     if let Some(next) = starts.pop() {
                         // Nothing from this start: the next one.
                         cfg = next;
+                        changed = true;
                         start_cfg = next;
                         after = 0;
                         break;
@@ -813,6 +983,7 @@ pub fn check_part(
                 relink(&mut next, &mut prev, ret_at[op]);
                 relink(&mut next, &mut prev, call_at[op]);
                 cfg = frame.prev;
+                changed = true;
                 let mut chosen = None;
                 while let Some(c) = frame.alts.pop() {
                     if memo.insert((lin_hash, c)) {
@@ -831,6 +1002,7 @@ pub fn check_part(
                         forced: frame.forced,
                     });
                     cfg = c;
+                    changed = true;
                     after = 0;
                     break;
                 }

@@ -24,6 +24,7 @@ mod linearize;
 pub mod parse;
 pub mod partition;
 mod reading;
+mod reduce;
 mod report;
 mod trim;
 mod v2;
@@ -31,6 +32,8 @@ mod v2;
 pub use html::{render_html, MAX_DRAWN};
 pub use parse::{parse_history, parse_jsonl, Call, NotModelled, ParseError, Parsed};
 pub use reading::{parse_history_within, read_text};
+#[doc(hidden)]
+pub use reduce::{with_reduction, Reduction};
 pub use report::{describe, error_json, no_verdict_text, render_failure, rule_broken};
 
 use linearize::{check_part, Budget, Stop};
