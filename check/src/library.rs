@@ -6,7 +6,7 @@
 
 use crate::history::parse::{Op, Res};
 use crate::history::{
-    parse_history_within, verify_since, Call, NoVerdict, Options, Report, Verdict, VerifyError,
+    parse_history_within, verify_since, Call, Options, Report, Verdict, VerifyError,
 };
 pub use onering_model::LibraryRules;
 use onering_model::Rules;
@@ -157,14 +157,7 @@ pub fn verify_text_since<'t>(
     if let Some(nm) = parsed.not_modelled {
         // No verdict at once, whatever the library did: as `verify_text`.
         return Ok(Checked {
-            report: Report {
-                verdict: Verdict::NoVerdict(NoVerdict::NotModelled(nm)),
-                profile: rules.name,
-                calls: parsed.calls.len(),
-                parts: 0,
-                explored: 0,
-                seconds: 0.0,
-            },
+            report: Report::not_modelled(nm, rules.name, parsed.calls.len()),
             calls: parsed.calls,
             answered: Vec::new(),
         });

@@ -21,6 +21,18 @@ fn key(index: u32) -> KeyRef {
     }
 }
 
+/// A `wait(4, Poll)` that returned `events` (room left: a claim that
+/// nothing else was deliverable).
+fn poll_with_room(events: Vec<Event>) -> (Op, CallResult) {
+    (
+        Op::Wait {
+            max: 4,
+            timeout: Timeout::Poll,
+        },
+        CallResult::Events { events, end: None },
+    )
+}
+
 /// Five level registrations alive at once (the fifth in a second group),
 /// the first four cancelled, the fifth leaked; long after, the level is
 /// raised and a poll with room returns `last`.
@@ -67,30 +79,12 @@ fn history(last: Vec<Event>) -> String {
     // Many calls that never name the leaked registration.
     for _ in 0..200 {
         push(&mut lines, Op::Lower { source: 0 }, CallResult::OK);
-        push(
-            &mut lines,
-            Op::Wait {
-                max: 4,
-                timeout: Timeout::Poll,
-            },
-            CallResult::Events {
-                events: vec![],
-                end: None,
-            },
-        );
+        let (op, r) = poll_with_room(vec![]);
+        push(&mut lines, op, r);
     }
     push(&mut lines, Op::Raise { source: 0 }, CallResult::OK);
-    push(
-        &mut lines,
-        Op::Wait {
-            max: 4,
-            timeout: Timeout::Poll,
-        },
-        CallResult::Events {
-            events: last,
-            end: None,
-        },
-    );
+    let (op, r) = poll_with_room(last);
+    push(&mut lines, op, r);
     to_jsonl(&lines)
 }
 

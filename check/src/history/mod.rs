@@ -144,6 +144,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// The answer for a history with a call the model does not represent:
+    /// no verdict at once, nothing checked.
+    pub fn not_modelled(nm: NotModelled, profile: &'static str, calls: usize) -> Self {
+        Self {
+            verdict: Verdict::NoVerdict(NoVerdict::NotModelled(nm)),
+            profile,
+            calls,
+            parts: 0,
+            explored: 0,
+            seconds: 0.0,
+        }
+    }
+
     /// Whether the verdict is [`Verdict::Linearizable`].
     pub fn is_linearizable(&self) -> bool {
         matches!(self.verdict, Verdict::Linearizable)
@@ -483,14 +496,7 @@ pub fn verify_text(
 ) -> Result<(Vec<Call>, Report), VerifyError> {
     let parsed = parse_history(text, rules)?;
     if let Some(nm) = parsed.not_modelled {
-        let report = Report {
-            verdict: Verdict::NoVerdict(NoVerdict::NotModelled(nm)),
-            profile: rules.name,
-            calls: parsed.calls.len(),
-            parts: 0,
-            explored: 0,
-            seconds: 0.0,
-        };
+        let report = Report::not_modelled(nm, rules.name, parsed.calls.len());
         return Ok((parsed.calls, report));
     }
     let report = verify_with(&parsed.calls, rules, options, progress)?;
