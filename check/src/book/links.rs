@@ -188,12 +188,11 @@ pub fn check(root: &Path) -> std::io::Result<Report> {
 mod tests {
     use super::*;
 
-    fn site(files: &[(&str, &str)]) -> PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "onering-links-{}-{}",
-            std::process::id(),
-            files.len()
-        ));
+    /// A site in a directory of its own per test (`name`): the tests run
+    /// in parallel in one process, and two sites of as many files shared a
+    /// directory, one removing it while the other was written.
+    fn site(name: &str, files: &[(&str, &str)]) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("onering-links-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         for (p, c) in files {
             let p = d.join(p);
@@ -205,33 +204,39 @@ mod tests {
 
     #[test]
     fn resolving_links_and_anchors_pass() {
-        let d = site(&[
-            (
-                "index.html",
-                r#"<a href="a/b.html#x">b</a><img src="img/d.svg"><a href="https://x.org/">x</a>"#,
-            ),
-            (
-                "a/b.html",
-                r##"<h2 id="x">X</h2><a href="../index.html">up</a><a href="#x">self</a>"##,
-            ),
-            ("img/d.svg", "<svg/>"),
-        ]);
+        let d = site(
+            "resolving",
+            &[
+                (
+                    "index.html",
+                    r#"<a href="a/b.html#x">b</a><img src="img/d.svg"><a href="https://x.org/">x</a>"#,
+                ),
+                (
+                    "a/b.html",
+                    r##"<h2 id="x">X</h2><a href="../index.html">up</a><a href="#x">self</a>"##,
+                ),
+                ("img/d.svg", "<svg/>"),
+            ],
+        );
         assert_eq!(check_dir(&d).unwrap(), vec![]);
     }
 
     #[test]
     fn a_missing_file_and_a_missing_anchor_are_reported() {
-        let d = site(&[
-            (
-                "index.html",
-                r#"<a href="a/b.html#nope">b</a><img src="gone.svg">"#,
-            ),
-            ("a/b.html", r#"<h2 id="x">X</h2>"#),
-            (
-                "a/c.html",
-                r#"<a href="b.html#x">ok</a><a href="../a/missing.html">bad</a>"#,
-            ),
-        ]);
+        let d = site(
+            "missing",
+            &[
+                (
+                    "index.html",
+                    r#"<a href="a/b.html#nope">b</a><img src="gone.svg">"#,
+                ),
+                ("a/b.html", r#"<h2 id="x">X</h2>"#),
+                (
+                    "a/c.html",
+                    r#"<a href="b.html#x">ok</a><a href="../a/missing.html">bad</a>"#,
+                ),
+            ],
+        );
         let b = check_dir(&d).unwrap();
         let got: Vec<(&str, &str)> = b.iter().map(|b| (b.link.as_str(), b.why)).collect();
         assert_eq!(
