@@ -693,8 +693,13 @@ impl Plan {
                     });
                 }
             };
-            // A step on the source: every group's part.
-            let env = |parts: &mut BTreeMap<(u32, u32), Vec<POp>>, src: u32, kind: PKind| {
+            // A step on the source: every group's part (a source the
+            // history never created is a malformed line).
+            let env = |parts: &mut BTreeMap<(u32, u32), Vec<POp>>,
+                       src: u32,
+                       kind: PKind|
+             -> Result<(), ParseError> {
+                known_source(src, c.line)?;
                 for g in (0..groups_of(src)).chain([TAPE]) {
                     if left_out(&(src, g), base.start) {
                         continue;
@@ -706,6 +711,7 @@ impl Plan {
                         });
                     }
                 }
+                Ok(())
             };
             match &c.op {
                 Op::AddSource { .. } | Op::Declare { .. } => {}
@@ -778,42 +784,35 @@ impl Plan {
                     );
                 }
                 Op::Consume { source } => {
-                    known_source(*source, c.line)?;
-                    env(&mut parts, *source, PKind::Consume);
+                    env(&mut parts, *source, PKind::Consume)?;
                 }
                 Op::Raise { source } => {
-                    known_source(*source, c.line)?;
-                    env(&mut parts, *source, PKind::Raise);
+                    env(&mut parts, *source, PKind::Raise)?;
                 }
                 Op::Lower { source } => {
-                    known_source(*source, c.line)?;
-                    env(&mut parts, *source, PKind::Lower);
+                    env(&mut parts, *source, PKind::Lower)?;
                 }
                 Op::Complete { source, cancelled } => {
-                    known_source(*source, c.line)?;
                     env(
                         &mut parts,
                         *source,
                         PKind::Complete {
                             cancelled: *cancelled,
                         },
-                    );
+                    )?;
                 }
                 Op::StreamItem { source } => {
-                    known_source(*source, c.line)?;
-                    env(&mut parts, *source, PKind::StreamItem);
+                    env(&mut parts, *source, PKind::StreamItem)?;
                 }
                 Op::Close { source } => {
-                    known_source(*source, c.line)?;
-                    env(&mut parts, *source, PKind::Close);
+                    env(&mut parts, *source, PKind::Close)?;
                 }
                 Op::FutexWake { source, n } => {
-                    known_source(*source, c.line)?;
                     let count = match &c.result {
                         Some(Res::Count(n)) => Some(*n),
                         _ => None,
                     };
-                    env(&mut parts, *source, PKind::FutexWake { n: *n, count });
+                    env(&mut parts, *source, PKind::FutexWake { n: *n, count })?;
                 }
                 Op::Wait { max, block } => {
                     let events: Option<Vec<((u32, u32), PEv)>> = match &c.result {
