@@ -403,17 +403,8 @@ impl PreArm<LinuxPoller> for LinuxPreArm {
 /// One `poll(2)` over `chunk` (at most [`RECHECK_BATCH`]); appends the
 /// tokens of the fds found ready.
 fn recheck(chunk: &[LinuxPreArm], poller: &LinuxPoller, ready: &mut Vec<u64>) {
-    let mut fds = [libc::pollfd {
-        fd: -1,
-        events: 0,
-        revents: 0,
-    }; RECHECK_BATCH];
-    for (p, a) in fds.iter_mut().zip(chunk) {
-        p.fd = a.fd.as_raw_fd();
-        p.events = a.events;
-    }
-    match sys::poll_now(&mut fds[..chunk.len()]) {
-        Ok(()) => ready.extend(
+    match poll_batch(chunk.iter().map(|a| (a.fd.as_raw_fd(), a.events))) {
+        Ok(fds) => ready.extend(
             fds.iter()
                 .zip(chunk)
                 .filter(|(p, _)| p.revents != 0)
@@ -424,6 +415,28 @@ fn recheck(chunk: &[LinuxPreArm], poller: &LinuxPoller, ready: &mut Vec<u64>) {
         // (`arm` sees the flag before it answers `Now`).
         Err(_) => poller.prearm_failed.set(),
     }
+}
+
+/// One zero-timeout `poll(2)` over at most [`RECHECK_BATCH`] `(fd, events)`
+/// pairs (a negative fd is skipped by the kernel: never ready); the
+/// entries in order, each with its `revents`. The caller keeps every fd
+/// open until it returns.
+fn poll_batch(
+    fds: impl Iterator<Item = (std::os::fd::RawFd, i16)>,
+) -> Result<[libc::pollfd; RECHECK_BATCH], Error> {
+    let mut p = [libc::pollfd {
+        fd: -1,
+        events: 0,
+        revents: 0,
+    }; RECHECK_BATCH];
+    let mut n = 0;
+    for (slot, (fd, events)) in p.iter_mut().zip(fds) {
+        slot.fd = fd;
+        slot.events = events;
+        n += 1;
+    }
+    sys::poll_now(&mut p[..n])?;
+    Ok(p)
 }
 
 impl LinuxBackend {
@@ -953,13 +966,13 @@ impl Backend for LinuxBackend {
         let mut start = 0;
         while start < sources.len() {
             let end = sources.len().min(start + RECHECK_BATCH);
-            let mut fds = [libc::pollfd {
-                fd: -1,
-                events: 0,
-                revents: 0,
-            }; RECHECK_BATCH];
-            for (p, &s) in fds.iter_mut().zip(&sources[start..end]) {
-                if let Ok(Src {
+            // The fds are the backend's own (dup'd), open while the lock
+            // is held. The stamp comes first (`resets`). Every source here
+            // was just kept as an open fd; the `-1` arm only makes the
+            // match total (the kernel skips a negative fd).
+            let stamp = self.resets.bump();
+            let fds = poll_batch(sources[start..end].iter().map(|&s| match self.src(s) {
+                Ok(Src {
                     body:
                         Body::Fd {
                             fd: Some(fd),
@@ -967,16 +980,9 @@ impl Backend for LinuxBackend {
                             ..
                         },
                     ..
-                }) = self.src(s)
-                {
-                    p.fd = fd.as_raw_fd();
-                    p.events = sys::poll_events(*interest);
-                }
-            }
-            // The fds are the backend's own (dup'd), open while the lock
-            // is held. The stamp comes first (`resets`).
-            let stamp = self.resets.bump();
-            sys::poll_now(&mut fds[..end - start])?;
+                }) => (fd.as_raw_fd(), sys::poll_events(*interest)),
+                _ => (-1, 0),
+            }))?;
             for (j, p) in fds[..end - start].iter().enumerate() {
                 let s = sources[start + j];
                 if p.revents == 0 {
