@@ -18,9 +18,23 @@ use crate::sync::{self, AtomicU64, Mutex, MutexGuard, Ordering, ThreadToken};
 /// re-check left to its report (F12): that report may sit behind others.
 const RECHECK_BATCH: usize = 64;
 
-/// Non-blocking asks of the kernel one `wait` makes at most while each
-/// fills its batch with nothing deliverable (F11).
-const ZERO_POLL_ROUNDS: u32 = 4;
+/// Asks of the kernel one `wait` makes in a row while each fills its batch
+/// with nothing deliverable (F11), at least: a held `Level` registration
+/// of a level-triggered fd is reported at every ask and put back at the
+/// tail of the kernel's ready list, so a later arrival sits behind every
+/// such report. The bound is raised to one pass over every registration
+/// ([`rounds_for`]), so the wait has seen the whole ready list before it
+/// answers `[]` or sleeps (the outer set does not wake it for a report
+/// the kernel put back, contract rule 1).
+const ZERO_POLL_ROUNDS: usize = 4;
+
+/// Full batches a `wait` asks for in a row, at most, with `live`
+/// registrations: one more than the kernel's ready list can hold in full
+/// batches (each registration's fd is one kernel registration at most,
+/// plus the port's wake-up eventfd and ring).
+fn rounds_for(live: usize) -> usize {
+    ZERO_POLL_ROUNDS.max((live + 2) / RECHECK_BATCH + 1)
+}
 
 /// How a port is built.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -381,8 +395,9 @@ impl<B: Backend> Port<B> {
         self.core.lock()
     }
 
-    /// A poll's [`Marks`]: `before` as read under the lock, `after` now
-    /// (right after the poll returned, without the lock).
+    /// A [`PreArm`](crate::backend::PreArm) batch's [`Marks`]: `before` as
+    /// read under the lock, `after` now (right after the batch ran, without
+    /// the lock).
     fn marks(&self, before: u64) -> Marks {
         Marks {
             before,
@@ -390,30 +405,30 @@ impl<B: Backend> Port<B> {
         }
     }
 
-    /// Asks the kernel for at most `batch` reports without blocking, with
-    /// the lock released meanwhile, and applies them; a failure is kept for
-    /// the `wait` to return. Also says whether the ask was *complete*: no
-    /// error and fewer reports than `batch`, so the kernel's scan reached
-    /// the end of its ready list (contract rule 5).
-    fn ask_kernel<'a>(
-        &'a self,
-        mut core: MutexGuard<'a, Core<B>>,
-        batch: usize,
-    ) -> (MutexGuard<'a, Core<B>>, bool) {
+    /// Takes at most `batch` kernel reports, without blocking and with the
+    /// lock held (contract rule 2), and harvests them in this lock hold; a
+    /// failure is kept for the `wait` to return. Says whether the ask was
+    /// *complete*: no error and fewer reports than `batch`, so the kernel's
+    /// scan reached the end of its ready list (contract rule 5).
+    fn ask_kernel(&self, core: &mut Core<B>, batch: usize) -> bool {
         let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        let taken = self.poller.take(&mut tokens, batch);
+        let complete = taken.is_ok() && tokens.len() < batch;
+        // Equal marks: nothing reset between the ask and its harvest.
         let mark = core.backend.poll_mark();
-        drop(core);
-        let polled_ok = self.poller.poll(&mut tokens, batch, Some(Duration::ZERO));
-        let marks = self.marks(mark);
-        core = self.lock();
-        let complete = polled_ok.is_ok() && tokens.len() < batch;
-        core.harvest(&tokens, marks);
+        core.harvest(
+            &tokens,
+            Marks {
+                before: mark,
+                after: mark,
+            },
+        );
         tokens.clear();
         core.spare_tokens.push(tokens);
-        if let Err(e) = polled_ok {
+        if let Err(e) = taken {
             core.deferred_error.get_or_insert(e);
         }
-        (core, complete)
+        complete
     }
 
     /// Registers readiness source `source` in `mode` (`Level`, `Edge`,
@@ -529,9 +544,10 @@ impl<B: Backend> Port<B> {
     /// `timeout` allows while nothing is deliverable. Returns how many.
     ///
     /// A thread with nothing deliverable blocks in the backend's poller
-    /// without the port's lock (on Linux: in `epoll_wait` itself); the
-    /// kernel events it is woken for are applied to the queue under the
-    /// lock, and it takes its batch from the queue, oldest first.
+    /// without the port's lock (on Linux: in `epoll_wait` on the outer set
+    /// that watches the port's own); woken, it takes the kernel's reports
+    /// under the lock (contract rule 2), applies them to the queue, and
+    /// takes its batch from the queue, oldest first.
     ///
     /// # Errors
     ///
@@ -547,10 +563,10 @@ impl<B: Backend> Port<B> {
         let r = if onering_model::wait_fits(max).is_err() {
             Err(Error::ZeroMax)
         } else {
-            // Kernel re-arms of the events this thread releases run without
-            // the lock (contract rule 5), then the holds are released. The
-            // kernel is asked (without blocking) before the lock is taken
-            // again, so a busy pool takes the lock once per batch.
+            // Kernel re-checks of the events this thread releases run
+            // without the lock (contract rule 5), then the holds are
+            // released. Every ask of the kernel is made, and harvested,
+            // under the lock (rule 2).
             let mut polled = false;
             // Whether the kernel was asked before the releases below, and
             // that ask was complete (it did not fill its batch).
@@ -578,8 +594,7 @@ impl<B: Backend> Port<B> {
                 // reset): a complete ask re-polled it after the reset, so
                 // the release takes it as its re-check, and the round trip
                 // makes one `epoll_wait`, not two (contract rule 5).
-                let (c, complete) = self.ask_kernel(core, RECHECK_BATCH);
-                core = c;
+                let complete = self.ask_kernel(&mut core, RECHECK_BATCH);
                 asked_before_release = true;
                 asked_complete = complete;
                 level_rechecked = ask.prepared && complete;
@@ -597,24 +612,35 @@ impl<B: Backend> Port<B> {
                 }
             } else {
                 let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+                // The kernel first, in this lock hold (rule 2): a report it
+                // gives now for a source being released is that source's
+                // re-check already (contract rule 5), so the batch
+                // re-checks only the rest. Harvested here, not carried.
+                let taken = self.poller.take(&mut tokens, max);
                 let mark = core.backend.poll_mark();
+                core.harvest(
+                    &tokens,
+                    Marks {
+                        before: mark,
+                        after: mark,
+                    },
+                );
+                if let Err(e) = taken {
+                    core.deferred_error.get_or_insert(e);
+                }
+                let reported = tokens.len();
                 drop(core);
-                // The kernel first: a report it gives now for a source
-                // being released is that source's re-check already
-                // (contract rule 5), so the batch re-checks only the rest.
-                let polled_ok = self.poller.poll(&mut tokens, max, Some(Duration::ZERO));
                 B::PreArm::run_all(&mut prearms, &self.poller, &mut tokens);
                 let marks = self.marks(mark);
                 polled = true;
                 core = self.lock();
                 core.spare_prearms = prearms;
                 core.release_all(me);
-                core.harvest(&tokens, marks);
+                // Only the batch's answers: the reports before them were
+                // harvested above.
+                core.harvest(&tokens[reported..], marks);
                 tokens.clear();
                 core.spare_tokens.push(tokens);
-                if let Err(e) = polled_ok {
-                    core.deferred_error.get_or_insert(e);
-                }
             }
             core.release_all(me);
             if level_rechecked {
@@ -628,7 +654,7 @@ impl<B: Backend> Port<B> {
                 // level that stays true is always queued) leaves that
                 // registration behind (F9).
                 polled = true;
-                core = self.ask_kernel(core, max).0;
+                self.ask_kernel(&mut core, max);
             } else if deferred {
                 // The same with nothing queued: the loop below must ask the
                 // kernel even if the Dispatch releases' poll above did (it
@@ -646,7 +672,8 @@ impl<B: Backend> Port<B> {
                 // more behind it (F11), and the loop below asks again.
                 polled = true;
             }
-            // `polled`: whether the kernel was asked once already in this call.
+            // `polled`: whether the kernel was asked since this thread last
+            // took the lock (an answer of this lock hold: rule 2).
             // `more_in_kernel`: a zero-timeout ask filled its batch and gave
             // nothing deliverable, so the kernel may hold more behind it.
             let mut more_in_kernel = false;
@@ -659,7 +686,7 @@ impl<B: Backend> Port<B> {
                 // while queued) must coalesce with its entry, not come
                 // after its delivery as a second edge (F11, seeds 45, 49).
                 polled = true;
-                core = self.ask_kernel(core, RECHECK_BATCH).0;
+                self.ask_kernel(&mut core, RECHECK_BATCH);
             }
             if B::KERNEL_QUEUE {
                 // An entry queued before this call was re-checked by the
@@ -676,44 +703,39 @@ impl<B: Backend> Port<B> {
                 if !events.is_empty() {
                     break Ok(events.len());
                 }
+                if B::KERNEL_QUEUE && (!polled || std::mem::take(&mut more_in_kernel)) {
+                    // Nothing deliverable, and the kernel was not asked in
+                    // this lock hold (or filled its batch with nothing
+                    // deliverable: a held `Level` registration of a
+                    // level-triggered fd is reported at every ask, ahead
+                    // of a later arrival, F11). Ask it, a full batch, under
+                    // the lock: an answer `[]` (or a sleep) is then decided
+                    // with every report the kernel had in sight, none
+                    // carried by another thread (rule 2).
+                    polled = true;
+                    zero_rounds += 1;
+                    let full = !self.ask_kernel(&mut core, RECHECK_BATCH);
+                    more_in_kernel =
+                        full && zero_rounds < rounds_for(core.live_registrations());
+                    continue;
+                }
                 let remaining = match timeout {
                     Timeout::Block => None,
                     Timeout::Poll => Some(Duration::ZERO),
                     Timeout::Deadline(d) => Some(d.saturating_duration_since(Instant::now())),
                 };
-                if remaining == Some(Duration::ZERO)
-                    && (polled || !B::KERNEL_QUEUE)
-                    && !std::mem::take(&mut more_in_kernel)
-                {
+                if remaining == Some(Duration::ZERO) {
                     break Ok(0);
                 }
-                polled = true;
-                // A non-blocking ask takes a full batch, and asks again while
-                // a full batch gave nothing deliverable (bounded): a held
-                // `Level` registration of a level-triggered fd is reported
-                // at every `epoll_wait`, ahead of a later arrival, and a
-                // batch of `max` of such reports would hide it (F11).
-                let asked = if remaining == Some(Duration::ZERO) {
-                    zero_rounds += 1;
-                    RECHECK_BATCH
-                } else {
-                    max
-                };
-                let mut tokens = core.spare_tokens.pop().unwrap_or_default();
                 core.parked += 1;
-                let mark = core.backend.poll_mark();
                 drop(core);
-                let polled_ok = self.poller.poll(&mut tokens, asked, remaining);
-                let marks = self.marks(mark);
+                let blocked = self.poller.block(remaining);
                 core = self.lock();
                 core.parked -= 1;
-                more_in_kernel = remaining == Some(Duration::ZERO)
-                    && tokens.len() >= asked
-                    && zero_rounds < ZERO_POLL_ROUNDS;
-                core.harvest(&tokens, marks);
-                tokens.clear();
-                core.spare_tokens.push(tokens);
-                if let Err(e) = polled_ok {
+                // Woken: what woke it is taken under the lock, next round.
+                polled = false;
+                zero_rounds = 0;
+                if let Err(e) = blocked {
                     break Err(e);
                 }
             }
@@ -759,14 +781,15 @@ impl<B: Backend> Port<B> {
             return Ok(0);
         }
         let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        let r = self.poller.take(&mut tokens, max.max(1));
         let mark = core.backend.poll_mark();
-        drop(core);
-        let r = self
-            .poller
-            .poll(&mut tokens, max.max(1), Some(Duration::ZERO));
-        let marks = self.marks(mark);
-        core = self.lock();
-        core.harvest(&tokens, marks);
+        core.harvest(
+            &tokens,
+            Marks {
+                before: mark,
+                after: mark,
+            },
+        );
         let n = tokens.len();
         tokens.clear();
         core.spare_tokens.push(tokens);

@@ -279,3 +279,36 @@ fn an_operation_whose_submitter_exited_is_cancelled_by_the_kernel_when_it_fires(
     let mut a = a;
     assert_eq!(a.read(&mut got).unwrap(), 4);
 }
+
+/// The port's epoll set is nested in the outer set its threads block on
+/// (backend/linux/mod.rs, "Where threads block"), so the kernel counts its
+/// registrations as wake-up paths of depth 1 and refuses the 501st
+/// registration of one open file (`path_limits` in fs/eventpoll.c). The
+/// refusal is a typed error naming the system call, and the registrations
+/// before it keep working. Fails loudly if a kernel changes the limit.
+#[test]
+fn a_file_registered_more_than_500_times_is_refused_naming_epoll_ctl() {
+    let port: LinuxPort = Port::linux().unwrap();
+    let (r, mut w) = pipe();
+    let mut keys = Vec::new();
+    let refused = loop {
+        let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
+        match port.register(s, Mode::Level) {
+            Ok(k) => keys.push(k),
+            Err(e) => break e,
+        }
+        assert!(keys.len() <= 500, "the kernel took a 501st registration");
+    };
+    assert_eq!(keys.len(), 500);
+    assert_eq!(
+        refused,
+        Error::Os {
+            syscall: "epoll_ctl(EPOLL_CTL_ADD)",
+            errno: libc::EINVAL
+        }
+    );
+    w.write_all(b"x").unwrap();
+    let got: std::collections::HashSet<Key> =
+        events_within(&port, Duration::from_millis(200)).into_iter().collect();
+    assert_eq!(got.len(), 500, "every accepted registration delivers");
+}

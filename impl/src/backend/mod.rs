@@ -22,34 +22,50 @@
 //! shuttle prove the core over [`SimBackend`](sim::SimBackend), which keeps
 //! them the simplest way).
 //!
-//! 1. **Blocking.** [`Poller::poll`] blocks the calling thread until at least
-//!    one of: a kernel event is available (its token is appended to `out`),
-//!    [`Poller::notify`] was called since the thread last returned from
-//!    `poll` (a *permit*), the timeout passed, or a spurious wake-up (the
-//!    core re-checks and polls again). It returns promptly for a zero
-//!    timeout. Several threads may be inside `poll` at once on one poller.
-//! 2. **Dispatch.** A kernel event is handed to exactly one thread that is
-//!    inside `poll` (or to the next one to enter): two concurrent pollers
-//!    never both receive the token of one kernel report. (Linux: every
-//!    readiness source is `EPOLLET` in one epoll set, but a caller's fd in
-//!    `Level` mode, and edge-triggered epoll waiters are exclusive; the
-//!    simulator has no kernel queue at all.)
+//! 1. **Blocking.** [`Poller::block`] blocks the calling thread until at
+//!    least one of: the kernel may have a report for [`Poller::take`] (one
+//!    arrived since the thread last returned, or was left by a `take` that
+//!    filled its batch), [`Poller::notify`] was called since the thread
+//!    last returned from `block` (a *permit*), the timeout passed, or a
+//!    spurious wake-up (the core takes, re-checks and blocks again). It
+//!    takes no report. Several threads may be inside `block` at once.
+//!    (Linux: `epoll_wait` on an outer epoll set whose one member is the
+//!    port's set, edge-triggered: it wakes at each arrival in the port's
+//!    set and copies nothing out of it.)
+//! 2. **Taking reports, under the lock.** [`Poller::take`] appends the
+//!    tokens of the kernel's reports without blocking, and is called only
+//!    with the port's lock held; the core harvests them (rule 4) in that
+//!    same lock hold. So a kernel report never leaves the kernel outside
+//!    the lock: there is no moment at which one thread holds a report the
+//!    others cannot see. That moment was F11's last open shape: a thread
+//!    blocked in the port's own `epoll_wait` took a report, and until it
+//!    had the lock another thread's poll answered `[]` and a `cancel` or
+//!    `consume` meanwhile lost the event. A report is taken once: two
+//!    `take`s never both receive the token of one kernel report (Linux:
+//!    every readiness source is `EPOLLET`, but a caller's fd in `Level`
+//!    mode, which the kernel re-polls at every report).
 //! 3. **Wake-up.** [`Poller::notify`] may be called from any thread, with or
 //!    without the port's lock. It makes at least one thread that is inside
-//!    `poll`, or the next one to enter, return. Permits may coalesce: the
+//!    `block`, or the next one to enter, return. Permits may coalesce: the
 //!    core wakes one poller per enqueue, and every poller that leaves a
 //!    deliverable event behind notifies again (a wake-up chain), so one
-//!    permit per burst is enough. (Linux: an eventfd in the epoll set,
-//!    edge-triggered, so one write wakes one waiter.)
-//! 4. **Harvest.** Tokens returned by `poll` are turned into [`Signal`]s by
+//!    permit per burst is enough. (Linux: an eventfd in the port's set,
+//!    edge-triggered; its arrival wakes one waiter of the outer set, whose
+//!    waiters are exclusive.)
+//! 4. **Harvest.** Tokens are turned into [`Signal`]s by
 //!    [`Backend::harvest`], under the lock. A token that no longer names a
 //!    live kernel registration (its source was closed, or the fd number was
-//!    reused) yields nothing: tokens carry a generation.
-//!    A thread carries its tokens from the kernel to the lock; the core
-//!    passes the [`Marks`] of the poll (the backend's reset count before it
-//!    began and right after it returned), so a report taken before a reset
-//!    of its source's cached condition (a `consume`, a re-arm) is dropped,
-//!    and one taken while a reset happened is re-checked (Linux: F11).
+//!    reused) yields nothing: tokens carry a generation. Tokens from
+//!    [`Poller::take`] are harvested in the lock hold that took them; the
+//!    one kind a thread carries from the kernel to the lock is a
+//!    [`PreArm`] batch's `poll(2)` answer (rule 5), and only for sources
+//!    the thread holds, which no other wait can be handed meanwhile. For
+//!    those the core passes the [`Marks`] of the batch (the backend's reset
+//!    count before it began and right after it returned), so a report taken
+//!    before a reset of its source's cached condition (a `consume`, a
+//!    re-arm) is dropped, and one taken while a reset happened is
+//!    re-checked (Linux: F11). A `take`'s marks are equal (nothing can
+//!    reset in between), which makes every one of its reports fresh.
 //! 5. **Arming and the re-check.** Whenever a readiness registration becomes
 //!    armed with nobody holding it (register, `modify`, `rearm`, a Dispatch
 //!    or Level release), the core calls [`Backend::arm`]. The answer is a
@@ -66,11 +82,12 @@
 //!    its held Dispatch events, the core asks [`Backend::prearm`] for each;
 //!    the backend resets its cached condition (as for `Deferred`) and hands
 //!    back a [`PreArm`] which the thread runs *without* the lock, for its
-//!    whole batch at once ([`PreArm::run_all`]), after one non-blocking
-//!    [`Poller::poll`] (a kernel report since the re-check was prepared may
-//!    already answer it). It appends the token of every source it found
-//!    ready, which the thread harvests like [`Poller::poll`]'s tokens,
-//!    *after* the core has released the holds;
+//!    whole batch at once ([`PreArm::run_all`]), after one
+//!    [`Poller::take`] in the lock hold that prepared them and harvested
+//!    there (a kernel report since the re-check was prepared already
+//!    answers it, and the batch skips its source). It appends the token of
+//!    every source it found ready, which the thread harvests with the
+//!    batch's [`Marks`] (rule 4) *after* the core has released the holds;
 //!    [`Backend::arm`] then answers `Now`, since the re-check is done and
 //!    any report harvested since has set the cached condition. (Linux:
 //!    the registration stays armed, `EPOLLET`, and the re-check is one
@@ -103,14 +120,13 @@
 //!    cached condition says in between; (b) the reset comes after the
 //!    holder's last drain (the holder is inside `wait`), so the release
 //!    never answers from a report older than that drain, the stale
-//!    `Ready` that skipping the reset gives; (c) a lower by another thread
-//!    (it reads the fd) after the scan can make the release queue a stale
-//!    `Ready`, as can another thread's report harvested after the reset
-//!    from an earlier scan: the staleness every harvested report has,
-//!    since a report is applied under the lock after `epoll_wait`
-//!    returned, and the gap here is the same one lock acquisition that
-//!    separates a second ask's scan from its harvest; nothing is lost
-//!    and the recorded history (the `lower`, the kernel's `wake`) stays
+//!    `Ready` that skipping the reset gives; (c) the ask and the release
+//!    are one lock hold (rule 2), so no port call and no other thread's
+//!    harvest comes between; a read of the fd behind the port's back
+//!    after the scan is concurrent with the wait, so it may be ordered
+//!    after it, and the entry it leaves queued is re-checked by the next
+//!    wait that finds it queued from before (`recheck_queued`); nothing is
+//!    lost and the recorded history (the `lower`, the kernel's `wake`) stays
 //!    what the port did; (d) a raise after the scan is concurrent with
 //!    the wait, so it may be ordered after it, and it is not lost: the
 //!    level-triggered kernel registration stays on the kernel's ready list
@@ -250,14 +266,16 @@ pub trait Backend: Send + 'static {
     /// Asks the in-flight operation `source` to stop (rule 6).
     fn cancel_op(&mut self, source: SourceId) -> CancelAnswer;
 
-    /// Turns a token [`Poller::poll`] returned into signals (rule 4).
-    /// `marks` are [`Backend::poll_mark`] read (under the lock) before
-    /// that poll began and [`Poller::mark`] read right after it returned:
-    /// a source whose cached condition was reset (a `consume`, a re-arm)
-    /// after the poll returned is named by a report from before the reset,
-    /// which the thread carried outside the lock, and the backend drops it
-    /// (any later arrival makes a report of its own); one reset while the
-    /// poll was in the kernel is re-checked rather than trusted.
+    /// Turns a token [`Poller::take`] or a [`PreArm`] returned into signals
+    /// (rule 4).
+    /// `marks` are [`Backend::poll_mark`] read (under the lock) before the
+    /// report was asked for and [`Poller::mark`] read right after the
+    /// answer came (equal for a `take`): a source whose cached condition
+    /// was reset (a `consume`, a re-arm) after the answer came is named by
+    /// a report from before the reset, which the thread carried outside the
+    /// lock, and the backend drops it (any later arrival makes a report of
+    /// its own); one reset while the question was in the kernel is
+    /// re-checked rather than trusted.
     fn harvest(&mut self, token: u64, marks: Marks, out: &mut Vec<Signal>);
 
     /// A mark of the cached conditions' resets so far, for
@@ -268,7 +286,7 @@ pub trait Backend: Send + 'static {
 
     /// Appends the signals of completions the kernel has already posted
     /// (an io_uring CQ), without blocking and without waiting for a
-    /// [`Poller::poll`] token (rule 6): a `Reap` cancel calls it first, so a
+    /// [`Poller::take`] token (rule 6): a `Reap` cancel calls it first, so a
     /// final completion that exists is reaped, not promised. Default:
     /// nothing (every completion arrives as a signal).
     fn harvest_posted(&mut self, out: &mut Vec<Signal>) {
@@ -330,30 +348,40 @@ pub trait Backend: Send + 'static {
 /// conditions ([`Backend::harvest`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Marks {
-    /// [`Backend::poll_mark`] before the poll began.
+    /// [`Backend::poll_mark`] before the kernel was asked.
     pub before: u64,
-    /// [`Poller::mark`] right after it returned.
+    /// [`Poller::mark`] right after it answered.
     pub after: u64,
 }
 
 /// The half of a backend where threads block, shared by every thread of the
-/// port and called without the port's lock.
+/// port. [`take`](Poller::take) is called with the port's lock held,
+/// [`block`](Poller::block) without it (rules 1, 2 and 4).
 pub trait Poller: Send + Sync + 'static {
-    /// Blocks until a kernel event, a notification, the timeout (`None`:
-    /// none) or a spurious wake-up; appends the tokens of kernel events to
-    /// `out` (rules 1 and 2).
+    /// Appends the tokens of at most `max` kernel reports, without blocking
+    /// (rules 2 and 4). Called only with the port's lock held: a report
+    /// leaves the kernel in the lock hold that harvests it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] naming the failing call (an `EINTR` is asked again:
+    /// an interrupted ask must not look like an empty answer).
+    fn take(&self, out: &mut Vec<u64>, max: usize) -> Result<(), Error>;
+
+    /// Blocks until the kernel may have a report for [`take`](Poller::take),
+    /// a notification, the timeout (`None`: none) or a spurious wake-up
+    /// (rule 1). Takes no report. Called without the port's lock.
     ///
     /// # Errors
     ///
     /// [`Error::Os`] naming the failing call (never for `EINTR`).
-    /// At most `max` tokens are appended.
-    fn poll(&self, out: &mut Vec<u64>, max: usize, timeout: Option<Duration>) -> Result<(), Error>;
+    fn block(&self, timeout: Option<Duration>) -> Result<(), Error>;
 
-    /// Makes one thread inside `poll` (or the next to enter) return (rule 3).
+    /// Makes one thread inside `block` (or the next to enter) return (rule 3).
     fn notify(&self);
 
-    /// [`Backend::poll_mark`], read without the lock right after `poll`
-    /// returned ([`Marks::after`]). Default: `0`.
+    /// [`Backend::poll_mark`], read without the lock right after a
+    /// [`PreArm`] batch ran ([`Marks::after`]). Default: `0`.
     fn mark(&self) -> u64 {
         0
     }
@@ -364,8 +392,8 @@ pub trait Poller: Send + Sync + 'static {
 pub trait PreArm<P>: Send + Sized {
     /// Performs it (errors are the backend's to ignore or report later);
     /// appends to `ready` the token of its source if the re-check found
-    /// the condition true (harvested like [`Poller::poll`]'s). `ready`
-    /// already holds the tokens [`Poller::poll`] returned since the
+    /// the condition true (harvested like [`Poller::take`]'s). `ready`
+    /// already holds the tokens [`Poller::take`] returned since the
     /// re-check was prepared: a backend whose kernel reports a source only
     /// while its condition holds may skip a source found there.
     fn run(self, poller: &P, ready: &mut Vec<u64>);

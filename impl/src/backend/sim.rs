@@ -179,7 +179,7 @@ impl SimBackend {
 /// The simulator's poller: a waiting thread sleeps on a condition variable
 /// until it is handed a permit ([`Poller::notify`]). The simulator has no
 /// kernel queue (its environment steps are applied to the core directly,
-/// under the port's lock, by whichever thread performs them), so `poll`
+/// under the port's lock, by whichever thread performs them), so `take`
 /// never returns a token; this is exactly the blocking and wake-up half of
 /// the contract, which is what loom and shuttle exercise.
 #[derive(Debug)]
@@ -190,12 +190,12 @@ pub struct SimPoller {
 }
 
 impl Poller for SimPoller {
-    fn poll(
-        &self,
-        _out: &mut Vec<u64>,
-        _max: usize,
-        timeout: Option<Duration>,
-    ) -> Result<(), Error> {
+    /// The simulator has no kernel queue: nothing to take.
+    fn take(&self, _out: &mut Vec<u64>, _max: usize) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn block(&self, timeout: Option<Duration>) -> Result<(), Error> {
         let mut permit = self.permit.lock();
         match timeout {
             None => {

@@ -345,6 +345,12 @@ impl<B: Backend> Core<B> {
         }
     }
 
+    /// Registrations alive now (each has at most one kernel registration
+    /// behind it, shared by a source's registrations).
+    pub(crate) fn live_registrations(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
     /// Whether a live entry may be waiting (cheap over-approximation).
     pub(crate) fn has_ready(&self) -> bool {
         !self.ready.is_empty()

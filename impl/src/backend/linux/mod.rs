@@ -1,6 +1,7 @@
-//! The Linux backend: one epoll set where every waiting thread blocks, and
-//! one io_uring for operations and futex waits, whose completions reach the
-//! epoll set through the ring's own fd.
+//! The Linux backend: one epoll set holding every source, taken from only
+//! under the port's lock; an outer epoll set watching it, where waiting
+//! threads block; and one io_uring for operations and futex waits, whose
+//! completions reach the epoll set through the ring's own fd.
 //!
 //! # Mechanism per source, and why
 //!
@@ -19,8 +20,8 @@
 //! a multishot poll CQE goes to the ring, not to a waiting thread, so
 //! Dispatch would need the port's own queue plus a re-check syscall at
 //! release anyway. epoll is where several threads can block at once
-//! (contract rule 2), and an edge-triggered report wakes one of them. The
-//! ring's fd sits in the epoll set (edge-triggered), so one `epoll_wait`
+//! (contract rule 1, in the outer set), and an arrival wakes one of them.
+//! The ring's fd sits in the port's set (edge-triggered), so one `take`
 //! sees everything.
 //!
 //! # Re-arming a pool's releases
@@ -43,8 +44,8 @@
 //! busy pool then pays one `epoll_wait` and one `poll` per batch, against
 //! raw `EPOLLONESHOT`'s `epoll_wait` plus one `epoll_ctl` per event.
 //!
-//! What `EPOLLET` costs: an arrival while one thread holds the event is
-//! reported to another waiting thread, which finds it held and skips it
+//! What `EPOLLET` costs: an arrival while one thread holds the event wakes
+//! another waiting thread, which takes it, finds it held and skips it
 //! (raw `EPOLLONESHOT` would not wake it). No event is lost or doubled:
 //! the hold, not the kernel, hands a registration to one thread at a time,
 //! and `epoll_wait` re-polls each reported fd before reporting it, so a
@@ -61,11 +62,48 @@
 //! trigger (an `Edge` registration must not take a release's re-check for
 //! an arrival).
 //!
+//! # Where threads block
+//!
+//! A report that a thread takes out of `epoll_wait` is invisible to every
+//! other thread until that thread has the port's lock. When threads
+//! blocked in the port's own set, another thread's poll could answer `[]`
+//! in that window, and a `cancel` or `consume` meanwhile lost the event
+//! for good (F11's last open shape, about 1 run in 12 of `onering conform
+//! --backend port-linux --threads 3`). So reports are taken only under the
+//! lock ([`LinuxPoller::take`]: `epoll_wait` with a zero timeout, contract
+//! rule 2), and a thread with nothing to do sleeps in `epoll_wait` on an
+//! *outer* set whose one member is the port's set, `EPOLLET`
+//! ([`LinuxPoller::block`]). An arrival in the port's set runs its
+//! `ep_poll_callback`, which wakes the set's pollers: the outer set queues
+//! one report and wakes one of its waiters (epoll waiters are exclusive).
+//! That report says only *that* something arrived; the woken thread takes
+//! the lock and takes the reports. A level the kernel re-queues after a
+//! `take` is no new arrival, so a held level does not keep blocked threads
+//! spinning, and a `wait` asks in full batches until it has seen the whole
+//! ready list before it sleeps or answers `[]` (`port.rs`, `rounds_for`).
+//!
+//! What the nesting costs, measured on Linux 6.18 with a C program
+//! (eventfd, 200,000 round trips, machine under load): the wake-up path of
+//! every arrival runs through the outer set too, about 60-120 ns on a
+//! 1,000 ns write-`epoll_wait`-read round trip; `EPOLL_CTL_ADD` into a
+//! nested set does the kernel's full loop and path check (the global
+//! `epnested_mutex`, then `reverse_path_check`), about 150 ns on an
+//! `EPOLL_CTL_ADD` + `EPOLL_CTL_DEL` pair of 1,170 ns, whatever the set's
+//! size; and the kernel allows one open file at most 500 wake-up paths of
+//! depth 1 (`path_limits`), so the 501st registration of one fd (or of its
+//! dups: the backend dups every fd, and dups share the open file) is
+//! refused with `EINVAL` from `epoll_ctl(EPOLL_CTL_ADD)`
+//! (`tests/linux_faults.rs` pins it). Both blocking alternatives without
+//! nesting were worse: `poll(2)` on the port's set wakes *every* blocked
+//! thread at each arrival (a poll(2) waiter is not exclusive) and spins
+//! while a held level stays ready; one thread in the kernel and the rest on
+//! a futex hands every wake-up from one thread to another.
+//!
 //! # Waking and Dispatch
 //!
-//! [`LinuxPoller::notify`] writes an eventfd registered `EPOLLET`: each write
-//! is one edge, and epoll waiters are exclusive, so one write wakes one
-//! waiting thread. A thread that harvests more than its batch leaves the
+//! [`LinuxPoller::notify`] writes an eventfd registered `EPOLLET` in the
+//! port's set: each write is one arrival, which wakes one thread blocked
+//! in the outer set. A thread that harvests more than its batch leaves the
 //! rest queued and notifies again (the port's wake-up chain).
 //!
 //! # Faults
@@ -296,6 +334,8 @@ struct Src {
 #[derive(Debug)]
 pub struct LinuxBackend {
     epoll: Arc<Epoll>,
+    /// The poller's outer set (contract rule 1), kept for `poller()`.
+    outer: Arc<Epoll>,
     /// Set when a [`LinuxPreArm`] batch's `poll(2)` failed: from then on
     /// every release also re-arms under the lock (`EPOLL_CTL_MOD`, which
     /// re-polls and reports), where its error reaches a caller.
@@ -325,21 +365,36 @@ pub struct LinuxBackend {
     cqes: Vec<Cqe>,
 }
 
-/// The Linux poller: `epoll_wait` on the shared epoll set; `notify` writes
-/// the wake-up eventfd.
+/// The Linux poller: `take` is a zero-timeout `epoll_wait` on the port's
+/// epoll set, under the port's lock; `block` sleeps in `epoll_wait` on an
+/// outer set whose one member is the port's set (edge-triggered), so a
+/// blocked thread learns *that* something arrived and takes it under the
+/// lock (contract rules 1 and 2); `notify` writes the wake-up eventfd.
 #[derive(Debug)]
 pub struct LinuxPoller {
     epoll: Arc<Epoll>,
+    outer: Arc<Epoll>,
     notify: Arc<OwnedFd>,
     prearm_failed: Arc<Flag>,
     resets: Arc<Counter>,
 }
 
 impl Poller for LinuxPoller {
-    fn poll(&self, out: &mut Vec<u64>, max: usize, timeout: Option<Duration>) -> Result<(), Error> {
-        // At most one batch: tokens beyond it would stay queued in the core
-        // and cost a wake-up of another thread.
-        self.epoll.wait(out, max, timeout)
+    fn take(&self, out: &mut Vec<u64>, max: usize) -> Result<(), Error> {
+        self.epoll.wait(out, max, Some(Duration::ZERO))
+    }
+
+    /// The outer set's member is the port's set, `EPOLLET`: every arrival
+    /// in the port's set (`ep_poll_callback` wakes the set's own pollers)
+    /// queues one report in the outer set and wakes one of its waiters
+    /// (epoll waiters are exclusive). A report left by a `take` that filled
+    /// its batch, or a level the kernel re-queued, makes no new arrival:
+    /// the thread that took the batch notifies (the wake-up chain), and a
+    /// held level does not keep the blocked threads spinning. An arrival
+    /// between a thread's last `take` and its `epoll_wait` here stays
+    /// queued in the outer set, so the wake-up is not lost.
+    fn block(&self, timeout: Option<Duration>) -> Result<(), Error> {
+        self.outer.sleep(timeout)
     }
 
     fn notify(&self) {
@@ -379,10 +434,11 @@ impl PreArm<LinuxPoller> for LinuxPreArm {
     /// set's mutex. A source found ready is handed back as a token, as if
     /// `epoll_wait` had reported it.
     fn run_all(batch: &mut Vec<Self>, poller: &LinuxPoller, ready: &mut Vec<u64>) {
-        // A fd `epoll_wait` reported since the re-check was prepared needs
-        // none: `ep_send_events` re-polls every reported fd and drops it if
-        // its condition no longer holds, so that report is a re-check
-        // taken after the holder's release began. (A ping-pong over one fd
+        // A fd the `take` after the batch was prepared reported (in that
+        // lock hold, harvested there) needs none: `ep_send_events` re-polls
+        // every reported fd and drops it if its condition no longer holds,
+        // so that report is a re-check taken after the holder's release
+        // began. (A ping-pong over one fd
         // then costs raw `EPOLLONESHOT`'s calls minus its `epoll_ctl`.)
         let reported = ready.len();
         batch.retain(|a| !ready[..reported].contains(&a.token));
@@ -465,6 +521,14 @@ impl LinuxBackend {
             EpollFlags(EpollFlags::IN | EpollFlags::ET),
             NOTIFY_TOKEN,
         )?;
+        // Where threads block (contract rule 1): the port's set is its one
+        // member, edge-triggered.
+        let outer = Epoll::new()?;
+        outer.add(
+            epoll.as_raw_fd(),
+            EpollFlags(EpollFlags::IN | EpollFlags::ET),
+            0,
+        )?;
         let (ring, ring_error) = match Ring::new(256, pool) {
             Ok(r) => {
                 epoll.add(
@@ -478,6 +542,7 @@ impl LinuxBackend {
         };
         Ok(Self {
             epoll: Arc::new(epoll),
+            outer: Arc::new(outer),
             prearm_failed: Arc::new(Flag::default()),
             notify: Arc::new(notify),
             ring,
@@ -880,6 +945,7 @@ impl Backend for LinuxBackend {
     fn poller(&mut self) -> LinuxPoller {
         LinuxPoller {
             epoll: self.epoll.clone(),
+            outer: self.outer.clone(),
             notify: self.notify.clone(),
             prearm_failed: self.prearm_failed.clone(),
             resets: self.resets.clone(),

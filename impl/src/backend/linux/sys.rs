@@ -156,6 +156,12 @@ impl EpollFlags {
     pub(crate) const ET: u32 = libc::EPOLLET as u32;
 }
 
+impl AsRawFd for Epoll {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
 impl Epoll {
     /// `epoll_create1(EPOLL_CLOEXEC)`.
     pub(crate) fn new() -> Result<Self, Error> {
@@ -221,8 +227,9 @@ impl Epoll {
         )
     }
 
-    /// `epoll_wait`: appends at most `max` tokens; `EINTR` returns nothing
-    /// (the kernel keeps the events queued for the next call).
+    /// `epoll_wait`: appends at most `max` tokens (at most 64); `EINTR`
+    /// returns nothing (the kernel keeps the events queued for the next
+    /// call).
     pub(crate) fn wait(
         &self,
         out: &mut Vec<u64>,
@@ -231,7 +238,31 @@ impl Epoll {
     ) -> Result<(), Error> {
         const CAP: usize = 64;
         let mut evs = [std::mem::MaybeUninit::<libc::epoll_event>::uninit(); CAP];
-        let n = max.clamp(1, CAP);
+        let n = self.wait_into(&mut evs[..max.clamp(1, CAP)], timeout)?;
+        out.extend(evs[..n].iter().map(|e| {
+            // SAFETY: epoll_wait initialised the first `n` entries.
+            let e = unsafe { e.assume_init() };
+            e.u64
+        }));
+        Ok(())
+    }
+
+    /// `epoll_wait` for one report, which is dropped: for a set whose
+    /// members only say *that* something arrived (the outer set of the
+    /// Linux poller). `EINTR` returns (a spurious wake-up).
+    pub(crate) fn sleep(&self, timeout: Option<Duration>) -> Result<(), Error> {
+        let mut ev = [std::mem::MaybeUninit::<libc::epoll_event>::uninit(); 1];
+        self.wait_into(&mut ev, timeout).map(drop)
+    }
+
+    /// `epoll_wait` into `evs` (not empty); the number of entries it
+    /// initialised. `EINTR` gives 0, except for a zero timeout, which is
+    /// asked again.
+    fn wait_into(
+        &self,
+        evs: &mut [std::mem::MaybeUninit<libc::epoll_event>],
+        timeout: Option<Duration>,
+    ) -> Result<usize, Error> {
         let ms = match timeout {
             None => -1,
             // Round up, so a short deadline is not a busy loop.
@@ -245,34 +276,30 @@ impl Epoll {
                 ms.min(i32::MAX as u64) as libc::c_int
             }
         };
-        // SAFETY: `evs` has room for `n <= CAP` entries and lives across the
-        // call; the kernel writes at most `n`.
-        let r =
-            unsafe { libc::epoll_wait(self.0.as_raw_fd(), evs.as_mut_ptr().cast(), n as i32, ms) };
-        if r < 0 {
-            let e = errno();
-            if e == libc::EINTR && ms == 0 {
+        let n = i32::try_from(evs.len()).unwrap_or(i32::MAX);
+        loop {
+            // SAFETY: `evs` has room for `n` entries and lives across the
+            // call; the kernel writes at most `n`.
+            let r = unsafe { libc::epoll_wait(self.0.as_raw_fd(), evs.as_mut_ptr().cast(), n, ms) };
+            if r >= 0 {
+                return Ok(r as usize);
+            }
+            match errno() {
                 // A zero-timeout ask is asked again: the port takes its
                 // answer as complete when it returns fewer than `max`
                 // (contract rule 5), so an interrupted one must not look
                 // like an empty ready list. (It never sleeps, so this
                 // cannot delay a signal's handling.)
-                return self.wait(out, max, timeout);
+                libc::EINTR if ms == 0 => continue,
+                libc::EINTR => return Ok(0),
+                e => {
+                    return Err(Error::Os {
+                        syscall: "epoll_wait",
+                        errno: e,
+                    })
+                }
             }
-            if e == libc::EINTR {
-                return Ok(());
-            }
-            return Err(Error::Os {
-                syscall: "epoll_wait",
-                errno: e,
-            });
         }
-        out.extend(evs[..r as usize].iter().map(|e| {
-            // SAFETY: epoll_wait initialised the first `r` entries.
-            let e = unsafe { e.assume_init() };
-            e.u64
-        }));
-        Ok(())
     }
 }
 

@@ -1,6 +1,10 @@
 //! The Linux backend's harvest of a report a thread carried outside the
 //! port's lock (F11): driven step by step, so the interleavings that the
 //! generated multi-threaded cases hit only by timing are deterministic.
+//! The port takes kernel reports under its lock now (contract rule 2); the
+//! one answer it still carries is a `PreArm` batch's (rule 4), which these
+//! marks guard. A `take` stands in for it here: the harvest sees only the
+//! token and its marks.
 
 use super::*;
 use crate::backend::Poller;
@@ -50,16 +54,15 @@ impl Fixture {
         self.b.consume(self.s).unwrap();
     }
 
-    /// One poll of the kernel, as `Port::wait` makes it: `between` runs
-    /// after the mark is read and before the kernel is asked (a reset
-    /// while the poll is in the kernel).
+    /// One question to the kernel whose answer is carried outside the
+    /// lock, as a `PreArm` batch's is: `between` runs after the mark is
+    /// read and before the kernel is asked (a reset while the question is
+    /// in the kernel).
     fn poll(&mut self, between: impl FnOnce(&mut Self)) -> (Vec<u64>, Marks) {
         let before = self.b.poll_mark();
         between(self);
         let mut tokens = Vec::new();
-        self.poller
-            .poll(&mut tokens, 8, Some(Duration::ZERO))
-            .unwrap();
+        self.poller.take(&mut tokens, 8).unwrap();
         let marks = Marks {
             before,
             after: self.poller.mark(),
