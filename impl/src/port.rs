@@ -715,8 +715,7 @@ impl<B: Backend> Port<B> {
                     polled = true;
                     zero_rounds += 1;
                     let full = !self.ask_kernel(&mut core, RECHECK_BATCH);
-                    more_in_kernel =
-                        full && zero_rounds < rounds_for(core.live_registrations());
+                    more_in_kernel = full && zero_rounds < rounds_for(core.live_registrations());
                     continue;
                 }
                 let remaining = match timeout {

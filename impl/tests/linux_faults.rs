@@ -308,7 +308,8 @@ fn a_file_registered_more_than_500_times_is_refused_naming_epoll_ctl() {
         }
     );
     w.write_all(b"x").unwrap();
-    let got: std::collections::HashSet<Key> =
-        events_within(&port, Duration::from_millis(200)).into_iter().collect();
+    let got: std::collections::HashSet<Key> = events_within(&port, Duration::from_millis(200))
+        .into_iter()
+        .collect();
     assert_eq!(got.len(), 500, "every accepted registration delivers");
 }
