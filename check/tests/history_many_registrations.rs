@@ -6,15 +6,16 @@
 //! group (see `check/src/history/attribute.rs`). Each accepting test has a
 //! twin that must be rejected, so none passes by checking nothing.
 
-use onering_check::history::{verify_text, NoVerdict, Options, Report};
-use onering_history::{to_jsonl, CallResult, Event, KeyRef, Line, Op, Timeout};
-use onering_model::{Mode, Rules, SourceKind, UNIFIED};
+mod common;
 
-fn key(index: u32) -> KeyRef {
-    KeyRef {
-        index,
-        generation: 0,
-    }
+use common::{key, H};
+use onering_check::history::{NoVerdict, Report};
+use onering_history::{CallResult, Event, Op, Timeout};
+use onering_model::{Mode, SourceKind, UNIFIED};
+
+/// The verdict of `h` under `unified`.
+fn check(h: &H) -> Report {
+    h.check(&UNIFIED).1
 }
 
 fn done(index: u32) -> Event {
@@ -56,46 +57,6 @@ fn complete() -> Op {
         source: 0,
         result: Some(0),
         cancelled: false,
-    }
-}
-
-/// A history built call by call: `seq` calls are sequential, `at` calls
-/// take the stamps given.
-#[derive(Default)]
-struct H {
-    lines: Vec<Line>,
-    t: u64,
-}
-
-impl H {
-    fn seq(&mut self, thread: u32, op: Op, result: CallResult) -> &mut Self {
-        self.lines
-            .push(Line::new(thread, self.t + 1, self.t + 2, op, result));
-        self.t += 2;
-        self
-    }
-    fn at(&mut self, thread: u32, call: u64, ret: u64, op: Op, result: CallResult) -> &mut Self {
-        self.lines.push(Line::new(thread, call, ret, op, result));
-        self.t = self.t.max(ret);
-        self
-    }
-    fn source(&mut self, kind: SourceKind) -> &mut Self {
-        self.seq(0, Op::AddSource { kind }, CallResult::Source { source: 0 })
-    }
-    fn check(&self, rules: &Rules) -> Report {
-        let mut lines = self.lines.clone();
-        lines.sort_by_key(|l| l.ret);
-        verify_text(
-            &to_jsonl(&lines),
-            rules,
-            &Options {
-                max_seconds: Some(60.0),
-                max_memory: None,
-            },
-            |_, _, _| {},
-        )
-        .unwrap_or_else(|e| panic!("{e}\n{}", to_jsonl(&lines)))
-        .1
     }
 }
 
@@ -157,7 +118,7 @@ fn seed_46_shape(over: bool) -> H {
 
 #[test]
 fn seed_46_six_futex_waiters_alive_at_once_get_a_verdict() {
-    let r = seed_46_shape(false).check(&UNIFIED);
+    let r = check(&seed_46_shape(false));
     assert!(r.is_linearizable(), "{:?}", r.verdict);
     assert!(r.parts >= 2, "split into groups: {} parts", r.parts);
 }
@@ -166,7 +127,7 @@ fn seed_46_six_futex_waiters_alive_at_once_get_a_verdict() {
 /// waiters of one group got their finals from it. Rejected (exit 1).
 #[test]
 fn a_futex_wake_that_released_more_than_its_count_is_rejected_after_the_split() {
-    let r = seed_46_shape(true).check(&UNIFIED);
+    let r = check(&seed_46_shape(true));
     assert!(r.failure().is_some(), "{:?}", r.verdict);
     assert_eq!(r.exit_code(), 1);
 }
@@ -201,14 +162,14 @@ fn sixty_four_waiters(extra: bool) -> H {
 
 #[test]
 fn sixty_four_futex_waiters_of_one_word_get_a_verdict() {
-    let r = sixty_four_waiters(false).check(&UNIFIED);
+    let r = check(&sixty_four_waiters(false));
     assert!(r.is_linearizable(), "{:?}", r.verdict);
     assert_eq!(r.parts, 16, "64 waiters in groups of 4");
     // The twin: the first wake released 10, yet 11 finals are reaped
     // before the second, in three groups (none alone saw more than 10):
     // the finals the other groups show came from it leave the third
     // group too few.
-    let r = sixty_four_waiters(true).check(&UNIFIED);
+    let r = check(&sixty_four_waiters(true));
     assert!(r.failure().is_some(), "{:?}", r.verdict);
 }
 
@@ -240,7 +201,7 @@ fn sixty_four_reads(twice: bool) -> H {
 
 #[test]
 fn sixty_four_operations_in_flight_on_one_source_get_a_verdict() {
-    let r = sixty_four_reads(false).check(&UNIFIED);
+    let r = check(&sixty_four_reads(false));
     assert!(r.is_linearizable(), "{:?}", r.verdict);
     assert_eq!(r.parts, 16, "64 operations in groups of 4");
 }
@@ -248,8 +209,18 @@ fn sixty_four_operations_in_flight_on_one_source_get_a_verdict() {
 /// The twin: an operation's final delivered twice (and another's never).
 #[test]
 fn a_completion_delivered_twice_is_rejected_after_the_split() {
-    let r = sixty_four_reads(true).check(&UNIFIED);
+    let r = check(&sixty_four_reads(true));
     assert!(r.failure().is_some(), "{:?}", r.verdict);
+}
+
+/// `n` futex waits on source 0, submitted by threads 0 and 1 in turn.
+fn waiters(n: u32) -> H {
+    let mut h = H::default();
+    h.source(SourceKind::Futex);
+    for k in 0..n {
+        h.seq(k % 2, submit(0), CallResult::Key { key: key(k) });
+    }
+    h
 }
 
 /// Eight waiters (two groups), a wake that released one, and finals for
@@ -258,14 +229,10 @@ fn a_completion_delivered_twice_is_rejected_after_the_split() {
 /// that wake. Rejected.
 #[test]
 fn an_over_release_spread_over_two_groups_is_rejected() {
-    let mut h = H::default();
-    h.source(SourceKind::Futex);
-    for k in 0..8 {
-        h.seq(k % 2, submit(0), CallResult::Key { key: key(k) });
-    }
+    let mut h = waiters(8);
     h.seq(2, wake(1), released(1))
         .seq(3, wait(4, Timeout::Poll), events(vec![done(0), done(7)]));
-    let r = h.check(&UNIFIED);
+    let r = check(&h);
     assert!(r.failure().is_some(), "{:?}", r.verdict);
 }
 
@@ -276,11 +243,7 @@ fn an_over_release_spread_over_two_groups_is_rejected() {
 /// No verdict (exit 2), saying why: never "linearizable".
 #[test]
 fn an_over_release_no_group_can_pin_gets_no_verdict_never_a_pass() {
-    let mut h = H::default();
-    h.source(SourceKind::Futex);
-    for k in 0..8 {
-        h.seq(k % 2, submit(0), CallResult::Key { key: key(k) });
-    }
+    let mut h = waiters(8);
     h.seq(2, wake(1), released(1))
         .seq(2, wake(1), released(1))
         .seq(
@@ -288,7 +251,7 @@ fn an_over_release_no_group_can_pin_gets_no_verdict_never_a_pass() {
             wait(4, Timeout::Poll),
             events(vec![done(0), done(4), done(5)]),
         );
-    let r = h.check(&UNIFIED);
+    let r = check(&h);
     assert_eq!(r.exit_code(), 2, "{:?}", r.verdict);
     match r.no_verdict() {
         Some(NoVerdict::Unrepresentable { why, .. }) => {
@@ -350,8 +313,8 @@ fn completion_after_cancels(n: u32) -> H {
 /// allowed.
 #[test]
 fn a_completion_given_to_the_wrong_group_gets_no_verdict_never_a_rejection() {
-    let r = completion_after_cancels(4).check(&UNIFIED);
+    let r = check(&completion_after_cancels(4));
     assert!(r.is_linearizable(), "{:?}", r.verdict);
-    let r = completion_after_cancels(5).check(&UNIFIED);
+    let r = check(&completion_after_cancels(5));
     assert_eq!(r.exit_code(), 2, "{:?}", r.verdict);
 }
