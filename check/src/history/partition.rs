@@ -76,7 +76,7 @@
 //! largest number of registrations alive at once over 4 times the history
 //! (linear), and is not cut here.
 
-use super::attribute::{attribute, Attribution, Pick};
+use super::attribute::{attribute, of_group, Attribution, Pick};
 use super::by_source::BySource;
 use super::linearize::{Budget, Stop};
 use super::parse::{Call, Ev, EvKind, KeyRef, Op, ParseError, Res};
@@ -803,7 +803,7 @@ impl Plan {
                             Some(PKind::FutexWake {
                                 n: *n,
                                 count: *count,
-                                share: Share::Of(v.get(g as usize).copied().unwrap_or(0)),
+                                share: Share::Of(of_group(v, g)),
                             })
                         }
                         _ => None,
@@ -811,12 +811,7 @@ impl Plan {
                     // Relaxed, what other groups' evidence shows a step
                     // acted on is taken out of this group's part.
                     let others = match attribution.forced.get(&ci) {
-                        Some(f) => f
-                            .iter()
-                            .enumerate()
-                            .filter(|(h, _)| *h as u32 != g)
-                            .map(|(_, n)| n)
-                            .sum(),
+                        Some(f) => f.iter().filter(|(h, _)| *h != g).map(|(_, n)| n).sum(),
                         None => 0,
                     };
                     let mine = match mine {
