@@ -364,8 +364,9 @@ pub fn verify_since(
     report.parts = all_parts.len();
     let n_parts = all_parts.len();
     // Split sources whose picking steps' attribution failed a group
-    // (pass 1 of [`attribute`]): checked again relaxed at the end.
-    let mut undecided: Vec<(usize, u32, usize)> = Vec::new();
+    // (pass 1 of [`attribute`]): checked again relaxed at the end. Each:
+    // its port's history, the source, the call it failed at, the group.
+    let mut undecided: Vec<(usize, u32, usize, u32)> = Vec::new();
     for (done, (h, part)) in all_parts.into_iter().enumerate() {
         progress(done, n_parts, report.explored);
         let (_, idx, _, plan) = &histories[h];
@@ -373,6 +374,7 @@ pub fn verify_since(
         if attributed && undecided.iter().any(|u| (u.0, u.1) == (h, part.source)) {
             continue;
         }
+        let group = part.group;
         match judge(&histories[h], part, rules, &budget, &mut report.explored)? {
             None => {}
             Some(Verdict::NotLinearizable(f)) if attributed => {
@@ -380,6 +382,7 @@ pub fn verify_since(
                     h,
                     f.source,
                     idx.iter().position(|&i| i == f.stuck).unwrap_or(0),
+                    group,
                 ));
             }
             Some(v) => {
@@ -391,7 +394,7 @@ pub fn verify_since(
     }
     // Pass 2: each undecided source's groups relaxed. A relaxed group that
     // fails refutes the history; else no verdict.
-    for &(h, source, at) in &undecided {
+    for &(h, source, at, failed) in &undecided {
         histories[h].3.relax(source);
         let (_, idx, sub, plan) = &histories[h];
         let mut parts = match skeletons(plan, sub, Some(source), &budget) {
@@ -404,6 +407,8 @@ pub fn verify_since(
         };
         trim::trim(&mut parts, rules, budget.deadline, false);
         report.parts += parts.len();
+        // The group that failed attributed first: the likeliest to refute.
+        parts.sort_by_key(|p| p.group != failed);
         for part in parts {
             if let Some(v) = judge(&histories[h], part, rules, &budget, &mut report.explored)? {
                 report.verdict = v;
