@@ -261,18 +261,19 @@ fn an_over_release_no_group_can_pin_gets_no_verdict_never_a_pass() {
     }
 }
 
-/// Five operations in flight (the fifth in a second group, the others in
-/// the first): three of the first group cancelled (`pending`) and reaped
-/// (their finals flagged cancelled), the first cancelled too, then one
-/// completion, then the first's cancelled final reaped by a full batch.
-/// `n` operations in all.
-fn completion_after_cancels(n: u32) -> H {
+/// `n` operations in flight (with five, the fifth in a second group):
+/// all but the first and the last cancelled (`pending`) and reaped (their
+/// finals flagged cancelled), then one completion no final shows, then the
+/// first ended: `pending` (its final flagged cancelled reaped by a full
+/// batch), or, `taken`, by a wait that never returned and a cancel that
+/// found it gone (`not-found`).
+fn completion_after_cancels(n: u32, taken: bool) -> H {
     let mut h = H::default();
     h.source(SourceKind::Operation);
     for k in 0..n {
         h.seq(0, submit(0), CallResult::Key { key: key(k) });
     }
-    let cancel = |h: &mut H, k: u32| {
+    let cancel = |h: &mut H, k: u32, answer: &str| {
         h.seq(
             0,
             Op::Cancel {
@@ -280,7 +281,7 @@ fn completion_after_cancels(n: u32) -> H {
                 mode: onering_model::CancelMode::Async,
             },
             CallResult::Cancel {
-                cancel: "pending".into(),
+                cancel: answer.into(),
                 completion: None,
             },
         );
@@ -291,30 +292,50 @@ fn completion_after_cancels(n: u32) -> H {
         cancelled: true,
     };
     for k in 1..n - 1 {
-        cancel(&mut h, k);
+        cancel(&mut h, k, "pending");
     }
     h.seq(
         2,
         wait(4, Timeout::Poll),
         events((1..n - 1).map(cancelled).collect()),
     );
-    cancel(&mut h, 0);
-    h.seq(1, complete(), CallResult::OK)
-        .seq(2, wait(1, Timeout::Poll), events(vec![cancelled(0)]));
+    if taken {
+        h.seq(1, complete(), CallResult::OK)
+            .never_returned(3, wait(4, Timeout::Block));
+        cancel(&mut h, 0, "not-found");
+    } else {
+        cancel(&mut h, 0, "pending");
+        h.seq(1, complete(), CallResult::OK).seq(
+            2,
+            wait(1, Timeout::Poll),
+            events(vec![cancelled(0)]),
+        );
+    }
     h
 }
 
-/// Pass 1 guesses wrong, pass 2 must not reject. The completion can only
-/// have completed the last operation (the first's cancel had won, the
-/// others were reaped), as the unsplit history of four shows; with five,
-/// the attribution gives it to the first group (its first operation was
-/// in flight by time), which fails. Relaxed, it is optional, so no group
-/// refutes the history: no verdict, never a rejection of a history that is
-/// allowed.
+/// The completion no final shows is given to an operation that never
+/// visibly ended (the last), not to the first, whose cancel had won: with
+/// four operations (one group) and with five (two).
+#[test]
+fn a_completion_no_final_shows_goes_to_an_operation_that_did_not_end() {
+    for n in [4, 5] {
+        let r = check(&completion_after_cancels(n, false));
+        assert!(r.is_linearizable(), "{n}: {:?}", r.verdict);
+    }
+}
+
+/// Pass 1 guesses wrong, pass 2 must not reject. The completion completed
+/// the first operation, whose final a wait that never returned took (the
+/// cancel then found it gone), as the unsplit history of four shows; with
+/// five, the attribution gives it to the last (it never visibly ended), in
+/// the second group, and the first group fails. Relaxed, the completion is
+/// optional everywhere, so no group refutes the history: no verdict, never
+/// a rejection of a history that is allowed.
 #[test]
 fn a_completion_given_to_the_wrong_group_gets_no_verdict_never_a_rejection() {
-    let r = check(&completion_after_cancels(4));
+    let r = check(&completion_after_cancels(4, true));
     assert!(r.is_linearizable(), "{:?}", r.verdict);
-    let r = check(&completion_after_cancels(5));
+    let r = check(&completion_after_cancels(5, true));
     assert_eq!(r.exit_code(), 2, "{:?}", r.verdict);
 }

@@ -24,7 +24,9 @@
 //!    many as its recorded count, each waiter once. What a step has left
 //!    (a completion no final shows, waiters released whose final the
 //!    history never delivers) goes to registrations with no evidence that
-//!    can be in flight then, first come. Each completion or item is then
+//!    can be in flight then: first those that never visibly end (one whose
+//!    cancel was answered, or whose final was flagged cancelled, was most
+//!    likely not completed), then in order of registration. Each completion or item is then
 //!    an operation of its group's part only; each wake is one of every
 //!    group's part, releasing that group's share
 //!    ([`onering_model::Recorded::FutexWakeShare`]), the shares summing to
@@ -419,11 +421,14 @@ fn match_source(
         }
     }
     // What is left: to registrations with no evidence that can be in
-    // flight at the step, by order of registration.
-    let mut quiet: Vec<(u64, KeyRef)> = reg
+    // flight at the step, first those that never visibly ended (a
+    // registration cancelled, or whose final was flagged cancelled, was
+    // most likely not the one completed or released), then by order of
+    // registration.
+    let mut quiet: Vec<(bool, u64, KeyRef)> = reg
         .keys()
         .filter(|k| !done.contains(k))
-        .map(|k| (registered(k), *k))
+        .map(|k| (ended.contains_key(k), registered(k), *k))
         .collect();
     quiet.sort_unstable();
     let mut used: std::collections::HashSet<KeyRef> = Default::default();
@@ -433,7 +438,7 @@ fn match_source(
                 |k: &KeyRef| registered(k) < s.end && ended.get(k).is_none_or(|&e| e > s.start);
             let found = quiet
                 .iter()
-                .map(|(_, k)| *k)
+                .map(|(_, _, k)| *k)
                 .find(|k| alive(k) && (s.supply == Supply::Item || !used.contains(k)));
             match found {
                 Some(k) => {
