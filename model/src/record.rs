@@ -16,6 +16,15 @@
 //!   key whose source is already gone is left as it is: raising a closed
 //!   source wakes nobody). [`Recorded::Complete`] and
 //!   [`Recorded::StreamItem`] act on **one** in-flight key, any of them.
+//! * **A source split over several parts.** A checker may split a source
+//!   with more registrations alive at once than a state has keys into
+//!   parts of at most [`crate::MAX_KEYS`] registrations. A completion or
+//!   stream item it gives to one part is [`Recorded::Complete`] or
+//!   [`Recorded::StreamItem`] there; one it gives to any part is the same
+//!   with its result unknown (it may have acted on another part's
+//!   registration). A futex wake is [`Recorded::FutexWakeShare`] in every
+//!   part: its released waiters shared among the parts, under the
+//!   profile's rule for the whole wake.
 //! * **`consume(source)`** drains the condition on every key. Draining a
 //!   condition that is false changes nothing (an empty read), nor does
 //!   reading a `sticky` source (a hung-up pipe reads end-of-file and stays
@@ -153,6 +162,27 @@ pub enum Recorded<'a> {
         n: u32,
         /// Released, if known.
         count: Option<u32>,
+    },
+    /// `futex_wake(n)` that released `count` waiters of the source (if
+    /// known), of which `mine` were this part's, for a checker that split
+    /// the source's waiters into several parts (`None`: any number up to
+    /// what the wake released less `others`, a relaxation every split of
+    /// the wake satisfies, where `others` of the released waiters were, as
+    /// the history shows, other parts'). The part releases `mine` of its
+    /// waiting keys, in any subset and order, within the profile's rule for
+    /// the whole wake: where it releases every waiter (a profile without
+    /// `futex_wake_exact`, or a wake that released fewer than `n`, so found
+    /// no more), every waiting key of the part is released; else any
+    /// `mine` of them, and at most `min(n, count)`.
+    FutexWakeShare {
+        /// Asked for.
+        n: u32,
+        /// Released in all, if known.
+        count: Option<u32>,
+        /// Released of this part, if known.
+        mine: Option<u32>,
+        /// Released of other parts, at least (bounds an unknown `mine`).
+        others: u32,
     },
 }
 
@@ -425,6 +455,12 @@ impl Model {
                     .map(|x| x.next)
                     .collect()
             }
+            Recorded::FutexWakeShare {
+                n,
+                count,
+                mine,
+                others,
+            } => self.futex_wake_share(s, (n, count), mine, others, &mut out)?,
         };
         if unknown && !matches!(call, Recorded::Harvest { .. }) {
             // An unknown result may also have been a refusal.
@@ -434,7 +470,9 @@ impl Model {
             return Err(Rejection::Refused(match call {
                 Recorded::Harvest { .. } => "no harvest here returns the recorded batch",
                 Recorded::Cancel { .. } => "no cancel here gives the recorded answer",
-                Recorded::FutexWake { .. } => "no futex_wake here releases the recorded count",
+                Recorded::FutexWake { .. } | Recorded::FutexWakeShare { .. } => {
+                    "no futex_wake here releases the recorded count"
+                }
                 Recorded::Register { .. } => "no registration here returns the recorded key",
                 Recorded::Complete { .. } | Recorded::StreamItem => {
                     "no operation of the source is in flight to complete or stream"
@@ -443,6 +481,45 @@ impl Model {
             }));
         }
         Ok(states)
+    }
+
+    /// The states of [`Recorded::FutexWakeShare`] from `s`.
+    fn futex_wake_share(
+        &self,
+        s: &State,
+        (n, count): (u32, Option<u32>),
+        mine: Option<u32>,
+        others: u32,
+        out: &mut Vec<Step>,
+    ) -> Result<Vec<State>, Rejection> {
+        let exact = self.rules.futex_wake_exact;
+        // Every waiter was released: the part's too.
+        let all = !exact || count.is_some_and(|c| c < n);
+        let most = match (exact, count) {
+            (true, Some(c)) => c.min(n),
+            (true, None) => n,
+            (false, c) => c.unwrap_or(u32::MAX),
+        }
+        .saturating_sub(others);
+        let wanted = |m: u32| mine.map_or(m <= most, |x| x == m);
+        let released = |x: &Step| x.shown.released.count_ones();
+        let mut v = Vec::new();
+        if all {
+            self.faithful(s, Action::FutexWake { n: u8::MAX }, out)?;
+            v.extend(out.iter().filter(|x| wanted(released(x))).map(|x| x.next));
+            return Ok(v);
+        }
+        if wanted(0) {
+            v.push(*s);
+        }
+        for m in 1..=most.min(u32::from(self.bound.keys)) {
+            if !wanted(m) {
+                continue;
+            }
+            self.faithful(s, Action::FutexWake { n: m as u8 }, out)?;
+            v.extend(out.iter().filter(|x| released(x) == m).map(|x| x.next));
+        }
+        Ok(v)
     }
 
     /// A wait's harvest from `s` (holds already released), agreeing with the

@@ -186,7 +186,6 @@ fn witness_views(calls: &[Call], rules: &Rules, options: &Options) -> Result<Vec
         let sub: Vec<Call> = idx.iter().map(|&i| calls[i].clone()).collect();
         let parts = partition::partition(&sub).map_err(|e| match e {
             partition::PartitionError::Malformed(e) => e.to_string(),
-            partition::PartitionError::Unrepresentable { why, .. } => why,
         })?;
         for part in parts {
             let out = check_part(&part, &part.ops, rules, true, budget).map_err(|s| match s {

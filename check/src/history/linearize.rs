@@ -30,7 +30,7 @@
 //! in O(1) per step, instead of cloning and hashing a bitset of the whole
 //! part) and the configuration, in a table with a fast hasher.
 
-use super::partition::{PKind, POp, Part};
+use super::partition::{PKind, POp, Part, Share};
 use super::reduce::{self, Reduction};
 use onering_model::{
     Model, OpCancel, Phase, ReadinessCancel, Recorded, Rejection, Rules, Scenario, State, MAX_KEYS,
@@ -303,9 +303,23 @@ fn recorded(k: &PKind) -> Recorded<'_> {
         },
         PKind::StreamItem => Recorded::StreamItem,
         PKind::Close => Recorded::Close,
-        PKind::FutexWake { n, count } => Recorded::FutexWake {
-            n: *n,
-            count: *count,
+        PKind::FutexWake { n, count, share } => match share {
+            Share::Whole => Recorded::FutexWake {
+                n: *n,
+                count: *count,
+            },
+            Share::Of(m) => Recorded::FutexWakeShare {
+                n: *n,
+                count: *count,
+                mine: Some(*m),
+                others: 0,
+            },
+            Share::Any { others } => Recorded::FutexWakeShare {
+                n: *n,
+                count: *count,
+                mine: None,
+                others: *others,
+            },
         },
     }
 }

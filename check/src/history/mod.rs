@@ -17,6 +17,7 @@
 //! verdict ([`NoVerdict`]: a budget ran out, a call's effect cannot be
 //! represented in a model state, or a construct is not modelled).
 
+mod attribute;
 mod by_source;
 mod explain;
 mod html;
@@ -337,8 +338,7 @@ pub fn verify_since(
     // first without its ops (a few words each), which are made one part
     // at a time just before its search, so that the check holds one
     // part's ops at once (see [`partition::Plan`]).
-    type History<'a> = (u32, Vec<usize>, Cow<'a, [Call]>, partition::Plan);
-    let mut histories: Vec<History> = Vec::new();
+    let mut histories: Vec<Port> = Vec::new();
     let mut all_parts: Vec<(usize, partition::Part)> = Vec::new();
     for (port, idx) in ports(calls) {
         let sub: Cow<[Call]> = if idx.len() == calls.len() {
@@ -346,32 +346,16 @@ pub fn verify_since(
         } else {
             Cow::Owned(idx.iter().map(|&i| calls[i].clone()).collect())
         };
-        let planned = partition::Plan::new(&sub, true, &budget).and_then(|plan| {
-            let tape_ids: Vec<(u32, u32)> = plan
-                .tape_sources()
-                .into_iter()
-                .map(|s| (s, partition::TAPE))
-                .collect();
-            let tapes = plan
-                .build(&sub, &tape_ids, true, &budget)?
-                .into_iter()
-                .map(|((s, _), ops)| (s, std::rc::Rc::new(ops)))
-                .collect();
-            let parts: Vec<partition::Part> = plan
-                .ids()
-                .into_iter()
-                .filter_map(|(s, g)| plan.skeleton(s, g, &tapes))
-                .collect();
-            Ok((plan, parts))
-        });
+        let planned = partition::Plan::new(&sub, true, &budget)
+            .and_then(|plan| Ok((skeletons(&plan, &sub, None, &budget)?, plan)));
         match planned {
-            Ok((plan, mut parts)) => {
+            Ok((mut parts, plan)) => {
                 trim::trim(&mut parts, rules, budget.deadline, false);
                 all_parts.extend(parts.into_iter().map(|p| (histories.len(), p)));
                 histories.push((port, idx, sub, plan));
             }
             Err(e) => {
-                report.verdict = Verdict::NoVerdict(build_no_verdict(e, report.explored, &idx)?);
+                report.verdict = Verdict::NoVerdict(build_no_verdict(e, report.explored)?);
                 report.seconds = start.elapsed().as_secs_f64();
                 return Ok(report);
             }
@@ -379,67 +363,76 @@ pub fn verify_since(
     }
     report.parts = all_parts.len();
     let n_parts = all_parts.len();
-    for (done, (h, mut part)) in all_parts.into_iter().enumerate() {
-        let (port, idx, sub, plan) = &histories[h];
+    // Split sources whose picking steps' attribution failed a group
+    // (pass 1 of [`attribute`]): checked again relaxed at the end. Each:
+    // its port's history, the source, the call it failed at, the group.
+    let mut undecided: Vec<(usize, u32, usize, u32)> = Vec::new();
+    for (done, (h, part)) in all_parts.into_iter().enumerate() {
         progress(done, n_parts, report.explored);
-        // The sweep reached this part's cut (its starts) or it keeps its
-        // whole history.
-        let use_cuts = !part.starts.is_empty();
-        let id = (part.source, part.group);
-        match plan.build(sub, &[id], use_cuts, &budget) {
-            Ok(mut ops) => part.ops = ops.remove(&id).unwrap_or_default(),
-            Err(e) => {
-                report.verdict = Verdict::NoVerdict(build_no_verdict(e, report.explored, idx)?);
+        let (_, idx, _, plan) = &histories[h];
+        let attributed = plan.picking().get(&part.source).is_some_and(Result::is_ok);
+        if attributed && undecided.iter().any(|u| (u.0, u.1) == (h, part.source)) {
+            continue;
+        }
+        let group = part.group;
+        match judge(&histories[h], part, rules, &budget, &mut report.explored)? {
+            None => {}
+            Some(Verdict::NotLinearizable(f)) if attributed => {
+                undecided.push((
+                    h,
+                    f.source,
+                    idx.iter().position(|&i| i == f.stuck).unwrap_or(0),
+                    group,
+                ));
+            }
+            Some(v) => {
+                report.verdict = v;
                 report.seconds = start.elapsed().as_secs_f64();
                 return Ok(report);
             }
         }
-        // The part's ops count against the memory budget too.
-        let budget = Budget {
-            max_bytes: budget
-                .max_bytes
-                .map(|m| m.saturating_sub(partition::ops_bytes(&part.ops)).max(1)),
-            ..budget
+    }
+    // Pass 2: each undecided source's groups relaxed. A relaxed group that
+    // fails refutes the history; else no verdict.
+    for &(h, source, at, failed) in &undecided {
+        histories[h].3.relax(source);
+        let (_, idx, sub, plan) = &histories[h];
+        let mut parts = match skeletons(plan, sub, Some(source), &budget) {
+            Ok(p) => p,
+            Err(e) => {
+                report.verdict = Verdict::NoVerdict(build_no_verdict(e, report.explored)?);
+                report.seconds = start.elapsed().as_secs_f64();
+                return Ok(report);
+            }
         };
-        let part = &part;
-        let outcome = check_part(part, &part.ops, rules, false, budget).and_then(|out| {
-            report.explored += out.explored;
-            if out.ok {
-                Ok(None)
-            } else {
-                explain::explain(sub, part, rules, budget).map(Some)
+        trim::trim(&mut parts, rules, budget.deadline, false);
+        report.parts += parts.len();
+        // The group that failed attributed first: the likeliest to refute.
+        parts.sort_by_key(|p| p.group != failed);
+        for part in parts {
+            if let Some(v) = judge(&histories[h], part, rules, &budget, &mut report.explored)? {
+                report.verdict = v;
+                report.seconds = start.elapsed().as_secs_f64();
+                return Ok(report);
             }
+        }
+        report.verdict = Verdict::NoVerdict(NoVerdict::Unrepresentable {
+            call: idx[at],
+            why: format!(
+                "source {source} has more registrations alive at once than a model state holds (its completions or wakes pick one of them), so it was split into groups; with each completion or wake given to the group the history's events point to, a group is refused here, and with each given to any group none is: no attribution found makes every group linearize, none refutes the history"
+            ),
         });
-        match outcome {
-            Ok(None) => {}
-            Ok(Some(mut f)) => {
-                f.port = *port;
-                f.stuck = idx[f.stuck];
-                for w in f.window.iter_mut() {
-                    *w = idx[*w];
-                }
-                for l in f.longest.iter_mut() {
-                    l.call = idx[l.call];
-                }
-                report.verdict = Verdict::NotLinearizable(Box::new(f));
-                break;
-            }
-            Err(stop) => {
-                report.verdict = Verdict::NoVerdict(match stop {
-                    Stop::Time { explored } => {
-                        report.explored += explored;
-                        NoVerdict::Time {
-                            explored: report.explored,
-                        }
-                    }
-                    Stop::Memory { explored, bytes } => {
-                        report.explored += explored;
-                        NoVerdict::Memory { bytes }
-                    }
-                    Stop::Unrepresentable { call, why } => NoVerdict::Unrepresentable {
-                        call: idx[call],
-                        why,
-                    },
+    }
+    if undecided.is_empty() {
+        for (_, idx, _, plan) in &histories {
+            if let Some((_, Err((call, why)))) =
+                plan.picking().into_iter().find(|(_, r)| r.is_err())
+            {
+                report.verdict = Verdict::NoVerdict(NoVerdict::Unrepresentable {
+                    call: idx[call],
+                    why: format!(
+                        "a source with more registrations alive at once than a model state holds, whose completions or wakes pick one of them, was split into groups, but its steps could not be given to the groups ({why}); no group refutes the history"
+                    ),
                 });
                 break;
             }
@@ -449,26 +442,112 @@ pub fn verify_since(
     Ok(report)
 }
 
-/// Why splitting or building a part gave no verdict (a budget stopped it,
-/// or a call cannot be represented, `idx` mapping the port's call indices
-/// back to the history's), or the malformed line it found. Planning and
-/// building share it, so both report a stop alike.
-fn build_no_verdict(
-    e: partition::BuildError,
-    explored: u64,
-    idx: &[usize],
-) -> Result<NoVerdict, ParseError> {
+/// A port's history: the port, its calls' indices into the whole history,
+/// those calls, and their plan.
+type Port<'a> = (u32, Vec<usize>, Cow<'a, [Call]>, partition::Plan);
+
+/// The parts of `plan` (of `source` only, if given) without their ops,
+/// each source's tape made.
+fn skeletons(
+    plan: &partition::Plan,
+    sub: &[Call],
+    source: Option<u32>,
+    budget: &Budget,
+) -> Result<Vec<partition::Part>, partition::BuildError> {
+    let tape_ids: Vec<(u32, u32)> = plan
+        .tape_sources()
+        .into_iter()
+        .filter(|s| source.is_none_or(|x| x == *s))
+        .map(|s| (s, partition::TAPE))
+        .collect();
+    let tapes = plan
+        .build(sub, &tape_ids, true, budget)?
+        .into_iter()
+        .map(|((s, _), ops)| (s, std::rc::Rc::new(ops)))
+        .collect();
+    Ok(plan
+        .ids()
+        .into_iter()
+        .filter(|(s, _)| source.is_none_or(|x| x == *s))
+        .filter_map(|(s, g)| plan.skeleton(s, g, &tapes))
+        .collect())
+}
+
+/// Makes `part`'s ops and searches it: `None` if it linearizes, else the
+/// verdict that ends the check (its failure, in the history's indices, or
+/// why there is none).
+fn judge(
+    history: &Port,
+    mut part: partition::Part,
+    rules: &Rules,
+    budget: &Budget,
+    explored: &mut u64,
+) -> Result<Option<Verdict>, VerifyError> {
+    let (port, idx, sub, plan) = history;
+    // The sweep reached this part's cut (its starts) or it keeps its
+    // whole history.
+    let use_cuts = !part.starts.is_empty();
+    let id = (part.source, part.group);
+    match plan.build(sub, &[id], use_cuts, budget) {
+        Ok(mut ops) => part.ops = ops.remove(&id).unwrap_or_default(),
+        Err(e) => return Ok(Some(Verdict::NoVerdict(build_no_verdict(e, *explored)?))),
+    }
+    // The part's ops count against the memory budget too.
+    let budget = Budget {
+        max_bytes: budget
+            .max_bytes
+            .map(|m| m.saturating_sub(partition::ops_bytes(&part.ops)).max(1)),
+        ..*budget
+    };
+    let part = &part;
+    let outcome = check_part(part, &part.ops, rules, false, budget).and_then(|out| {
+        *explored += out.explored;
+        if out.ok {
+            Ok(None)
+        } else {
+            explain::explain(sub, part, rules, budget).map(Some)
+        }
+    });
+    Ok(match outcome {
+        Ok(None) => None,
+        Ok(Some(mut f)) => {
+            f.port = *port;
+            f.stuck = idx[f.stuck];
+            for w in f.window.iter_mut() {
+                *w = idx[*w];
+            }
+            for l in f.longest.iter_mut() {
+                l.call = idx[l.call];
+            }
+            Some(Verdict::NotLinearizable(Box::new(f)))
+        }
+        Err(stop) => Some(Verdict::NoVerdict(match stop {
+            Stop::Time { explored: e } => {
+                *explored += e;
+                NoVerdict::Time {
+                    explored: *explored,
+                }
+            }
+            Stop::Memory { explored: e, bytes } => {
+                *explored += e;
+                NoVerdict::Memory { bytes }
+            }
+            Stop::Unrepresentable { call, why } => NoVerdict::Unrepresentable {
+                call: idx[call],
+                why,
+            },
+        })),
+    })
+}
+
+/// Why splitting or building a part gave no verdict (a budget stopped
+/// it), or the malformed line it found. Planning and building share it, so
+/// both report a stop alike.
+fn build_no_verdict(e: partition::BuildError, explored: u64) -> Result<NoVerdict, ParseError> {
     match e {
         partition::BuildError::Stop(Stop::Memory { bytes, .. }) => Ok(NoVerdict::Memory { bytes }),
         partition::BuildError::Stop(_) => Ok(NoVerdict::Time { explored }),
         partition::BuildError::Partition(partition::PartitionError::Malformed(e)) => Err(e),
-        partition::BuildError::Partition(partition::PartitionError::Unrepresentable {
-            call,
-            why,
-        }) => Ok(NoVerdict::Unrepresentable {
-            call: idx[call],
-            why,
-        }),
     }
 }
 

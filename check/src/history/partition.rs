@@ -20,18 +20,23 @@
 //!    delivered): the new registration **evicts** it ([`PKind::Register`]'s
 //!    `evict`), which the search allows only where the model shows it can
 //!    no longer do anything ([`onering_model::Model::retire`]);
-//! 4. else, for a source whose steps act on every registration alike
-//!    (readiness kinds: not `operation` or `futex`, where a completion or
-//!    a wake picks one registration), a new **group**: the source's part is
-//!    split into groups of at most [`MAX_KEYS`] registrations each, every
-//!    group with the source's environment steps and waits. Registrations of
-//!    one source interact only through the order of the ready queue and
-//!    the size of a batch, which a group sees as a part sees other sources'
-//!    events (see above);
-//! 5. else the slot of any registration never mentioned again (evicted as
-//!    in 3);
-//! 6. else no verdict: more registrations of an `operation` or `futex`
-//!    source alive at once than a model state holds.
+//! 4. else a new **group**: the source's part is split into groups of at
+//!    most [`MAX_KEYS`] registrations each, every group with the source's
+//!    environment steps and waits. Registrations of one source interact
+//!    only through the order of the ready queue and the size of a batch,
+//!    which a group sees as a part sees other sources' events (see above),
+//!    and through the steps that act on the source: a readiness step
+//!    (`raise`, `lower`, `close`, `consume`) acts on every registration
+//!    alike, so every group carries it; a step that **picks** registrations
+//!    (an `operation` source's completion or stream item, a `futex`
+//!    source's wake) acted on some of them, so it is given to the groups it
+//!    acted on, as the history's finals and items show, with a second,
+//!    relaxed pass where that fails ([`super::attribute`] states both
+//!    passes and why each verdict they give is sound, and what is left
+//!    without a verdict).
+//!
+//! There is no fixed limit of registrations alive at once: a source takes
+//! as many groups as it needs.
 //!
 //! Each registration of a slot is the slot's next generation (mod 4: the
 //! model only compares generations for equality).
@@ -71,11 +76,12 @@
 //! largest number of registrations alive at once over 4 times the history
 //! (linear), and is not cut here.
 
+use super::attribute::{attribute, of_group, Attribution, Pick};
 use super::by_source::BySource;
 use super::linearize::{Budget, Stop};
 use super::parse::{Call, Ev, EvKind, KeyRef, Op, ParseError, Res};
 use onering_model::{Answer, CancelMode, Mode, SourceKind, MAX_KEYS};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 /// A projected event: model key, model generation, kind.
@@ -128,8 +134,27 @@ pub enum PKind {
     StreamItem,
     /// Close.
     Close,
-    /// `futex_wake(n)` releasing `count`, if known.
-    FutexWake { n: u32, count: Option<u32> },
+    /// `futex_wake(n)` releasing `count`, if known; `share`: how many of
+    /// them were this part's.
+    FutexWake {
+        n: u32,
+        count: Option<u32>,
+        share: Share,
+    },
+}
+
+/// How many of a futex wake's released waiters were a part's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Share {
+    /// All of them: the part holds every registration of the source.
+    Whole,
+    /// This many (an attributed group of a split source, see
+    /// `attribute`).
+    Of(u32),
+    /// Any number, up to what the wake released less `others`, the
+    /// released waiters the history shows were other groups' (a relaxed
+    /// group, see `attribute`).
+    Any { others: u32 },
 }
 
 /// One operation of a part.
@@ -229,15 +254,9 @@ struct Life {
 #[derive(Clone, Debug, PartialEq)]
 pub enum PartitionError {
     /// The lines contradict each other (a key no register returned, ...).
+    /// (A source with more registrations alive at once than a model state
+    /// has keys is split into groups, rule 4: it is no error.)
     Malformed(ParseError),
-    /// A source has more registrations alive at once than a model state
-    /// has keys ([`MAX_KEYS`]): no verdict.
-    Unrepresentable {
-        /// Index of the call.
-        call: usize,
-        /// Why.
-        why: String,
-    },
 }
 
 impl From<ParseError> for PartitionError {
@@ -416,6 +435,11 @@ pub(super) struct Plan {
     cuts: HashMap<(u32, u32), u64>,
     tape_end: HashMap<u32, u64>,
     by_source: BySource,
+    /// Which group each picking step of a split `operation` or `futex`
+    /// source acted on.
+    attribution: Attribution,
+    /// Sources whose parts are made relaxed (see [`Plan::relax`]).
+    relaxed: HashSet<u32>,
 }
 
 impl Plan {
@@ -509,7 +533,9 @@ impl Plan {
             .filter(|(_, c)| matches!((&c.op, &c.result), (Op::Register { .. }, Some(Res::Key(_)))))
             .collect();
         regs.sort_by_key(|(_, c)| c.call);
-        for (ci, c) in regs {
+        // Split sources whose steps pick registrations (see [`attribute`]).
+        let mut picking: HashSet<u32> = HashSet::new();
+        for (_, c) in regs {
             let (Op::Register { source, mode, .. }, Some(Res::Key(k))) = (&c.op, &c.result) else {
                 unreachable!("filtered above")
             };
@@ -518,7 +544,6 @@ impl Plan {
             let kind = info
                 .kind
                 .unwrap_or(default_kind(info.first_mode.unwrap_or(*mode)));
-            let splittable = !matches!(kind, SourceKind::Operation | SourceKind::Futex);
             let life_of = |prev: &KeyRef| life.get(prev).copied().unwrap_or_default();
             let ended = |prev: &KeyRef| {
                 let l = life_of(prev);
@@ -541,20 +566,12 @@ impl Plan {
                 (g, groups[g].len() - 1, false)
             } else if let Some((g, s)) = find(groups, &|p| silent(p) && life_of(p).disarmed) {
                 (g, s, true)
-            } else if splittable || groups.is_empty() {
+            } else {
+                if !groups.is_empty() && matches!(kind, SourceKind::Operation | SourceKind::Futex) {
+                    picking.insert(*source);
+                }
                 groups.push(vec![(*k, 0)]);
                 (groups.len() - 1, 0, false)
-            } else if let Some((g, s)) = find(groups, &silent) {
-                (g, s, true)
-            } else {
-                return Err(BuildError::Partition(PartitionError::Unrepresentable {
-                call: ci,
-                why: format!(
-                    "source {source} ({}) would have more than {MAX_KEYS} registrations alive at once; a model state holds {MAX_KEYS} per source, and an {} source cannot be split (a completion or wake picks one of them)",
-                    kind.name(),
-                    kind.name()
-                ),
-            }));
             };
             let entry = &mut groups[g][slot];
             entry.0 = *k;
@@ -570,6 +587,20 @@ impl Plan {
                 },
             );
         }
+        on_time(budget)?;
+        let split: HashMap<u32, u32> = picking
+            .iter()
+            .map(|s| (*s, sources[s].groups.len() as u32))
+            .collect();
+        let group_of: HashMap<KeyRef, u32> = slot_of
+            .iter()
+            .filter(|(k, _)| key_source.get(*k).is_some_and(|s| split.contains_key(s)))
+            .map(|(k, at)| (*k, at.group))
+            .collect();
+        let attribution = attribute(calls, &key_source, &group_of, &split);
+        // A source with no attribution is made relaxed at once: it can be
+        // refuted, never found linearizable.
+        let relaxed: HashSet<u32> = attribution.failed.keys().copied().collect();
         on_time(budget)?;
         let relevant = wait_sources(calls, &key_source);
         on_time(budget)?;
@@ -596,7 +627,37 @@ impl Plan {
             cuts,
             tape_end,
             by_source,
+            attribution,
+            relaxed,
         })
+    }
+
+    /// The split sources whose steps pick registrations ([`attribute`]):
+    /// per source, `Ok` if its picks were attributed, else why not.
+    pub(super) fn picking(&self) -> BTreeMap<u32, Result<(), (usize, String)>> {
+        self.sources
+            .iter()
+            .filter(|(_, i)| {
+                i.groups.len() > 1
+                    && matches!(
+                        i.kind.or(i.first_mode.map(default_kind)),
+                        Some(SourceKind::Operation | SourceKind::Futex)
+                    )
+            })
+            .map(|(s, _)| {
+                let r = match self.attribution.failed.get(s) {
+                    Some(why) => Err(why.clone()),
+                    None => Ok(()),
+                };
+                (*s, r)
+            })
+            .collect()
+    }
+
+    /// From now on, `source`'s parts are made relaxed ([`attribute`]'s
+    /// pass 2): every picking step in every group, none attributed.
+    pub(super) fn relax(&mut self, source: u32) {
+        self.relaxed.insert(source);
     }
 
     /// The parts, one per (source, group); a source without registrations
@@ -627,6 +688,8 @@ impl Plan {
             cuts,
             tape_end,
             by_source,
+            attribution,
+            relaxed,
         } = self;
         let locate = |k: &KeyRef, line: usize| -> Result<(u32, Slot), ParseError> {
             let src = *key_source.get(k).ok_or_else(|| {
@@ -713,6 +776,69 @@ impl Plan {
                 }
                 Ok(())
             };
+            // A step that picks registrations of a split `operation` or
+            // `futex` source ([`attribute`]): only in the groups it acted
+            // on, never in the tape (no group's pick comes before its
+            // cut), or, relaxed, in every group and the tape, optional (a
+            // wake: any share). `false`: not such a step.
+            let pick = |parts: &mut BTreeMap<(u32, u32), Vec<POp>>,
+                        src: u32,
+                        kind: PKind|
+             -> Result<bool, ParseError> {
+                let relax = relaxed.contains(&src);
+                let chosen = attribution.picks.get(&ci);
+                if !relax && chosen.is_none() {
+                    return Ok(false);
+                }
+                known_source(src, c.line)?;
+                for g in (0..groups_of(src)).chain([TAPE]) {
+                    if left_out(&(src, g), base.start) {
+                        continue;
+                    }
+                    let mine = match (chosen, &kind) {
+                        _ if relax => Some(kind.clone()),
+                        _ if g == TAPE => None,
+                        (Some(Pick::Group(h)), _) => (*h == g).then(|| kind.clone()),
+                        (Some(Pick::Shares(v)), PKind::FutexWake { n, count, .. }) => {
+                            Some(PKind::FutexWake {
+                                n: *n,
+                                count: *count,
+                                share: Share::Of(of_group(v, g)),
+                            })
+                        }
+                        _ => None,
+                    };
+                    // Relaxed, what other groups' evidence shows a step
+                    // acted on is taken out of this group's part.
+                    let others = match attribution.forced.get(&ci) {
+                        Some(f) => f.iter().filter(|(h, _)| *h != g).map(|(_, n)| n).sum(),
+                        None => 0,
+                    };
+                    let mine = match mine {
+                        Some(PKind::FutexWake { n, count, .. }) if relax => PKind::FutexWake {
+                            n,
+                            count,
+                            share: Share::Any { others },
+                        },
+                        // A completion or item that acted on another
+                        // group's registration.
+                        Some(_) if relax && others > 0 => continue,
+                        Some(k) => k,
+                        None => continue,
+                    };
+                    // Relaxed, a completion or item may have acted on
+                    // another group: optional, as an unknown result is.
+                    let optional = relax && !matches!(mine, PKind::FutexWake { .. });
+                    if let Some(ops) = parts.get_mut(&(src, g)) {
+                        ops.push(POp {
+                            kind: mine,
+                            unknown: base.unknown || optional,
+                            ..base.clone()
+                        });
+                    }
+                }
+                Ok(true)
+            };
             match &c.op {
                 Op::AddSource { .. } | Op::Declare { .. } => {}
                 Op::Register { source, mode, .. } => {
@@ -793,16 +919,17 @@ impl Plan {
                     env(&mut parts, *source, PKind::Lower)?;
                 }
                 Op::Complete { source, cancelled } => {
-                    env(
-                        &mut parts,
-                        *source,
-                        PKind::Complete {
-                            cancelled: *cancelled,
-                        },
-                    )?;
+                    let kind = PKind::Complete {
+                        cancelled: *cancelled,
+                    };
+                    if !pick(&mut parts, *source, kind.clone())? {
+                        env(&mut parts, *source, kind)?;
+                    }
                 }
                 Op::StreamItem { source } => {
-                    env(&mut parts, *source, PKind::StreamItem)?;
+                    if !pick(&mut parts, *source, PKind::StreamItem)? {
+                        env(&mut parts, *source, PKind::StreamItem)?;
+                    }
                 }
                 Op::Close { source } => {
                     env(&mut parts, *source, PKind::Close)?;
@@ -812,7 +939,14 @@ impl Plan {
                         Some(Res::Count(n)) => Some(*n),
                         _ => None,
                     };
-                    env(&mut parts, *source, PKind::FutexWake { n: *n, count })?;
+                    let kind = PKind::FutexWake {
+                        n: *n,
+                        count,
+                        share: Share::Whole,
+                    };
+                    if !pick(&mut parts, *source, kind.clone())? {
+                        env(&mut parts, *source, kind)?;
+                    }
                 }
                 Op::Wait { max, block } => {
                     let events: Option<Vec<((u32, u32), PEv)>> = match &c.result {
