@@ -575,6 +575,10 @@ impl<B: Backend> Port<B> {
             // Whether a held `Level` registration's release may take that
             // ask as its re-check (contract rule 5).
             let mut level_rechecked = false;
+            // Whether the lock was dropped after this call's asks (a
+            // Dispatch batch's re-check runs without it): an answer `[]`
+            // must then ask again, in the lock hold that decides it.
+            let mut relocked = false;
             let ask = core.prepare_release_ask(me);
             // `|` not `||`: the deferred re-check is taken either way.
             if B::KERNEL_QUEUE && (core.backend.take_deferred_recheck() | ask.holds_level_or_edge) {
@@ -633,6 +637,7 @@ impl<B: Backend> Port<B> {
                 B::PreArm::run_all(&mut prearms, &self.poller, &mut tokens);
                 let marks = self.marks(mark);
                 polled = true;
+                relocked = true;
                 core = self.lock();
                 core.spare_prearms = prearms;
                 core.release_all(me);
@@ -703,7 +708,11 @@ impl<B: Backend> Port<B> {
                 if !events.is_empty() {
                     break Ok(events.len());
                 }
-                if B::KERNEL_QUEUE && (!polled || std::mem::take(&mut more_in_kernel)) {
+                if B::KERNEL_QUEUE
+                    && (!polled
+                        || std::mem::take(&mut relocked)
+                        || std::mem::take(&mut more_in_kernel))
+                {
                     // Nothing deliverable, and the kernel was not asked in
                     // this lock hold (or filled its batch with nothing
                     // deliverable: a held `Level` registration of a
@@ -711,7 +720,9 @@ impl<B: Backend> Port<B> {
                     // of a later arrival, F11). Ask it, a full batch, under
                     // the lock: an answer `[]` (or a sleep) is then decided
                     // with every report the kernel had in sight, none
-                    // carried by another thread (rule 2).
+                    // carried by another thread (rule 2), not even one that
+                    // arrived while a Dispatch batch's re-check ran without
+                    // the lock.
                     polled = true;
                     zero_rounds += 1;
                     let full = !self.ask_kernel(&mut core, RECHECK_BATCH);
