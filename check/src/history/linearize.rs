@@ -33,8 +33,8 @@
 use super::partition::{PKind, POp, Part};
 use super::reduce::{self, Reduction};
 use onering_model::{
-    Model, OpCancel, Phase, ReadinessCancel, Recorded, Rejection, Rules, Scenario, State, MAX_KEYS,
-    MAX_THREADS,
+    Model, OpCancel, Phase, ReadinessCancel, Recorded, Reg, Rejection, Rules, Scenario, State,
+    MAX_BATCH, MAX_KEYS, MAX_THREADS,
 };
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -334,6 +334,9 @@ struct Steps {
     /// Kinds numbered.
     numbered: u32,
     answers: HashMap<(State, u32), Answer, Fx>,
+    /// States whose keys are all `Free` in which a quiet harvest was found
+    /// to stutter ([`Ctx::free_stutters`]).
+    free_checked: HashSet<State, Fx>,
 }
 
 /// A cached step: the states, or why the model refuses the call.
@@ -374,7 +377,13 @@ impl Ctx {
             holds_matter: holds_matter(rules),
             steps: Default::default(),
         };
-        Ok((cx, Cfg::free(init)))
+        let init = Cfg::free(init);
+        cx.free_stutters(&cx.view(&init, None))
+            .map_err(|why| Stop::Unrepresentable {
+                call,
+                why: why.to_string(),
+            })?;
+        Ok((cx, init))
     }
 
     /// The model state of `cfg` seen by `thread`: its holds on slot 0,
@@ -469,6 +478,11 @@ impl Ctx {
                 {
                     self.silent(view, &all).map_err(&unrepresentable)?;
                 }
+                drop(steps);
+                for st in &all {
+                    self.free_stutters(st).map_err(&unrepresentable)?;
+                }
+                steps = self.steps.borrow_mut();
                 Ok(std::rc::Rc::from(all))
             }
             Err(Rejection::Refused(why)) => Err(why),
@@ -495,6 +509,52 @@ impl Ctx {
         } else {
             Err(broken)
         }
+    }
+
+    /// The tripwire of [`super::alive`]'s projection: in a state `st` (a
+    /// view) whose keys are all `Free`, a harvest with room that returns
+    /// nothing, by a thread that holds nothing, may leave `st` as it is
+    /// (blocking or poll, any batch size). Asked once per such state.
+    fn free_stutters(&self, st: &State) -> Result<(), &'static str> {
+        if st.keys.iter().any(|k| k.reg != Reg::Free)
+            || self.steps.borrow().free_checked.contains(st)
+        {
+            return Ok(());
+        }
+        let broken = "a harvest that returned nothing, with no registration of the source alive, changed the state, which the partition assumes it cannot when it leaves such waits out of a part (check/src/history/alive.rs)";
+        // The harvester holds nothing: every hold is another thread's.
+        let mut v = *st;
+        for k in v.keys.iter_mut() {
+            if k.holders != 0 {
+                k.holders = 2;
+            }
+        }
+        for release in [false, true] {
+            for max in [1, u32::from(MAX_BATCH)] {
+                let call = Recorded::Harvest {
+                    events: Some(&[]),
+                    full: false,
+                    max,
+                    release,
+                };
+                let outs = self
+                    .model
+                    .recorded(&v, 0, &call, false)
+                    .map_err(|_| broken)?;
+                let mut stutters = false;
+                for o in outs {
+                    for mut c in self.model.kernel_closure(o).map_err(|_| broken)? {
+                        Model::forget_ghosts(&mut c);
+                        stutters |= c == v;
+                    }
+                }
+                if !stutters {
+                    return Err(broken);
+                }
+            }
+        }
+        self.steps.borrow_mut().free_checked.insert(*st);
+        Ok(())
     }
 
     /// The number of `op`'s kind of call in the step cache (by kind, and
