@@ -120,12 +120,14 @@ impl Alive {
         // intervals starting at or before the wait's invocation only grows.
         room.sort_unstable_by_key(|r| r.1);
         let mut before = vec![0usize; self.sources.len()];
+        let mut alive: Vec<u32> = Vec::with_capacity(self.sources.len());
         for &(i, a, b) in room.iter() {
             let Some(list) = out[i].as_mut() else {
                 continue;
             };
+            alive.clear();
             if projection == Projection::Off {
-                list.extend_from_slice(&self.sources);
+                alive.extend_from_slice(&self.sources);
             } else if projection == Projection::Sound {
                 for (j, m) in self.merged.iter().enumerate() {
                     let k = &mut before[j];
@@ -135,12 +137,20 @@ impl Alive {
                     // Alive throughout: the interval starting at or before
                     // `a` also ends at or after `b`.
                     if *k > 0 && m[*k - 1].1 >= b {
-                        list.push(self.sources[j]);
+                        alive.push(self.sources[j]);
                     }
                 }
             }
-            list.sort_unstable();
-            list.dedup();
+            // `alive` is ascending; the few sources the wait named or its
+            // thread held are merged in (most quiet waits have none).
+            let named = std::mem::take(list);
+            list.reserve_exact(alive.len() + named.len());
+            list.extend_from_slice(&alive);
+            if !named.is_empty() {
+                list.extend_from_slice(&named);
+                list.sort_unstable();
+                list.dedup();
+            }
         }
     }
 }

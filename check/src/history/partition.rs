@@ -896,7 +896,9 @@ impl Plan {
                         continue;
                     }
                     for (id, ops) in parts.iter_mut() {
-                        if relevant[ci].as_ref().is_some_and(|r| !r.contains(&id.0))
+                        if relevant[ci]
+                            .as_ref()
+                            .is_some_and(|r| r.binary_search(&id.0).is_err())
                             || left_out(id, base.start)
                         {
                             continue;
