@@ -258,6 +258,72 @@ fn a_model_whose_removed_registration_stays_queued_gives_no_verdict_as_the_proje
         "{:?}\n{t}",
         r.verdict
     );
+    // With every wait kept, nothing rests on the tripwire: a verdict.
+    let kept = with_projection(Projection::Off, || check(&t, no_purge));
+    assert!(kept.is_linearizable(), "{:?}\n{t}", kept.verdict);
     // The sound profile purges: a verdict.
     assert!(check(&t, &UNIFIED).is_linearizable());
+}
+
+#[test]
+fn a_model_whose_removed_answer_leaves_the_operation_live_gives_no_verdict_not_an_acceptance() {
+    // `unified~lying-cancel`: a cancel answers `removed` after the
+    // completion was queued and leaves it queued. The partition takes the
+    // answer as the end of the submission, so the later poll falls where
+    // nothing of the source is alive and is left out; but under this model
+    // the completion is still deliverable there, and the poll with room
+    // that returned nothing is a lost wake-up. The tripwire on terminal
+    // answers gives no verdict rather than accept it.
+    let lying = MUTANTS
+        .iter()
+        .find(|m| m.name == "unified~lying-cancel")
+        .expect("the mutant");
+    let t = text(vec![
+        line(
+            0,
+            1,
+            2,
+            "add_source",
+            r#"{"kind":"operation"}"#,
+            r#"{"source":0}"#,
+        ),
+        line(
+            0,
+            3,
+            4,
+            "submit",
+            r#"{"source":0,"mode":"single"}"#,
+            &format!(r#"{{"key":{KEY0}}}"#),
+        ),
+        line(
+            0,
+            5,
+            6,
+            "complete",
+            r#"{"source":0,"result":0,"cancelled":false}"#,
+            r#"{"ok":true}"#,
+        ),
+        line(
+            0,
+            7,
+            8,
+            "cancel",
+            &format!(r#"{{"key":{KEY0},"mode":"async"}}"#),
+            r#"{"cancel":"removed"}"#,
+        ),
+        poll(1, 9, false),
+    ]);
+    assert_eq!(waits_in_part(&t), Vec::<u64>::new(), "the poll is left out");
+    let kept = with_projection(Projection::Off, || check(&t, lying));
+    assert!(
+        kept.failure().is_some(),
+        "with the poll kept, the mutant model rejects it: {:?}\n{t}",
+        kept.verdict
+    );
+    let r = check(&t, lying);
+    assert!(
+        matches!(r.verdict, Verdict::NoVerdict(_)),
+        "{:?}\n{t}",
+        r.verdict
+    );
 }

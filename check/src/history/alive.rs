@@ -49,16 +49,24 @@
 //! is; then `L` with `h` inserted at `p` is a linearization of the part
 //! with `h`, from the same states on.
 //!
-//! That last step is the model's, and is checked rather than assumed: every
-//! state the search (and the sweep of [`super::trim`]) reaches, each
-//! outcome of a step, whose keys are all `Free` is asked, once, whether a
-//! harvest with room that returns nothing (blocking and poll, a batch of 1
-//! and of [`onering_model::MAX_BATCH`]: with nothing deliverable, the size
-//! of the batch changes nothing) by a thread holding nothing has that
-//! state among its outcomes ([`super::linearize`]'s `Ctx::step`). A model
-//! in which it does not (a `Free` key whose readiness stays queued, as in
-//! a spec mutant that does not purge) gives no verdict instead of a wrong
-//! one.
+//! Two steps of this are the model's, and are checked rather than assumed
+//! ([`super::linearize`]'s `Ctx::step`, on each step answer it computes, in
+//! the search and in the sweep of [`super::trim`]):
+//!
+//! * every outcome of a call the rule takes as ending its registration (a
+//!   terminal cancel answer, a harvest that returned a final event) has
+//!   that registration's key `Free` (`Ctx::terminal_frees`); a model in
+//!   which it does not (a spec mutant whose cancel answers `removed` and
+//!   leaves the completion queued) gives no verdict instead of a wrong one;
+//! * every outcome whose keys are all `Free` is asked, once, whether a
+//!   harvest with room that returns nothing (blocking and poll, a batch of
+//!   1 and of [`onering_model::MAX_BATCH`]: with nothing deliverable, the
+//!   size of the batch changes nothing) by a thread holding nothing has
+//!   that state among its outcomes (`Ctx::free_stutters`); a model in
+//!   which it does not (a `Free` key whose readiness stays queued, as in a
+//!   spec mutant that does not purge) gives no verdict.
+//!
+//! With [`Projection::Off`] (every wait kept) neither is asked.
 //!
 //! *A part with `h` that linearizes gives one without it.* `h`'s outcomes
 //! from any state are states of that state's kernel closure
@@ -188,6 +196,8 @@ pub fn with_projection<R>(p: Projection, f: impl FnOnce() -> R) -> R {
     f()
 }
 
-fn projection() -> Projection {
+/// The projection in force on this thread (the search's tripwires are
+/// off with it: with every wait kept, nothing rests on them).
+pub(super) fn projection() -> Projection {
     PROJECTION.with(Cell::get)
 }

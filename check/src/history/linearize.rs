@@ -30,6 +30,7 @@
 //! in O(1) per step, instead of cloning and hashing a bitset of the whole
 //! part) and the configuration, in a table with a fast hasher.
 
+use super::alive::{self, Projection};
 use super::partition::{PKind, POp, Part};
 use super::reduce::{self, Reduction};
 use onering_model::{
@@ -479,8 +480,12 @@ impl Ctx {
                     self.silent(view, &all).map_err(&unrepresentable)?;
                 }
                 drop(steps);
-                for st in &all {
-                    self.free_stutters(st).map_err(&unrepresentable)?;
+                if alive::projection() != Projection::Off {
+                    for st in &all {
+                        self.free_stutters(st).map_err(&unrepresentable)?;
+                    }
+                    self.terminal_frees(&op.kind, &all)
+                        .map_err(&unrepresentable)?;
                 }
                 steps = self.steps.borrow_mut();
                 Ok(std::rc::Rc::from(all))
@@ -555,6 +560,41 @@ impl Ctx {
         }
         self.steps.borrow_mut().free_checked.insert(*st);
         Ok(())
+    }
+
+    /// The other half of [`super::alive`]'s tripwire: a call the partition
+    /// takes as ending its registration (a terminal cancel answer, a final
+    /// event returned) leaves that registration's key `Free` in every
+    /// outcome, as the projection's argument assumes.
+    fn terminal_frees(&self, kind: &PKind, outcomes: &[State]) -> Result<(), &'static str> {
+        let broken = "a call that ends its registration (a terminal cancel answer, a final event) left its model key live, which the partition assumes it cannot when it leaves waits out of a part (check/src/history/alive.rs)";
+        let free = |slot: u8| {
+            outcomes
+                .iter()
+                .all(|st| st.keys[usize::from(slot)].reg == Reg::Free)
+        };
+        let ok = match kind {
+            PKind::Cancel {
+                slot,
+                answer:
+                    Some(onering_model::Answer::Removed)
+                    | Some(onering_model::Answer::RemovedWith(_))
+                    | Some(onering_model::Answer::NotFound),
+                ..
+            } => free(*slot),
+            PKind::Harvest {
+                events: Some(evs), ..
+            } => evs
+                .iter()
+                .filter(|e| matches!(e.kind, onering_model::EventKind::Final(_)))
+                .all(|e| free(e.key)),
+            _ => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(broken)
+        }
     }
 
     /// The number of `op`'s kind of call in the step cache (by kind, and
