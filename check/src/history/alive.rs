@@ -16,9 +16,11 @@
 //! A registration of a source is **alive** from the invocation of the
 //! `register`/`submit` that returned it to the return of its last mention
 //! (the last call naming it or returning one of its events), if one of its
-//! mentions visibly ended it (a terminal cancel answer, `removed`,
-//! `removed` with a completion or `not-found`, or a final event returned),
-//! and to the end of time otherwise. A source is **dead** at a time `t`
+//! mentions visibly ended it (a cancel answered `removed`, with a
+//! completion or not, or a final event returned; not `not-found`, after
+//! which the model does not always leave the key free: the tripwire below
+//! found it live after one in the Port's mutant histories), and to the end
+//! of time otherwise. A source is **dead** at a time `t`
 //! that no alive interval of its registrations contains (before its first
 //! `register`, or between one registration's end and the next one's
 //! invocation).
@@ -54,7 +56,7 @@
 //! the search and in the sweep of [`super::trim`]):
 //!
 //! * every outcome of a call the rule takes as ending its registration (a
-//!   terminal cancel answer, a harvest that returned a final event) has
+//!   cancel answered `removed`, a harvest that returned a final event) has
 //!   that registration's key `Free` (`Ctx::terminal_frees`); a model in
 //!   which it does not (a spec mutant whose cancel answers `removed` and
 //!   leaves the completion queued) gives no verdict instead of a wrong one;

@@ -563,11 +563,11 @@ impl Ctx {
     }
 
     /// The other half of [`super::alive`]'s tripwire: a call the partition
-    /// takes as ending its registration (a terminal cancel answer, a final
-    /// event returned) leaves that registration's key `Free` in every
+    /// takes as ending its registration (a cancel answered `removed`, a
+    /// final event returned) leaves that registration's key `Free` in every
     /// outcome, as the projection's argument assumes.
     fn terminal_frees(&self, kind: &PKind, outcomes: &[State]) -> Result<(), &'static str> {
-        let broken = "a call that ends its registration (a terminal cancel answer, a final event) left its model key live, which the partition assumes it cannot when it leaves waits out of a part (check/src/history/alive.rs)";
+        let broken = "a call that ends its registration (a cancel answered removed, a final event) left its model key live, which the partition assumes it cannot when it leaves waits out of a part (check/src/history/alive.rs)";
         let free = |slot: u8| {
             outcomes
                 .iter()
@@ -577,9 +577,7 @@ impl Ctx {
             PKind::Cancel {
                 slot,
                 answer:
-                    Some(onering_model::Answer::Removed)
-                    | Some(onering_model::Answer::RemovedWith(_))
-                    | Some(onering_model::Answer::NotFound),
+                    Some(onering_model::Answer::Removed) | Some(onering_model::Answer::RemovedWith(_)),
                 ..
             } => free(*slot),
             PKind::Harvest {

@@ -226,6 +226,11 @@ struct Life {
     disarmed: bool,
     /// Its mode (the register's, then each modify's).
     mode: Option<Mode>,
+    /// A mention ended it and left its model key free: a cancel answered
+    /// `removed` (with a completion or not) or a final event returned (not
+    /// `not-found`, which the model may answer for a live key). See
+    /// [`super::alive`].
+    removed: bool,
 }
 
 /// Why a history cannot be split into parts.
@@ -496,6 +501,9 @@ impl Plan {
                         Answer::Removed | Answer::RemovedWith(_) | Answer::NotFound
                     );
                     mention(*key, terminal, None, None);
+                    if matches!(a, Answer::Removed | Answer::RemovedWith(_)) {
+                        life.entry(*key).or_default().removed = true;
+                    }
                 }
                 (Op::Modify { key, mode }, _) => {
                     mention(*key, false, None, Some(*mode));
@@ -512,6 +520,9 @@ impl Plan {
                             Some(disarms),
                             None,
                         );
+                    }
+                    for e in evs.iter().filter(|e| matches!(e.kind, EvKind::Final(_))) {
+                        life.entry(e.key).or_default().removed = true;
                     }
                 }
                 _ => {}
@@ -581,7 +592,7 @@ impl Plan {
             let l = life_of(k);
             alive.push((
                 *source,
-                (c.call, l.finished.map_or(u64::MAX, |_| l.last_mention)),
+                (c.call, if l.removed { l.last_mention } else { u64::MAX }),
             ));
             let entry = &mut groups[g][slot];
             entry.0 = *k;
