@@ -695,8 +695,8 @@ fn quiet(
     kind: u32,
     cfg: &Cfg,
     reduction: Reduction,
-    cache: &mut Vec<(u32, Option<Vec<Cfg>>)>,
-) -> Option<Vec<Cfg>> {
+    cache: &mut Vec<(u32, Option<std::rc::Rc<[Cfg]>>)>,
+) -> Option<std::rc::Rc<[Cfg]>> {
     let holds_nothing = !cfg.hold.iter().flatten().any(|h| *h == op.thread);
     let class = match reduction {
         Reduction::Off => false,
@@ -707,7 +707,7 @@ fn quiet(
         return None;
     }
     if reduction == Reduction::MutantUnchecked {
-        return Some(vec![*cfg]);
+        return Some(std::rc::Rc::from([*cfg]));
     }
     let shared = reduction == Reduction::Sound;
     if let Some((_, a)) = cache.iter().find(|(k, _)| shared && *k == kind) {
@@ -716,15 +716,18 @@ fn quiet(
     // A call the model cannot represent here is left to the search (which
     // drops that branch and remembers it).
     let answer = match cx.apply_kind(op, kind, cfg) {
-        Ok(Ok(mut outs)) => outs.iter().position(|c| c == cfg).map(|at| {
-            // The placement takes the first outcome.
-            outs.swap(0, at);
-            outs
-        }),
+        Ok(Ok(mut outs)) => outs
+            .iter()
+            .position(|c| c == cfg)
+            .map(|at| -> std::rc::Rc<[Cfg]> {
+                // The placement takes the first outcome.
+                outs.swap(0, at);
+                std::rc::Rc::from(outs)
+            }),
         _ => None,
     };
     let given = |c: &Cfg| c.hold.iter().flatten().any(|h| *h == op.thread);
-    if shared && !answer.iter().flatten().any(given) {
+    if shared && !answer.iter().flat_map(|a| a.iter()).any(given) {
         cache.push((kind, answer.clone()));
     }
     answer
@@ -891,12 +894,12 @@ pub fn check_part(
     // this configuration and is not (a forced quiet harvest leaves the
     // configuration as it was, so the others need not be asked again).
     let mut quiet_seen = vec![u64::MAX; n];
-    let mut quiet_cache: Vec<(u32, Option<Vec<Cfg>>)> = Vec::new();
+    let mut quiet_cache: Vec<(u32, Option<std::rc::Rc<[Cfg]>>)> = Vec::new();
     let mut cfg_gen = 0u64;
     // `cfg_gen` moves on when `cfg` is set (`changed`) to another value; a
     // forced quiet harvest's first outcome is `cfg` itself.
     let mut changed = false;
-    let mut pending: Vec<(usize, Vec<Cfg>)> = Vec::new();
+    let mut pending: Vec<(usize, std::rc::Rc<[Cfg]>)> = Vec::new();
     let mut seen_cfg = cfg;
     // Each op's kind in the step cache; neighbouring ops are mostly of a
     // few kinds (a blocking wait's release and harvest, quiet polls), so
@@ -932,7 +935,7 @@ pub fn check_part(
         let mut best: Option<usize> = None;
         let mut forced: Option<usize> = None;
         // A forced quiet harvest's outcomes, already asked of the model.
-        let mut forced_outs: Option<Vec<Cfg>> = None;
+        let mut forced_outs: Option<std::rc::Rc<[Cfg]>> = None;
         // Quiet harvests found forced by the last scan, in a configuration
         // that is still this one (a forced quiet harvest leaves it as it
         // is, and each stays a candidate while others are placed): placed
@@ -1012,9 +1015,18 @@ pub fn check_part(
             // the memo holds (or a start, or an outcome tried once), so each
             // is made once per such entry.
             let unmemoized = forced_outs.is_some();
+            // A forced harvest's outcomes are shared with the quiet cache (not
+            // copied: most placements of a many-thread history are these).
+            let shared: Option<std::rc::Rc<[Cfg]>>;
             let asked = match forced_outs {
-                Some(outs) => Ok(Ok(outs)),
-                None => cx.apply_kind(&ops[i], kinds[i], &cfg),
+                Some(outs) => {
+                    shared = Some(outs);
+                    Ok(Ok(Vec::new()))
+                }
+                None => {
+                    shared = None;
+                    cx.apply_kind(&ops[i], kinds[i], &cfg)
+                }
             };
             let outs = match asked {
                 Ok(o) => o,
@@ -1047,9 +1059,11 @@ pub fn check_part(
                 }
             };
             let h = lin_hash ^ zobrist(i);
-            let mut alts = outs.into_iter();
+            let outs: &[Cfg] = shared.as_deref().unwrap_or(&outs);
             let mut chosen = None;
-            for c in alts.by_ref() {
+            let mut tried = 0;
+            while let Some(&c) = outs.get(tried) {
+                tried += 1;
                 if unmemoized || memo.insert((h, c)) {
                     chosen = Some(c);
                     break;
@@ -1059,7 +1073,7 @@ pub fn check_part(
                 Some(c) => {
                     linearized[i] = true;
                     lin_hash = h;
-                    let alts: Vec<Cfg> = alts.collect();
+                    let alts: Vec<Cfg> = outs[tried..].to_vec();
                     alts_held += alts.capacity();
                     stack.push(Frame {
                         op: i,
