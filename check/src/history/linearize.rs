@@ -848,7 +848,9 @@ pub fn check_part(
         /// point before it has nothing else to try.
         forced: bool,
     }
-    let mut stack: Vec<Frame> = Vec::new();
+    // Each op is placed at most once on the stack: its room at once, not
+    // grown (and copied) by doubling.
+    let mut stack: Vec<Frame> = Vec::with_capacity(n);
     // The alternatives' room held by the stack's frames, kept as frames
     // come and go: summing it over the stack at each look at the budget
     // walked a million frames every 256 steps of a 1M-call part (the

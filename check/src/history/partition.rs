@@ -867,9 +867,14 @@ impl Plan {
                     env(&mut parts, *source, PKind::FutexWake { n: *n, count })?;
                 }
                 Op::Wait { max, block } => {
+                    // Only the events of the parts being made are located
+                    // (a malformed key anywhere was refused by `BySource`).
                     let events: Option<Vec<((u32, u32), PEv)>> = match &c.result {
                         Some(Res::Events(evs)) => Some(
                             evs.iter()
+                                .filter(|e| {
+                                    key_source.get(&e.key).is_some_and(|s| srcs.contains(s))
+                                })
                                 .map(|e: &Ev| {
                                     let (src, at) = locate(&e.key, c.line)?;
                                     Ok((
@@ -885,14 +890,18 @@ impl Plan {
                         ),
                         _ => None,
                     };
-                    if events.as_ref().is_some_and(|e| e.len() > *max as usize) {
+                    let returned = match &c.result {
+                        Some(Res::Events(evs)) => Some(evs.len()),
+                        _ => None,
+                    };
+                    if returned.is_some_and(|n| n > *max as usize) {
                         return Err(err(
                             c.line,
                             format!("wait returned more than max = {max} events"),
                         )
                         .into());
                     }
-                    let full = events.as_ref().is_some_and(|e| e.len() == *max as usize);
+                    let full = returned == Some(*max as usize);
                     if matches!(c.result, Some(Res::Interrupted)) {
                         // It released the caller's holds and took nothing.
                         for (id, ops) in parts.iter_mut() {
