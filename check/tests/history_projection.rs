@@ -75,22 +75,24 @@ fn cancel_removed(call: u64) -> (u64, String) {
     )
 }
 
-/// A poll by `thread` with room for 4, returning key 0's readiness or
-/// nothing.
-fn poll(thread: u32, call: u64, ready: bool) -> (u64, String) {
-    let events = if ready {
-        format!(r#"[{{"kind":"ready","key":{KEY0}}}]"#)
-    } else {
-        "[]".to_string()
-    };
+/// A poll by `thread` with room for 4 over `[call, ret]`, returning key
+/// 0's readiness or nothing.
+fn poll_over(thread: u32, call: u64, ret: u64, ready: bool) -> (u64, String) {
+    let taken = format!(r#"{{"kind":"ready","key":{KEY0}}}"#);
+    let events = if ready { taken.as_str() } else { "" };
     line(
         thread,
         call,
-        call + 1,
+        ret,
         "wait",
         r#"{"max":4,"timeout":"poll"}"#,
-        &format!(r#"{{"events":{events}}}"#),
+        &format!(r#"{{"events":[{events}]}}"#),
     )
+}
+
+/// [`poll_over`] returning at once.
+fn poll(thread: u32, call: u64, ready: bool) -> (u64, String) {
+    poll_over(thread, call, call + 1, ready)
 }
 
 fn check(text: &str, rules: &Rules) -> Report {
@@ -201,14 +203,7 @@ fn a_wait_partly_before_the_first_register_is_left_out_and_still_accepted() {
     // be placed before the register, where nothing is deliverable.
     let t = text(vec![
         add_source(),
-        line(
-            1,
-            5,
-            30,
-            "wait",
-            r#"{"max":4,"timeout":"poll"}"#,
-            r#"{"events":[]}"#,
-        ),
+        poll_over(1, 5, 30, false),
         register(10, "level"),
         raise(12),
     ]);
@@ -218,14 +213,7 @@ fn a_wait_partly_before_the_first_register_is_left_out_and_still_accepted() {
     // wake-up.
     let t = text(vec![
         add_source(),
-        line(
-            1,
-            15,
-            30,
-            "wait",
-            r#"{"max":4,"timeout":"poll"}"#,
-            r#"{"events":[]}"#,
-        ),
+        poll_over(1, 15, 30, false),
         register(9, "level"),
         raise(12),
     ]);

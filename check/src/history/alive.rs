@@ -188,14 +188,7 @@ thread_local! {
 /// tests).
 #[doc(hidden)]
 pub fn with_projection<R>(p: Projection, f: impl FnOnce() -> R) -> R {
-    struct Restore(Projection);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            PROJECTION.with(|c| c.set(self.0));
-        }
-    }
-    let _restore = Restore(PROJECTION.with(|c| c.replace(p)));
-    f()
+    super::reduce::scoped(&PROJECTION, p, f)
 }
 
 /// The projection in force on this thread (the search's tripwires are
