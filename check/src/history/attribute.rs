@@ -67,6 +67,7 @@
 //! (`check/tests/history_many_registrations.rs` pins one: two wakes of
 //! one, three finals after both).
 
+use super::linearize::Fx;
 use super::parse::{Call, EvKind, KeyRef, Op, Res};
 use onering_model::{Answer, Outcome};
 use std::collections::HashMap;
@@ -153,7 +154,7 @@ struct Evidence {
 /// with its number of groups), given each registration's source and group.
 pub(super) fn attribute(
     calls: &[Call],
-    key_source: &HashMap<KeyRef, u32>,
+    key_source: &HashMap<KeyRef, u32, Fx>,
     group_of: &HashMap<KeyRef, u32>,
     split: &HashMap<u32, u32>,
 ) -> Attribution {

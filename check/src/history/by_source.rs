@@ -20,13 +20,14 @@
 //! `max`): a part made from a subset of the calls would otherwise miss a
 //! malformed line of another source's.
 
+use super::linearize::Fx;
 use super::parse::{Call, KeyRef, Op, ParseError, Res};
 use std::collections::{BTreeMap, HashMap};
 
 /// The calls of each source's parts, by index into the history, ascending.
 pub(super) struct BySource {
     /// Per source, the calls only its parts (and no other source's) see.
-    own: HashMap<u32, Vec<u32>>,
+    own: HashMap<u32, Vec<u32>, Fx>,
     /// The calls every source's parts see.
     every: Vec<u32>,
     /// Calls in the history.
@@ -50,11 +51,11 @@ impl BySource {
     /// The first malformed line, as making the parts would find it.
     pub(super) fn new<T>(
         calls: &[Call],
-        key_source: &HashMap<KeyRef, u32>,
+        key_source: &HashMap<KeyRef, u32, Fx>,
         sources: &BTreeMap<u32, T>,
         relevant: &[Option<Vec<u32>>],
     ) -> Result<BySource, ParseError> {
-        let mut own: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut own: HashMap<u32, Vec<u32>, Fx> = HashMap::default();
         let mut every = Vec::new();
         let key = |k: &KeyRef, line: usize| {
             key_source.get(k).copied().ok_or_else(|| {

@@ -30,11 +30,12 @@
 //! in O(1) per step, instead of cloning and hashing a bitset of the whole
 //! part) and the configuration, in a table with a fast hasher.
 
+use super::alive::{self, Projection};
 use super::partition::{PKind, POp, Part, Share};
 use super::reduce::{self, Reduction};
 use onering_model::{
-    Model, OpCancel, Phase, ReadinessCancel, Recorded, Rejection, Rules, Scenario, State, MAX_KEYS,
-    MAX_THREADS,
+    Model, OpCancel, Phase, ReadinessCancel, Recorded, Reg, Rejection, Rules, Scenario, State,
+    MAX_BATCH, MAX_KEYS, MAX_THREADS,
 };
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -348,6 +349,9 @@ struct Steps {
     /// Kinds numbered.
     numbered: u32,
     answers: HashMap<(State, u32), Answer, Fx>,
+    /// States whose keys are all `Free` in which a quiet harvest was found
+    /// to stutter ([`Ctx::free_stutters`]).
+    free_checked: HashSet<State, Fx>,
 }
 
 /// A cached step: the states, or why the model refuses the call.
@@ -388,7 +392,13 @@ impl Ctx {
             holds_matter: holds_matter(rules),
             steps: Default::default(),
         };
-        Ok((cx, Cfg::free(init)))
+        let init = Cfg::free(init);
+        cx.free_stutters(&cx.view(&init, None))
+            .map_err(|why| Stop::Unrepresentable {
+                call,
+                why: why.to_string(),
+            })?;
+        Ok((cx, init))
     }
 
     /// The model state of `cfg` seen by `thread`: its holds on slot 0,
@@ -483,6 +493,15 @@ impl Ctx {
                 {
                     self.silent(view, &all).map_err(&unrepresentable)?;
                 }
+                drop(steps);
+                if alive::projection() != Projection::Off {
+                    for st in &all {
+                        self.free_stutters(st).map_err(&unrepresentable)?;
+                    }
+                    self.terminal_frees(&op.kind, &all)
+                        .map_err(&unrepresentable)?;
+                }
+                steps = self.steps.borrow_mut();
                 Ok(std::rc::Rc::from(all))
             }
             Err(Rejection::Refused(why)) => Err(why),
@@ -505,6 +524,85 @@ impl Ctx {
             Model::forget_ghosts(st);
         }
         if outcomes.iter().all(|o| closure.contains(o)) {
+            Ok(())
+        } else {
+            Err(broken)
+        }
+    }
+
+    /// The tripwire of [`super::alive`]'s projection: in a state `st` (a
+    /// view) whose keys are all `Free`, a harvest with room that returns
+    /// nothing, by a thread that holds nothing, may leave `st` as it is
+    /// (blocking or poll, any batch size). Asked once per such state.
+    fn free_stutters(&self, st: &State) -> Result<(), &'static str> {
+        if st.keys.iter().any(|k| k.reg != Reg::Free)
+            || self.steps.borrow().free_checked.contains(st)
+        {
+            return Ok(());
+        }
+        let broken = "a harvest that returned nothing, with no registration of the source alive, changed the state, which the partition assumes it cannot when it leaves such waits out of a part (check/src/history/alive.rs)";
+        // The harvester holds nothing: every hold is another thread's.
+        let mut v = *st;
+        for k in v.keys.iter_mut() {
+            if k.holders != 0 {
+                k.holders = 2;
+            }
+        }
+        for release in [false, true] {
+            for max in [1, u32::from(MAX_BATCH)] {
+                let call = Recorded::Harvest {
+                    events: Some(&[]),
+                    full: false,
+                    max,
+                    release,
+                };
+                let outs = self
+                    .model
+                    .recorded(&v, 0, &call, false)
+                    .map_err(|_| broken)?;
+                let mut stutters = false;
+                for o in outs {
+                    for mut c in self.model.kernel_closure(o).map_err(|_| broken)? {
+                        Model::forget_ghosts(&mut c);
+                        stutters |= c == v;
+                    }
+                }
+                if !stutters {
+                    return Err(broken);
+                }
+            }
+        }
+        self.steps.borrow_mut().free_checked.insert(*st);
+        Ok(())
+    }
+
+    /// The other half of [`super::alive`]'s tripwire: a call the partition
+    /// takes as ending its registration (a cancel answered `removed`, a
+    /// final event returned) leaves that registration's key `Free` in every
+    /// outcome, as the projection's argument assumes.
+    fn terminal_frees(&self, kind: &PKind, outcomes: &[State]) -> Result<(), &'static str> {
+        let broken = "a call that ends its registration (a cancel answered removed, a final event) left its model key live, which the partition assumes it cannot when it leaves waits out of a part (check/src/history/alive.rs)";
+        let free = |slot: u8| {
+            outcomes
+                .iter()
+                .all(|st| st.keys[usize::from(slot)].reg == Reg::Free)
+        };
+        let ok = match kind {
+            PKind::Cancel {
+                slot,
+                answer:
+                    Some(onering_model::Answer::Removed) | Some(onering_model::Answer::RemovedWith(_)),
+                ..
+            } => free(*slot),
+            PKind::Harvest {
+                events: Some(evs), ..
+            } => evs
+                .iter()
+                .filter(|e| matches!(e.kind, onering_model::EventKind::Final(_)))
+                .all(|e| free(e.key)),
+            _ => true,
+        };
+        if ok {
             Ok(())
         } else {
             Err(broken)
@@ -611,8 +709,8 @@ fn quiet(
     kind: u32,
     cfg: &Cfg,
     reduction: Reduction,
-    cache: &mut Vec<(u32, Option<Vec<Cfg>>)>,
-) -> Option<Vec<Cfg>> {
+    cache: &mut Vec<(u32, Option<std::rc::Rc<[Cfg]>>)>,
+) -> Option<std::rc::Rc<[Cfg]>> {
     let holds_nothing = !cfg.hold.iter().flatten().any(|h| *h == op.thread);
     let class = match reduction {
         Reduction::Off => false,
@@ -623,7 +721,7 @@ fn quiet(
         return None;
     }
     if reduction == Reduction::MutantUnchecked {
-        return Some(vec![*cfg]);
+        return Some(std::rc::Rc::from([*cfg]));
     }
     let shared = reduction == Reduction::Sound;
     if let Some((_, a)) = cache.iter().find(|(k, _)| shared && *k == kind) {
@@ -632,15 +730,18 @@ fn quiet(
     // A call the model cannot represent here is left to the search (which
     // drops that branch and remembers it).
     let answer = match cx.apply_kind(op, kind, cfg) {
-        Ok(Ok(mut outs)) => outs.iter().position(|c| c == cfg).map(|at| {
-            // The placement takes the first outcome.
-            outs.swap(0, at);
-            outs
-        }),
+        Ok(Ok(mut outs)) => outs
+            .iter()
+            .position(|c| c == cfg)
+            .map(|at| -> std::rc::Rc<[Cfg]> {
+                // The placement takes the first outcome.
+                outs.swap(0, at);
+                std::rc::Rc::from(outs)
+            }),
         _ => None,
     };
     let given = |c: &Cfg| c.hold.iter().flatten().any(|h| *h == op.thread);
-    if shared && !answer.iter().flatten().any(given) {
+    if shared && !answer.iter().flat_map(|a| a.iter()).any(given) {
         cache.push((kind, answer.clone()));
     }
     answer
@@ -686,23 +787,37 @@ pub fn check_part(
             why: "a part with more than 2^32 operations".to_string(),
         });
     }
-    let mut keys: Vec<u128> = Vec::with_capacity(2 * n);
+    // Calls and returns are sorted apart and merged: a part's ops come in
+    // the order of the history's lines (of return), so the returns are
+    // sorted already (found in one pass) and the calls nearly so, where
+    // one sort of both cost 8% of a 100k-call check.
+    let mut calls: Vec<u128> = Vec::with_capacity(n);
+    let mut rets: Vec<u128> = Vec::with_capacity(n);
     for (i, op) in ops.iter().enumerate() {
-        keys.push(u128::from(op.start) << 33 | i as u128);
-        keys.push(u128::from(op.end) << 33 | 1 << 32 | i as u128);
+        calls.push(u128::from(op.start) << 33 | i as u128);
+        rets.push(u128::from(op.end) << 33 | 1 << 32 | i as u128);
     }
-    keys.sort_unstable();
-    let events: Vec<(u64, usize, bool)> = keys
-        .iter()
-        .map(|&k| {
-            (
-                (k >> 33) as u64,
-                (k & 0xffff_ffff) as usize,
-                k & 1 << 32 == 0,
-            )
-        })
-        .collect();
-    drop(keys);
+    calls.sort_unstable();
+    rets.sort_unstable();
+    let event = |k: u128| {
+        (
+            (k >> 33) as u64,
+            (k & 0xffff_ffff) as usize,
+            k & 1 << 32 == 0,
+        )
+    };
+    let mut events: Vec<(u64, usize, bool)> = Vec::with_capacity(2 * n);
+    let (mut a, mut b) = (0, 0);
+    while a < n || b < n {
+        if b == n || (a < n && calls[a] < rets[b]) {
+            events.push(event(calls[a]));
+            a += 1;
+        } else {
+            events.push(event(rets[b]));
+            b += 1;
+        }
+    }
+    drop((calls, rets));
     let len = events.len();
     let mut next: Vec<usize> = (1..=len + 1).collect();
     let mut prev: Vec<usize> = (0..=len).map(|i| i.saturating_sub(1)).collect();
@@ -747,7 +862,9 @@ pub fn check_part(
         /// point before it has nothing else to try.
         forced: bool,
     }
-    let mut stack: Vec<Frame> = Vec::new();
+    // Each op is placed at most once on the stack: its room at once, not
+    // grown (and copied) by doubling.
+    let mut stack: Vec<Frame> = Vec::with_capacity(n);
     // The alternatives' room held by the stack's frames, kept as frames
     // come and go: summing it over the stack at each look at the budget
     // walked a million frames every 256 steps of a 1M-call part (the
@@ -793,14 +910,36 @@ pub fn check_part(
     // this configuration and is not (a forced quiet harvest leaves the
     // configuration as it was, so the others need not be asked again).
     let mut quiet_seen = vec![u64::MAX; n];
-    let mut quiet_cache: Vec<(u32, Option<Vec<Cfg>>)> = Vec::new();
+    let mut quiet_cache: Vec<(u32, Option<std::rc::Rc<[Cfg]>>)> = Vec::new();
     let mut cfg_gen = 0u64;
     // `cfg_gen` moves on when `cfg` is set (`changed`) to another value; a
     // forced quiet harvest's first outcome is `cfg` itself.
     let mut changed = false;
-    let mut pending: Vec<(usize, Vec<Cfg>)> = Vec::new();
+    let mut pending: Vec<(usize, std::rc::Rc<[Cfg]>)> = Vec::new();
     let mut seen_cfg = cfg;
-    let kinds: Vec<u32> = ops.iter().map(|op| cx.kind_of(op)).collect();
+    // Each op's kind in the step cache; neighbouring ops are mostly of a
+    // few kinds (a blocking wait's release and harvest, quiet polls), so
+    // the last few numbered are compared before the kind is hashed.
+    let mut recent: [Option<(&PKind, bool, u32)>; 4] = [None; 4];
+    let mut oldest = 0;
+    let kinds: Vec<u32> = ops
+        .iter()
+        .map(|op| {
+            let seen = recent
+                .iter()
+                .flatten()
+                .find(|(k, u, _)| *u == op.unknown && **k == op.kind);
+            match seen {
+                Some(&(_, _, k)) => k,
+                None => {
+                    let k = cx.kind_of(op);
+                    recent[oldest] = Some((&op.kind, op.unknown, k));
+                    oldest = (oldest + 1) % recent.len();
+                    k
+                }
+            }
+        })
+        .collect();
     loop {
         if std::mem::take(&mut changed) && cfg != seen_cfg {
             seen_cfg = cfg;
@@ -812,7 +951,7 @@ pub fn check_part(
         let mut best: Option<usize> = None;
         let mut forced: Option<usize> = None;
         // A forced quiet harvest's outcomes, already asked of the model.
-        let mut forced_outs: Option<Vec<Cfg>> = None;
+        let mut forced_outs: Option<std::rc::Rc<[Cfg]>> = None;
         // Quiet harvests found forced by the last scan, in a configuration
         // that is still this one (a forced quiet harvest leaves it as it
         // is, and each stays a candidate while others are placed): placed
@@ -892,9 +1031,18 @@ pub fn check_part(
             // the memo holds (or a start, or an outcome tried once), so each
             // is made once per such entry.
             let unmemoized = forced_outs.is_some();
+            // A forced harvest's outcomes are shared with the quiet cache (not
+            // copied: most placements of a many-thread history are these).
+            let shared: Option<std::rc::Rc<[Cfg]>>;
             let asked = match forced_outs {
-                Some(outs) => Ok(Ok(outs)),
-                None => cx.apply_kind(&ops[i], kinds[i], &cfg),
+                Some(outs) => {
+                    shared = Some(outs);
+                    Ok(Ok(Vec::new()))
+                }
+                None => {
+                    shared = None;
+                    cx.apply_kind(&ops[i], kinds[i], &cfg)
+                }
             };
             let outs = match asked {
                 Ok(o) => o,
@@ -927,9 +1075,11 @@ pub fn check_part(
                 }
             };
             let h = lin_hash ^ zobrist(i);
-            let mut alts = outs.into_iter();
+            let outs: &[Cfg] = shared.as_deref().unwrap_or(&outs);
             let mut chosen = None;
-            for c in alts.by_ref() {
+            let mut tried = 0;
+            while let Some(&c) = outs.get(tried) {
+                tried += 1;
                 if unmemoized || memo.insert((h, c)) {
                     chosen = Some(c);
                     break;
@@ -939,7 +1089,7 @@ pub fn check_part(
                 Some(c) => {
                     linearized[i] = true;
                     lin_hash = h;
-                    let alts: Vec<Cfg> = alts.collect();
+                    let alts: Vec<Cfg> = outs[tried..].to_vec();
                     alts_held += alts.capacity();
                     stack.push(Frame {
                         op: i,

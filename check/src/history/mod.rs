@@ -17,6 +17,7 @@
 //! verdict ([`NoVerdict`]: a budget ran out, a call's effect cannot be
 //! represented in a model state, or a construct is not modelled).
 
+mod alive;
 mod attribute;
 mod by_source;
 mod explain;
@@ -30,6 +31,8 @@ mod report;
 mod trim;
 mod v2;
 
+#[doc(hidden)]
+pub use alive::{with_projection, Projection};
 pub use html::{render_html, MAX_DRAWN};
 pub use parse::{parse_history, parse_jsonl, Call, NotModelled, ParseError, Parsed};
 pub use reading::{parse_history_within, read_text};

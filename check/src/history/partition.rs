@@ -2,7 +2,9 @@
 //!
 //! Every profile of the model makes sources independent except through the
 //! order of the ready queue and the size of a batch. A part keeps every call
-//! that names its source or one of its registrations, and every `wait`,
+//! that names its source or one of its registrations, and every `wait` that
+//! can say something of it (see `wait_sources`; a wait with room while none
+//! of the source's registrations is alive says nothing: [`super::alive`]),
 //! projected onto its registrations: the events of this source, and whether
 //! the batch was full (a full batch may have left this source's events
 //! queued; a batch with room must have taken every deliverable one).
@@ -76,9 +78,10 @@
 //! largest number of registrations alive at once over 4 times the history
 //! (linear), and is not cut here.
 
+use super::alive::Alive;
 use super::attribute::{attribute, of_group, Attribution, Pick};
 use super::by_source::BySource;
-use super::linearize::{Budget, Stop};
+use super::linearize::{Budget, Fx, Stop};
 use super::parse::{Call, Ev, EvKind, KeyRef, Op, ParseError, Res};
 use onering_model::{Answer, CancelMode, Mode, SourceKind, MAX_KEYS};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -248,6 +251,11 @@ struct Life {
     disarmed: bool,
     /// Its mode (the register's, then each modify's).
     mode: Option<Mode>,
+    /// A mention ended it and left its model key free: a cancel answered
+    /// `removed` (with a completion or not) or a final event returned (not
+    /// `not-found`, which the model may answer for a live key). See
+    /// [`super::alive`].
+    removed: bool,
 }
 
 /// Why a history cannot be split into parts.
@@ -273,8 +281,14 @@ impl From<ParseError> for PartitionError {
 /// deliverable) or its result is unknown. A full batch with none of the
 /// source's events, from a thread that held none, is the same as no call
 /// in that part: leaving it out makes each part as long as its own calls,
-/// not as long as every wait of the history.
-fn wait_sources(calls: &[Call], key_source: &HashMap<KeyRef, u32>) -> Vec<Option<Vec<u32>>> {
+/// not as long as every wait of the history. So is a batch with room that
+/// returned none of them while the source was dead (no registration of it
+/// alive: see [`super::alive`]), from a thread that held none.
+fn wait_sources(
+    calls: &[Call],
+    key_source: &HashMap<KeyRef, u32, Fx>,
+    alive: &Alive,
+) -> Vec<Option<Vec<u32>>> {
     let mut out = vec![None; calls.len()];
     let mut waits: Vec<usize> = (0..calls.len())
         .filter(|&i| {
@@ -286,6 +300,8 @@ fn wait_sources(calls: &[Call], key_source: &HashMap<KeyRef, u32>) -> Vec<Option
     // Per thread: the sources its last wait returned events of (`None`:
     // unknown, so any).
     let mut held: HashMap<u32, Option<Vec<u32>>> = HashMap::new();
+    // Waits with room whose thread's holds are known: (call index, span).
+    let mut room: Vec<(usize, u64, u64)> = Vec::new();
     for i in waits {
         let c = &calls[i];
         let Op::Wait { max, .. } = c.op else {
@@ -308,7 +324,14 @@ fn wait_sources(calls: &[Call], key_source: &HashMap<KeyRef, u32>) -> Vec<Option
                         mine.dedup();
                         Some(mine)
                     }
-                    _ => None,
+                    Some(p) => {
+                        // Room: the sources it names or its thread held,
+                        // and (below) those alive throughout it.
+                        room.push((i, c.call, c.ret.unwrap_or(u64::MAX)));
+                        mine.extend(p);
+                        Some(mine)
+                    }
+                    None => None,
                 };
             }
             _ => {
@@ -316,6 +339,7 @@ fn wait_sources(calls: &[Call], key_source: &HashMap<KeyRef, u32>) -> Vec<Option
             }
         }
     }
+    alive.add_alive(&mut room, &mut out);
     out
 }
 
@@ -429,8 +453,8 @@ pub(super) fn ops_bytes(ops: &[POp]) -> u64 {
 /// its cut to the end of the history).
 pub(super) struct Plan {
     sources: BTreeMap<u32, SourceInfo>,
-    key_source: HashMap<KeyRef, u32>,
-    slot_of: HashMap<KeyRef, Slot>,
+    key_source: HashMap<KeyRef, u32, Fx>,
+    slot_of: HashMap<KeyRef, Slot, Fx>,
     relevant: Vec<Option<Vec<u32>>>,
     cuts: HashMap<(u32, u32), u64>,
     tape_end: HashMap<u32, u64>,
@@ -447,8 +471,8 @@ impl Plan {
     /// [`partition_trimmed`]), looking at `budget`'s deadline as it goes.
     pub(super) fn new(calls: &[Call], trimmed: bool, budget: &Budget) -> Result<Plan, BuildError> {
         let mut sources: BTreeMap<u32, SourceInfo> = BTreeMap::new();
-        let mut key_source: HashMap<KeyRef, u32> = HashMap::new();
-        let mut life: HashMap<KeyRef, Life> = HashMap::new();
+        let mut key_source: HashMap<KeyRef, u32, Fx> = HashMap::default();
+        let mut life: HashMap<KeyRef, Life, Fx> = HashMap::default();
         for (ci, c) in calls.iter().enumerate() {
             if ci.is_multiple_of(CHECK_EVERY) {
                 on_time(budget)?;
@@ -501,6 +525,9 @@ impl Plan {
                         Answer::Removed | Answer::RemovedWith(_) | Answer::NotFound
                     );
                     mention(*key, terminal, None, None);
+                    if matches!(a, Answer::Removed | Answer::RemovedWith(_)) {
+                        life.entry(*key).or_default().removed = true;
+                    }
                 }
                 (Op::Modify { key, mode }, _) => {
                     mention(*key, false, None, Some(*mode));
@@ -518,15 +545,21 @@ impl Plan {
                             None,
                         );
                     }
+                    for e in evs.iter().filter(|e| matches!(e.kind, EvKind::Final(_))) {
+                        life.entry(e.key).or_default().removed = true;
+                    }
                 }
                 _ => {}
             }
         }
         // Model key slots, in order of invocation (see the module
         // documentation for the order of preference).
-        let mut slot_of: HashMap<KeyRef, Slot> = HashMap::new();
+        let mut slot_of: HashMap<KeyRef, Slot, Fx> = HashMap::default();
         // Per (source, group): the invocation of its first registration.
         let mut first_reg: HashMap<(u32, u32), u64> = HashMap::new();
+        // Per registration: its source and alive interval (see
+        // [`super::alive`]).
+        let mut alive: Vec<(u32, (u64, u64))> = Vec::new();
         let mut regs: Vec<(usize, &Call)> = calls
             .iter()
             .enumerate()
@@ -573,6 +606,11 @@ impl Plan {
                 groups.push(vec![(*k, 0)]);
                 (groups.len() - 1, 0, false)
             };
+            let l = life_of(k);
+            alive.push((
+                *source,
+                (c.call, if l.removed { l.last_mention } else { u64::MAX }),
+            ));
             let entry = &mut groups[g][slot];
             entry.0 = *k;
             entry.1 += 1;
@@ -602,7 +640,12 @@ impl Plan {
         // refuted, never found linearizable.
         let relaxed: HashSet<u32> = attribution.failed.keys().copied().collect();
         on_time(budget)?;
-        let relevant = wait_sources(calls, &key_source);
+        let registered: Vec<u32> = sources
+            .iter()
+            .filter(|(_, i)| i.first_mode.is_some())
+            .map(|(s, _)| *s)
+            .collect();
+        let relevant = wait_sources(calls, &key_source, &Alive::new(alive, &registered));
         on_time(budget)?;
         let by_source = BySource::new(calls, &key_source, &sources, &relevant)?;
         on_time(budget)?;
@@ -723,7 +766,16 @@ impl Plan {
         };
         let groups_of = |src: u32| sources.get(&src).map_or(0, |i| i.groups.len() as u32);
         let srcs: Vec<u32> = ids.iter().map(|id| id.0).collect();
-        for (walked, ci) in by_source.calls_of(&srcs).into_iter().enumerate() {
+        let walk = by_source.calls_of(&srcs);
+        if let [id] = ids {
+            // One part: at most one op per call walked, two for a blocking
+            // wait (a few in ten), so that the part is not copied as it
+            // grows.
+            if let Some(ops) = parts.get_mut(id) {
+                ops.reserve(walk.len() + walk.len() / 4);
+            }
+        }
+        for (walked, ci) in walk.into_iter().enumerate() {
             let c = &calls[ci];
             if walked.is_multiple_of(CHECK_EVERY) {
                 on_time(budget)?;
@@ -949,9 +1001,14 @@ impl Plan {
                     }
                 }
                 Op::Wait { max, block } => {
+                    // Only the events of the parts being made are located
+                    // (a malformed key anywhere was refused by `BySource`).
                     let events: Option<Vec<((u32, u32), PEv)>> = match &c.result {
                         Some(Res::Events(evs)) => Some(
                             evs.iter()
+                                .filter(|e| {
+                                    key_source.get(&e.key).is_some_and(|s| srcs.contains(s))
+                                })
                                 .map(|e: &Ev| {
                                     let (src, at) = locate(&e.key, c.line)?;
                                     Ok((
@@ -967,14 +1024,18 @@ impl Plan {
                         ),
                         _ => None,
                     };
-                    if events.as_ref().is_some_and(|e| e.len() > *max as usize) {
+                    let returned = match &c.result {
+                        Some(Res::Events(evs)) => Some(evs.len()),
+                        _ => None,
+                    };
+                    if returned.is_some_and(|n| n > *max as usize) {
                         return Err(err(
                             c.line,
                             format!("wait returned more than max = {max} events"),
                         )
                         .into());
                     }
-                    let full = events.as_ref().is_some_and(|e| e.len() == *max as usize);
+                    let full = returned == Some(*max as usize);
                     if matches!(c.result, Some(Res::Interrupted)) {
                         // It released the caller's holds and took nothing.
                         for (id, ops) in parts.iter_mut() {
@@ -989,7 +1050,9 @@ impl Plan {
                         continue;
                     }
                     for (id, ops) in parts.iter_mut() {
-                        if relevant[ci].as_ref().is_some_and(|r| !r.contains(&id.0))
+                        if relevant[ci]
+                            .as_ref()
+                            .is_some_and(|r| r.binary_search(&id.0).is_err())
                             || left_out(id, base.start)
                         {
                             continue;

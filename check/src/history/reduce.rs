@@ -119,13 +119,23 @@ thread_local! {
 /// Runs `f` with the search of this thread using reduction `r` (for tests).
 #[doc(hidden)]
 pub fn with_reduction<R>(r: Reduction, f: impl FnOnce() -> R) -> R {
-    struct Restore(Reduction);
-    impl Drop for Restore {
+    scoped(&REDUCTION, r, f)
+}
+
+/// Runs `f` with this thread's `cell` set to `v`, restored after (even if
+/// `f` panics): the tests' switches of the search's variants.
+pub(super) fn scoped<T: Copy + 'static, R>(
+    cell: &'static std::thread::LocalKey<Cell<T>>,
+    v: T,
+    f: impl FnOnce() -> R,
+) -> R {
+    struct Restore<T: Copy + 'static>(&'static std::thread::LocalKey<Cell<T>>, T);
+    impl<T: Copy + 'static> Drop for Restore<T> {
         fn drop(&mut self) {
-            REDUCTION.with(|c| c.set(self.0));
+            self.0.with(|c| c.set(self.1));
         }
     }
-    let _restore = Restore(REDUCTION.with(|c| c.replace(r)));
+    let _restore = Restore(cell, cell.with(|c| c.replace(v)));
     f()
 }
 
