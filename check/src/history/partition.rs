@@ -4,7 +4,7 @@
 //! order of the ready queue and the size of a batch. A part keeps every call
 //! that names its source or one of its registrations, and every `wait` that
 //! can say something of it (see `wait_sources`; a wait with room while none
-//! of the source's registrations is alive says nothing: [`super::alive`]),
+//! of the source's registrations is alive says nothing: `alive.rs`),
 //! projected onto its registrations: the events of this source, and whether
 //! the batch was full (a full batch may have left this source's events
 //! queued; a batch with room must have taken every deliverable one).
@@ -33,7 +33,7 @@
 //!    (an `operation` source's completion or stream item, a `futex`
 //!    source's wake) acted on some of them, so it is given to the groups it
 //!    acted on, as the history's finals and items show, with a second,
-//!    relaxed pass where that fails ([`super::attribute`] states both
+//!    relaxed pass where that fails (`attribute.rs` states both
 //!    passes and why each verdict they give is sound, and what is left
 //!    without a verdict).
 //!
@@ -254,7 +254,7 @@ struct Life {
     /// A mention ended it and left its model key free: a cancel answered
     /// `removed` (with a completion or not) or a final event returned (not
     /// `not-found`, which the model may answer for a live key). See
-    /// [`super::alive`].
+    /// `alive.rs`.
     removed: bool,
 }
 
@@ -283,7 +283,7 @@ impl From<ParseError> for PartitionError {
 /// in that part: leaving it out makes each part as long as its own calls,
 /// not as long as every wait of the history. So is a batch with room that
 /// returned none of them while the source was dead (no registration of it
-/// alive: see [`super::alive`]), from a thread that held none.
+/// alive: see `alive.rs`), from a thread that held none.
 fn wait_sources(
     calls: &[Call],
     key_source: &HashMap<KeyRef, u32, Fx>,
@@ -558,7 +558,7 @@ impl Plan {
         // Per (source, group): the invocation of its first registration.
         let mut first_reg: HashMap<(u32, u32), u64> = HashMap::new();
         // Per registration: its source and alive interval (see
-        // [`super::alive`]).
+        // `alive.rs`).
         let mut alive: Vec<(u32, (u64, u64))> = Vec::new();
         let mut regs: Vec<(usize, &Call)> = calls
             .iter()
