@@ -603,6 +603,9 @@ impl<B: Backend> Port<B> {
                 asked_complete = complete;
                 level_rechecked = ask.prepared && complete;
             }
+            // Entries queued from here to the last release are the
+            // releases' (and a Dispatch batch's answers).
+            let released_from = core.queue_mark();
             let mut prearms = std::mem::take(&mut core.spare_prearms);
             if ask.dispatch {
                 core.prearms(me, &mut prearms);
@@ -648,6 +651,10 @@ impl<B: Backend> Port<B> {
                 core.spare_tokens.push(tokens);
             }
             core.release_all(me);
+            if B::KERNEL_QUEUE && ask.holds_level_or_edge {
+                let to = core.queue_mark();
+                core.recheck_released_edges(released_from, to);
+            }
             if level_rechecked {
                 core.backend.set_level_rechecked(false);
             }

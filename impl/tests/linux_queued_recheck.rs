@@ -107,3 +107,40 @@ fn a_release_rearmed_by_the_kernel_is_asked_for_after_a_dispatch_release() {
     port.consume(s0).unwrap();
     assert_eq!(keys_now(&port, 1), vec![k1]);
 }
+
+/// F16 (seeds 16 and 37 of a sweep): thread A holds an `Edge` pipe it was
+/// handed; the pipe is written again, and another thread's poll takes that
+/// report under the lock and keeps it as the held registration's pending
+/// edge; the pipe is drained behind the port's back; A's next wait releases
+/// the registration and must not deliver the pending edge (unified's
+/// `repoll_at_harvest`), since the kernel does not report an edge twice and
+/// the ask before the release cannot see the drain.
+#[test]
+fn a_pending_edge_harvested_while_held_is_dropped_if_drained_before_the_release() {
+    let port = Arc::new(linux_port());
+    let (r, mut w) = nonblocking_pipe();
+    let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
+    let k: Key = port.register(s, Mode::Edge).unwrap();
+    w.write_all(b"a").unwrap();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (got_tx, got_rx) = std::sync::mpsc::channel();
+    let holder = {
+        let port = port.clone();
+        std::thread::spawn(move || {
+            got_tx.send(keys_now(&port, 4)).unwrap();
+            go_rx.recv().unwrap();
+            got_tx.send(keys_now(&port, 4)).unwrap();
+        })
+    };
+    assert_eq!(got_rx.recv().unwrap(), vec![k], "the holder takes k");
+    w.write_all(b"b").unwrap();
+    assert_eq!(keys_now(&port, 4), vec![], "k is held by the other thread");
+    drain(&r);
+    go_tx.send(()).unwrap();
+    assert_eq!(
+        got_rx.recv().unwrap(),
+        vec![],
+        "the pending edge of a drained pipe was delivered at the release"
+    );
+    holder.join().unwrap();
+}

@@ -371,14 +371,35 @@ impl<B: Backend> Core<B> {
         if self.ready.front().is_none_or(|e| e.seq >= mark) {
             return;
         }
+        self.recheck_queued_in(0, mark, false);
+    }
+
+    /// The entries of `Edge` registrations that the releases between
+    /// queue marks `from` and `to` queued (F16): a pending edge another
+    /// thread harvested while the registration was held may be for a fd
+    /// drained behind the port's back since, and the kernel does not
+    /// report an edge it already reported, so the ask before the release
+    /// did not re-check it. Re-checked like an entry queued before the
+    /// call.
+    pub(crate) fn recheck_released_edges(&mut self, from: u64, to: u64) {
+        if from < to {
+            self.recheck_queued_in(from, to, true);
+        }
+    }
+
+    /// The re-check of the readiness entries queued between marks `from`
+    /// and `to` (only `Edge` registrations' if `edges`).
+    fn recheck_queued_in(&mut self, from: u64, to: u64, edges: bool) {
         let mut sources: Vec<SourceId> = self
             .ready
             .iter()
-            .take_while(|e| e.seq < mark)
+            .skip_while(|e| e.seq < from)
+            .take_while(|e| e.seq < to)
             .filter_map(|e| {
                 let slot = &self.slots[e.key.index as usize];
                 (slot.generation == e.key.generation
                     && slot.kind.is_readiness()
+                    && (!edges || slot.mode == Mode::Edge)
                     && slot.queued == Some(e.seq)
                     && matches!(slot.state, State::Armed))
                 .then_some(slot.source)
