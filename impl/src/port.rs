@@ -412,23 +412,36 @@ impl<B: Backend> Port<B> {
     /// scan reached the end of its ready list (contract rule 5).
     fn ask_kernel(&self, core: &mut Core<B>, batch: usize) -> bool {
         let mut tokens = core.spare_tokens.pop().unwrap_or_default();
-        let taken = self.poller.take(&mut tokens, batch);
+        let taken = self.take_and_harvest(core, &mut tokens, batch);
         let complete = taken.is_ok() && tokens.len() < batch;
-        // Equal marks: nothing reset between the ask and its harvest.
-        let mark = core.backend.poll_mark();
-        core.harvest(
-            &tokens,
-            Marks {
-                before: mark,
-                after: mark,
-            },
-        );
         tokens.clear();
         core.spare_tokens.push(tokens);
         if let Err(e) = taken {
             core.deferred_error.get_or_insert(e);
         }
         complete
+    }
+
+    /// Takes at most `batch` kernel reports into `tokens` (empty) with the
+    /// lock held, and harvests them in this lock hold (contract rule 2);
+    /// the tokens stay in `tokens` for the caller.
+    fn take_and_harvest(
+        &self,
+        core: &mut Core<B>,
+        tokens: &mut Vec<u64>,
+        batch: usize,
+    ) -> Result<(), Error> {
+        let taken = self.poller.take(tokens, batch);
+        // Equal marks: nothing reset between the ask and its harvest.
+        let mark = core.backend.poll_mark();
+        core.harvest(
+            tokens,
+            Marks {
+                before: mark,
+                after: mark,
+            },
+        );
+        taken
     }
 
     /// Registers readiness source `source` in `mode` (`Level`, `Edge`,
@@ -623,19 +636,11 @@ impl<B: Backend> Port<B> {
                 // gives now for a source being released is that source's
                 // re-check already (contract rule 5), so the batch
                 // re-checks only the rest. Harvested here, not carried.
-                let taken = self.poller.take(&mut tokens, max);
-                let mark = core.backend.poll_mark();
-                core.harvest(
-                    &tokens,
-                    Marks {
-                        before: mark,
-                        after: mark,
-                    },
-                );
-                if let Err(e) = taken {
+                if let Err(e) = self.take_and_harvest(&mut core, &mut tokens, max) {
                     core.deferred_error.get_or_insert(e);
                 }
                 let reported = tokens.len();
+                let mark = core.backend.poll_mark();
                 drop(core);
                 B::PreArm::run_all(&mut prearms, &self.poller, &mut tokens);
                 let marks = self.marks(mark);
@@ -798,15 +803,7 @@ impl<B: Backend> Port<B> {
             return Ok(0);
         }
         let mut tokens = core.spare_tokens.pop().unwrap_or_default();
-        let r = self.poller.take(&mut tokens, max.max(1));
-        let mark = core.backend.poll_mark();
-        core.harvest(
-            &tokens,
-            Marks {
-                before: mark,
-                after: mark,
-            },
-        );
+        let r = self.take_and_harvest(&mut core, &mut tokens, max.max(1));
         let n = tokens.len();
         tokens.clear();
         core.spare_tokens.push(tokens);

@@ -209,7 +209,7 @@ impl<B: Backend> Core<B> {
             Recheck::Now | Recheck::Deferred { lowered: false } => {}
             Recheck::Deferred { lowered: true } => {
                 if self.history.is_some() {
-                    self.kernel_steps.push((Op::Lower { source }, Ret::Unit));
+                    self.note_lower(source);
                 }
             }
         }
@@ -390,10 +390,13 @@ impl<B: Backend> Core<B> {
     /// The re-check of the readiness entries queued between marks `from`
     /// and `to` (only `Edge` registrations' if `edges`).
     fn recheck_queued_in(&mut self, from: u64, to: u64, edges: bool) {
+        // The queue is in `seq` order (entries are only pushed at the
+        // back), so the range starts by a binary search, not a scan of
+        // everything queued before it.
+        let start = self.ready.partition_point(|e| e.seq < from);
         let mut sources: Vec<SourceId> = self
             .ready
-            .iter()
-            .skip_while(|e| e.seq < from)
+            .range(start..)
             .take_while(|e| e.seq < to)
             .filter_map(|e| {
                 let slot = &self.slots[e.key.index as usize];
@@ -414,7 +417,7 @@ impl<B: Backend> Core<B> {
         }
         if self.history.is_some() {
             for source in sources {
-                self.kernel_steps.push((Op::Lower { source }, Ret::Unit));
+                self.note_lower(source);
             }
         }
     }
@@ -503,7 +506,7 @@ impl<B: Backend> Core<B> {
             let source = slot.source;
             if let Some((a, lowered)) = self.backend.prearm(source, Mode::Dispatch) {
                 if lowered && self.history.is_some() {
-                    self.kernel_steps.push((Op::Lower { source }, Ret::Unit));
+                    self.note_lower(source);
                 }
                 out.push(a);
             }

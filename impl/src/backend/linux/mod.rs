@@ -673,19 +673,14 @@ impl LinuxBackend {
     /// runs once per trigger or timer round trip.
     pub(crate) fn drained_count(&mut self, s: SourceId) -> Result<u64, Error> {
         match &mut self.src_mut(s)?.body {
-            Body::Fd {
-                drained: d @ Drained::Count(_),
-                ..
-            } => {
-                let Drained::Count(n) = *d else {
-                    unreachable!()
-                };
-                *d = Drained::Nothing;
-                Ok(n)
-            }
             Body::Fd { drained, .. } => {
+                let n = if let Drained::Count(n) = *drained {
+                    n
+                } else {
+                    0
+                };
                 *drained = Drained::Nothing;
-                Ok(0)
+                Ok(n)
             }
             _ => Err(Error::InvalidStep(s)),
         }
