@@ -432,6 +432,7 @@ impl<B: Backend> Port<B> {
         batch: usize,
     ) -> Result<(), Error> {
         let taken = self.poller.take(tokens, batch);
+        core.quiet_take = tokens.is_empty();
         // Equal marks: nothing reset between the ask and its harvest.
         let mark = core.backend.poll_mark();
         core.harvest(
@@ -749,6 +750,10 @@ impl<B: Backend> Port<B> {
                 if remaining == Some(Duration::ZERO) {
                     break Ok(0);
                 }
+                // Every path here asked the kernel in this lock hold (the
+                // loop above), so `quiet_take` says what the kernel holds.
+                self.poller
+                    .prepare_block(core.parked == 0 && core.quiet_take);
                 core.parked += 1;
                 drop(core);
                 let blocked = self.poller.block(remaining);

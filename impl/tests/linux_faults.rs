@@ -286,30 +286,84 @@ fn an_operation_whose_submitter_exited_is_cancelled_by_the_kernel_when_it_fires(
 /// registration of one open file (`path_limits` in fs/eventpoll.c). The
 /// refusal is a typed error naming the system call, and the registrations
 /// before it keep working. Fails loudly if a kernel changes the limit.
-#[test]
-fn a_file_registered_more_than_500_times_is_refused_naming_epoll_ctl() {
-    let port: LinuxPort = Port::linux().unwrap();
-    let (r, mut w) = pipe();
+/// Blocks two threads in `port` at once (for `block` ms and `block - 100`
+/// ms, the second starting 100 ms after the first), which nests the port's
+/// set in its poller's outer set unless the kernel refuses; returns the
+/// keys each thread's waits delivered.
+fn two_blocked_threads(port: &LinuxPort, block: u64) -> Vec<Key> {
+    std::thread::scope(|s| {
+        let first = s.spawn(|| events_within(port, Duration::from_millis(block)));
+        std::thread::sleep(Duration::from_millis(100));
+        let second = s.spawn(|| events_within(port, Duration::from_millis(block - 100)));
+        let mut keys = first.join().unwrap();
+        keys.extend(second.join().unwrap());
+        keys
+    })
+}
+
+/// Registers `r` in `Level` mode until the port refuses (at most `cap`).
+fn register_until_refused(
+    port: &LinuxPort,
+    r: &std::fs::File,
+    cap: usize,
+) -> (Vec<Key>, Option<Error>) {
     let mut keys = Vec::new();
-    let refused = loop {
+    while keys.len() < cap {
         let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
         match port.register(s, Mode::Level) {
             Ok(k) => keys.push(k),
-            Err(e) => break e,
+            Err(e) => return (keys, Some(e)),
         }
-        assert!(keys.len() <= 500, "the kernel took a 501st registration");
-    };
-    assert_eq!(keys.len(), 500);
+    }
+    (keys, None)
+}
+
+#[test]
+fn once_two_threads_have_blocked_a_501st_registration_of_one_file_is_refused_naming_epoll_ctl() {
+    let port: LinuxPort = Port::linux().unwrap();
+    // Nothing is registered: both threads only block, and nest the set.
+    assert!(two_blocked_threads(&port, 300).is_empty());
+    let (r, mut w) = pipe();
+    let (keys, refused) = register_until_refused(&port, &r, 600);
+    assert_eq!(
+        keys.len(),
+        500,
+        "the kernel's path limit for one open file in a nested set"
+    );
     assert_eq!(
         refused,
-        Error::Os {
+        Some(Error::Os {
             syscall: "epoll_ctl(EPOLL_CTL_ADD)",
             errno: libc::EINVAL
-        }
+        })
     );
     w.write_all(b"x").unwrap();
     let got: std::collections::HashSet<Key> = events_within(&port, Duration::from_millis(200))
         .into_iter()
         .collect();
     assert_eq!(got.len(), 500, "every accepted registration delivers");
+}
+
+#[test]
+fn a_port_holding_more_than_500_registrations_of_one_file_still_wakes_every_blocked_thread() {
+    // Before any two threads block at once the port's set is not nested,
+    // so the kernel's path limit does not apply; afterwards the nesting is
+    // refused and blocked threads sleep in poll(2): nothing is lost.
+    let port: LinuxPort = Port::linux().unwrap();
+    let (r, mut w) = pipe();
+    let (keys, refused) = register_until_refused(&port, &r, 600);
+    assert_eq!((keys.len(), refused), (600, None));
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(250));
+        w.write_all(b"x").unwrap();
+        w
+    });
+    // Both threads are blocked when the write comes (at 250 ms).
+    let got: std::collections::HashSet<Key> = two_blocked_threads(&port, 600).into_iter().collect();
+    drop(writer.join().unwrap());
+    assert_eq!(
+        got.len(),
+        600,
+        "every registration delivers to one of the blocked threads"
+    );
 }

@@ -84,3 +84,60 @@ fn a_batch_served_from_the_queue_with_room_asks_the_kernel() {
     port.trigger(t[2], 1).unwrap();
     assert_eq!(keys_now(&port, 4), vec![k[1], k[2]]);
 }
+
+/// CPU time the calling thread has used.
+fn thread_cpu() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec for the call to fill.
+    assert_eq!(
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) },
+        0
+    );
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Where threads block: a thread that blocks alone, while another thread
+/// holds a `Level` registration that stays ready, must sleep, not spin. The
+/// kernel re-queues that level after every `take`, so `poll(2)` on the
+/// port's set (how a lone thread blocks before the set is nested) would
+/// return at once, again and again; the port nests the set instead (the
+/// last take was not empty) and the thread sleeps in the outer set.
+#[test]
+fn a_lone_blocked_thread_does_not_spin_while_another_holds_a_ready_level() {
+    let port = Arc::new(linux_port());
+    let (r, w) = nonblocking_pipe();
+    let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
+    let k = port.register(s, Mode::Level).unwrap();
+    (&w).write_all(b"x").unwrap();
+    // Another thread takes the level and keeps holding it (it waits once).
+    let holder = port.clone();
+    assert_eq!(
+        std::thread::spawn(move || keys_now(&holder, 8))
+            .join()
+            .unwrap(),
+        vec![k]
+    );
+    let waiter = port.clone();
+    let (got, cpu) = std::thread::spawn(move || {
+        let before = thread_cpu();
+        let mut evs = onering::Events::new();
+        waiter
+            .wait(
+                &mut evs,
+                8,
+                onering::Timeout::after(std::time::Duration::from_millis(300)),
+            )
+            .unwrap();
+        (evs.len(), thread_cpu() - before)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(got, 0, "the held level is not delivered to another thread");
+    assert!(
+        cpu < std::time::Duration::from_millis(60),
+        "a 300 ms wait used {cpu:?} of CPU: it spun"
+    );
+}

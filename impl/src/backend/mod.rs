@@ -31,7 +31,10 @@
 //!    takes no report. Several threads may be inside `block` at once.
 //!    (Linux: `epoll_wait` on an outer epoll set whose one member is the
 //!    port's set, edge-triggered: it wakes at each arrival in the port's
-//!    set and copies nothing out of it.)
+//!    set and copies nothing out of it. Until a second thread blocks
+//!    ([`Poller::prepare_block`]), the one blocked thread sleeps in
+//!    `poll(2)` on the port's set instead, which copies nothing out either
+//!    and costs the arrivals nothing while no thread blocks.)
 //! 2. **Taking reports, under the lock.** [`Poller::take`] appends the
 //!    tokens of the kernel's reports without blocking, and is called only
 //!    with the port's lock held; the core harvests them (rule 4) in that
@@ -376,6 +379,15 @@ pub trait Poller: Send + Sync + 'static {
     ///
     /// [`Error::Os`] naming the failing call (never for `EINTR`).
     fn block(&self, timeout: Option<Duration>) -> Result<(), Error>;
+
+    /// Called with the port's lock held just before a thread leaves it to
+    /// [`block`](Poller::block) (rule 1). `alone`: no other thread is
+    /// blocked (or about to be), and the last [`take`](Poller::take), in
+    /// this lock hold, returned nothing, so the kernel holds no report. A
+    /// backend may block such a thread more cheaply. Default: nothing.
+    fn prepare_block(&self, alone: bool) {
+        let _ = alone;
+    }
 
     /// Makes one thread inside `block` (or the next to enter) return (rule 3).
     fn notify(&self);

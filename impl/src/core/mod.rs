@@ -74,6 +74,9 @@ pub(crate) struct Core<B: Backend> {
     pub(crate) spare_prearms: Vec<B::PreArm>,
     /// Threads blocked in the backend's poller.
     pub(crate) parked: usize,
+    /// The last [`Poller::take`](crate::backend::Poller::take) returned no
+    /// report (for [`Poller::prepare_block`](crate::backend::Poller::prepare_block)).
+    pub(crate) quiet_take: bool,
     /// Environment steps the kernel performed inside this lock hold (the
     /// backend's cached condition reset at a re-arm, harvested wake-ups and
     /// completions), recorded by the port on the kernel's own history
@@ -103,6 +106,7 @@ impl<B: Backend> Core<B> {
             signal_buf: Vec::new(),
             spare_prearms: Vec::new(),
             parked: 0,
+            quiet_take: false,
             kernel_steps: Vec::new(),
             deferred_error: None,
             enqueued: false,

@@ -73,7 +73,8 @@
 //! lock ([`LinuxPoller::take`]: `epoll_wait` with a zero timeout, contract
 //! rule 2), and a thread with nothing to do sleeps in `epoll_wait` on an
 //! *outer* set whose one member is the port's set, `EPOLLET`
-//! ([`LinuxPoller::block`]). An arrival in the port's set runs its
+//! ([`LinuxPoller::block`]; nested only once two threads block at once,
+//! see below). An arrival in the port's set runs its
 //! `ep_poll_callback`, which wakes the set's pollers: the outer set queues
 //! one report and wakes one of its waiters (epoll waiters are exclusive).
 //! That report says only *that* something arrived; the woken thread takes
@@ -85,19 +86,39 @@
 //! What the nesting costs, measured on Linux 6.18 with a C program
 //! (eventfd, 200,000 round trips, machine under load): the wake-up path of
 //! every arrival runs through the outer set too, about 60-120 ns on a
-//! 1,000 ns write-`epoll_wait`-read round trip; `EPOLL_CTL_ADD` into a
-//! nested set does the kernel's full loop and path check (the global
+//! 1,000 ns write-`epoll_wait`-read round trip, *whether or not a thread
+//! is blocked* (the outer set's entry sits on the port's set's poll wait
+//! queue for as long as it is a member); `EPOLL_CTL_ADD` into a nested set
+//! does the kernel's full loop and path check (the global
 //! `epnested_mutex`, then `reverse_path_check`), about 150 ns on an
 //! `EPOLL_CTL_ADD` + `EPOLL_CTL_DEL` pair of 1,170 ns, whatever the set's
 //! size; and the kernel allows one open file at most 500 wake-up paths of
-//! depth 1 (`path_limits`), so the 501st registration of one fd (or of its
-//! dups: the backend dups every fd, and dups share the open file) is
-//! refused with `EINVAL` from `epoll_ctl(EPOLL_CTL_ADD)`
-//! (`tests/linux_faults.rs` pins it). Both blocking alternatives without
-//! nesting were worse: `poll(2)` on the port's set wakes *every* blocked
-//! thread at each arrival (a poll(2) waiter is not exclusive) and spins
-//! while a held level stays ready; one thread in the kernel and the rest on
-//! a futex hands every wake-up from one thread to another.
+//! depth 1 (`path_limits`), so in a nested set the 501st registration of
+//! one fd (or of its dups: the backend dups every fd, and dups share the
+//! open file) is refused with `EINVAL` from `epoll_ctl(EPOLL_CTL_ADD)`.
+//!
+//! So the port's set is nested only when it is needed: the first time a
+//! thread is about to block while another is blocked (or while the last
+//! `take` left reports in the set: a level held by another thread), under
+//! the lock ([`LinuxPoller::prepare_block`]). Until then the one blocked
+//! thread sleeps in `poll(2)` on the port's set itself: woken by the set's
+//! next arrival, it takes nothing, and no arrival pays for the nesting
+//! while nothing blocks (a single-threaded loop whose events are ready
+//! when it waits never blocks at all). Once nested, the set stays nested.
+//! The condition "the last `take` returned nothing" keeps a lone `poll(2)`
+//! sleeper from spinning: `poll(2)` on an epoll set reports it readable
+//! while its ready list holds a ready item, and a level the kernel
+//! re-queued after a `take` is such an item. What users see:
+//! `tests/linux_faults.rs` pins both sides of the path limit, a 501st
+//! registration of one open file refused once two threads have blocked at
+//! once, and a port that already holds more than 500 when that happens
+//! staying un-nested (the kernel refuses the nesting), where every blocked
+//! thread sleeps in `poll(2)`, all wake at each arrival, and nothing is
+//! lost. Both blocking alternatives without nesting were worse for a
+//! pool: `poll(2)` on the port's set wakes *every* blocked thread at each
+//! arrival (a poll(2) waiter is not exclusive) and spins while a held
+//! level stays ready; one thread in the kernel and the rest on a futex
+//! hands every wake-up from one thread to another.
 //!
 //! # Waking and Dispatch
 //!
@@ -336,6 +357,8 @@ pub struct LinuxBackend {
     epoll: Arc<Epoll>,
     /// The poller's outer set (contract rule 1), kept for `poller()`.
     outer: Arc<Epoll>,
+    /// The poller's nesting state, kept for `poller()`.
+    nesting: Arc<Nesting>,
     /// Set when a [`LinuxPreArm`] batch's `poll(2)` failed: from then on
     /// every release also re-arms under the lock (`EPOLL_CTL_MOD`, which
     /// re-polls and reports), where its error reaches a caller.
@@ -374,9 +397,19 @@ pub struct LinuxBackend {
 pub struct LinuxPoller {
     epoll: Arc<Epoll>,
     outer: Arc<Epoll>,
+    nesting: Arc<Nesting>,
     notify: Arc<OwnedFd>,
     prearm_failed: Arc<Flag>,
     resets: Arc<Counter>,
+}
+
+/// Whether the port's set is a member of the poller's outer set (set once,
+/// under the port's lock; read by blocking threads without it).
+#[derive(Debug, Default)]
+struct Nesting {
+    nested: Flag,
+    /// The kernel refused the nesting: threads block in `poll(2)` for good.
+    refused: Flag,
 }
 
 impl Poller for LinuxPoller {
@@ -393,8 +426,40 @@ impl Poller for LinuxPoller {
     /// held level does not keep the blocked threads spinning. An arrival
     /// between a thread's last `take` and its `epoll_wait` here stays
     /// queued in the outer set, so the wake-up is not lost.
+    ///
+    /// Until the port's set is nested ([`prepare_block`](Self::prepare_block)),
+    /// the one blocked thread sleeps in `poll(2)` on the port's set itself:
+    /// it is woken by the set's next arrival and takes nothing.
     fn block(&self, timeout: Option<Duration>) -> Result<(), Error> {
-        self.outer.sleep(timeout)
+        if self.nesting.nested.get() {
+            self.outer.sleep(timeout)
+        } else {
+            self.epoll.poll_ready(timeout)
+        }
+    }
+
+    /// Nests the port's set in the outer set the first time a thread blocks
+    /// while another is blocked, or while the last `take` left reports in
+    /// the port's set (see "Where threads block" in the module docs). Once
+    /// nested it stays nested. If the kernel refuses the nesting (`EINVAL`
+    /// from `path_limits`: more than 500 registrations of one open file;
+    /// `ENOMEM`), the port stays un-nested for good: its blocked threads
+    /// all sleep in `poll(2)` and all wake at each arrival, which is slower
+    /// but loses nothing.
+    fn prepare_block(&self, alone: bool) {
+        let n = &*self.nesting;
+        if alone || n.nested.get() || n.refused.get() {
+            return;
+        }
+        // Under the port's lock (the contract), so only one thread adds.
+        match self.outer.add(
+            self.epoll.as_raw_fd(),
+            EpollFlags(EpollFlags::IN | EpollFlags::ET),
+            0,
+        ) {
+            Ok(()) => n.nested.set(),
+            Err(_) => n.refused.set(),
+        }
     }
 
     fn notify(&self) {
@@ -521,14 +586,10 @@ impl LinuxBackend {
             EpollFlags(EpollFlags::IN | EpollFlags::ET),
             NOTIFY_TOKEN,
         )?;
-        // Where threads block (contract rule 1): the port's set is its one
-        // member, edge-triggered.
+        // Where threads block (contract rule 1): the port's set becomes its
+        // one member, edge-triggered, when a second thread blocks
+        // (`LinuxPoller::prepare_block`).
         let outer = Epoll::new()?;
-        outer.add(
-            epoll.as_raw_fd(),
-            EpollFlags(EpollFlags::IN | EpollFlags::ET),
-            0,
-        )?;
         let (ring, ring_error) = match Ring::new(256, pool) {
             Ok(r) => {
                 epoll.add(
@@ -543,6 +604,7 @@ impl LinuxBackend {
         Ok(Self {
             epoll: Arc::new(epoll),
             outer: Arc::new(outer),
+            nesting: Arc::new(Nesting::default()),
             prearm_failed: Arc::new(Flag::default()),
             notify: Arc::new(notify),
             ring,
@@ -941,6 +1003,7 @@ impl Backend for LinuxBackend {
         LinuxPoller {
             epoll: self.epoll.clone(),
             outer: self.outer.clone(),
+            nesting: self.nesting.clone(),
             notify: self.notify.clone(),
             prearm_failed: self.prearm_failed.clone(),
             resets: self.resets.clone(),

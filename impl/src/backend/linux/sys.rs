@@ -139,6 +139,23 @@ pub(crate) fn poll_now(fds: &mut [libc::pollfd]) -> Result<(), Error> {
     }
 }
 
+/// A timeout in whole milliseconds for `poll(2)` and `epoll_wait`, rounded
+/// up so that a short deadline is not a busy loop; `None` is `-1`. (u64
+/// arithmetic: a u128 division costs more than the rest of a non-blocking
+/// wait's user-space work.)
+fn timeout_ms(timeout: Option<Duration>) -> libc::c_int {
+    match timeout {
+        None => -1,
+        Some(d) => {
+            let ms = d
+                .as_secs()
+                .saturating_mul(1000)
+                .saturating_add(u64::from(d.subsec_nanos().div_ceil(1_000_000)));
+            ms.min(i32::MAX as u64) as libc::c_int
+        }
+    }
+}
+
 // ----- epoll -------------------------------------------------------------
 
 /// An epoll instance.
@@ -255,6 +272,28 @@ impl Epoll {
         self.wait_into(&mut ev, timeout).map(drop)
     }
 
+    /// Blocks in `poll(2)` on the set itself until it has a report (without
+    /// taking it), the timeout (`None`: none) passes, or a signal
+    /// interrupts it (`EINTR` returns: a spurious wake-up).
+    pub(crate) fn poll_ready(&self, timeout: Option<Duration>) -> Result<(), Error> {
+        let mut p = libc::pollfd {
+            fd: self.0.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for the duration of the call; the set's
+        // fd is open while `self` lives.
+        let r = unsafe { libc::poll(&mut p, 1, timeout_ms(timeout)) };
+        match errno() {
+            _ if r >= 0 => Ok(()),
+            libc::EINTR => Ok(()),
+            e => Err(Error::Os {
+                syscall: "poll",
+                errno: e,
+            }),
+        }
+    }
+
     /// `epoll_wait` into `evs` (not empty); the number of entries it
     /// initialised. `EINTR` gives 0, except for a zero timeout, which is
     /// asked again.
@@ -263,19 +302,7 @@ impl Epoll {
         evs: &mut [std::mem::MaybeUninit<libc::epoll_event>],
         timeout: Option<Duration>,
     ) -> Result<usize, Error> {
-        let ms = match timeout {
-            None => -1,
-            // Round up, so a short deadline is not a busy loop.
-            // (u64 arithmetic: a u128 division costs more than the rest of
-            // a non-blocking wait's user-space work.)
-            Some(d) => {
-                let ms = d
-                    .as_secs()
-                    .saturating_mul(1000)
-                    .saturating_add(u64::from(d.subsec_nanos().div_ceil(1_000_000)));
-                ms.min(i32::MAX as u64) as libc::c_int
-            }
-        };
+        let ms = timeout_ms(timeout);
         let n = i32::try_from(evs.len()).unwrap_or(i32::MAX);
         loop {
             // SAFETY: `evs` has room for `n` entries and lives across the
