@@ -657,7 +657,10 @@ impl<B: Backend> Port<B> {
                 core.spare_tokens.push(tokens);
             }
             core.release_all(me);
-            if B::KERNEL_QUEUE && ask.holds_level_or_edge {
+            // Only this thread's releases can queue a pending edge that
+            // needs it (F16); entries the kernel reported in this lock
+            // hold were re-checked by its report.
+            if B::KERNEL_QUEUE && ask.holds_edge {
                 let to = core.queue_mark();
                 core.recheck_released_edges(released_from, to);
             }

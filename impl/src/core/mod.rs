@@ -40,6 +40,9 @@ use onering_model::{futex_wake_fits, UNIFIED};
 pub(crate) struct ReleaseAsk {
     /// A held `Level` or `Edge` registration: ask the kernel first (F13).
     pub(crate) holds_level_or_edge: bool,
+    /// A held `Edge` registration: its release may queue a pending edge,
+    /// re-checked after the releases ([`Core::recheck_released_edges`]).
+    pub(crate) holds_edge: bool,
     /// A held `Level` release may take that ask as its re-check (rule 5).
     pub(crate) prepared: bool,
     /// A held, disarmed `Dispatch` registration: call [`Core::prearms`].
@@ -545,7 +548,10 @@ impl<B: Backend> Core<B> {
                 continue;
             }
             match slot.mode {
-                Mode::Edge => r.holds_level_or_edge = true,
+                Mode::Edge => {
+                    r.holds_level_or_edge = true;
+                    r.holds_edge = true;
+                }
                 Mode::Dispatch => r.dispatch |= matches!(slot.state, State::Disarmed),
                 Mode::Level => {
                     r.holds_level_or_edge = true;
