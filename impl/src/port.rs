@@ -714,7 +714,7 @@ impl<B: Backend> Port<B> {
                 // kernel when it reported it, not since: one drained behind
                 // the port's back meanwhile is dropped, as epoll's re-poll
                 // at report would (F11, seed 10).
-                core.recheck_queued_before(mark);
+                core.recheck_queued_before(mark, max);
             }
             loop {
                 if let Some(e) = core.deferred_error.take() {

@@ -60,6 +60,43 @@ fn a_queued_report_of_a_pipe_drained_since_is_dropped_at_delivery() {
     }
 }
 
+/// The re-check at delivery covers what a batch can deliver, walking past
+/// entries it finds lowered: six `Dispatch` pipes raised; a wait of one
+/// event takes `k0` and leaves the other reports queued; pipes 1, 2 and 4
+/// are drained behind the port's back; a wait of two (another thread)
+/// must skip them all and return `[k3, k5]` (a re-check of only the first
+/// entries, or of only the first `max`, delivers a drained one), and the
+/// drained ones are still armed.
+#[test]
+fn a_batch_rechecks_past_queued_entries_drained_since_until_it_is_full() {
+    let port = Arc::new(linux_port());
+    let pipes: Vec<_> = (0..6).map(|_| nonblocking_pipe()).collect();
+    let keys: Vec<Key> = pipes
+        .iter()
+        .map(|(r, _)| {
+            let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
+            port.register(s, Mode::Dispatch).unwrap()
+        })
+        .collect();
+    for (_, w) in &pipes {
+        (&*w).write_all(b"x").unwrap();
+    }
+    // Each wait on its own thread, which keeps holding what it got.
+    let wait_on_a_new_thread = |max: usize| {
+        let port = port.clone();
+        std::thread::spawn(move || keys_now(&port, max))
+            .join()
+            .unwrap()
+    };
+    assert_eq!(wait_on_a_new_thread(1), vec![keys[0]]);
+    for i in [1, 2, 4] {
+        drain(&pipes[i].0);
+    }
+    assert_eq!(wait_on_a_new_thread(2), vec![keys[3], keys[5]]);
+    (&pipes[4].1).write_all(b"y").unwrap();
+    assert_eq!(wait_on_a_new_thread(8), vec![keys[4]], "still armed");
+}
+
 /// Seeds 45 and 49: two `Edge` triggers raised; a `wait(1)` takes `k1`
 /// and leaves `k0` queued; `k0` is raised again (an edge while queued:
 /// it coalesces); another thread's two `wait(1)`s must deliver `k0`

@@ -75,6 +75,8 @@ pub(crate) struct Core<B: Backend> {
     signal_buf: Vec<Signal>,
     /// Re-arms prepared for a thread's release, run without the lock.
     pub(crate) spare_prearms: Vec<B::PreArm>,
+    /// Scratch for the queue's re-checks (no allocation per wait).
+    spare_sources: Vec<SourceId>,
     /// Threads blocked in the backend's poller.
     pub(crate) parked: usize,
     /// The last [`Poller::take`](crate::backend::Poller::take) returned no
@@ -108,6 +110,7 @@ impl<B: Backend> Core<B> {
             spare_tokens: Vec::new(),
             signal_buf: Vec::new(),
             spare_prearms: Vec::new(),
+            spare_sources: Vec::new(),
             parked: 0,
             quiet_take: false,
             kernel_steps: Vec::new(),
@@ -369,16 +372,54 @@ impl<B: Backend> Core<B> {
         self.next_seq
     }
 
-    /// Has the backend re-check the cached condition of every readiness
-    /// registration queued before `mark` (an earlier call's harvest or
-    /// release) and still armed, so that one lowered since is dropped at
-    /// delivery (F11; [`Backend::recheck_queued`]). O(1) when nothing
-    /// queued predates `mark` (the queue is in `seq` order).
-    pub(crate) fn recheck_queued_before(&mut self, mark: u64) {
+    /// Has the backend re-check the cached condition of the readiness
+    /// registrations queued before `mark` (an earlier call's harvest or
+    /// release) and still armed that this call's batch of at most `max`
+    /// can deliver, so that one lowered since is dropped at delivery (F11;
+    /// [`Backend::recheck_queued`]). O(1) when nothing queued predates
+    /// `mark` (the queue is in `seq` order).
+    ///
+    /// Only those: [`Self::collect`] serves the queue in order and the
+    /// entries before `mark` come first, so the re-check walks them in
+    /// chunks until `max` are found still ready (each would be delivered)
+    /// or none is left. An entry behind them is not delivered by this call
+    /// and is re-checked by the wait that reaches it. (Re-checking every
+    /// queued entry cost a pool one `poll(2)` over the whole queue per
+    /// wait: 64 always-ready fds, batches of 8, about 1,000 instructions
+    /// per event.) Entries that are not candidates (operations, purged or
+    /// held entries, finals) are not counted, so the walk never stops
+    /// short of an entry the batch can reach.
+    pub(crate) fn recheck_queued_before(&mut self, mark: u64, max: usize) {
         if self.ready.front().is_none_or(|e| e.seq >= mark) {
             return;
         }
-        self.recheck_queued_in(0, mark, false);
+        let mut sources = std::mem::take(&mut self.spare_sources);
+        let mut next = 0;
+        let mut still_ready = 0;
+        while still_ready < max {
+            sources.clear();
+            let from = next;
+            while sources.len() < max - still_ready
+                && self.ready.get(next).is_some_and(|e| e.seq < mark)
+            {
+                if let Some(source) = self.recheck_candidate(self.ready[next], false) {
+                    sources.push(source);
+                }
+                next += 1;
+            }
+            if sources.is_empty() {
+                break;
+            }
+            if !self.recheck_and_note(&mut sources) {
+                break;
+            }
+            still_ready += (from..next)
+                .filter_map(|i| self.recheck_candidate(self.ready[i], false))
+                .filter(|&source| self.backend.is_ready(source))
+                .count();
+        }
+        sources.clear();
+        self.spare_sources = sources;
     }
 
     /// The entries of `Edge` registrations that the releases between
@@ -389,44 +430,58 @@ impl<B: Backend> Core<B> {
     /// did not re-check it. Re-checked like an entry queued before the
     /// call.
     pub(crate) fn recheck_released_edges(&mut self, from: u64, to: u64) {
-        if from < to {
-            self.recheck_queued_in(from, to, true);
+        if from >= to {
+            return;
         }
-    }
-
-    /// The re-check of the readiness entries queued between marks `from`
-    /// and `to` (only `Edge` registrations' if `edges`).
-    fn recheck_queued_in(&mut self, from: u64, to: u64, edges: bool) {
         // The queue is in `seq` order (entries are only pushed at the
         // back), so the range starts by a binary search, not a scan of
         // everything queued before it.
         let start = self.ready.partition_point(|e| e.seq < from);
-        let mut sources: Vec<SourceId> = self
-            .ready
-            .range(start..)
-            .take_while(|e| e.seq < to)
-            .filter_map(|e| {
-                let slot = &self.slots[e.key.index as usize];
-                (slot.generation == e.key.generation
-                    && slot.kind.is_readiness()
-                    && (!edges || slot.mode == Mode::Edge)
-                    && slot.queued == Some(e.seq)
-                    && matches!(slot.state, State::Armed))
-                .then_some(slot.source)
-            })
-            .collect();
-        if sources.is_empty() {
-            return;
+        let mut sources = std::mem::take(&mut self.spare_sources);
+        sources.clear();
+        for i in start..self.ready.len() {
+            let e = self.ready[i];
+            if e.seq >= to {
+                break;
+            }
+            if let Some(source) = self.recheck_candidate(e, true) {
+                sources.push(source);
+            }
         }
-        if let Err(e) = self.backend.recheck_queued(&mut sources) {
+        if !sources.is_empty() {
+            self.recheck_and_note(&mut sources);
+        }
+        sources.clear();
+        self.spare_sources = sources;
+    }
+
+    /// The source of queued entry `e` if it is a live readiness entry whose
+    /// delivery re-polls its condition (armed; an `Edge` registration's
+    /// only, if `edges`).
+    #[inline]
+    fn recheck_candidate(&self, e: Entry, edges: bool) -> Option<SourceId> {
+        let slot = &self.slots[e.key.index as usize];
+        (slot.generation == e.key.generation
+            && slot.kind.is_readiness()
+            && (!edges || slot.mode == Mode::Edge)
+            && slot.queued == Some(e.seq)
+            && matches!(slot.state, State::Armed))
+        .then_some(slot.source)
+    }
+
+    /// Has the backend re-check `sources` (left holding those it lowered)
+    /// and records the lowers; false on an error (kept for the wait).
+    fn recheck_and_note(&mut self, sources: &mut Vec<SourceId>) -> bool {
+        if let Err(e) = self.backend.recheck_queued(sources) {
             self.deferred_error.get_or_insert(e);
-            return;
+            return false;
         }
         if self.history.is_some() {
-            for source in sources {
+            for &source in sources.iter() {
                 self.note_lower(source);
             }
         }
+        true
     }
 
     // ----- holding -------------------------------------------------------
