@@ -127,8 +127,8 @@
 //!    are one lock hold (rule 2), so no port call and no other thread's
 //!    harvest comes between; a read of the fd behind the port's back
 //!    after the scan is concurrent with the wait, so it may be ordered
-//!    after it, and the entry it leaves queued is re-checked by the next
-//!    wait that finds it queued from before (`recheck_queued`); nothing is
+//!    after it, and the entry it leaves queued is re-checked by the wait
+//!    whose batch reaches it (`recheck_queued`); nothing is
 //!    lost and the recorded history (the `lower`, the kernel's `wake`) stays
 //!    what the port did; (d) a raise after the scan is concurrent with
 //!    the wait, so it may be ordered after it, and it is not lost: the
@@ -328,7 +328,8 @@ pub trait Backend: Send + 'static {
     }
 
     /// Re-checks the cached condition of `sources` (readiness sources with
-    /// an event queued since an earlier `wait`), under the lock: the
+    /// an event queued since an earlier `wait`, which this wait's batch can
+    /// deliver), under the lock: the
     /// condition a kernel report gave may have been lowered since, behind
     /// the port's back (another reader drained the caller's fd), and the
     /// event must then be dropped at delivery (the model's
