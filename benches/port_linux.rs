@@ -6,7 +6,12 @@
 //!    `EPOLL_CTL_MOD`, and mio, polling;
 //! 2. multi-thread Dispatch throughput, 2/4/8 threads over 64 always-ready
 //!    fds: Port vs raw `EPOLLONESHOT` + `EPOLL_CTL_MOD` vs polling;
-//! 3. costs: register + cancel, rearm, and heap bytes per registration.
+//! 3. costs: register + cancel, rearm, raising a trigger, and heap bytes
+//!    per registration.
+//!
+//! The eventfd ping-pong raises the Port's trigger through its lock-free
+//! handle (`Trigger::fire`, one `write`), as every peer writes its eventfd;
+//! `Port::trigger`, which takes the port's lock, is measured in the costs.
 //!
 //! `cargo bench -p onering --bench port_linux` (`ONERING_BENCH_QUICK=1` for
 //! a short run). Figures are ns per event (lower is better) or events per
@@ -139,9 +144,13 @@ mod linux {
             Kind::Eventfd => {
                 let t = port.add_trigger().unwrap();
                 port.register(t, mode).unwrap();
+                // Raised through the lock-free handle, as the peers write
+                // their eventfd; `port.trigger` (the port's lock and the
+                // fd's reference count) is in the costs table.
+                let fire = port.trigger_handle(t).unwrap();
                 let start = Instant::now();
                 for _ in 0..n {
-                    port.trigger(t, 1).unwrap();
+                    fire.fire(1).unwrap();
                     port.wait(&mut evs, 8, Timeout::Block).unwrap();
                     port.read_count(t).unwrap();
                 }
@@ -555,9 +564,40 @@ mod linux {
             }
             start.elapsed().as_nanos() as f64 / n as f64
         });
+        // Raising a trigger: through the port (its lock, the fd's reference
+        // count) and through the handle; a raw eventfd write beside them.
+        // Drained every 4,096 raises (an eventfd counts to 2^64 - 2).
+        let t = port.add_trigger().unwrap();
+        let fire = port.trigger_handle(t).unwrap();
+        let raise = |f: &dyn Fn()| {
+            med(repeats, || {
+                let start = Instant::now();
+                for i in 0..n {
+                    f();
+                    if i % 4096 == 4095 {
+                        port.read_count(t).unwrap();
+                    }
+                }
+                start.elapsed().as_nanos() as f64 / n as f64
+            })
+        };
+        let by_port = raise(&|| port.trigger(t, 1).unwrap());
+        let by_handle = raise(&|| fire.fire(1).unwrap());
+        let efd = eventfd();
+        let raw_write = med(repeats, || {
+            let start = Instant::now();
+            for i in 0..n {
+                efd_write(efd.as_raw_fd());
+                if i % 4096 == 4095 {
+                    efd_read(efd.as_raw_fd());
+                }
+            }
+            start.elapsed().as_nanos() as f64 / n as f64
+        });
         // Heap per registration: 4,096 sources, each its own eventfd (the
         // kernel allows one open file at most 500 registrations in nested
-        // epoll sets, and the port's set is nested: backend/linux/mod.rs).
+        // epoll sets, and the port's set is nested once two threads block at
+        // once: backend/linux/mod.rs).
         let fresh: LinuxPort = Port::linux().unwrap();
         let fds: Vec<OwnedFd> = (0..4096).map(|_| eventfd()).collect();
         let before = ALLOCATED.load(Ordering::SeqCst);
@@ -576,6 +616,9 @@ mod linux {
     );
         println!(
             "| rearm (`modify` of a Oneshot key) | {rearm:.0} | {raw_mod:.0} (EPOLL_CTL_MOD) |"
+        );
+        println!(
+            "| raise a trigger: `Port::trigger` / `Trigger::fire` | {by_port:.0} / {by_handle:.0} | {raw_write:.0} (eventfd `write`) |"
         );
         println!(
         "| heap bytes per registration (source + key, amortized over 4,096) | {:.0} | 0 in user space (the kernel's epitem, ~128 B, is paid by both) |",
