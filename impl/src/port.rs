@@ -411,11 +411,11 @@ impl<B: Backend> Port<B> {
     /// *complete*: no error and fewer reports than `batch`, so the kernel's
     /// scan reached the end of its ready list (contract rule 5).
     fn ask_kernel(&self, core: &mut Core<B>, batch: usize) -> bool {
-        let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        let mut tokens = std::mem::take(&mut core.ask_tokens);
         let taken = self.take_and_harvest(core, &mut tokens, batch);
         let complete = taken.is_ok() && tokens.len() < batch;
         tokens.clear();
-        core.spare_tokens.push(tokens);
+        core.ask_tokens = tokens;
         if let Err(e) = taken {
             core.deferred_error.get_or_insert(e);
         }
@@ -620,12 +620,16 @@ impl<B: Backend> Port<B> {
             // Entries queued from here to the last release are the
             // releases' (and a Dispatch batch's answers).
             let released_from = core.queue_mark();
-            let mut prearms = std::mem::take(&mut core.spare_prearms);
+            // Only a Dispatch hold takes the scratch (no moves otherwise).
+            let mut prearms = Vec::new();
             if ask.dispatch {
+                prearms = std::mem::take(&mut core.spare_prearms);
                 core.prearms(me, &mut prearms);
             }
             if prearms.is_empty() {
-                core.spare_prearms = prearms;
+                if ask.dispatch {
+                    core.spare_prearms = prearms;
+                }
                 // The releases below run in the lock hold that harvested
                 // the ask (rule 5: nothing can come between).
                 if level_rechecked {

@@ -71,6 +71,8 @@ pub(crate) struct Core<B: Backend> {
     /// Token buffers for threads blocking in the poller, reused (one per
     /// concurrent poller), so a wait allocates nothing in steady state.
     pub(crate) spare_tokens: Vec<Vec<u64>>,
+    /// Scratch for an ask taken and harvested in one lock hold.
+    pub(crate) ask_tokens: Vec<u64>,
     /// Scratch for [`Self::harvest`].
     signal_buf: Vec<Signal>,
     /// Re-arms prepared for a thread's release, run without the lock.
@@ -108,6 +110,7 @@ impl<B: Backend> Core<B> {
             holds: Vec::new(),
             spare_holds: Vec::new(),
             spare_tokens: Vec::new(),
+            ask_tokens: Vec::new(),
             signal_buf: Vec::new(),
             spare_prearms: Vec::new(),
             spare_sources: Vec::new(),
@@ -389,10 +392,16 @@ impl<B: Backend> Core<B> {
     /// per event.) Entries that are not candidates (operations, purged or
     /// held entries, finals) are not counted, so the walk never stops
     /// short of an entry the batch can reach.
+    #[inline]
     pub(crate) fn recheck_queued_before(&mut self, mark: u64, max: usize) {
-        if self.ready.front().is_none_or(|e| e.seq >= mark) {
-            return;
+        if self.ready.front().is_some_and(|e| e.seq < mark) {
+            self.recheck_queued_prefix(mark, max);
         }
+    }
+
+    /// [`Self::recheck_queued_before`] once an entry predates `mark`.
+    #[inline(never)]
+    fn recheck_queued_prefix(&mut self, mark: u64, max: usize) {
         let mut sources = std::mem::take(&mut self.spare_sources);
         let mut next = 0;
         let mut still_ready = 0;
