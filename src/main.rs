@@ -407,6 +407,7 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
                 verdict: history::Verdict::NoVerdict(why),
                 profile: a.profile.name,
                 calls: 0,
+                sources: 0,
                 parts: 0,
                 explored: 0,
                 seconds: start.elapsed().as_secs_f64(),

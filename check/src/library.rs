@@ -146,6 +146,7 @@ pub fn verify_text_since<'t>(
                     verdict: Verdict::NoVerdict(why),
                     profile: rules.name,
                     calls: 0,
+                    sources: 0,
                     parts: 0,
                     explored: 0,
                     seconds: start.elapsed().as_secs_f64(),

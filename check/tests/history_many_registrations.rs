@@ -165,6 +165,12 @@ fn sixty_four_futex_waiters_of_one_word_get_a_verdict() {
     let r = check(&sixty_four_waiters(false));
     assert!(r.is_linearizable(), "{:?}", r.verdict);
     assert_eq!(r.parts, 16, "64 waiters in groups of 4");
+    assert_eq!(r.sources, 1, "one futex word");
+    assert!(
+        r.summary("h", &[]).contains(", 1 source in 16 parts, "),
+        "{}",
+        r.summary("h", &[])
+    );
     // The twin: the first wake released 10, yet 11 finals are reaped
     // before the second, in three groups (none alone saw more than 10):
     // the finals the other groups show came from it leave the third

@@ -139,7 +139,11 @@ pub struct Report {
     pub profile: &'static str,
     /// Calls in the history.
     pub calls: usize,
-    /// Parts (port × source) checked.
+    /// Sources (port × source) in the history's parts.
+    pub sources: usize,
+    /// Parts checked: one per source, or several for a source split into
+    /// groups (more registrations alive at once than a model state holds;
+    /// checked again relaxed if its attribution failed).
     pub parts: usize,
     /// Model configurations explored.
     pub explored: u64,
@@ -155,6 +159,7 @@ impl Report {
             verdict: Verdict::NoVerdict(NoVerdict::NotModelled(nm)),
             profile,
             calls,
+            sources: 0,
             parts: 0,
             explored: 0,
             seconds: 0.0,
@@ -333,6 +338,7 @@ pub fn verify_since(
         verdict: Verdict::Linearizable,
         profile: rules.name,
         calls: calls.len(),
+        sources: 0,
         parts: 0,
         explored: 0,
         seconds: 0.0,
@@ -365,6 +371,12 @@ pub fn verify_since(
         }
     }
     report.parts = all_parts.len();
+    report.sources = {
+        let mut s: Vec<(usize, u32)> = all_parts.iter().map(|(h, p)| (*h, p.source)).collect();
+        s.sort_unstable();
+        s.dedup();
+        s.len()
+    };
     let n_parts = all_parts.len();
     // Split sources whose picking steps' attribution failed a group
     // (pass 1 of [`attribute`]): checked again relaxed at the end. Each:

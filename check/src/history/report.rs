@@ -248,9 +248,19 @@ impl Report {
             Verdict::NotLinearizable(_) => "NOT linearizable".to_string(),
             Verdict::NoVerdict(n) => no_verdict_text(calls, n),
         };
+        let parts = if self.parts == self.sources {
+            String::new()
+        } else {
+            format!(" in {} parts", self.parts)
+        };
         let mut out = format!(
-            "{name}: {} calls, {} sources, profile {}: {what} ({} configurations, {:.3}s)\n",
-            self.calls, self.parts, self.profile, self.explored, self.seconds
+            "{name}: {} calls, {} source{}{parts}, profile {}: {what} ({} configurations, {:.3}s)\n",
+            self.calls,
+            self.sources,
+            if self.sources == 1 { "" } else { "s" },
+            self.profile,
+            self.explored,
+            self.seconds
         );
         if let Some(f) = self.failure() {
             out.push_str(&format!(
@@ -281,6 +291,7 @@ impl Report {
             "profile": self.profile,
             "calls": self.calls,
             "seconds": self.seconds,
+            "sources": self.sources,
             "parts": self.parts,
             "explored": self.explored,
         });
