@@ -181,8 +181,8 @@ fn sixty_four_futex_waiters_of_one_word_get_a_verdict() {
 
 /// 64 reads in flight on one operation source, completed one by one by
 /// the kernel in overlapping steps and reaped 8 at a time.
-/// `twice`: one of them is reaped a second time.
-fn sixty_four_reads(twice: bool) -> H {
+/// `twice`: that one of them is reaped a second time (in the sixth batch).
+fn sixty_four_reads(twice: Option<u32>) -> H {
     let mut h = H::default();
     h.source(SourceKind::Operation);
     for k in 0..64 {
@@ -197,8 +197,8 @@ fn sixty_four_reads(twice: bool) -> H {
         }
         h.t = t + 40;
         let mut evs: Vec<Event> = (batch * 8..batch * 8 + 8).map(done).collect();
-        if twice && batch == 5 {
-            evs[7] = done(3);
+        if let (Some(k), 5) = (twice, batch) {
+            evs[7] = done(k);
         }
         h.seq(batch % 3, wait(8, Timeout::Poll), events(evs));
     }
@@ -207,7 +207,7 @@ fn sixty_four_reads(twice: bool) -> H {
 
 #[test]
 fn sixty_four_operations_in_flight_on_one_source_get_a_verdict() {
-    let r = check(&sixty_four_reads(false));
+    let r = check(&sixty_four_reads(None));
     assert!(r.is_linearizable(), "{:?}", r.verdict);
     assert_eq!(r.parts, 16, "64 operations in groups of 4");
 }
@@ -215,8 +215,31 @@ fn sixty_four_operations_in_flight_on_one_source_get_a_verdict() {
 /// The twin: an operation's final delivered twice (and another's never).
 #[test]
 fn a_completion_delivered_twice_is_rejected_after_the_split() {
-    let r = check(&sixty_four_reads(true));
+    let r = check(&sixty_four_reads(Some(3)));
     assert!(r.failure().is_some(), "{:?}", r.verdict);
+    // Reaped twice in a later group (key 60 is group 15's).
+    let h = sixty_four_reads(Some(60));
+    let (calls, r) = h.check(&UNIFIED);
+    let f = r.failure().unwrap_or_else(|| panic!("{:?}", r.verdict));
+    assert_eq!(f.group, 15, "the group of the key reaped twice");
+    // The failure names the part it came from, so the failure view draws
+    // that group's own key slots (not group 0's, nor another split's):
+    // every registration its longest partial linearization placed has one.
+    assert!(!f.slots.is_empty());
+    for step in &f.longest {
+        if matches!(
+            calls[step.call].op,
+            onering_check::history::parse::Op::Register { .. }
+        ) {
+            assert!(
+                f.slots.iter().any(|(c, _)| *c == step.call),
+                "group {}: submit at line {} has no slot in {:?}",
+                f.group,
+                calls[step.call].line,
+                f.slots
+            );
+        }
+    }
 }
 
 /// `n` futex waits on source 0, submitted by threads 0 and 1 in turn.

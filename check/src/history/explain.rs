@@ -116,6 +116,8 @@ pub(super) fn explain(
     Ok(Failure {
         port: 0,
         source: part.source,
+        group: part.group,
+        slots: slots(&part.ops),
         kind: part.kind,
         rules: *rules,
         stuck,
@@ -202,4 +204,18 @@ fn cause(
         };
         related.then_some(o.call)
     })
+}
+
+/// Each op of `ops` that names a registration (register, modify, rearm,
+/// cancel): its call, and the model key slot the part gave it.
+pub(super) fn slots(ops: &[POp]) -> Vec<(usize, u8)> {
+    ops.iter()
+        .filter_map(|o| match &o.kind {
+            PKind::Register { slot, .. }
+            | PKind::Modify { slot, .. }
+            | PKind::Rearm { slot, .. }
+            | PKind::Cancel { slot, .. } => Some((o.call, *slot)),
+            _ => None,
+        })
+        .collect()
 }

@@ -16,7 +16,7 @@
 
 use super::linearize::{check_part, Budget, Stop};
 use super::parse::{Op, Res, NO_THREAD};
-use super::partition::{self, PKind, Part};
+use super::partition::{self, Part};
 use super::report::{describe, no_verdict_text, rule_broken};
 use super::{explain, ports, Call, Failure, Options, Report, Step, Verdict};
 use onering_model::{Phase, Reg, Rules, State, MAX_KEYS};
@@ -62,7 +62,7 @@ pub fn render_html(
 ) -> String {
     let mut notes: Vec<String> = Vec::new();
     let views = match &report.verdict {
-        Verdict::NotLinearizable(f) => failure_view(calls, f).into_iter().collect(),
+        Verdict::NotLinearizable(f) => vec![failure_view(calls, f)],
         Verdict::Linearizable => match witness_views(calls, rules, options) {
             Ok(v) => v,
             Err(why) => {
@@ -118,9 +118,9 @@ fn escape(s: &str) -> String {
 }
 
 /// The failing part's calls, restricted to the `MAX_DRAWN` up to the stuck
-/// one.
-fn failure_view(calls: &[Call], f: &Failure) -> Option<View> {
-    let part = find_part(calls, f.port, f.source);
+/// one. Its key slots are the failing part's own ([`Failure::slots`]), so a
+/// group that failed relaxed is drawn as it was checked.
+fn failure_view(calls: &[Call], f: &Failure) -> View {
     let mut drawn: Vec<usize> = f
         .window
         .iter()
@@ -134,44 +134,33 @@ fn failure_view(calls: &[Call], f: &Failure) -> Option<View> {
     if drawn.len() > MAX_DRAWN {
         drawn.drain(..drawn.len() - MAX_DRAWN);
     }
-    Some(View {
-        title: format!("port {} · source {} ({})", f.port, f.source, f.kind.name()),
+    let group = if f.group == 0 {
+        String::new()
+    } else {
+        format!(" · group {}", f.group)
+    };
+    View {
+        title: format!(
+            "port {} · source {} ({}){group}",
+            f.port,
+            f.source,
+            f.kind.name()
+        ),
         drawn,
         steps: f.longest.clone(),
         stuck: Some(f.stuck),
         window: f.window.clone(),
         refused: f.refused,
         total,
-        slot_of: part.map(|(p, idx)| slots(&p, &idx)).unwrap_or_default(),
-    })
-}
-
-/// The part of `port` over `source`, with the history index of each of its
-/// calls' ops (as partitioned for the check).
-fn find_part(calls: &[Call], port: u32, source: u32) -> Option<(Part, Vec<usize>)> {
-    let (_, idx) = ports(calls).into_iter().find(|(p, _)| *p == port)?;
-    let sub: Vec<Call> = idx.iter().map(|&i| calls[i].clone()).collect();
-    let part = partition::partition(&sub)
-        .ok()?
-        .into_iter()
-        .find(|p| p.source == source)?;
-    Some((part, idx))
+        slot_of: f.slots.iter().copied().collect(),
+    }
 }
 
 /// Each call's model key slot, for the ops of `part` that name one.
 fn slots(part: &Part, idx: &[usize]) -> HashMap<usize, u8> {
-    part.ops
-        .iter()
-        .filter_map(|o| {
-            let slot = match &o.kind {
-                PKind::Register { slot, .. }
-                | PKind::Modify { slot, .. }
-                | PKind::Rearm { slot, .. }
-                | PKind::Cancel { slot, .. } => *slot,
-                _ => return None,
-            };
-            Some((idx[o.call], slot))
-        })
+    explain::slots(&part.ops)
+        .into_iter()
+        .map(|(call, slot)| (idx[call], slot))
         .collect()
 }
 

@@ -52,6 +52,14 @@ pub struct Failure {
     pub port: u32,
     /// The source whose part failed.
     pub source: u32,
+    /// Which group of the source's registrations the part was (0 unless
+    /// the source was split into groups).
+    pub group: u32,
+    /// Each call of the failing part that names a registration (its
+    /// register, modify, rearm or cancel; history indices), with the
+    /// model key slot the part gave it: for drawing the model states,
+    /// from the part that failed (an attributed or a relaxed group's).
+    pub slots: Vec<(usize, u8)>,
     /// Its kind.
     pub kind: onering_model::SourceKind,
     /// The profile checked against (whose rule the failure names).
@@ -533,6 +541,9 @@ fn judge(
             }
             for l in f.longest.iter_mut() {
                 l.call = idx[l.call];
+            }
+            for s in f.slots.iter_mut() {
+                s.0 = idx[s.0];
             }
             Some(Verdict::NotLinearizable(Box::new(f)))
         }
