@@ -16,7 +16,7 @@ use std::sync::Arc;
 use onering::{Interest, Key, Mode};
 
 mod common;
-use common::linux::{keys_now, linux_port, nonblocking_pipe};
+use common::linux::{keys_now, linux_port, nonblocking_pipe, registered_pipes};
 
 /// The shrunk generated case of F11, made deterministic: another thread
 /// holds `k1` (its pipe stays readable); `k0`'s pipe becomes readable; a
@@ -27,14 +27,7 @@ use common::linux::{keys_now, linux_port, nonblocking_pipe};
 fn a_poll_wait_is_not_hidden_behind_held_level_reports() {
     for held in [1usize, 3, 200, 300] {
         let port = Arc::new(linux_port());
-        let pipes: Vec<_> = (0..=held).map(|_| nonblocking_pipe()).collect();
-        let keys: Vec<Key> = pipes
-            .iter()
-            .map(|(r, _)| {
-                let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
-                port.register(s, Mode::Level).unwrap()
-            })
-            .collect();
+        let (pipes, keys) = registered_pipes(&port, held + 1, Mode::Level);
         for (_, w) in &pipes[1..] {
             (&*w).write_all(b"x").unwrap();
         }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use onering::{Interest, Key, Mode};
 
 mod common;
-use common::linux::{keys_now, linux_port, nonblocking_pipe};
+use common::linux::{keys_now, linux_port, nonblocking_pipe, registered_pipes};
 
 /// Drains a non-blocking pipe's read end (another reader, behind the
 /// port's back: no `Port::consume`).
@@ -38,14 +38,7 @@ fn drain(mut r: &std::fs::File) {
 fn a_queued_report_of_a_pipe_drained_since_is_dropped_at_delivery() {
     for mode in [Mode::Edge, Mode::Level, Mode::Oneshot, Mode::Dispatch] {
         let port = linux_port();
-        let pipes: Vec<_> = (0..2).map(|_| nonblocking_pipe()).collect();
-        let keys: Vec<Key> = pipes
-            .iter()
-            .map(|(r, _)| {
-                let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
-                port.register(s, mode).unwrap()
-            })
-            .collect();
+        let (pipes, keys) = registered_pipes(&port, 2, mode);
         for (_, w) in &pipes {
             (&*w).write_all(b"x").unwrap();
         }
@@ -70,14 +63,7 @@ fn a_queued_report_of_a_pipe_drained_since_is_dropped_at_delivery() {
 #[test]
 fn a_batch_rechecks_past_queued_entries_drained_since_until_it_is_full() {
     let port = Arc::new(linux_port());
-    let pipes: Vec<_> = (0..6).map(|_| nonblocking_pipe()).collect();
-    let keys: Vec<Key> = pipes
-        .iter()
-        .map(|(r, _)| {
-            let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
-            port.register(s, Mode::Dispatch).unwrap()
-        })
-        .collect();
+    let (pipes, keys) = registered_pipes(&port, 6, Mode::Dispatch);
     for (_, w) in &pipes {
         (&*w).write_all(b"x").unwrap();
     }

@@ -18,7 +18,7 @@ use onering::{EventKind, Events, Interest, Key, Mode, Timeout};
 
 mod common;
 use common::linux::{
-    assert_nothing_delivered_within, linux_port, next_event_for, nonblocking_pipe,
+    assert_nothing_delivered_within, linux_port, next_event_for, nonblocking_pipe, registered_pipes,
 };
 
 #[test]
@@ -59,14 +59,7 @@ fn a_dispatch_fd_written_and_drained_while_held_is_not_reported_after_its_releas
 #[test]
 fn a_released_batch_is_rechecked_as_a_whole() {
     let port = linux_port();
-    let pipes: Vec<_> = (0..8).map(|_| nonblocking_pipe()).collect();
-    let keys: Vec<Key> = pipes
-        .iter()
-        .map(|(r, _)| {
-            let s = port.add_fd(r.as_fd(), Interest::Readable).unwrap();
-            port.register(s, Mode::Dispatch).unwrap()
-        })
-        .collect();
+    let (pipes, keys) = registered_pipes(&port, 8, Mode::Dispatch);
     for (_, w) in &pipes {
         (&*w).write_all(b"ab").unwrap();
     }

@@ -13,6 +13,24 @@ use onering::{
     Timeout,
 };
 
+/// `n` non-blocking pipes, each read end added to `port` (readable
+/// interest) and registered in `mode`; the pipes and the keys, in order.
+pub fn registered_pipes(
+    port: &LinuxPort,
+    n: usize,
+    mode: Mode,
+) -> (Vec<(std::fs::File, std::fs::File)>, Vec<Key>) {
+    let pipes: Vec<_> = (0..n).map(|_| nonblocking_pipe()).collect();
+    let keys = pipes
+        .iter()
+        .map(|(r, _)| {
+            let s = port.add_fd(r.as_fd(), onering::Interest::Readable).unwrap();
+            port.register(s, mode).unwrap()
+        })
+        .collect();
+    (pipes, keys)
+}
+
 /// A Port on its Linux backend (epoll, and io_uring where the kernel has it).
 pub fn linux_port() -> LinuxPort {
     Port::linux().expect("epoll")
