@@ -51,7 +51,9 @@
 //!   that returns the answer: the answer's arrival ([`Action::CancelReturn`])
 //!   is taken within the same call.
 //! * **Kernel steps no call records.** An operation whose cancel won posts
-//!   its final event at any point ([`Action::PostFinal`]):
+//!   its final event at any point, and so does a completion a wake-up
+//!   decided where the profile defers it (a futex wait a `futex_wake`
+//!   released, [`crate::Rules::deferred_futex_finals`]) ([`Action::PostFinal`]):
 //!   [`Model::kernel_closure`] adds every such step after each call.
 //! * **Ghosts.** Fields that only judge properties (thread snapshots, the
 //!   terminal counts, owed finals, cancelled generations, overtakers) are
@@ -395,7 +397,7 @@ impl Model {
                 let limit = max.min(MAX_BATCH as u32) as u8;
                 // A blocking wait that returned empty gave up at its
                 // deadline, and gives up only once task work decided by a
-                // wake-up has posted (F3; os §4.11; the explorer's
+                // wake-up has posted (F3, F15; os §4.11; the explorer's
                 // `Action::Timeout` has the same guard): from a state with
                 // such a post due, the post comes first, which the kernel
                 // closure offers as another state.
@@ -618,17 +620,6 @@ impl Model {
             }
         }
         Ok(v)
-    }
-
-    /// Whether, under a profile whose completions are posted by task work
-    /// (`deferred_completion`), a completion a wake-up decided is still to
-    /// be posted in `s`.
-    fn task_work_due(&self, s: &State) -> bool {
-        self.rules.deferred_completion
-            && (0..self.bound.keys).any(|k| {
-                let ks = s.keys[k as usize];
-                ks.reg == Reg::InFlight && ks.cancel == crate::state::CancelReq::Woken
-            })
     }
 
     /// `s` and every state the silent steps lead to from it: an operation
