@@ -156,6 +156,47 @@ fn a_blocking_wait_that_gives_up_after_the_wake_has_seen_every_final() {
 }
 
 #[test]
+fn a_wait_may_give_up_while_another_waiting_thread_was_woken_for_the_post() {
+    // After the wake, thread 2 blocks (k0's final not posted yet) and gives
+    // up; the post woke thread 1, already waiting, which found k0 taken by
+    // thread 0's wait. The model allows it (a post wakes one waiter), so the
+    // guard of the twin above does not hold for a wait that another
+    // thread's blocking wait overlaps (check/src/history/overlap.rs).
+    let mut h = word_with(1);
+    h.seq(0, wake(1), CallResult::Count { count: 1 });
+    let t = h.t;
+    h.at(
+        2,
+        t + 2,
+        t + 3,
+        wait(4, Timeout::Deadline),
+        CallResult::Events {
+            events: vec![],
+            end: Some(WaitEnd::Deadline),
+        },
+    );
+    h.at(
+        0,
+        t + 4,
+        t + 5,
+        wait(4, Timeout::Block),
+        events(vec![done(0)]),
+    );
+    h.at(
+        1,
+        t + 1,
+        t + 6,
+        wait(1, Timeout::Deadline),
+        CallResult::Events {
+            events: vec![],
+            end: Some(WaitEnd::Deadline),
+        },
+    );
+    let r = verdict(&h);
+    assert!(r.is_linearizable(), "{}", summary(&r));
+}
+
+#[test]
 fn a_wake_releases_no_more_finals_than_its_count() {
     // futex_wake(2) -> 2 of three waiters: a third final is refused,
     // whether in one batch or posted later.

@@ -143,6 +143,11 @@ pub enum Recorded<'a> {
         max: u32,
         /// Release the caller's holds first.
         release: bool,
+        /// No other thread's blocking wait on the port overlaps this one in
+        /// time (a checker's reading of the history). Only a blocking wait
+        /// that returned empty reads it: see [`Model::task_work_due`]'s
+        /// guard in [`Model::recorded`].
+        alone: bool,
     },
     /// A wake-up of the source (`raise`, `increment`, `wake`).
     Raise,
@@ -388,6 +393,7 @@ impl Model {
                 full,
                 max,
                 release,
+                alone,
             } => {
                 let released = if release {
                     self.release_holds(s, t)
@@ -400,8 +406,14 @@ impl Model {
                 // wake-up has posted (F3, F15; os §4.11; the explorer's
                 // `Action::Timeout` has the same guard): from a state with
                 // such a post due, the post comes first, which the kernel
-                // closure offers as another state.
-                let gave_up = !release && events.is_some_and(<[_]>::is_empty);
+                // closure offers as another state. Its harvest stands for
+                // a point where nothing was deliverable to it, which may
+                // come before the post, the giving up after it: the post
+                // then woke another waiting thread (one wake-up per event)
+                // and left this one blocked. So the guard holds only for a
+                // wait `alone` in its interval, which the post would have
+                // woken (then it takes the final: `timeout_keeps_wakeup`).
+                let gave_up = !release && alone && events.is_some_and(<[_]>::is_empty);
                 let mut v = Vec::new();
                 for r in released {
                     if gave_up && self.task_work_due(&r) {
