@@ -29,6 +29,14 @@ fn events(evs: Vec<Event>) -> CallResult {
     }
 }
 
+/// A blocking wait's answer when its deadline passed with nothing.
+fn gave_up() -> CallResult {
+    CallResult::Events {
+        events: vec![],
+        end: Some(WaitEnd::Deadline),
+    }
+}
+
 fn wait(max: u32, timeout: Timeout) -> Op {
     Op::Wait { max, timeout }
 }
@@ -129,28 +137,18 @@ fn a_blocking_wait_that_gives_up_after_the_wake_has_seen_every_final() {
     // a deadline wait that returns `[]` while k1's final is owed is a lost
     // wake-up. Its twin with a poll there verifies (a poll may come before
     // the post), so the refusal is the giving up.
-    let second = |h: &mut H, timeout: Timeout, end: Option<WaitEnd>| {
-        h.seq(
-            1,
-            wait(4, timeout),
-            CallResult::Events {
-                events: vec![],
-                end,
-            },
-        );
-    };
     let start = || {
         let mut h = word_with(2);
         h.seq(0, wake(2), CallResult::Count { count: 2 });
         h.seq(1, wait(4, Timeout::Deadline), events(vec![done(0)]));
         h
     };
-    let mut gave_up = start();
-    second(&mut gave_up, Timeout::Deadline, Some(WaitEnd::Deadline));
-    let r = verdict(&gave_up);
+    let mut given_up = start();
+    given_up.seq(1, wait(4, Timeout::Deadline), gave_up());
+    let r = verdict(&given_up);
     assert!(r.failure().is_some(), "{}", summary(&r));
     let mut polled = start();
-    second(&mut polled, Timeout::Poll, None);
+    polled.seq(1, wait(4, Timeout::Poll), events(vec![]));
     let r = verdict(&polled);
     assert!(r.is_linearizable(), "{}", summary(&r));
 }
@@ -165,16 +163,7 @@ fn a_wait_may_give_up_while_another_waiting_thread_was_woken_for_the_post() {
     let mut h = word_with(1);
     h.seq(0, wake(1), CallResult::Count { count: 1 });
     let t = h.t;
-    h.at(
-        2,
-        t + 2,
-        t + 3,
-        wait(4, Timeout::Deadline),
-        CallResult::Events {
-            events: vec![],
-            end: Some(WaitEnd::Deadline),
-        },
-    );
+    h.at(2, t + 2, t + 3, wait(4, Timeout::Deadline), gave_up());
     h.at(
         0,
         t + 4,
@@ -182,16 +171,7 @@ fn a_wait_may_give_up_while_another_waiting_thread_was_woken_for_the_post() {
         wait(4, Timeout::Block),
         events(vec![done(0)]),
     );
-    h.at(
-        1,
-        t + 1,
-        t + 6,
-        wait(1, Timeout::Deadline),
-        CallResult::Events {
-            events: vec![],
-            end: Some(WaitEnd::Deadline),
-        },
-    );
+    h.at(1, t + 1, t + 6, wait(1, Timeout::Deadline), gave_up());
     let r = verdict(&h);
     assert!(r.is_linearizable(), "{}", summary(&r));
 }

@@ -52,15 +52,13 @@ mod tests {
     use super::*;
 
     fn wait(thread: u32, port: u32, call: u64, ret: Option<u64>, block: bool) -> Call {
-        Call {
-            line: 0,
+        Call::test_wait(
             port,
             thread,
-            call,
-            ret,
-            op: Op::Wait { max: 1, block },
-            result: Some(Res::Events(Vec::new())),
-        }
+            (call, ret),
+            block,
+            Some(Res::Events(Vec::new())),
+        )
     }
 
     #[test]
