@@ -393,8 +393,8 @@ impl Model {
             }
             Action::Timeout { thread: t } => {
                 // A completion decided by a wake-up is posted (task work
-                // runs) before a blocking wait gives up (F3, F15; os
-                // §4.11): the kernel's post comes first.
+                // runs) before a blocking wait gives up (F3, F15;
+                // os §4.11): the kernel's post comes first.
                 if let Some(Phase::Blocked(max) | Phase::Woken(max)) = live_thread(t)
                     .then(|| s.threads[t as usize].phase)
                     .filter(|_| !self.task_work_due(s))
