@@ -191,17 +191,12 @@ mod tests {
     use super::*;
 
     fn wait(port: u32, thread: u32, call: u64, ret: Option<u64>, empty: bool) -> Call {
-        Call {
-            line: 0,
+        Call::test_wait(
             port,
             thread,
-            call,
-            ret,
-            op: Op::Wait {
-                max: 2,
-                block: true,
-            },
-            result: ret.map(|_| {
+            (call, ret),
+            true,
+            ret.map(|_| {
                 Res::Events(if empty {
                     vec![]
                 } else {
@@ -214,7 +209,7 @@ mod tests {
                     }]
                 })
             }),
-        }
+        )
     }
 
     /// The rule's words, read literally (quadratic).

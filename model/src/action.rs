@@ -170,7 +170,8 @@ pub enum Action {
     /// Kernel: an operation whose cancel won posts its final event flagged
     /// cancelled; under `deferred_completion` (io_uring, F3) also: the task
     /// work of a completion a wake-up decided posts it (the final, or a
-    /// multishot poll's item).
+    /// multishot poll's item); under `deferred_futex_finals` (unified, F15)
+    /// the final of one futex wait a `futex_wake` released.
     PostFinal { key: u8 },
 }
 

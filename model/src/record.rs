@@ -51,7 +51,9 @@
 //!   that returns the answer: the answer's arrival ([`Action::CancelReturn`])
 //!   is taken within the same call.
 //! * **Kernel steps no call records.** An operation whose cancel won posts
-//!   its final event at any point ([`Action::PostFinal`]):
+//!   its final event at any point, and so does a completion a wake-up
+//!   decided where the profile defers it (a futex wait a `futex_wake`
+//!   released, [`crate::Rules::deferred_futex_finals`]) ([`Action::PostFinal`]):
 //!   [`Model::kernel_closure`] adds every such step after each call.
 //! * **Ghosts.** Fields that only judge properties (thread snapshots, the
 //!   terminal counts, owed finals, cancelled generations, overtakers) are
@@ -141,6 +143,11 @@ pub enum Recorded<'a> {
         max: u32,
         /// Release the caller's holds first.
         release: bool,
+        /// No other thread's blocking wait on the port overlaps this one in
+        /// time (a checker's reading of the history). Only a blocking wait
+        /// that returned empty reads it: see [`Model::task_work_due`]'s
+        /// guard in [`Model::recorded`].
+        alone: bool,
     },
     /// A wake-up of the source (`raise`, `increment`, `wake`).
     Raise,
@@ -386,6 +393,7 @@ impl Model {
                 full,
                 max,
                 release,
+                alone,
             } => {
                 let released = if release {
                     self.release_holds(s, t)
@@ -395,11 +403,17 @@ impl Model {
                 let limit = max.min(MAX_BATCH as u32) as u8;
                 // A blocking wait that returned empty gave up at its
                 // deadline, and gives up only once task work decided by a
-                // wake-up has posted (F3; os §4.11; the explorer's
+                // wake-up has posted (F3, F15; os §4.11; the explorer's
                 // `Action::Timeout` has the same guard): from a state with
                 // such a post due, the post comes first, which the kernel
-                // closure offers as another state.
-                let gave_up = !release && events.is_some_and(<[_]>::is_empty);
+                // closure offers as another state. Its harvest stands for
+                // a point where nothing was deliverable to it, which may
+                // come before the post, the giving up after it: the post
+                // then woke another waiting thread (one wake-up per event)
+                // and left this one blocked. So the guard holds only for a
+                // wait `alone` in its interval, which the post would have
+                // woken (then it takes the final: `timeout_keeps_wakeup`).
+                let gave_up = !release && alone && events.is_some_and(<[_]>::is_empty);
                 let mut v = Vec::new();
                 for r in released {
                     if gave_up && self.task_work_due(&r) {
@@ -618,17 +632,6 @@ impl Model {
             }
         }
         Ok(v)
-    }
-
-    /// Whether, under a profile whose completions are posted by task work
-    /// (`deferred_completion`), a completion a wake-up decided is still to
-    /// be posted in `s`.
-    fn task_work_due(&self, s: &State) -> bool {
-        self.rules.deferred_completion
-            && (0..self.bound.keys).any(|k| {
-                let ks = s.keys[k as usize];
-                ks.reg == Reg::InFlight && ks.cancel == crate::state::CancelReq::Woken
-            })
     }
 
     /// `s` and every state the silent steps lead to from it: an operation

@@ -126,9 +126,14 @@ impl Rules {
                 }
             ),
             Judged::FutexWake => format!(
-                "futex rule (`futex_wake_exact: {}`): futex_wake(n) releases {} n waiters",
+                "futex rule (`futex_wake_exact: {}`): futex_wake(n) releases {} n waiters{}",
                 self.futex_wake_exact,
-                if self.futex_wake_exact { "at most" } else { "possibly more than" }
+                if self.futex_wake_exact { "at most" } else { "possibly more than" },
+                if self.defers_futex_finals() {
+                    "; each released waiter's final is queued by the wake or by a later kernel step, before any blocking wait gives up (`deferred_futex_finals`)"
+                } else {
+                    ""
+                }
             ),
         }
     }

@@ -131,6 +131,42 @@ pub struct Rules {
     /// wake-ups of a multishot poll merge into its one item (F6), and
     /// completions posted inline overtake it.
     pub deferred_completion: bool,
+    /// The finals of the waiters one `futex_wake` releases may be posted
+    /// one at a time: each released waiter's final is queued by the wake
+    /// or left to a kernel step of its own ([`crate::Action::PostFinal`],
+    /// `CancelReq::Woken`), taken at any point before a blocking wait gives
+    /// up, so a wait in between harvests a part of the wake. Only futex
+    /// waits read it (narrower than `deferred_completion`, which implies
+    /// it); every other completion and every readiness event is queued by
+    /// the step that decides it.
+    ///
+    /// Why `unified` allows it (finding F15, `conformance/FINDINGS.md`):
+    /// the Port on Linux arms a futex wait as an io_uring `FUTEX_WAIT`, and
+    /// no kernel path posts several waiters' completions at once.
+    /// `futex_wake` (`kernel/futex/waitwake.c`) walks the hash bucket and
+    /// calls each waiter's `wake` in turn; io_uring's
+    /// (`io_futex_wake_fn`, `io_uring/futex.c`) unqueues the request, sets
+    /// its result and queues task work (`io_req_task_work_add`), which
+    /// `io_req_normal_work_add` (`io_uring/io_uring.c`) adds to the
+    /// *submitting* task's list, notifying that task only when the list
+    /// was empty. That task posts the CQEs of whatever its list holds when
+    /// it runs (`tctx_task_work`), possibly on another CPU while the wake
+    /// is still walking the bucket, and waits submitted by different
+    /// threads are on different lists. A plain `futex(2)` waiter is no
+    /// different: woken threads return at their own times. The released
+    /// set and its count are still decided by the wake at once
+    /// (`futex-wake-count` is judged there), and a final is posted at most
+    /// once, never before its wake.
+    ///
+    /// A cancel of a wait released but not yet posted answers as the
+    /// wait is still in flight: `Pending` (`Async` and `Reap`: nothing is
+    /// posted to reap), and the one final that follows is the wait's own
+    /// (`Done`, not flagged cancelled). That is what the Port on Linux
+    /// answers there: its `ASYNC_CANCEL` finds the wait already unqueued
+    /// (`__io_futex_cancel`: `futex_unqueue` fails, `-ENOENT`), which the
+    /// Port does not surface, and the CQE that follows carries result `0`,
+    /// the wake (`impl/src/backend/linux/mod.rs`, `Body::Futex`).
+    pub deferred_futex_finals: bool,
     /// Spec mutant: readiness cancel does not purge the queue.
     pub mutant_no_purge: bool,
     /// Spec mutant: Sync cancel answers `Removed` even while another thread
@@ -196,6 +232,7 @@ pub const UNIFIED: Rules = Rules {
     timeout_keeps_wakeup: true,
     futex_wake_exact: true,
     deferred_completion: false,
+    deferred_futex_finals: true,
     mutant_no_purge: false,
     mutant_removed_while_held: false,
     mutant_dispatch_requeue: false,
@@ -480,6 +517,13 @@ impl Rules {
     /// Whether these are a spec mutant's rules (see [`Rules::breaks`]).
     pub fn is_spec_mutant(&self) -> bool {
         self.breaks.is_some()
+    }
+
+    /// Whether the finals a `futex_wake` decides may be left to later
+    /// kernel steps: [`Rules::deferred_futex_finals`], or every decided
+    /// completion under [`Rules::deferred_completion`].
+    pub fn defers_futex_finals(&self) -> bool {
+        self.deferred_completion || self.deferred_futex_finals
     }
 
     /// Whether the profile promises `p`.

@@ -58,7 +58,8 @@ pub enum CancelReq {
     /// operation's own result or flagged cancelled (unified `Async`/`Reap`
     /// `Pending`, io_uring `-EALREADY`, IOCP `CancelIoEx` TRUE).
     Racing,
-    /// Profiles with `deferred_completion` (io_uring): a wake-up decided the
+    /// Profiles with `deferred_completion` (io_uring), and for a futex wait
+    /// those with `deferred_futex_finals` (unified, F15): a wake-up decided the
     /// request's result, and the kernel posts it later, by task work of the
     /// ring's task (`io_poll_wake` → `io_req_task_work_add`; under
     /// `DEFER_TASKRUN` at the next `GETEVENTS` enter, under `SQPOLL` by the

@@ -291,11 +291,13 @@ fn recorded(k: &PKind) -> Recorded<'_> {
             full,
             max,
             release,
+            alone,
         } => Recorded::Harvest {
             events: events.as_deref(),
             full: *full,
             max: *max,
             release: *release,
+            alone: *alone,
         },
         PKind::Raise => Recorded::Raise,
         PKind::Lower => Recorded::Lower,
@@ -555,6 +557,7 @@ impl Ctx {
                     full: false,
                     max,
                     release,
+                    alone: false,
                 };
                 let outs = self
                     .model

@@ -23,6 +23,7 @@ mod by_source;
 mod explain;
 mod html;
 mod linearize;
+mod overlap;
 pub mod parse;
 pub mod partition;
 mod reading;

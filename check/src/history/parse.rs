@@ -113,6 +113,29 @@ pub struct Call {
     pub result: Option<Res>,
 }
 
+#[cfg(test)]
+impl Call {
+    /// For unit tests: a wait of `thread` on `port` (`max` 2, blocking or a
+    /// poll) invoked at `call`, returned at `ret` with `result`.
+    pub(crate) fn test_wait(
+        port: u32,
+        thread: u32,
+        (call, ret): (u64, Option<u64>),
+        block: bool,
+        result: Option<Res>,
+    ) -> Call {
+        Call {
+            line: 0,
+            port,
+            thread,
+            call,
+            ret,
+            op: Op::Wait { max: 2, block },
+            result,
+        }
+    }
+}
+
 /// A malformed history: what the format or the model's words refuse.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {

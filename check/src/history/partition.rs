@@ -126,6 +126,9 @@ pub enum PKind {
         full: bool,
         max: u32,
         release: bool,
+        /// A blocking wait no other thread's blocking wait overlaps
+        /// (`overlap.rs`; read by the model's guard on an empty one).
+        alone: bool,
     },
     /// Environment steps on the source.
     Raise,
@@ -464,6 +467,9 @@ pub(super) struct Plan {
     attribution: Attribution,
     /// Sources whose parts are made relaxed (see [`Plan::relax`]).
     relaxed: HashSet<u32>,
+    /// Per call: a blocking wait with no other beside it
+    /// ([`super::overlap::waits_alone`]).
+    alone: Vec<bool>,
 }
 
 impl Plan {
@@ -672,6 +678,7 @@ impl Plan {
             by_source,
             attribution,
             relaxed,
+            alone: super::overlap::waits_alone(calls),
         })
     }
 
@@ -733,6 +740,7 @@ impl Plan {
             by_source,
             attribution,
             relaxed,
+            alone,
         } = self;
         let locate = |k: &KeyRef, line: usize| -> Result<(u32, Slot), ParseError> {
             let src = *key_source.get(k).ok_or_else(|| {
@@ -1068,6 +1076,7 @@ impl Plan {
                             full,
                             max: *max,
                             release: !block,
+                            alone: alone[ci],
                         };
                         if *block {
                             ops.push(POp {

@@ -1,5 +1,7 @@
 //! Futex: `futex_wake(n)` releases waiters of the one shared word, in any
-//! subset and order the profile allows (`futex-wake-count`).
+//! subset and order the profile allows (`futex-wake-count`); each released
+//! waiter's final is queued at once or, where the profile defers them
+//! ([`crate::Rules::defers_futex_finals`]), left to a later kernel step.
 
 use super::orders;
 use crate::action::Action;
@@ -51,8 +53,9 @@ impl Model {
                     }
                     let mut released = 0u8;
                     for &k in &order {
-                        // Released now; the final may wait for task work (F3).
-                        if c.defer_completion() {
+                        // Released now; the final may be posted later, by a
+                        // kernel step of its own (F3, F15).
+                        if c.defer_futex_final() {
                             c.key(k).cancel = CancelReq::Woken;
                         } else {
                             c.post(k, EventKind::Final(Outcome::Done));

@@ -6,7 +6,7 @@
 use super::delivery::Deliver;
 use super::Ctx;
 use crate::property::{Obs, Property as P};
-use crate::state::{CancelReq, Entry, EventKind, Phase, Reg, State};
+use crate::state::{Entry, EventKind, Phase, Reg, State};
 use crate::Model;
 
 impl Model {
@@ -63,12 +63,9 @@ impl Model {
                 Phase::Woken(_) | Phase::Cancelling(..) => false,
             }
         });
-        let kernel_still = self.keys().all(|k| {
-            let ks = s.keys[k as usize];
-            !(ks.reg == Reg::InFlight
-                && ks.cancel != CancelReq::None
-                && !self.rules.mutant_lost_final)
-        });
+        let kernel_still = self
+            .keys()
+            .all(|k| !self.kernel_post_due(s.keys[k as usize]));
         threads_still && kernel_still
     }
 }

@@ -393,16 +393,11 @@ impl Model {
             }
             Action::Timeout { thread: t } => {
                 // A completion decided by a wake-up is posted (task work
-                // runs) before a blocking wait gives up (F3; os §4.11):
-                // the kernel's post comes first.
-                let task_work_due = r.deferred_completion
-                    && self.keys().any(|k| {
-                        let ks = s.keys[k as usize];
-                        ks.reg == Reg::InFlight && ks.cancel == CancelReq::Woken
-                    });
+                // runs) before a blocking wait gives up (F3, F15;
+                // os §4.11): the kernel's post comes first.
                 if let Some(Phase::Blocked(max) | Phase::Woken(max)) = live_thread(t)
                     .then(|| s.threads[t as usize].phase)
-                    .filter(|_| !task_work_due)
+                    .filter(|_| !self.task_work_due(s))
                 {
                     self.run(s, a, out, |c| c.timeout(t, max));
                 }
@@ -519,8 +514,7 @@ impl Model {
             }
             Action::PostFinal { key: k } => {
                 let ks = s.keys.get(k as usize).copied().unwrap_or_default();
-                let lost = r.mutant_lost_final && ks.cancel != CancelReq::Woken;
-                if live_key(k) && ks.reg == Reg::InFlight && ks.cancel != CancelReq::None && !lost {
+                if live_key(k) && self.kernel_post_due(ks) {
                     self.run(s, a, out, |c| c.post_final(k));
                 }
             }
@@ -599,6 +593,26 @@ impl Model {
                 }
             }
         }
+    }
+
+    /// Whether the kernel owes registration `ks` a post
+    /// ([`Action::PostFinal`]): the final of an operation whose cancel won
+    /// or raced, or a completion a wake-up decided (`CancelReq::Woken`).
+    /// The one statement of when that kernel step is enabled, which
+    /// quiescence reads too.
+    pub(crate) fn kernel_post_due(&self, ks: KeyState) -> bool {
+        let lost = self.rules.mutant_lost_final && ks.cancel != CancelReq::Woken;
+        ks.reg == Reg::InFlight && ks.cancel != CancelReq::None && !lost
+    }
+
+    /// Whether a completion a wake-up decided is still to be posted in `s`
+    /// (a key `Woken`, under [`Rules::deferred_completion`] or
+    /// [`Rules::defers_futex_finals`]): no blocking wait gives up then.
+    pub(crate) fn task_work_due(&self, s: &State) -> bool {
+        self.keys().any(|k| {
+            let ks = s.keys[k as usize];
+            ks.reg == Reg::InFlight && ks.cancel == CancelReq::Woken
+        })
     }
 
     /// Runs a step body, then fans out over wake-up choices. A body that
@@ -723,6 +737,13 @@ impl<'m> Ctx<'m> {
     /// has `deferred_completion`.
     fn defer_completion(&mut self) -> bool {
         self.r.deferred_completion && self.decide()
+    }
+
+    /// Whether the final of a futex wait that a `futex_wake` just released
+    /// is left to a later kernel step: a choice where the profile defers
+    /// futex finals ([`Rules::defers_futex_finals`]; F3, F15).
+    fn defer_futex_final(&mut self) -> bool {
+        self.r.defers_futex_finals() && self.decide()
     }
 
     fn push_entry(&mut self, e: Entry) {
