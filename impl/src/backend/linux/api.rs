@@ -87,7 +87,9 @@ impl Trigger {
 
 /// Wakes at most `n` threads or port registrations waiting on the shared
 /// futex `word`; returns how many the kernel woke. The port's waits see the
-/// wake as their final event.
+/// wake as their final event, each posted at its own time (the kernel posts
+/// each released io_uring wait's completion by its submitter's task work:
+/// [`onering_model::Rules::deferred_futex_finals`], finding F15).
 ///
 /// # Errors
 ///
