@@ -117,6 +117,12 @@ pub struct PartOutcome {
     pub refused: Vec<(usize, &'static str)>,
     /// Configurations explored.
     pub explored: u64,
+    /// A time before which every op's return was passed: some path of the
+    /// search placed, at once, every op that returned before it (0: none
+    /// known). Every prefix of the part that ends before it therefore
+    /// linearizes (`explain` starts its search for the shortest failing
+    /// prefix there).
+    pub frontier: u64,
 }
 
 /// Why a search stopped without a verdict.
@@ -863,13 +869,20 @@ fn search(
     let tail = len + 1;
     // Frames below `dirty` are the same as when `longest` was last taken.
     let mut dirty = 0usize;
+    // The earliest return still in the list at a point of the search: every
+    // op returning before it is placed there (a lower bound: points placed
+    // from `pending` do not look).
+    let mut frontier = 0u64;
     let done =
-        |explored: u64, ok: bool, start: Cfg, longest: Vec<(usize, Cfg)>, refused| PartOutcome {
-            ok,
-            longest,
-            start: Some(start),
-            refused,
-            explored,
+        |explored: u64, ok: bool, start: Cfg, longest: Vec<(usize, Cfg)>, refused, frontier| {
+            PartOutcome {
+                ok,
+                longest,
+                start: Some(start),
+                refused,
+                explored,
+                frontier,
+            }
         };
     // Candidates (the calls invoked before the first return still in the
     // list) are tried earliest return first: a call that must be placed
@@ -996,12 +1009,15 @@ fn search(
         };
         if let Some(first_ret) = first_ret {
             let Some(first_ret) = first_ret else {
-                return Ok(done(explored, true, start_cfg, found(stack, cfg), refused));
+                let lin = found(stack, cfg);
+                return Ok(done(explored, true, start_cfg, lin, refused, u64::MAX));
             };
             if ops[first_ret].end == u64::MAX {
                 // Only calls that never returned are left.
-                return Ok(done(explored, true, start_cfg, found(stack, cfg), refused));
+                let lin = found(stack, cfg);
+                return Ok(done(explored, true, start_cfg, lin, refused, u64::MAX));
             }
+            frontier = frontier.max(ops[first_ret].end);
         }
         if let Some(i) = best {
             let forced_outs = forced_outs.take().filter(|_| Some(i) == forced);
@@ -1118,7 +1134,14 @@ fn search(
                     if let Some(stop) = dropped {
                         return Err(stop);
                     }
-                    return Ok(done(explored, false, longest_start, longest, refused));
+                    return Ok(done(
+                        explored,
+                        false,
+                        longest_start,
+                        longest,
+                        refused,
+                        frontier,
+                    ));
                 };
                 alts_held -= frame.alts.capacity();
                 let op = frame.op;

@@ -511,7 +511,7 @@ fn judge(
         if out.ok {
             Ok(None)
         } else {
-            explain::explain(sub, part, rules, budget).map(Some)
+            explain::explain(sub, part, rules, budget, out.frontier).map(Some)
         }
     });
     Ok(match outcome {
