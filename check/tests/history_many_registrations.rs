@@ -173,6 +173,16 @@ fn sixty_four_futex_waiters_of_one_word_get_a_verdict() {
     assert!(r.failure().is_some(), "{:?}", r.verdict);
 }
 
+/// Eight completions by threads 3 and 4, each overlapping the next.
+fn eight_completions(h: &mut H) {
+    let t = h.t;
+    for i in 0..8u64 {
+        let th = 3 + (i % 2) as u32;
+        h.at(th, t + 1 + 4 * i, t + 6 + 4 * i, complete(), CallResult::OK);
+    }
+    h.t = t + 40;
+}
+
 /// 64 reads in flight on one operation source, completed one by one by
 /// the kernel in overlapping steps and reaped 8 at a time.
 /// `twice`: one of them is reaped a second time.
@@ -183,13 +193,7 @@ fn sixty_four_reads(twice: bool) -> H {
         h.seq(k % 3, submit(0), CallResult::Key { key: key(k) });
     }
     for batch in 0..8u32 {
-        let t = h.t;
-        // Eight completions, each overlapping the next.
-        for i in 0..8u64 {
-            let th = 3 + (i % 2) as u32;
-            h.at(th, t + 1 + 4 * i, t + 6 + 4 * i, complete(), CallResult::OK);
-        }
-        h.t = t + 40;
+        eight_completions(&mut h);
         let mut evs: Vec<Event> = (batch * 8..batch * 8 + 8).map(done).collect();
         if twice && batch == 5 {
             evs[7] = done(3);
@@ -355,12 +359,7 @@ fn rounds_in_flight(rounds: u32, twice: Option<u32>) -> (H, usize) {
     let mut last: Vec<KeyRef> = Vec::new();
     let mut blamed = 0;
     for r in 0..rounds {
-        let t = h.t;
-        for i in 0..8u64 {
-            let th = 3 + (i % 2) as u32;
-            h.at(th, t + 1 + 4 * i, t + 6 + 4 * i, complete(), CallResult::OK);
-        }
-        h.t = t + 40;
+        eight_completions(&mut h);
         let taken: Vec<KeyRef> = queue.drain(..8).collect();
         let mut evs: Vec<Event> = taken
             .iter()
