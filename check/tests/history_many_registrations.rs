@@ -10,7 +10,7 @@ mod common;
 
 use common::{key, H};
 use onering_check::history::{NoVerdict, Report};
-use onering_history::{CallResult, Event, Op, Timeout};
+use onering_history::{CallResult, Event, KeyRef, Op, Timeout};
 use onering_model::{Mode, SourceKind, UNIFIED};
 
 /// The verdict of `h` under `unified`.
@@ -179,6 +179,16 @@ fn sixty_four_futex_waiters_of_one_word_get_a_verdict() {
     assert!(r.failure().is_some(), "{:?}", r.verdict);
 }
 
+/// Eight completions by threads 3 and 4, each overlapping the next.
+fn eight_completions(h: &mut H) {
+    let t = h.t;
+    for i in 0..8u64 {
+        let th = 3 + (i % 2) as u32;
+        h.at(th, t + 1 + 4 * i, t + 6 + 4 * i, complete(), CallResult::OK);
+    }
+    h.t = t + 40;
+}
+
 /// 64 reads in flight on one operation source, completed one by one by
 /// the kernel in overlapping steps and reaped 8 at a time.
 /// `twice`: that one of them is reaped a second time (in the sixth batch).
@@ -189,13 +199,7 @@ fn sixty_four_reads(twice: Option<u32>) -> H {
         h.seq(k % 3, submit(0), CallResult::Key { key: key(k) });
     }
     for batch in 0..8u32 {
-        let t = h.t;
-        // Eight completions, each overlapping the next.
-        for i in 0..8u64 {
-            let th = 3 + (i % 2) as u32;
-            h.at(th, t + 1 + 4 * i, t + 6 + 4 * i, complete(), CallResult::OK);
-        }
-        h.t = t + 40;
+        eight_completions(&mut h);
         let mut evs: Vec<Event> = (batch * 8..batch * 8 + 8).map(done).collect();
         if let (Some(k), 5) = (twice, batch) {
             evs[7] = done(k);
@@ -367,4 +371,72 @@ fn a_completion_given_to_the_wrong_group_gets_no_verdict_never_a_rejection() {
     assert!(r.is_linearizable(), "{:?}", r.verdict);
     let r = check(&completion_after_cancels(5, true));
     assert_eq!(r.exit_code(), 2, "{:?}", r.verdict);
+}
+
+/// 64 reads kept in flight for `rounds` rounds: eight overlapping
+/// completions, a wait reaping the eight oldest, their slots submitted
+/// again (the next generation). `twice`: in that round the wait's last
+/// final is one the previous round reaped already. Returns the history and
+/// the line of that round's wait (in the order of returns).
+fn rounds_in_flight(rounds: u32, twice: Option<u32>) -> (H, usize) {
+    let mut h = H::default();
+    h.source(SourceKind::Operation);
+    let mut queue: Vec<KeyRef> = (0..64).map(key).collect();
+    for k in &queue {
+        h.seq(k.index % 3, submit(0), CallResult::Key { key: *k });
+    }
+    let mut last: Vec<KeyRef> = Vec::new();
+    let mut blamed = 0;
+    for r in 0..rounds {
+        eight_completions(&mut h);
+        let taken: Vec<KeyRef> = queue.drain(..8).collect();
+        let mut evs: Vec<Event> = taken
+            .iter()
+            .map(|k| Event::Final {
+                key: *k,
+                result: Some(0),
+                cancelled: false,
+            })
+            .collect();
+        if twice == Some(r) {
+            evs[7] = Event::Final {
+                key: last[0],
+                result: Some(0),
+                cancelled: false,
+            };
+            blamed = h.lines.len();
+        }
+        h.seq(r % 3, wait(8, Timeout::Poll), events(evs));
+        for k in &taken {
+            let again = KeyRef {
+                index: k.index,
+                generation: k.generation + 1,
+            };
+            h.seq(r % 3, submit(0), CallResult::Key { key: again });
+            queue.push(again);
+        }
+        last = taken;
+    }
+    // The line number of the blamed wait once lines are in `ret` order.
+    let ret = h.lines[blamed].ret;
+    let line = 1 + h.lines.iter().filter(|l| l.ret < ret).count();
+    (h, line)
+}
+
+#[test]
+fn many_rounds_of_sixty_four_operations_in_flight_get_a_verdict() {
+    let (h, _) = rounds_in_flight(100, None);
+    let r = check(&h);
+    assert!(r.is_linearizable(), "{:?}", r.verdict);
+}
+
+/// The twin, refuted only by the relaxed pass: the failing window ends at
+/// the wait that reaped a final twice (the shortest failing prefix, which
+/// `explain` looks for from the failed search's frontier on).
+#[test]
+fn a_final_reaped_twice_among_many_rounds_is_blamed_on_its_wait() {
+    let (h, line) = rounds_in_flight(100, Some(60));
+    let (calls, r) = h.check(&UNIFIED);
+    let f = r.failure().unwrap_or_else(|| panic!("{:?}", r.verdict));
+    assert_eq!(calls[f.stuck].line, line, "{:?}", r.verdict);
 }

@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 mod read;
+mod scan;
 mod vocab;
 mod wire;
 mod write;

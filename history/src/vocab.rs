@@ -47,11 +47,27 @@ pub(crate) mod kind {
 
 pub(crate) mod cancel_mode {
     use super::*;
-    const ALL: [CancelMode; 3] = [CancelMode::Sync, CancelMode::Async, CancelMode::Reap];
+    pub(super) const ALL: [CancelMode; 3] = [CancelMode::Sync, CancelMode::Async, CancelMode::Reap];
     pub fn serialize<S: Serializer>(m: &CancelMode, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(m.name())
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<CancelMode, D::Error> {
         by_name(d, "cancel mode", &ALL, CancelMode::name)
     }
+}
+
+/// The mode, source kind and cancel mode named `s`, as the serde functions
+/// above read them (for the scanner of `read`).
+pub(crate) fn mode_named(s: &str) -> Option<Mode> {
+    Mode::ALL.into_iter().find(|m| m.name() == s)
+}
+
+/// See [`mode_named`].
+pub(crate) fn kind_named(s: &str) -> Option<SourceKind> {
+    SourceKind::ALL.into_iter().find(|k| k.name() == s)
+}
+
+/// See [`mode_named`].
+pub(crate) fn cancel_mode_named(s: &str) -> Option<CancelMode> {
+    cancel_mode::ALL.into_iter().find(|m| m.name() == s)
 }

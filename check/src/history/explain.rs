@@ -35,12 +35,15 @@ fn prefix(ops: &[POp], cut: u64) -> Vec<POp> {
     kept
 }
 
-/// The failure of a part that does not linearize.
+/// The failure of a part that does not linearize; `frontier`: the failed
+/// search's [`PartOutcome::frontier`](super::linearize::PartOutcome::frontier)
+/// (0 if not known).
 pub(super) fn explain(
     calls: &[Call],
     part: &Part,
     rules: &Rules,
     budget: Budget,
+    frontier: u64,
 ) -> Result<Failure, Stop> {
     let mut ends: Vec<u64> = part
         .ops
@@ -53,8 +56,49 @@ pub(super) fn explain(
     let fails = |cut: u64| -> Result<bool, Stop> {
         Ok(!check_part(part, &prefix(&part.ops, cut), rules, false, budget)?.ok)
     };
-    // Invariant: ends[hi] fails (the whole part does).
-    let (mut lo, mut hi) = (0usize, ends.len().saturating_sub(1));
+    // Invariant: ends[hi] fails (the whole part does), every end before
+    // ends[lo] passes. A prefix passes if a longer one does (a
+    // linearization of the longer, cut after the last op that returned by
+    // the shorter one's end, is one of the shorter: what it placed was
+    // invoked by then, and what returns later is unknown there), so the
+    // shortest failing prefix is one point whatever the order of the
+    // probes. The failed search placed every op returning before its
+    // frontier: the prefixes ending before it pass.
+    let (mut lo, mut hi) = (
+        ends.partition_point(|e| *e < frontier),
+        ends.len().saturating_sub(1),
+    );
+    // From there, probes at growing distances: a failing probe costs a
+    // whole refutation (in a relaxed group, about 150 passing ones on the
+    // 10k-call, 64-in-flight history of `history_many_registrations.rs`),
+    // and a binary search over the whole part made about half of its
+    // log2(n) probes fail, where the shortest failing prefix is mostly a
+    // few returns past the frontier.
+    // The first probe tracks the longest partial linearization (tracking
+    // changes no step of the search): where it fails, it is the shortest
+    // failing prefix, whose explanation it then is.
+    let mut first: Option<(usize, super::linearize::PartOutcome)> = None;
+    let mut reach = 1usize;
+    while lo < hi {
+        let probe = lo.saturating_add(reach - 1).min(hi);
+        if probe == hi {
+            break;
+        }
+        let failed = if reach == 1 {
+            let out = check_part(part, &prefix(&part.ops, ends[probe]), rules, true, budget)?;
+            let failed = !out.ok;
+            first = Some((probe, out));
+            failed
+        } else {
+            fails(ends[probe])?
+        };
+        if failed {
+            hi = probe;
+            break;
+        }
+        lo = probe + 1;
+        reach = reach.saturating_mul(2);
+    }
     while lo < hi {
         let mid = (lo + hi) / 2;
         if fails(ends[mid])? {
@@ -65,7 +109,10 @@ pub(super) fn explain(
     }
     let cut = ends.get(hi).copied().unwrap_or(u64::MAX);
     let ops = prefix(&part.ops, cut);
-    let out = check_part(part, &ops, rules, true, budget)?;
+    let out = match first {
+        Some((at, out)) if at == hi => out,
+        _ => check_part(part, &ops, rules, true, budget)?,
+    };
     // The stuck call's op returning at `cut`: for a blocking wait its
     // harvest (what it returned), not its release, which shares the end.
     let stuck_op = ops

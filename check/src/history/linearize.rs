@@ -33,6 +33,7 @@
 use super::alive::{self, Projection};
 use super::partition::{PKind, POp, Part, Share};
 use super::reduce::{self, Reduction};
+use super::room::{self, Frame, Room, ENTRY_BYTES};
 use onering_model::{
     Model, OpCancel, Phase, ReadinessCancel, Recorded, Reg, Rejection, Rules, Scenario, State,
     MAX_BATCH, MAX_KEYS, MAX_THREADS,
@@ -116,6 +117,12 @@ pub struct PartOutcome {
     pub refused: Vec<(usize, &'static str)>,
     /// Configurations explored.
     pub explored: u64,
+    /// A time before which every op's return was passed: some path of the
+    /// search placed, at once, every op that returned before it (0: none
+    /// known). Every prefix of the part that ends before it therefore
+    /// linearizes (`explain` starts its search for the shortest failing
+    /// prefix there).
+    pub frontier: u64,
 }
 
 /// Why a search stopped without a verdict.
@@ -190,52 +197,6 @@ pub type Fx = BuildHasherDefault<FxHasher>;
 /// Entries the memo keeps per generation without a memory budget (about
 /// 200 MB each at the entry size of a part's configuration).
 const MEMO_KEPT: usize = 1 << 21;
-
-/// The memo: (linearized set, configuration) pairs already reached, none of
-/// which can be completed to a linearization unless it is on the search's
-/// stack (a configuration on the stack is never reached again: the
-/// linearized set only grows along the stack).
-///
-/// Bounded in two generations: when the newer holds `cap` entries, the
-/// older is dropped and the newer becomes the older. Forgetting an entry is
-/// sound: the memo only prunes configurations known to fail, so a
-/// forgotten one is searched again (work repeats, the verdict does not
-/// change), and the search still ends (each step adds to the linearized
-/// set, and each point has finitely many choices). What it forgets first
-/// is what was reached longest ago: mostly configurations whose linearized
-/// set is far behind the calls open now, which the search reaches again
-/// only if it backtracks that far.
-struct Memo {
-    new: HashSet<(u128, Cfg), Fx>,
-    old: HashSet<(u128, Cfg), Fx>,
-    cap: usize,
-}
-
-impl Memo {
-    fn new(cap: usize) -> Memo {
-        Memo {
-            new: HashSet::default(),
-            old: HashSet::default(),
-            cap,
-        }
-    }
-
-    /// Records `k`; `false` if it was there already.
-    fn insert(&mut self, k: (u128, Cfg)) -> bool {
-        if self.old.contains(&k) || !self.new.insert(k) {
-            return false;
-        }
-        if self.new.len() >= self.cap {
-            self.old = std::mem::take(&mut self.new);
-        }
-        true
-    }
-
-    /// Entries allocated for.
-    fn capacity(&self) -> usize {
-        self.new.capacity() + self.old.capacity()
-    }
-}
 
 fn splitmix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -350,10 +311,26 @@ struct Steps {
     kinds: [HashMap<PKind, u32, Fx>; 2],
     /// Kinds numbered.
     numbered: u32,
-    answers: HashMap<(State, u32), Answer, Fx>,
+    answers: HashMap<StepKey, Answer, Fx>,
     /// States whose keys are all `Free` in which a quiet harvest was found
     /// to stutter ([`Ctx::free_stutters`]).
     free_checked: HashSet<State, Fx>,
+}
+
+/// What a step is cached under: the view and the call's kind. Hashed by
+/// the view's packed words, as [`Cfg`] is (the derived hash wrote each of
+/// the state's seventy-odd fields: 5% of the 1M-call, 64-source check),
+/// compared whole.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct StepKey(State, u32);
+
+impl std::hash::Hash for StepKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        for w in self.0.pack() {
+            h.write_u64(w);
+        }
+        h.write_u32(self.1);
+    }
 }
 
 /// A cached step: the states, or why the model refuses the call.
@@ -468,7 +445,7 @@ impl Ctx {
             why: why.to_string(),
         };
         let mut steps = self.steps.borrow_mut();
-        if let Some(a) = steps.answers.get(&(*view, kind)) {
+        if let Some(a) = steps.answers.get(&StepKey(*view, kind)) {
             return Ok(a.clone());
         }
         // The calling thread is slot 0; an environment step uses none.
@@ -512,7 +489,7 @@ impl Ctx {
         if steps.answers.len() >= STEPS_KEPT {
             steps.answers.clear();
         }
-        steps.answers.insert((*view, kind), answer.clone());
+        steps.answers.insert(StepKey(*view, kind), answer.clone());
         Ok(answer)
     }
 
@@ -763,6 +740,21 @@ pub fn check_part(
     track: bool,
     budget: Budget,
 ) -> Result<PartOutcome, Stop> {
+    let mut kept = room::take(budget.max_bytes);
+    let out = search(part, ops, rules, track, budget, &mut kept);
+    room::keep(kept);
+    out
+}
+
+/// [`check_part`] in `room` (empty: an earlier search's, or new).
+fn search(
+    part: &Part,
+    ops: &[POp],
+    rules: &Rules,
+    track: bool,
+    budget: Budget,
+    room: &mut Room,
+) -> Result<PartOutcome, Stop> {
     let (cx, init) = Ctx::new(part, rules, ops.first().map_or(0, |o| o.call))?;
     // Where the search starts: the model's initial state, or the states a
     // trimmed part's left-out prefix can have led to (`Part::starts`, see
@@ -848,26 +840,19 @@ pub fn check_part(
 
     let mut linearized = vec![false; n];
     let mut lin_hash: u128 = 0;
-    let entry_bytes = (std::mem::size_of::<(u128, Cfg)>() + 8) as u64;
+    let entry_bytes = ENTRY_BYTES;
     // The memo takes at most a quarter of the memory budget (both
     // generations),
-    // or `MEMO_KEPT` entries without one.
-    let mut memo = Memo::new(
-        budget
-            .max_bytes
-            .map_or(MEMO_KEPT, |b| (b / 8 / entry_bytes).max(1024) as usize),
-    );
-    struct Frame {
-        op: usize,
-        prev: Cfg,
-        alts: Vec<Cfg>,
-        /// Placed at once (see the idle release below): when undone, the
-        /// point before it has nothing else to try.
-        forced: bool,
-    }
+    // or `MEMO_KEPT` entries without one; it and the stack are the room
+    // an earlier part's search left ([`room`]).
+    let memo = &mut room.memo;
+    memo.cap = budget
+        .max_bytes
+        .map_or(MEMO_KEPT, |b| (b / 8 / entry_bytes).max(1024) as usize);
     // Each op is placed at most once on the stack: its room at once, not
     // grown (and copied) by doubling.
-    let mut stack: Vec<Frame> = Vec::with_capacity(n);
+    let stack = &mut room.stack;
+    stack.reserve(n);
     // The alternatives' room held by the stack's frames, kept as frames
     // come and go: summing it over the stack at each look at the budget
     // walked a million frames every 256 steps of a 1M-call part (the
@@ -887,13 +872,20 @@ pub fn check_part(
     let tail = len + 1;
     // Frames below `dirty` are the same as when `longest` was last taken.
     let mut dirty = 0usize;
+    // The earliest return still in the list at a point of the search: every
+    // op returning before it is placed there (a lower bound: points placed
+    // from `pending` do not look).
+    let mut frontier = 0u64;
     let done =
-        |explored: u64, ok: bool, start: Cfg, longest: Vec<(usize, Cfg)>, refused| PartOutcome {
-            ok,
-            longest,
-            start: Some(start),
-            refused,
-            explored,
+        |explored: u64, ok: bool, start: Cfg, longest: Vec<(usize, Cfg)>, refused, frontier| {
+            PartOutcome {
+                ok,
+                longest,
+                start: Some(start),
+                refused,
+                explored,
+                frontier,
+            }
         };
     // Candidates (the calls invoked before the first return still in the
     // list) are tried earliest return first: a call that must be placed
@@ -1020,12 +1012,15 @@ pub fn check_part(
         };
         if let Some(first_ret) = first_ret {
             let Some(first_ret) = first_ret else {
-                return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
+                let lin = found(stack, cfg);
+                return Ok(done(explored, true, start_cfg, lin, refused, u64::MAX));
             };
             if ops[first_ret].end == u64::MAX {
                 // Only calls that never returned are left.
-                return Ok(done(explored, true, start_cfg, found(&stack, cfg), refused));
+                let lin = found(stack, cfg);
+                return Ok(done(explored, true, start_cfg, lin, refused, u64::MAX));
             }
+            frontier = frontier.max(ops[first_ret].end);
         }
         if let Some(i) = best {
             let forced_outs = forced_outs.take().filter(|_| Some(i) == forced);
@@ -1142,7 +1137,14 @@ pub fn check_part(
                     if let Some(stop) = dropped {
                         return Err(stop);
                     }
-                    return Ok(done(explored, false, longest_start, longest, refused));
+                    return Ok(done(
+                        explored,
+                        false,
+                        longest_start,
+                        longest,
+                        refused,
+                        frontier,
+                    ));
                 };
                 alts_held -= frame.alts.capacity();
                 let op = frame.op;

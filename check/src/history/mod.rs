@@ -29,6 +29,7 @@ pub mod partition;
 mod reading;
 mod reduce;
 mod report;
+mod room;
 mod trim;
 mod v2;
 
@@ -343,6 +344,8 @@ pub fn verify_since(
     mut progress: impl FnMut(usize, usize, u64),
 ) -> Result<Report, VerifyError> {
     let budget = options.budget(start);
+    // The parts' searches share their room until the check ends.
+    let _room = room::ReleaseAtEnd;
     let mut report = Report {
         verdict: Verdict::Linearizable,
         profile: rules.name,
@@ -529,7 +532,7 @@ fn judge(
         if out.ok {
             Ok(None)
         } else {
-            explain::explain(sub, part, rules, budget).map(Some)
+            explain::explain(sub, part, rules, budget, out.frontier).map(Some)
         }
     });
     Ok(match outcome {
