@@ -95,8 +95,11 @@ fn futex_wake_of_zero_is_refused() {
     m.apply(&s, Action::FutexWake { n: 0 }, &mut out);
     assert!(out.is_empty(), "futex_wake(0) took a step");
     m.apply(&s, Action::FutexWake { n: 1 }, &mut out);
-    assert_eq!(out.len(), 1);
-    assert_eq!(out[0].shown.released, 1);
+    // Two outcomes under unified: the final queued by the wake, or left to
+    // a kernel step of its own (`Rules::deferred_futex_finals`, F15); the
+    // wake releases the one waiter in both.
+    assert_eq!(out.len(), 2);
+    assert!(out.iter().all(|o| o.shown.released == 1));
 }
 
 #[test]
