@@ -145,7 +145,7 @@ pub enum Recorded<'a> {
         release: bool,
         /// No other thread's blocking wait on the port overlaps this one in
         /// time (a checker's reading of the history). Only a blocking wait
-        /// that returned empty reads it: see [`Model::task_work_due`]'s
+        /// that returned empty reads it: see `Model::task_work_due`'s
         /// guard in [`Model::recorded`].
         alone: bool,
     },
