@@ -315,3 +315,78 @@ fn a_model_whose_removed_answer_leaves_the_operation_live_gives_no_verdict_not_a
         r.verdict
     );
 }
+
+/// A Port mutant's shape (`CancelledAfterQueued`, seen in about 1 run in
+/// 200 of `proofs/tests/history_projection.rs`): a futex wait released by a
+/// wake, then two overlapping `reap` cancels both answered `removed`, then
+/// its final delivered. Rejected with the projection as without it. The
+/// tripwire once gave no verdict here: explaining the failure cuts the
+/// history into prefixes, in which the second cancel has not returned
+/// (its answer binds nothing, it may not have taken effect), and the check
+/// that a call ending its registration frees its key was applied to it.
+#[test]
+fn two_overlapping_cancels_both_removed_are_rejected_with_the_projection() {
+    let l = |thread: u32, call: u64, ret: u64, op: &str, args: &str, result: &str| {
+        line(thread, call, ret, op, args, result)
+    };
+    let h = text(vec![
+        l(
+            0,
+            1,
+            2,
+            "add_source",
+            r#"{"kind":"futex"}"#,
+            r#"{"source":0}"#,
+        ),
+        l(
+            0,
+            3,
+            4,
+            "submit",
+            r#"{"source":0,"mode":"single"}"#,
+            &format!(r#"{{"key":{KEY0}}}"#),
+        ),
+        l(
+            1,
+            5,
+            6,
+            "futex_wake",
+            r#"{"source":0,"n":1}"#,
+            r#"{"count":1}"#,
+        ),
+        l(
+            0,
+            7,
+            9,
+            "cancel",
+            &format!(r#"{{"key":{KEY0},"mode":"reap"}}"#),
+            r#"{"cancel":"removed"}"#,
+        ),
+        l(
+            1,
+            8,
+            11,
+            "cancel",
+            &format!(r#"{{"key":{KEY0},"mode":"reap"}}"#),
+            r#"{"cancel":"removed"}"#,
+        ),
+        l(
+            1,
+            12,
+            13,
+            "wait",
+            r#"{"max":1,"timeout":"poll"}"#,
+            &format!(
+                r#"{{"events":[{{"kind":"final","key":{KEY0},"result":0,"cancelled":false}}]}}"#
+            ),
+        ),
+    ]);
+    for projection in [Projection::Sound, Projection::Off] {
+        let r = with_projection(projection, || check(&h, &UNIFIED));
+        assert!(
+            matches!(r.verdict, Verdict::NotLinearizable(_)),
+            "{projection:?}: {:?}",
+            r.verdict
+        );
+    }
+}

@@ -477,8 +477,14 @@ impl Ctx {
                     for st in &all {
                         self.free_stutters(st).map_err(&unrepresentable)?;
                     }
-                    self.terminal_frees(&op.kind, &all)
-                        .map_err(&unrepresentable)?;
+                    // Only a call whose result is known ends its
+                    // registration: one that never returned (or returns
+                    // after an explanation's prefix) may not have taken
+                    // effect, and its recorded answer binds nothing.
+                    if !op.unknown {
+                        self.terminal_frees(&op.kind, &all)
+                            .map_err(&unrepresentable)?;
+                    }
                 }
                 steps = self.steps.borrow_mut();
                 Ok(std::rc::Rc::from(all))
@@ -558,8 +564,11 @@ impl Ctx {
 
     /// The other half of [`super::alive`]'s tripwire: a call the partition
     /// takes as ending its registration (a cancel answered `removed`, a
-    /// final event returned) leaves that registration's key `Free` in every
-    /// outcome, as the projection's argument assumes.
+    /// final event returned), its result known, leaves that registration's
+    /// key `Free` in every outcome, as the projection's argument assumes.
+    /// (Not a call whose result is unknown: one that never returned, or
+    /// that returns after the cut of an explanation's prefix, may not have
+    /// taken effect, so its outcomes include the key still live.)
     fn terminal_frees(&self, kind: &PKind, outcomes: &[State]) -> Result<(), &'static str> {
         let broken = "a call that ends its registration (a cancel answered removed, a final event) left its model key live, which the partition assumes it cannot when it leaves waits out of a part (check/src/history/alive.rs)";
         let free = |slot: u8| {
