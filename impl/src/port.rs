@@ -814,11 +814,11 @@ impl<B: Backend> Port<B> {
         if !B::KERNEL_QUEUE {
             return Ok(0);
         }
-        let mut tokens = core.spare_tokens.pop().unwrap_or_default();
+        let mut tokens = std::mem::take(&mut core.ask_tokens);
         let r = self.take_and_harvest(&mut core, &mut tokens, max.max(1));
         let n = tokens.len();
         tokens.clear();
-        core.spare_tokens.push(tokens);
+        core.ask_tokens = tokens;
         self.wake(&mut core);
         self.record_kernel(&mut core);
         r.map(|()| n)

@@ -68,10 +68,12 @@ pub(crate) struct Core<B: Backend> {
     holds: Vec<(ThreadToken, Vec<Key>)>,
     /// Emptied hold lists, reused (bounded by the most concurrent holders).
     spare_holds: Vec<Vec<Key>>,
-    /// Token buffers for threads blocking in the poller, reused (one per
-    /// concurrent poller), so a wait allocates nothing in steady state.
+    /// Token buffers of Dispatch releases, whose re-check runs without the
+    /// lock (one per concurrent release), so a wait allocates nothing in
+    /// steady state.
     pub(crate) spare_tokens: Vec<Vec<u64>>,
-    /// Scratch for an ask taken and harvested in one lock hold.
+    /// Scratch for an ask taken and harvested in one lock hold (`wait`'s
+    /// asks, `pump`).
     pub(crate) ask_tokens: Vec<u64>,
     /// Scratch for [`Self::harvest`].
     signal_buf: Vec<Signal>,

@@ -284,8 +284,10 @@ impl Epoll {
         // SAFETY: one valid pollfd for the duration of the call; the set's
         // fd is open while `self` lives.
         let r = unsafe { libc::poll(&mut p, 1, timeout_ms(timeout)) };
+        if r >= 0 {
+            return Ok(());
+        }
         match errno() {
-            _ if r >= 0 => Ok(()),
             libc::EINTR => Ok(()),
             e => Err(Error::Os {
                 syscall: "poll",
