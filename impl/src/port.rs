@@ -121,7 +121,7 @@ impl Port<SimBackend> {
     pub fn add_source(&self, kind: SourceKind) -> SourceId {
         self.call(
             || Op::AddSource { kind },
-            |c, _| Ok(c.backend.add(kind)),
+            |c| Ok(c.backend.add(kind)),
             |s| Ret::Source(*s),
         )
         .expect("add_source cannot fail")
@@ -136,7 +136,7 @@ impl Port<SimBackend> {
     pub fn raise(&self, source: SourceId) -> Result<(), Error> {
         self.call(
             || Op::Raise { source },
-            |c, _| {
+            |c| {
                 c.backend.raise(source)?;
                 c.signal(Signal::Wake(source)).map(drop)
             },
@@ -154,7 +154,7 @@ impl Port<SimBackend> {
     pub fn lower(&self, source: SourceId) -> Result<(), Error> {
         self.call(
             || Op::Lower { source },
-            |c, _| c.backend.lower(source),
+            |c| c.backend.lower(source),
             |_| Ret::Unit,
         )
     }
@@ -167,7 +167,7 @@ impl Port<SimBackend> {
     pub fn increment(&self, source: SourceId, n: u64) -> Result<(), Error> {
         self.call(
             || Op::Increment { source, n },
-            |c, _| {
+            |c| {
                 c.backend.increment(source, n)?;
                 c.signal(Signal::Wake(source)).map(drop)
             },
@@ -189,7 +189,7 @@ impl Port<SimBackend> {
                 result,
                 cancelled,
             },
-            |c, _| {
+            |c| {
                 c.backend.expect_kind(source, SourceKind::Operation)?;
                 c.signal(Signal::Complete {
                     source,
@@ -221,7 +221,7 @@ impl Port<SimBackend> {
                 result,
                 cancelled,
             },
-            |c, _| {
+            |c| {
                 if !c.backend.take_cancel_request(source) {
                     return Err(Error::NotInFlight(source));
                 }
@@ -245,7 +245,7 @@ impl Port<SimBackend> {
     pub fn stream_item(&self, source: SourceId, value: i64) -> Result<(), Error> {
         self.call(
             || Op::StreamItem { source, value },
-            |c, _| {
+            |c| {
                 c.backend.expect_kind(source, SourceKind::Operation)?;
                 c.signal(Signal::Item(source, value)).map(drop)
             },
@@ -262,7 +262,7 @@ impl Port<SimBackend> {
     pub fn close(&self, source: SourceId) -> Result<(), Error> {
         self.call(
             || Op::Close { source },
-            |c, _| {
+            |c| {
                 c.backend.close(source)?;
                 c.signal(Signal::Close(source)).map(drop)
             },
@@ -281,7 +281,7 @@ impl Port<SimBackend> {
     pub fn futex_wake(&self, source: SourceId, n: u32) -> Result<u32, Error> {
         self.call(
             || Op::FutexWake { source, n },
-            |c, _| {
+            |c| {
                 c.backend.expect_kind(source, SourceKind::Futex)?;
                 c.signal(Signal::FutexWake(source, n))
             },
@@ -372,22 +372,25 @@ impl<B: Backend> Port<B> {
 
     /// One recorded call: `f` runs under the lock, then a blocked waiter is
     /// woken if `f` queued something.
+    /// (The caller's thread is looked up only by the calls that need it,
+    /// and for the record: not on a `read_count` round trip.)
     pub(crate) fn call<R>(
         &self,
         op: impl FnOnce() -> Op,
-        f: impl FnOnce(&mut Core<B>, ThreadToken) -> Result<R, Error>,
+        f: impl FnOnce(&mut Core<B>) -> Result<R, Error>,
         ret: impl FnOnce(&R) -> Ret,
     ) -> Result<R, Error> {
-        let me = sync::current_thread();
         let call = self.stamp();
         let mut core = self.core.lock();
-        let r = f(&mut core, me);
+        let r = f(&mut core);
         self.wake(&mut core);
         self.record_kernel(&mut core);
-        self.record(&mut core, me, call, op, || match &r {
-            Ok(v) => ret(v),
-            Err(e) => Ret::Err(*e),
-        });
+        if core.history.is_some() {
+            self.record(&mut core, sync::current_thread(), call, op, || match &r {
+                Ok(v) => ret(v),
+                Err(e) => Ret::Err(*e),
+            });
+        }
         r
     }
 
@@ -455,7 +458,7 @@ impl<B: Backend> Port<B> {
     pub fn register(&self, source: SourceId, mode: Mode) -> Result<Key, Error> {
         self.call(
             || Op::Register { source, mode },
-            |c, _| c.register(source, mode),
+            |c| c.register(source, mode),
             |k| Ret::Key(*k),
         )
     }
@@ -470,7 +473,7 @@ impl<B: Backend> Port<B> {
     pub fn submit(&self, source: SourceId, mode: Mode) -> Result<Key, Error> {
         self.call(
             || Op::Submit { source, mode },
-            |c, _| c.submit(source, mode),
+            |c| c.submit(source, mode),
             |k| Ret::Key(*k),
         )
     }
@@ -485,7 +488,7 @@ impl<B: Backend> Port<B> {
     pub fn modify(&self, key: Key, mode: Mode) -> Result<(), Error> {
         self.call(
             || Op::Modify { key, mode },
-            |c, _| c.modify(key, mode),
+            |c| c.modify(key, mode),
             |_| Ret::Unit,
         )
     }
@@ -500,7 +503,7 @@ impl<B: Backend> Port<B> {
     pub fn rearm(&self, key: Key) -> Result<(), Error> {
         self.call(
             || Op::Rearm { key },
-            |c, me| c.rearm(me, key),
+            |c| c.rearm(sync::current_thread(), key),
             |_| Ret::Unit,
         )
     }
@@ -521,7 +524,7 @@ impl<B: Backend> Port<B> {
     pub fn cancel(&self, key: Key, mode: CancelMode) -> Result<CancelOutcome, Error> {
         self.call(
             || Op::Cancel { key, mode },
-            |c, me| c.cancel(me, key, mode),
+            |c| c.cancel(sync::current_thread(), key, mode),
             |o| Ret::Cancel(*o),
         )
     }
@@ -535,7 +538,7 @@ impl<B: Backend> Port<B> {
     pub fn consume(&self, source: SourceId) -> Result<(), Error> {
         self.call(
             || Op::Consume { source },
-            |c, _| c.consume(source),
+            |c| c.consume(source),
             |_| Ret::Unit,
         )
     }
@@ -548,7 +551,7 @@ impl<B: Backend> Port<B> {
     pub fn signal(&self, signal: Signal) -> Result<u32, Error> {
         self.call(
             move || Op::from_signal(signal),
-            |c, _| c.signal(signal),
+            |c| c.signal(signal),
             |n| Ret::Count(*n),
         )
     }
@@ -781,16 +784,18 @@ impl<B: Backend> Port<B> {
             self.poller.notify();
         }
         self.record_kernel(&mut core);
-        let timeout = match timeout {
-            Timeout::Poll => WaitTimeout::Poll,
-            Timeout::Block => WaitTimeout::Block,
-            Timeout::Deadline(_) => WaitTimeout::Deadline,
-        };
         self.record(
             &mut core,
             me,
             call,
-            || Op::Wait { max, timeout },
+            || Op::Wait {
+                max,
+                timeout: match timeout {
+                    Timeout::Poll => WaitTimeout::Poll,
+                    Timeout::Block => WaitTimeout::Block,
+                    Timeout::Deadline(_) => WaitTimeout::Deadline,
+                },
+            },
             || match &r {
                 Ok(_) => Ret::Events(events.buf.clone()),
                 Err(e) => Ret::Err(*e),

@@ -279,7 +279,12 @@ pub trait Backend: Send + 'static {
     /// lock, and the backend drops it (any later arrival makes a report of
     /// its own); one reset while the question was in the kernel is
     /// re-checked rather than trusted.
-    fn harvest(&mut self, token: u64, marks: Marks, out: &mut Vec<Signal>);
+    ///
+    /// A readiness report, the common one, is returned rather than
+    /// appended: `Some(source)` stands for [`Signal::Wake`]`(source)`
+    /// (applied before whatever it appended to `out`), so the hot path of
+    /// a round trip moves no signal through a buffer.
+    fn harvest(&mut self, token: u64, marks: Marks, out: &mut Vec<Signal>) -> Option<SourceId>;
 
     /// A mark of the cached conditions' resets so far, for
     /// [`Backend::harvest`]. Default: `0` (no kernel reports to carry).

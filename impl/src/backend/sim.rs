@@ -246,7 +246,9 @@ impl Backend for SimBackend {
         Ok(())
     }
 
-    fn harvest(&mut self, _token: u64, _marks: Marks, _out: &mut Vec<Signal>) {}
+    fn harvest(&mut self, _token: u64, _marks: Marks, _out: &mut Vec<Signal>) -> Option<SourceId> {
+        None
+    }
 
     fn kind(&self, source: SourceId) -> Result<SourceKind, Error> {
         let src = self.get(source)?;

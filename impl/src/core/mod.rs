@@ -64,10 +64,12 @@ pub(crate) struct Core<B: Backend> {
     by_source: BySource,
     ready: VecDeque<Entry>,
     next_seq: u64,
-    /// Keys each thread holds, released at its next `wait`.
+    /// Keys each thread holds, released at its next `wait`. An entry
+    /// emptied by its thread's release stays (its list keeps its
+    /// allocation, so a `wait` allocates nothing) until that thread holds
+    /// again or another thread that has no entry takes it over: there are
+    /// never more entries than threads that held something at once.
     holds: Vec<(ThreadToken, Vec<Key>)>,
-    /// Emptied hold lists, reused (bounded by the most concurrent holders).
-    spare_holds: Vec<Vec<Key>>,
     /// Token buffers of Dispatch releases, whose re-check runs without the
     /// lock (one per concurrent release), so a wait allocates nothing in
     /// steady state.
@@ -110,7 +112,6 @@ impl<B: Backend> Core<B> {
             ready: VecDeque::new(),
             next_seq: 0,
             holds: Vec::new(),
-            spare_holds: Vec::new(),
             spare_tokens: Vec::new(),
             ask_tokens: Vec::new(),
             signal_buf: Vec::new(),
@@ -246,15 +247,39 @@ impl<B: Backend> Core<B> {
 
     /// Applies the kernel events behind `tokens` (contract rule 4).
     /// `marks`: when the poll that gave them ran ([`Backend::harvest`]).
+    #[inline]
     pub(crate) fn harvest(&mut self, tokens: &[u64], marks: Marks) {
         if tokens.is_empty() {
             return;
         }
-        let mut signals = std::mem::take(&mut self.signal_buf);
         for &t in tokens {
-            self.backend.harvest(t, marks, &mut signals);
+            if let Some(source) = self.backend.harvest(t, marks, &mut self.signal_buf) {
+                // A readiness report, the common kernel step: applied here,
+                // before any signal the same token appended.
+                let n = self.wake_source(source);
+                if self.history.is_some() {
+                    self.note_kernel_wake(source, n);
+                }
+            }
+            if !self.signal_buf.is_empty() {
+                self.apply_signal_buf();
+            }
         }
-        self.apply_kernel_signals(signals);
+    }
+
+    /// Applies the signals a harvest appended to the scratch buffer.
+    #[inline(never)]
+    fn apply_signal_buf(&mut self) {
+        let mut signals = std::mem::take(&mut self.signal_buf);
+        self.apply_kernel_signals(&mut signals);
+        self.signal_buf = signals;
+    }
+
+    /// Records a harvested readiness report as the kernel's step.
+    #[cold]
+    fn note_kernel_wake(&mut self, source: SourceId, queued: u32) {
+        self.kernel_steps
+            .push((Op::from_signal(Signal::Wake(source)), Ret::Count(queued)));
     }
 
     /// Applies the completions the kernel has already posted, without
@@ -263,12 +288,13 @@ impl<B: Backend> Core<B> {
     fn harvest_posted(&mut self) {
         let mut signals = std::mem::take(&mut self.signal_buf);
         self.backend.harvest_posted(&mut signals);
-        self.apply_kernel_signals(signals);
+        self.apply_kernel_signals(&mut signals);
+        self.signal_buf = signals;
     }
 
-    /// Applies harvested kernel signals (recorded as the kernel's steps)
-    /// and keeps the buffer for the next harvest.
-    fn apply_kernel_signals(&mut self, mut signals: Vec<Signal>) {
+    /// Applies harvested kernel signals (recorded as the kernel's steps),
+    /// leaving `signals` empty for the next harvest.
+    fn apply_kernel_signals(&mut self, signals: &mut Vec<Signal>) {
         for sig in signals.drain(..) {
             // A readiness report, the common kernel step, without the call
             // through every signal's match.
@@ -285,7 +311,6 @@ impl<B: Backend> Core<B> {
                 self.kernel_steps.push((Op::from_signal(sig), ret));
             }
         }
-        self.signal_buf = signals;
     }
 
     // ----- ready queue ---------------------------------------------------
@@ -498,23 +523,29 @@ impl<B: Backend> Core<B> {
     // ----- holding -------------------------------------------------------
 
     fn hold(&mut self, me: ThreadToken, key: Key) {
-        match self.holds.iter_mut().find(|(t, _)| *t == me) {
-            Some((_, v)) => v.push(key),
-            None => {
-                let mut v = self.spare_holds.pop().unwrap_or_default();
+        if let Some((_, v)) = self.holds.iter_mut().find(|(t, _)| *t == me) {
+            v.push(key);
+        } else {
+            self.hold_new(me, key);
+        }
+    }
+
+    /// [`Self::hold`] for a thread without an entry: it takes over an
+    /// emptied one if there is one (see the `holds` field).
+    #[inline(never)]
+    fn hold_new(&mut self, me: ThreadToken, key: Key) {
+        match self.holds.iter_mut().find(|(_, v)| v.is_empty()) {
+            Some((t, v)) => {
+                *t = me;
                 v.push(key);
-                self.holds.push((me, v));
             }
+            None => self.holds.push((me, vec![key])),
         }
     }
 
     fn unhold(&mut self, me: ThreadToken, key: Key) {
-        if let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) {
-            let v = &mut self.holds[pos].1;
+        if let Some((_, v)) = self.holds.iter_mut().find(|(t, _)| *t == me) {
             v.retain(|k| *k != key);
-            if v.is_empty() {
-                self.holds.swap_remove(pos);
-            }
         }
     }
 
@@ -685,13 +716,14 @@ impl<B: Backend> Core<B> {
         let Some(pos) = self.holds.iter().position(|(t, _)| *t == me) else {
             return;
         };
-        let (_, mut keys) = self.holds.swap_remove(pos);
+        let mut keys = std::mem::take(&mut self.holds[pos].1);
         for &key in &keys {
+            // Never changes `holds` (a release holds nothing).
             self.release(me, key);
         }
-        // Keep the allocation for the next holder (no malloc per wait).
+        // The entry keeps the allocation (no malloc per wait).
         keys.clear();
-        self.spare_holds.push(keys);
+        self.holds[pos].1 = keys;
     }
 
     // ----- thread operations ---------------------------------------------
@@ -789,7 +821,18 @@ impl<B: Backend> Core<B> {
     }
 
     pub(crate) fn consume(&mut self, source: SourceId) -> Result<(), Error> {
-        self.backend.consume(source)?;
+        self.consume_with(source, |b| b.consume(source))
+    }
+
+    /// [`Self::consume`] with the backend's drain `drain` (which performs
+    /// [`Backend::consume`] of `source`, and may return what it drained).
+    #[inline]
+    pub(crate) fn consume_with<R>(
+        &mut self,
+        source: SourceId,
+        drain: impl FnOnce(&mut B) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let drained = drain(&mut self.backend)?;
         // An armed, unheld registration may have had its kernel report
         // drained with the condition: re-arm it (contract rule 5).
         let armed = self.by_source.get(source).and_then(|v| {
@@ -800,7 +843,7 @@ impl<B: Backend> Core<B> {
         if let Some(idx) = armed {
             self.arm(idx)?;
         }
-        Ok(())
+        Ok(drained)
     }
 
     pub(crate) fn cancel(

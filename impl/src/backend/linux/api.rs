@@ -260,7 +260,7 @@ impl Port<LinuxBackend> {
                 source,
                 mode: Mode::Single,
             },
-            |c, _| {
+            |c| {
                 c.backend.expect(source, expected)?;
                 c.submit(source, Mode::Single)
             },
@@ -389,10 +389,7 @@ impl Port<LinuxBackend> {
     pub fn read_count(&self, source: SourceId) -> Result<u64, Error> {
         self.call(
             || Op::Consume { source },
-            |c, _| {
-                c.consume(source)?;
-                c.backend.drained_count(source)
-            },
+            |c| c.consume_with(source, |b| b.consume_count(source)),
             |_| Ret::Unit,
         )
     }
@@ -433,7 +430,7 @@ impl Port<LinuxBackend> {
     pub fn remove(&self, source: SourceId) -> Result<(), Error> {
         self.call(
             || Op::Close { source },
-            |c, _| {
+            |c| {
                 c.backend.close(source)?;
                 c.signal(crate::backend::Signal::Close(source)).map(drop)
             },

@@ -413,6 +413,7 @@ struct Nesting {
 }
 
 impl Poller for LinuxPoller {
+    #[inline]
     fn take(&self, out: &mut Vec<u64>, max: usize) -> Result<(), Error> {
         self.epoll.wait(out, max, Some(Duration::ZERO))
     }
@@ -748,6 +749,39 @@ impl LinuxBackend {
         }
     }
 
+    /// [`Backend::consume`] of `s` and [`Self::drained_count`] in one
+    /// look-up of the source, the counter's value returned rather than
+    /// kept: `read_count` runs once per trigger or timer round trip.
+    pub(crate) fn consume_count(&mut self, s: SourceId) -> Result<u64, Error> {
+        let resets = &self.resets;
+        let Some(Some(Src {
+            body:
+                Body::Fd {
+                    fd: Some(fd),
+                    what: What::Counter,
+                    ready,
+                    reset_at,
+                    drained,
+                    ..
+                },
+            ..
+        })) = self.sources.get_mut(s.0 as usize)
+        else {
+            // Not a live counter: the general path, with its errors.
+            self.consume(s)?;
+            return self.drained_count(s);
+        };
+        // Bumped before the drain (`resets`).
+        let stamp = resets.bump();
+        let n = sys::read_u64(fd.as_fd())?;
+        *ready = false;
+        *reset_at = stamp;
+        if !matches!(drained, Drained::Nothing) {
+            *drained = Drained::Nothing;
+        }
+        Ok(n)
+    }
+
     /// What the last `consume` of `s` drained.
     pub(crate) fn drained(&mut self, s: SourceId) -> Result<Drained, Error> {
         match &mut self.src_mut(s)?.body {
@@ -1032,7 +1066,31 @@ impl Backend for LinuxBackend {
         )
     }
 
+    #[inline]
     fn arm(&mut self, source: SourceId, mode: Mode) -> Result<Recheck, Error> {
+        // `arm_as`'s first case, the release of a trigger, timer or other
+        // fd the backend drains itself (an edge-triggered kernel
+        // registration with an exact cached condition), without the call:
+        // it runs at every release of such a source.
+        if let Some(Some(Src {
+            body:
+                Body::Fd {
+                    fd: Some(_),
+                    what,
+                    kernel: Kernel::Edge,
+                    prearmed,
+                    level_prepared,
+                    ..
+                },
+            ..
+        })) = self.sources.get_mut(source.0 as usize)
+        {
+            if *what != What::Plain || mode == Mode::Edge {
+                *prearmed = false;
+                *level_prepared = false;
+                return Ok(Recheck::Now);
+            }
+        }
         self.arm_as(source, mode, false)
     }
 
@@ -1045,13 +1103,24 @@ impl Backend for LinuxBackend {
     }
 
     fn prepare_level_recheck(&mut self, source: SourceId) -> Option<bool> {
-        // Bumped first, a reset like any other (`resets`): a report another
-        // thread carried across it is from before it.
-        let stamp = self.resets.bump();
-        match &mut self.src_mut(source).ok()?.body {
+        // Only a level-triggered kernel registration is prepared; the rest
+        // (a trigger, a timer: exact cached conditions) reset nothing, so
+        // they take no stamp (a locked add on every `Level` round trip).
+        if !matches!(
+            self.src(source).ok()?.body,
             Body::Fd {
                 fd: Some(_),
                 kernel: Kernel::Level,
+                ..
+            }
+        ) {
+            return None;
+        }
+        // Bumped before the reset, a reset like any other (`resets`): a
+        // report another thread carried across it is from before it.
+        let stamp = self.resets.bump();
+        match &mut self.src_mut(source).ok()?.body {
+            Body::Fd {
                 ready,
                 reset_at,
                 level_prepared,
@@ -1336,12 +1405,16 @@ impl Backend for LinuxBackend {
         self.resets.get()
     }
 
-    fn harvest(&mut self, t: u64, marks: Marks, out: &mut Vec<Signal>) {
+    fn harvest(&mut self, t: u64, marks: Marks, out: &mut Vec<Signal>) -> Option<SourceId> {
         match t {
             NOTIFY_TOKEN => {
                 let _ = sys::read_u64(self.notify.as_fd());
+                None
             }
-            RING_TOKEN => self.harvest_posted(out),
+            RING_TOKEN => {
+                self.harvest_posted(out);
+                None
+            }
             t => {
                 let (source, gen) = untoken(t);
                 if let Ok(Src {
@@ -1357,7 +1430,7 @@ impl Backend for LinuxBackend {
                 }) = self.src_mut(source)
                 {
                     if *g != gen {
-                        return;
+                        return None;
                     }
                     // The condition was reset (a `consume`, a re-arm, a
                     // release's re-check) after this poll returned: the
@@ -1368,7 +1441,7 @@ impl Backend for LinuxBackend {
                     // consumed while another thread carried its report was
                     // delivered again; a trigger's edge came twice).
                     if *reset_at > marks.after {
-                        return;
+                        return None;
                     }
                     // Reset while the poll was in the kernel: the report
                     // may be from before the reset or carry a later arrival
@@ -1382,12 +1455,13 @@ impl Backend for LinuxBackend {
                             revents: 0,
                         }];
                         if sys::poll_now(&mut p).is_ok() && p[0].revents == 0 {
-                            return;
+                            return None;
                         }
                     }
                     *ready = true;
-                    out.push(Signal::Wake(source));
+                    return Some(source);
                 }
+                None
             }
         }
     }

@@ -143,6 +143,7 @@ pub(crate) fn poll_now(fds: &mut [libc::pollfd]) -> Result<(), Error> {
 /// up so that a short deadline is not a busy loop; `None` is `-1`. (u64
 /// arithmetic: a u128 division costs more than the rest of a non-blocking
 /// wait's user-space work.)
+#[inline]
 fn timeout_ms(timeout: Option<Duration>) -> libc::c_int {
     match timeout {
         None => -1,
@@ -247,6 +248,7 @@ impl Epoll {
     /// `epoll_wait`: appends at most `max` tokens (at most 64); `EINTR`
     /// returns nothing (the kernel keeps the events queued for the next
     /// call).
+    #[inline]
     pub(crate) fn wait(
         &self,
         out: &mut Vec<u64>,
@@ -299,6 +301,7 @@ impl Epoll {
     /// `epoll_wait` into `evs` (not empty); the number of entries it
     /// initialised. `EINTR` gives 0, except for a zero timeout, which is
     /// asked again.
+    #[inline]
     fn wait_into(
         &self,
         evs: &mut [std::mem::MaybeUninit<libc::epoll_event>],

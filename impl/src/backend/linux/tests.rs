@@ -73,7 +73,9 @@ impl Fixture {
     fn harvest(&mut self, (tokens, marks): (Vec<u64>, Marks)) -> Vec<Signal> {
         let mut out = Vec::new();
         for t in tokens {
-            self.b.harvest(t, marks, &mut out);
+            if let Some(s) = self.b.harvest(t, marks, &mut out) {
+                out.push(Signal::Wake(s));
+            }
         }
         out
     }
