@@ -204,6 +204,7 @@ impl<B: Backend> Core<B> {
         self.arm_source(self.slots[idx].source, self.slots[idx].mode)
     }
 
+    #[inline]
     fn arm_source(&mut self, source: SourceId, mode: Mode) -> Result<(), Error> {
         let r = self.backend.arm(source, mode)?;
         self.note_recheck(source, r);

@@ -1068,16 +1068,16 @@ impl Backend for LinuxBackend {
 
     #[inline]
     fn arm(&mut self, source: SourceId, mode: Mode) -> Result<Recheck, Error> {
-        // `arm_as`'s first case, the release of a trigger, timer or other
-        // fd the backend drains itself (an edge-triggered kernel
-        // registration with an exact cached condition), without the call:
-        // it runs at every release of such a source.
+        // Two of `arm_as`'s cases without the call (and without its reset
+        // stamp, a locked add, which neither uses): they run at every
+        // release of a `Level` loop.
+        let level_rechecked = self.level_rechecked;
         if let Some(Some(Src {
             body:
                 Body::Fd {
                     fd: Some(_),
                     what,
-                    kernel: Kernel::Edge,
+                    kernel,
                     prearmed,
                     level_prepared,
                     ..
@@ -1085,7 +1085,17 @@ impl Backend for LinuxBackend {
             ..
         })) = self.sources.get_mut(source.0 as usize)
         {
-            if *what != What::Plain || mode == Mode::Edge {
+            // A trigger, timer or other fd the backend drains itself (an
+            // edge-triggered kernel registration, an exact cached
+            // condition); or a level-triggered one prepared for this
+            // release and re-polled by the complete ask before it (rule 5).
+            // (Only the caller's plain fds are ever level-triggered.)
+            let now = if *kernel == Kernel::Edge {
+                *what != What::Plain || mode == Mode::Edge
+            } else {
+                *kernel == Kernel::Level && *level_prepared && level_rechecked && mode == Mode::Level
+            };
+            if now {
                 *prearmed = false;
                 *level_prepared = false;
                 return Ok(Recheck::Now);
