@@ -829,6 +829,12 @@ impl<B: Backend> Port<B> {
         r.map(|()| n)
     }
 
+    /// Entries of the core's hold table (tests only).
+    #[cfg(all(test, not(loom), not(feature = "shuttle")))]
+    pub(crate) fn hold_entries(&self) -> usize {
+        self.lock().hold_entries()
+    }
+
     /// Drains the recorded history (empty unless built with
     /// [`Config::history`]).
     pub fn take_history(&self) -> Vec<Record> {

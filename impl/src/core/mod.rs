@@ -17,6 +17,9 @@
 
 mod by_source;
 mod state;
+// Std threads on a simulated port: not under loom's or shuttle's scheduler.
+#[cfg(all(test, not(loom), not(feature = "shuttle")))]
+mod tests;
 
 use std::collections::VecDeque;
 
@@ -1193,6 +1196,12 @@ impl<B: Backend> Core<B> {
     }
 
     // ----- introspection -------------------------------------------------
+
+    /// Entries of the `holds` table (tests: it must not grow per thread).
+    #[cfg(all(test, not(loom), not(feature = "shuttle")))]
+    pub(crate) fn hold_entries(&self) -> usize {
+        self.holds.len()
+    }
 
     pub(crate) fn state_of(&self, key: Key) -> Result<StateName, Error> {
         let idx = self.lookup(key)?;

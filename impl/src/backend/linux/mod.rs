@@ -1093,7 +1093,10 @@ impl Backend for LinuxBackend {
             let now = if *kernel == Kernel::Edge {
                 *what != What::Plain || mode == Mode::Edge
             } else {
-                *kernel == Kernel::Level && *level_prepared && level_rechecked && mode == Mode::Level
+                *kernel == Kernel::Level
+                    && *level_prepared
+                    && level_rechecked
+                    && mode == Mode::Level
             };
             if now {
                 *prearmed = false;
