@@ -350,14 +350,14 @@ impl<B: Backend> Port<B> {
     fn record(
         &self,
         core: &mut Core<B>,
-        me: ThreadToken,
+        me: impl FnOnce() -> ThreadToken,
         call: u64,
         op: impl FnOnce() -> Op,
         ret: impl FnOnce() -> Ret,
     ) {
         if core.history.is_some() {
             let ts = self.stamp();
-            let (op, ret) = (op(), ret());
+            let (me, op, ret) = (me(), op(), ret());
             if let Some(h) = core.history.as_mut() {
                 h.push(me, call, ts, op, ret);
             }
@@ -373,7 +373,7 @@ impl<B: Backend> Port<B> {
     /// One recorded call: `f` runs under the lock, then a blocked waiter is
     /// woken if `f` queued something.
     /// (The caller's thread is looked up only by the calls that need it,
-    /// and for the record: not on a `read_count` round trip.)
+    /// and when recording: not on a `read_count` round trip.)
     pub(crate) fn call<R>(
         &self,
         op: impl FnOnce() -> Op,
@@ -385,12 +385,10 @@ impl<B: Backend> Port<B> {
         let r = f(&mut core);
         self.wake(&mut core);
         self.record_kernel(&mut core);
-        if core.history.is_some() {
-            self.record(&mut core, sync::current_thread(), call, op, || match &r {
-                Ok(v) => ret(v),
-                Err(e) => Ret::Err(*e),
-            });
-        }
+        self.record(&mut core, sync::current_thread, call, op, || match &r {
+            Ok(v) => ret(v),
+            Err(e) => Ret::Err(*e),
+        });
         r
     }
 
@@ -786,7 +784,7 @@ impl<B: Backend> Port<B> {
         self.record_kernel(&mut core);
         self.record(
             &mut core,
-            me,
+            || me,
             call,
             || Op::Wait {
                 max,

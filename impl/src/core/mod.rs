@@ -290,10 +290,8 @@ impl<B: Backend> Core<B> {
     /// blocking ([`Backend::harvest_posted`]): a `Reap` cancel looks here
     /// first, so a posted final is reaped rather than promised.
     fn harvest_posted(&mut self) {
-        let mut signals = std::mem::take(&mut self.signal_buf);
-        self.backend.harvest_posted(&mut signals);
-        self.apply_kernel_signals(&mut signals);
-        self.signal_buf = signals;
+        self.backend.harvest_posted(&mut self.signal_buf);
+        self.apply_signal_buf();
     }
 
     /// Applies harvested kernel signals (recorded as the kernel's steps),

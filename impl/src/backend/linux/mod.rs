@@ -731,55 +731,57 @@ impl LinuxBackend {
         }
     }
 
-    /// The counter value the last `consume` of `s` drained (0 if it drained
-    /// no counter), without moving the whole [`Drained`] out: `read_count`
-    /// runs once per trigger or timer round trip.
-    pub(crate) fn drained_count(&mut self, s: SourceId) -> Result<u64, Error> {
-        match &mut self.src_mut(s)?.body {
-            Body::Fd { drained, .. } => {
-                let n = if let Drained::Count(n) = *drained {
-                    n
-                } else {
-                    0
-                };
-                *drained = Drained::Nothing;
-                Ok(n)
-            }
-            _ => Err(Error::InvalidStep(s)),
+    /// [`Backend::consume`] of `s` returning the counter value it drained
+    /// (0 if it drained no counter) rather than keeping it, in one look-up
+    /// of the source: `read_count` runs once per trigger or timer round
+    /// trip.
+    pub(crate) fn consume_count(&mut self, s: SourceId) -> Result<u64, Error> {
+        let (drained, kept) = self.drain(s)?;
+        // Nothing is kept (a counter's `Drained` owns nothing to drop).
+        if !matches!(kept, Drained::Nothing) {
+            *kept = Drained::Nothing;
         }
+        Ok(match drained {
+            Drained::Count(n) => n,
+            _ => 0,
+        })
     }
 
-    /// [`Backend::consume`] of `s` and [`Self::drained_count`] in one
-    /// look-up of the source, the counter's value returned rather than
-    /// kept: `read_count` runs once per trigger or timer round trip.
-    pub(crate) fn consume_count(&mut self, s: SourceId) -> Result<u64, Error> {
-        let resets = &self.resets;
-        let Some(Some(Src {
-            body:
-                Body::Fd {
-                    fd: Some(fd),
-                    what: What::Counter,
-                    ready,
-                    reset_at,
-                    drained,
-                    ..
-                },
+    /// The drain behind [`Backend::consume`]: reads what readiness source
+    /// `s` holds, resets its cached condition, and returns what it read
+    /// with the source's slot for it (`consume` keeps it there).
+    #[inline(always)]
+    fn drain(&mut self, s: SourceId) -> Result<(Drained, &mut Drained), Error> {
+        // One borrow of the entry, the fd borrowed (not its reference count
+        // cloned) across the read: this runs for every drained trigger.
+        let stamp = self.resets.bump();
+        let Body::Fd {
+            fd,
+            what,
+            ready,
+            reset_at,
+            drained: d,
             ..
-        })) = self.sources.get_mut(s.0 as usize)
+        } = &mut self.src_mut(s)?.body
         else {
-            // Not a live counter: the general path, with its errors.
-            self.consume(s)?;
-            return self.drained_count(s);
+            return Err(Error::InvalidStep(s));
         };
-        // Bumped before the drain (`resets`).
-        let stamp = resets.bump();
-        let n = sys::read_u64(fd.as_fd())?;
+        let fd = fd.as_ref().ok_or(Error::Closed(s))?;
+        let drained = match *what {
+            What::Plain | What::Pidfd => Drained::Nothing,
+            What::Counter => Drained::Count(sys::read_u64(fd.as_fd())?),
+            What::Signal => {
+                let mut v = Vec::new();
+                while let Some(s) = sys::read_signal(fd.as_fd())? {
+                    v.push(s);
+                }
+                Drained::Signals(v)
+            }
+            What::Inotify => Drained::Changes(sys::read_inotify(fd.as_fd())?),
+        };
         *ready = false;
         *reset_at = stamp;
-        if !matches!(drained, Drained::Nothing) {
-            *drained = Drained::Nothing;
-        }
-        Ok(n)
+        Ok((drained, d))
     }
 
     /// What the last `consume` of `s` drained.
@@ -819,11 +821,67 @@ impl LinuxBackend {
     /// source's only one and `modify` moved it, so the fd's epoll trigger
     /// may change class (F8): `EPOLL_CTL_MOD` to the new trigger, which
     /// re-polls the file like any re-arm.
+    ///
+    /// The two releases of a `Level` loop are answered here, inlined into
+    /// the caller, without [`Self::arm_general`] and its reset stamp (a
+    /// locked add that neither uses):
+    /// * a trigger, timer or other fd the backend drains itself, on its
+    ///   edge-triggered kernel registration: its cached condition is
+    ///   exact, so the core re-checks it now;
+    /// * a level-triggered fd prepared for this release
+    ///   ([`Backend::prepare_level_recheck`]), released by a wait whose ask
+    ///   before the release was complete: that ask was the kernel's re-poll,
+    ///   after the reset (rule 5).
+    ///
+    /// Both clear the prepared flags (neither can be set on an
+    /// edge-triggered registration: both are set only on other triggers,
+    /// and a prepared re-check refuses a trigger switch).
+    #[inline]
     fn arm_as(&mut self, source: SourceId, mode: Mode, may_switch: bool) -> Result<Recheck, Error> {
+        let level_rechecked = self.level_rechecked;
+        if let Some(Some(Src {
+            body:
+                Body::Fd {
+                    fd: Some(_),
+                    what,
+                    kernel,
+                    prearmed,
+                    level_prepared,
+                    ..
+                },
+            ..
+        })) = self.sources.get_mut(source.0 as usize)
+        {
+            // The kernel trigger this mode wants is the one it has (see
+            // `arm_general`'s `want`; only the caller's plain fds are ever
+            // level-triggered).
+            let now = if *kernel == Kernel::Edge {
+                *what != What::Plain || mode == Mode::Edge
+            } else {
+                *kernel == Kernel::Level
+                    && *level_prepared
+                    && level_rechecked
+                    && mode == Mode::Level
+            };
+            if now {
+                *prearmed = false;
+                *level_prepared = false;
+                return Ok(Recheck::Now);
+            }
+        }
+        self.arm_general(source, mode, may_switch)
+    }
+
+    /// [`Self::arm_as`] past its two re-check-now cases.
+    fn arm_general(
+        &mut self,
+        source: SourceId,
+        mode: Mode,
+        may_switch: bool,
+    ) -> Result<Recheck, Error> {
         // Borrowed, not cloned: this runs for every released event, and the
         // epoll set's reference count is shared by every thread.
         let epoll = &*self.epoll;
-        let level_rechecked = self.level_rechecked;
         let src = self
             .sources
             .get_mut(source.0 as usize)
@@ -856,21 +914,7 @@ impl LinuxBackend {
             (What::Plain, Mode::Level) => Kernel::Level,
             (What::Plain, _) => Kernel::Oneshot,
         };
-        if *kernel == Kernel::Edge && want == Kernel::Edge {
-            // The common release of a trigger, timer or other fd the
-            // backend drains itself: its cached condition is exact, so the
-            // core re-checks it now (below, the same answer after the
-            // computations the other cases need). Neither flag can be set
-            // here: both are set only on other triggers, and a prepared
-            // re-check refuses a trigger switch.
-            *prearmed = false;
-            *level_prepared = false;
-            return Ok(Recheck::Now);
-        }
         let prearm_failed = self.prearm_failed.get();
-        // Before any reset below (`resets`); the trigger fast path above
-        // resets nothing.
-        let stamp = self.resets.bump();
         let flags = EpollFlags(
             *interest
                 | match want {
@@ -880,7 +924,9 @@ impl LinuxBackend {
                 },
         );
         let was_prearmed = std::mem::take(prearmed);
-        let was_level_prepared = std::mem::take(level_prepared);
+        // A preparation `arm_as` did not answer is spent (its wait's ask
+        // was not complete, or the mode moved): re-checked below.
+        *level_prepared = false;
         if was_prearmed && *kernel == want && !prearm_failed {
             // Re-checked without the lock already (`poll(2)`, the kernel
             // registration stayed armed): a ready answer is a token the
@@ -888,6 +934,9 @@ impl LinuxBackend {
             // kernel reported since has set the cached condition.
             return Ok(Recheck::Now);
         }
+        // Before any reset below (`resets`); the answers above reset
+        // nothing.
+        let stamp = self.resets.bump();
         match *kernel {
             Kernel::None if *what != What::Plain && mode != Mode::Edge => {
                 // A source the backend drains itself: its re-check is done
@@ -927,13 +976,11 @@ impl LinuxBackend {
                 epoll.modify(fd.as_raw_fd(), flags, tok)?;
                 *kernel = want;
             }
-            // Exact cached condition: the core re-checks it now.
+            // Exact cached condition: the core re-checks it now (`arm_as`
+            // answers this case before the call; kept for the match).
             Kernel::Edge => return Ok(Recheck::Now),
-            // Level-triggered, released by a wait whose ask before the
-            // release was complete: that ask was the kernel's re-poll,
-            // after the reset (contract rule 5).
-            Kernel::Level if was_level_prepared && level_rechecked => return Ok(Recheck::Now),
-            // Level-triggered: the next epoll_wait re-polls the file.
+            // Level-triggered (not prepared and re-polled: `arm_as`): the
+            // next epoll_wait re-polls the file.
             Kernel::Level => {}
             // One-shot: EPOLL_CTL_MOD re-arms and re-polls.
             Kernel::Oneshot => epoll.modify(fd.as_raw_fd(), flags, tok)?,
@@ -1068,42 +1115,6 @@ impl Backend for LinuxBackend {
 
     #[inline]
     fn arm(&mut self, source: SourceId, mode: Mode) -> Result<Recheck, Error> {
-        // Two of `arm_as`'s cases without the call (and without its reset
-        // stamp, a locked add, which neither uses): they run at every
-        // release of a `Level` loop.
-        let level_rechecked = self.level_rechecked;
-        if let Some(Some(Src {
-            body:
-                Body::Fd {
-                    fd: Some(_),
-                    what,
-                    kernel,
-                    prearmed,
-                    level_prepared,
-                    ..
-                },
-            ..
-        })) = self.sources.get_mut(source.0 as usize)
-        {
-            // A trigger, timer or other fd the backend drains itself (an
-            // edge-triggered kernel registration, an exact cached
-            // condition); or a level-triggered one prepared for this
-            // release and re-polled by the complete ask before it (rule 5).
-            // (Only the caller's plain fds are ever level-triggered.)
-            let now = if *kernel == Kernel::Edge {
-                *what != What::Plain || mode == Mode::Edge
-            } else {
-                *kernel == Kernel::Level
-                    && *level_prepared
-                    && level_rechecked
-                    && mode == Mode::Level
-            };
-            if now {
-                *prearmed = false;
-                *level_prepared = false;
-                return Ok(Recheck::Now);
-            }
-        }
         self.arm_as(source, mode, false)
     }
 
@@ -1119,27 +1130,24 @@ impl Backend for LinuxBackend {
         // Only a level-triggered kernel registration is prepared; the rest
         // (a trigger, a timer: exact cached conditions) reset nothing, so
         // they take no stamp (a locked add on every `Level` round trip).
-        if !matches!(
-            self.src(source).ok()?.body,
-            Body::Fd {
-                fd: Some(_),
-                kernel: Kernel::Level,
+        let resets = &self.resets;
+        match self.sources.get_mut(source.0 as usize) {
+            Some(Some(Src {
+                body:
+                    Body::Fd {
+                        fd: Some(_),
+                        kernel: Kernel::Level,
+                        ready,
+                        reset_at,
+                        level_prepared,
+                        ..
+                    },
                 ..
-            }
-        ) {
-            return None;
-        }
-        // Bumped before the reset, a reset like any other (`resets`): a
-        // report another thread carried across it is from before it.
-        let stamp = self.resets.bump();
-        match &mut self.src_mut(source).ok()?.body {
-            Body::Fd {
-                ready,
-                reset_at,
-                level_prepared,
-                ..
-            } => {
-                *reset_at = stamp;
+            })) => {
+                // Bumped before the reset, a reset like any other
+                // (`resets`): a report another thread carried across it is
+                // from before it.
+                *reset_at = resets.bump();
                 *level_prepared = true;
                 Some(std::mem::take(ready))
             }
@@ -1242,36 +1250,8 @@ impl Backend for LinuxBackend {
     }
 
     fn consume(&mut self, source: SourceId) -> Result<(), Error> {
-        // One borrow of the entry, the fd borrowed (not its reference count
-        // cloned) across the read: this runs for every drained trigger.
-        let stamp = self.resets.bump();
-        let Body::Fd {
-            fd,
-            what,
-            ready,
-            reset_at,
-            drained: d,
-            ..
-        } = &mut self.src_mut(source)?.body
-        else {
-            return Err(Error::InvalidStep(source));
-        };
-        let fd = fd.as_ref().ok_or(Error::Closed(source))?;
-        let drained = match *what {
-            What::Plain | What::Pidfd => Drained::Nothing,
-            What::Counter => Drained::Count(sys::read_u64(fd.as_fd())?),
-            What::Signal => {
-                let mut v = Vec::new();
-                while let Some(s) = sys::read_signal(fd.as_fd())? {
-                    v.push(s);
-                }
-                Drained::Signals(v)
-            }
-            What::Inotify => Drained::Changes(sys::read_inotify(fd.as_fd())?),
-        };
-        *ready = false;
-        *reset_at = stamp;
-        *d = drained;
+        let (drained, kept) = self.drain(source)?;
+        *kept = drained;
         Ok(())
     }
 
