@@ -6,13 +6,18 @@
 //! that the relaxation stops where the rule says: a blocking wait that gives
 //! up, or an answer with more finals than the wake released, is still
 //! refused.
+//!
+//! F17 is the same mechanism for cancels: a cancelled futex wait leaves the
+//! futex queue when its cancel is issued, and its `-ECANCELED` completion
+//! is posted later by task work, one request at a time; the tests at the
+//! end pin that `unified` allows that too, and where it stops.
 
 mod common;
 
 use common::{key, H};
 use onering_check::history::Report;
 use onering_history::{CallResult, Event, Op, Timeout, WaitEnd};
-use onering_model::{Mode, SourceKind, UNIFIED};
+use onering_model::{CancelMode, Mode, SourceKind, UNIFIED};
 
 fn done(index: u32) -> Event {
     Event::Final {
@@ -211,4 +216,77 @@ fn a_final_before_its_wake_is_still_refused() {
     h.seq(1, wait(4, Timeout::Poll), events(vec![done(0)]));
     h.seq(0, wake(2), CallResult::Count { count: 2 });
     assert!(verdict(&h).failure().is_some());
+}
+
+fn cancelled(index: u32) -> Event {
+    Event::Final {
+        key: key(index),
+        result: None,
+        cancelled: true,
+    }
+}
+
+fn cancel(index: u32, mode: CancelMode) -> Op {
+    Op::Cancel {
+        key: key(index),
+        mode,
+    }
+}
+
+fn pending() -> CallResult {
+    CallResult::Cancel {
+        cancel: "pending".into(),
+        completion: None,
+    }
+}
+
+/// F17's shrunk history (seed 44, `--threads 3`): thread 0 submits three
+/// waits, cancels each (`Pending`), wakes one (`0`: no wait was left in
+/// the futex queue) and cancels k1 again (`Pending`: its final not yet
+/// taken); thread 2's `wait(3, 1 ms)`, in flight across all of it,
+/// returns the cancelled finals of k1 and k0, and its next poll k2's.
+fn f17() -> H {
+    let mut h = word_with(3);
+    let t = h.t;
+    h.at(0, t + 2, t + 3, cancel(1, CancelMode::Async), pending());
+    h.at(0, t + 4, t + 5, cancel(0, CancelMode::Reap), pending());
+    h.at(0, t + 6, t + 7, cancel(2, CancelMode::Reap), pending());
+    h.at(0, t + 8, t + 9, wake(1), CallResult::Count { count: 0 });
+    h.at(0, t + 10, t + 11, cancel(1, CancelMode::Async), pending());
+    h.at(
+        2,
+        t + 1,
+        t + 12,
+        wait(3, Timeout::Deadline),
+        events(vec![cancelled(1), cancelled(0)]),
+    );
+    h.seq(2, wait(3, Timeout::Poll), events(vec![cancelled(2)]));
+    h
+}
+
+#[test]
+fn a_wait_across_cancelled_futex_waits_may_take_a_part_of_their_finals() {
+    let r = verdict(&f17());
+    assert!(r.is_linearizable(), "{}", summary(&r));
+}
+
+#[test]
+fn a_cancelled_futex_wait_still_has_one_final() {
+    // Deferral moves a cancelled final later, never doubles it, and a
+    // wake that found no waiter released none: a `Done` final as well as
+    // the cancelled one is refused.
+    let mut h = word_with(1);
+    h.seq(0, cancel(0, CancelMode::Async), pending());
+    h.seq(0, wake(1), CallResult::Count { count: 0 });
+    h.seq(1, wait(2, Timeout::Block), events(vec![cancelled(0)]));
+    h.seq(1, wait(2, Timeout::Poll), events(vec![done(0)]));
+    assert!(verdict(&h).failure().is_some());
+    // A wake of a wait whose cancel left it in the queue counts it; the
+    // final is then the wait's own.
+    let mut woken = word_with(1);
+    woken.seq(0, cancel(0, CancelMode::Async), pending());
+    woken.seq(0, wake(1), CallResult::Count { count: 1 });
+    woken.seq(1, wait(2, Timeout::Block), events(vec![done(0)]));
+    let r = verdict(&woken);
+    assert!(r.is_linearizable(), "{}", summary(&r));
 }

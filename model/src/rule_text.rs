@@ -130,7 +130,7 @@ impl Rules {
                 self.futex_wake_exact,
                 if self.futex_wake_exact { "at most" } else { "possibly more than" },
                 if self.defers_futex_finals() {
-                    "; each released waiter's final is queued by the wake or by a later kernel step, before any blocking wait gives up (`deferred_futex_finals`)"
+                    "; each released waiter's final is queued by the wake or by a later kernel step, before any blocking wait gives up, and a cancel may take a wait out of the queue at once, its cancelled final queued by a later kernel step (`deferred_futex_finals`)"
                 } else {
                     ""
                 }

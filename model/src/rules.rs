@@ -166,6 +166,20 @@ pub struct Rules {
     /// (`__io_futex_cancel`: `futex_unqueue` fails, `-ENOENT`), which the
     /// Port does not surface, and the CQE that follows carries result `0`,
     /// the wake (`impl/src/backend/linux/mod.rs`, `Body::Futex`).
+    ///
+    /// The same holds for a cancelled wait (finding F17): an `Async` or
+    /// `Reap` cancel of a futex wait in flight answers `Pending` and may
+    /// take the wait out of the futex queue at once (`CancelReq::Won`: no
+    /// later `futex_wake` can release or count it), its final flagged
+    /// cancelled left to a kernel step of its own, so a wait in between
+    /// harvests a part of several cancels' finals. io_uring's cancel of a
+    /// `FUTEX_WAIT` (`__io_futex_cancel`, `io_uring/futex.c`, reached from
+    /// `io_futex_cancel` when the cancel request is issued) unqueues it
+    /// (`futex_unqueue`), sets `-ECANCELED` and queues task work
+    /// (`io_req_task_work_add`), which posts the CQE later, as above. The
+    /// cancel may also leave the wait in the queue, undecided (`Racing`:
+    /// a wake may still release it, and its final is then its own), which
+    /// is what the simulated Port does.
     pub deferred_futex_finals: bool,
     /// Spec mutant: readiness cancel does not purge the queue.
     pub mutant_no_purge: bool,

@@ -51,7 +51,9 @@ pub enum CancelReq {
     #[default]
     None,
     /// The cancel won: the kernel will post the final event flagged cancelled
-    /// (io_uring `0`, aio `-EINPROGRESS`); a normal completion can no longer
+    /// (io_uring `0`, aio `-EINPROGRESS`, a unified futex wait that its
+    /// `Pending` cancel took out of the futex queue under
+    /// `deferred_futex_finals`, F17); a normal completion can no longer
     /// happen.
     Won,
     /// The cancel was asked for but may lose: the final event is either the

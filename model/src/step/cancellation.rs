@@ -56,6 +56,9 @@ impl Ctx<'_> {
             OpCancel::LinuxAio if plain_op => 2,
             // An io_uring request may already be running (-EALREADY).
             OpCancel::IoUring if plain_op => 2,
+            // F17: the cancel may take the wait out of the futex queue at
+            // once, its cancelled final left to a kernel step.
+            OpCancel::Unified if futex && self.r.defers_futex_finals() => 2,
             _ => 1,
         }
     }
@@ -181,6 +184,14 @@ impl Ctx<'_> {
         };
         match self.r.op_cancel {
             OpCancel::Unified => match ks.reg {
+                // F17 (`Rules::deferred_futex_finals`): the cancel took the
+                // wait out of the futex queue (no wake can release it now)
+                // and its cancelled final is posted later, by a kernel step
+                // of its own (`Action::PostFinal`).
+                Reg::InFlight if ks.cancel == CancelReq::None && choice == 1 => {
+                    self.key(k).cancel = CancelReq::Won;
+                    Answer::Pending
+                }
                 Reg::InFlight => {
                     racing(self);
                     Answer::Pending
